@@ -1,0 +1,78 @@
+/**
+ * Argument helpers shared by command handlers, mirroring Redis's
+ * get*FromObjectOrReply() family (object.c): they throw RedisError with
+ * Redis's exact text instead of replying.
+ */
+import { RedisError, Errors } from './types.js';
+import { string2ll, string2llBig, string2d } from '../util/numbers.js';
+import type { RValue, RString } from '../store/types.js';
+import { isString } from '../store/types.js';
+
+/** getLongLongFromObjectOrReply(). Exact for |v| <= 2^53. */
+export function getLongLong(s: string, msg: string = Errors.notInteger): number {
+  const v = string2ll(s);
+  if (v === null) throw new RedisError(msg);
+  return v;
+}
+
+/** Exact 64-bit parse (INCRBY, EXPIRE arithmetic). */
+export function getLongLongBig(s: string, msg: string = Errors.notInteger): bigint {
+  const v = string2llBig(s);
+  if (v === null) throw new RedisError(msg);
+  return v;
+}
+
+/** getRangeLongFromObjectOrReply(). */
+export function getRangeLong(s: string, min: number, max: number, msg?: string): number {
+  const v = string2ll(s);
+  if (v === null || v < min || v > max) {
+    throw new RedisError(msg ?? `value is out of range, must be between ${min} and ${max}`);
+  }
+  return v;
+}
+
+/** getPositiveLongFromObjectOrReply(). */
+export function getPositiveLong(s: string, msg?: string): number {
+  const v = string2ll(s);
+  if (v === null || v < 0) throw new RedisError(msg ?? 'value is out of range, must be positive');
+  return v;
+}
+
+/** getDoubleFromObjectOrReply(). */
+export function getDouble(s: string, msg: string = Errors.notFloat): number {
+  const v = string2d(s);
+  if (v === null) throw new RedisError(msg);
+  return v;
+}
+
+/** getIntFromObjectOrReply(): a 32-bit int. */
+export function getInt(s: string, msg: string = Errors.notInteger): number {
+  const v = string2ll(s);
+  if (v === null || v < -2147483648 || v > 2147483647) throw new RedisError(msg);
+  return v;
+}
+
+/** Case-insensitive token comparison for option names. */
+export function eqi(a: string, lower: string): boolean {
+  return a.length === lower.length && a.toLowerCase() === lower;
+}
+
+/** The key must hold a string (or be missing): checkType() for strings. */
+export function asString(v: RValue | undefined): RString | undefined {
+  if (v === undefined) return undefined;
+  if (!isString(v)) throw new RedisError(Errors.wrongType);
+  return v;
+}
+
+/** checkType(): the value must have the given type tag. */
+export function asType<T extends RValue>(v: RValue | undefined, type: string): T | undefined {
+  if (v === undefined) return undefined;
+  if (isString(v) ? type !== 'string' : (v as { type: string }).type !== type) {
+    throw new RedisError(Errors.wrongType);
+  }
+  return v as T;
+}
+
+export function syntaxError(): never {
+  throw new RedisError(Errors.syntax);
+}

@@ -1,0 +1,56 @@
+/**
+ * Keyspace writes as command handlers need them (db.c's setKey, dbAdd,
+ * dbDelete, setExpire): each change signals watchers/trackers and bumps
+ * the dirty counter where Redis does.
+ */
+import type { Client } from '../server/client.js';
+import type { Db } from '../store/db.js';
+import type { RValue } from '../store/types.js';
+import { LOOKUP_NOTOUCH } from '../store/db.js';
+import { CLIENT_NO_TOUCH } from '../server/client.js';
+import { CMD_READONLY } from './table.js';
+
+/** setKey(): store and signal; the TTL is dropped unless keepTtl. */
+export function setKey(c: Client, db: Db, key: string, val: RValue, keepTtl = false): void {
+  db.setKey(key, val, keepTtl);
+  c.server.signalModifiedKey(c, db, key);
+}
+
+/** dbAdd() followed by signalModifiedKey(). */
+export function dbAdd(c: Client, db: Db, key: string, val: RValue): void {
+  db.add(key, val);
+  c.server.signalModifiedKey(c, db, key);
+}
+
+/** dbDelete() + signalModifiedKey(): returns true if the key existed. */
+export function dbDelete(c: Client, db: Db, key: string): boolean {
+  if (!db.delete(key)) return false;
+  c.server.signalModifiedKey(c, db, key);
+  return true;
+}
+
+/** setExpire(): absolute unix time in ms. */
+export function setExpire(c: Client, db: Db, key: string, when: number): void {
+  db.setExpire(key, when);
+}
+
+/**
+ * Lookup flags for the running client: CLIENT NO-TOUCH skips the LRU update
+ * for read-only commands (TOUCH always touches).
+ */
+export function readFlags(c: Client): number {
+  if (c.flags & CLIENT_NO_TOUCH && c.cmd !== null && c.cmd.flags & CMD_READONLY && c.cmd.name !== 'touch') {
+    return LOOKUP_NOTOUCH;
+  }
+  return 0;
+}
+
+/** lookupKeyRead() for the running client. */
+export function lookupRead(c: Client, key: string): RValue | undefined {
+  return c.db.lookupRead(key, readFlags(c));
+}
+
+/** lookupKeyWrite() for the running client. */
+export function lookupWrite(c: Client, key: string): RValue | undefined {
+  return c.db.lookupWrite(key);
+}

@@ -1,0 +1,6 @@
+/** Every built-in command family, in the order COMMAND lists them. */
+import type { CommandSpec } from './types.js';
+import { stringCommands } from './string.js';
+import { connectionCommands } from './connection.js';
+
+export const allCommands: CommandSpec[] = [...connectionCommands, ...stringCommands];

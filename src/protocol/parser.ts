@@ -1,0 +1,307 @@
+/**
+ * Server-side request parser: RESP multibulk and inline commands, as Redis's
+ * processMultibulkBuffer()/processInlineBuffer() in networking.c.
+ *
+ * Arguments are returned as latin1 ("binary") strings: one JS char per byte,
+ * never decoded as UTF-8. Large bulks are accumulated chunk by chunk and
+ * concatenated once, so an announced length is never allocated up front and
+ * a slowly arriving big argument costs O(n), not O(n^2).
+ */
+
+/** Max bytes of an inline request or of a `*N`/`$N` header line. */
+export const PROTO_INLINE_MAX_SIZE = 64 * 1024;
+
+const EMPTY = Buffer.alloc(0);
+const CR = 13;
+const LF = 10;
+
+/**
+ * Parse a RESP length/count header the way string2ll() does: optional '-',
+ * no '+', no leading zeros, at most 20 chars. Returns NaN when invalid.
+ * Values beyond 2^53 lose precision but every caller only compares them
+ * against limits far below that.
+ */
+function parseHeaderNumber(buf: Buffer, start: number, end: number): number {
+  const len = end - start;
+  if (len <= 0 || len >= 21) return NaN;
+  if (len === 1 && buf[start] === 48) return 0;
+  let p = start;
+  let neg = false;
+  if (buf[p] === 45) {
+    neg = true;
+    p++;
+    if (p === end) return NaN;
+  }
+  let c = buf[p];
+  if (c < 49 || c > 57) return NaN;
+  let v = c - 48;
+  p++;
+  while (p < end) {
+    c = buf[p];
+    if (c < 48 || c > 57) return NaN;
+    v = v * 10 + (c - 48);
+    p++;
+  }
+  if (v > 9223372036854775807) return NaN; // overflow as string2ll
+  return neg ? -v : v;
+}
+
+/** Find '\r' from `from`, stopping at a NUL byte as C's strchr() would. */
+function findCR(buf: Buffer, from: number): number {
+  const idx = buf.indexOf(CR, from);
+  if (idx === -1) return -1;
+  // A NUL before the CR terminates the C string: Redis would not see the CR.
+  const nul = buf.indexOf(0, from);
+  if (nul !== -1 && nul < idx) return -1;
+  return idx;
+}
+
+function isHexDigit(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+}
+function hexVal(c: number): number {
+  if (c <= 57) return c - 48;
+  if (c >= 97) return c - 87;
+  return c - 55;
+}
+function isCSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+/**
+ * Split an inline request line like sdssplitargs(): blanks separate
+ * arguments, "double quotes" support \xHH and \n \r \t \b \a escapes,
+ * 'single quotes' support \'. Returns null on unbalanced quotes.
+ */
+export function splitInlineArgs(line: Buffer): string[] | null {
+  const out: string[] = [];
+  const n = line.length;
+  let p = 0;
+  // Byte at p, 0 past the end (the C string terminator).
+  const at = (i: number): number => (i < n ? line[i] : 0);
+  for (;;) {
+    while (p < n && line[p] !== 0 && isCSpace(line[p])) p++;
+    if (at(p) === 0) return out;
+    let inq = false;
+    let insq = false;
+    let done = false;
+    const cur: number[] = [];
+    while (!done) {
+      const c = at(p);
+      if (inq) {
+        if (c === 92 && at(p + 1) === 120 && isHexDigit(at(p + 2)) && isHexDigit(at(p + 3))) {
+          cur.push(hexVal(at(p + 2)) * 16 + hexVal(at(p + 3)));
+          p += 3;
+        } else if (c === 92 && at(p + 1) !== 0) {
+          p++;
+          const e = at(p);
+          cur.push(e === 110 ? 10 : e === 114 ? 13 : e === 116 ? 9 : e === 98 ? 8 : e === 97 ? 7 : e);
+        } else if (c === 34) {
+          const nx = at(p + 1);
+          if (nx !== 0 && !isCSpace(nx)) return null;
+          done = true;
+        } else if (c === 0) {
+          return null;
+        } else {
+          cur.push(c);
+        }
+      } else if (insq) {
+        if (c === 92 && at(p + 1) === 39) {
+          p++;
+          cur.push(39);
+        } else if (c === 39) {
+          const nx = at(p + 1);
+          if (nx !== 0 && !isCSpace(nx)) return null;
+          done = true;
+        } else if (c === 0) {
+          return null;
+        } else {
+          cur.push(c);
+        }
+      } else if (c === 32 || c === 10 || c === 13 || c === 9 || c === 0) {
+        done = true;
+      } else if (c === 34) {
+        inq = true;
+      } else if (c === 39) {
+        insq = true;
+      } else {
+        cur.push(c);
+      }
+      if (at(p) !== 0) p++;
+    }
+    out.push(Buffer.from(cur).toString('latin1'));
+  }
+}
+
+/** Reply text for a protocol error (sent as `-ERR <text>` then the connection closes). */
+export type ProtocolErrorText = string;
+
+export class RequestParser {
+  /** Max accepted bulk length (`proto-max-bulk-len`). */
+  maxBulkLen = 512 * 1024 * 1024;
+  /** Set when the stream is malformed; the connection must reply and close. */
+  error: ProtocolErrorText | null = null;
+
+  private buf: Buffer = EMPTY;
+  private pos = 0;
+  /** Chunks received while waiting for `need` bytes after `pos`. */
+  private pending: Buffer[] = [];
+  private pendingLen = 0;
+  private need = 0;
+
+  private multibulklen = 0;
+  private bulklen = -1;
+  private argv: string[] = [];
+
+  /** Bytes buffered but not yet consumed (the query buffer length). */
+  get bufferedBytes(): number {
+    return this.buf.length - this.pos + this.pendingLen;
+  }
+
+  /** True if a command is partially received. */
+  get inProgress(): boolean {
+    return this.multibulklen > 0 || this.bufferedBytes > 0;
+  }
+
+  feed(chunk: Buffer): void {
+    if (this.need > 0) {
+      this.pending.push(chunk);
+      this.pendingLen += chunk.length;
+      if (this.buf.length - this.pos + this.pendingLen < this.need) return;
+      this.pending.unshift(this.buf.subarray(this.pos));
+      this.buf = Buffer.concat(this.pending);
+      this.pos = 0;
+      this.pending = [];
+      this.pendingLen = 0;
+      this.need = 0;
+      return;
+    }
+    if (this.pos >= this.buf.length) {
+      this.buf = chunk;
+    } else {
+      this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk]);
+    }
+    this.pos = 0;
+  }
+
+  /** Drop all buffered input (after a protocol error or on reset). */
+  clear(): void {
+    this.buf = EMPTY;
+    this.pos = 0;
+    this.pending = [];
+    this.pendingLen = 0;
+    this.need = 0;
+    this.multibulklen = 0;
+    this.bulklen = -1;
+    this.argv = [];
+  }
+
+  /**
+   * Parse the next complete command. Returns its arguments, or null when more
+   * input is needed or a protocol error occurred (then `error` is set).
+   * Empty commands (`*0`, `*-1`, blank inline lines) are skipped.
+   */
+  next(): string[] | null {
+    for (;;) {
+      if (this.error !== null || this.need > 0) return null;
+      const buf = this.buf;
+      if (this.pos >= buf.length) {
+        if (this.pos > 0) {
+          this.buf = EMPTY;
+          this.pos = 0;
+        }
+        return null;
+      }
+      let argv: string[] | null | undefined;
+      if (this.multibulklen > 0 || buf[this.pos] === 42 /* '*' */) {
+        argv = this.parseMultibulk();
+      } else {
+        argv = this.parseInline();
+      }
+      if (argv === null) return null;
+      if (argv !== undefined) return argv;
+      // undefined: an empty command was consumed, keep going.
+    }
+  }
+
+  private fail(text: string): null {
+    this.error = text;
+    return null;
+  }
+
+  /** Returns argv, null (incomplete/error) or undefined (empty command). */
+  private parseInline(): string[] | null | undefined {
+    const buf = this.buf;
+    const start = this.pos;
+    const nl = buf.indexOf(LF, start);
+    if (nl === -1) {
+      if (buf.length - start > PROTO_INLINE_MAX_SIZE) {
+        return this.fail('Protocol error: too big inline request');
+      }
+      return null;
+    }
+    let end = nl;
+    if (end !== start && buf[end - 1] === CR) end--;
+    const args = splitInlineArgs(buf.subarray(start, end));
+    if (args === null) return this.fail('Protocol error: unbalanced quotes in request');
+    this.pos = nl + 1;
+    return args.length > 0 ? args : undefined;
+  }
+
+  private parseMultibulk(): string[] | null | undefined {
+    const buf = this.buf;
+    if (this.multibulklen === 0) {
+      const cr = findCR(buf, this.pos);
+      if (cr === -1) {
+        if (buf.length - this.pos > PROTO_INLINE_MAX_SIZE) {
+          return this.fail('Protocol error: too big mbulk count string');
+        }
+        return null;
+      }
+      if (cr > buf.length - 2) return null; // need the '\n' too
+      const ll = parseHeaderNumber(buf, this.pos + 1, cr);
+      if (Number.isNaN(ll) || ll > 2147483647) {
+        return this.fail('Protocol error: invalid multibulk length');
+      }
+      this.pos = cr + 2;
+      if (ll <= 0) return undefined;
+      this.multibulklen = ll;
+      this.argv = [];
+    }
+
+    while (this.multibulklen > 0) {
+      if (this.bulklen === -1) {
+        const cr = findCR(buf, this.pos);
+        if (cr === -1) {
+          if (buf.length - this.pos > PROTO_INLINE_MAX_SIZE) {
+            return this.fail('Protocol error: too big bulk count string');
+          }
+          return null;
+        }
+        if (cr > buf.length - 2) return null;
+        if (buf[this.pos] !== 36 /* '$' */) {
+          return this.fail(`Protocol error: expected '$', got '${String.fromCharCode(buf[this.pos])}'`);
+        }
+        const ll = parseHeaderNumber(buf, this.pos + 1, cr);
+        if (Number.isNaN(ll) || ll < 0 || ll > this.maxBulkLen) {
+          return this.fail('Protocol error: invalid bulk length');
+        }
+        this.pos = cr + 2;
+        this.bulklen = ll;
+      }
+      const avail = buf.length - this.pos;
+      if (avail < this.bulklen + 2) {
+        // Wait for the whole bulk; accumulate chunks without re-concatenating.
+        this.need = this.bulklen + 2;
+        return null;
+      }
+      this.argv.push(buf.latin1Slice(this.pos, this.pos + this.bulklen));
+      this.pos += this.bulklen + 2; // the trailing CRLF is skipped, not checked (as Redis)
+      this.bulklen = -1;
+      this.multibulklen--;
+    }
+    const argv = this.argv;
+    this.argv = [];
+    return argv;
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * Per-connection state, like Redis's `client` struct: selected db, protocol
+ * version, name, flags, the request parser and the reply buffer.
+ */
+import type { Socket } from 'node:net';
+import { RequestParser } from '../protocol/parser.js';
+import { ReplyWriter } from '../protocol/reply.js';
+import type { Db } from '../store/db.js';
+import type { Command } from '../commands/table.js';
+import type { NodisServer } from './server.js';
+
+export const CLIENT_MULTI = 1 << 0;
+export const CLIENT_PUBSUB = 1 << 1;
+export const CLIENT_BLOCKED = 1 << 2;
+export const CLIENT_CLOSE_AFTER_REPLY = 1 << 3;
+export const CLIENT_CLOSE_ASAP = 1 << 4;
+export const CLIENT_MONITOR = 1 << 5;
+export const CLIENT_NO_EVICT = 1 << 6;
+export const CLIENT_NO_TOUCH = 1 << 7;
+export const CLIENT_REPLY_OFF = 1 << 8;
+export const CLIENT_REPLY_SKIP_NEXT = 1 << 9;
+export const CLIENT_REPLY_SKIP = 1 << 10;
+export const CLIENT_PROTOCOL_ERROR = 1 << 11;
+export const CLIENT_MASTER = 1 << 12;
+export const CLIENT_SLAVE = 1 << 13;
+export const CLIENT_TRACKING = 1 << 14;
+export const CLIENT_DIRTY_CAS = 1 << 15;
+export const CLIENT_DIRTY_EXEC = 1 << 16;
+export const CLIENT_READONLY = 1 << 17;
+export const CLIENT_PAUSED = 1 << 18;
+
+export class Client extends ReplyWriter {
+  readonly id: number;
+  readonly parser = new RequestParser();
+  flags = 0;
+  db: Db;
+  name = '';
+  libName = '';
+  libVer = '';
+  /** Authenticated user name; null while authentication is required. */
+  user: string | null = 'default';
+  authenticated = true;
+  /** Creation time (ms) and time of the last command. */
+  readonly ctime: number;
+  lastInteraction: number;
+  /** Current argv and command being executed. */
+  argv: string[] = [];
+  cmd: Command | null = null;
+  lastCmd: Command | null = null;
+  /** Total bytes read / written (INFO, CLIENT LIST tot-net-in/out). */
+  netIn = 0;
+  netOut = 0;
+  commandsProcessed = 0;
+  readonly addr: string;
+  readonly laddr: string;
+  /** Arbitrary per-feature state (transactions, pub/sub, blocking...). */
+  ext: Record<string, unknown> = {};
+
+  constructor(
+    readonly server: NodisServer,
+    readonly socket: Socket | null,
+    id: number,
+  ) {
+    super();
+    this.id = id;
+    this.db = server.dbs[0];
+    this.ctime = Date.now();
+    this.lastInteraction = this.ctime;
+    this.parser.maxBulkLen = server.protoMaxBulkLen;
+    if (socket) {
+      this.addr = formatAddr(socket.remoteAddress, socket.remotePort);
+      this.laddr = formatAddr(socket.localAddress, socket.localPort);
+    } else {
+      this.addr = '';
+      this.laddr = '';
+    }
+  }
+
+  protected onOutput(): void {
+    this.server.markPendingWrite(this);
+  }
+
+  protected afterErrorReply(text: string): void {
+    this.server.stats.recordError(text);
+  }
+
+  /** Re-evaluate CLIENT REPLY OFF/SKIP after the flags changed. */
+  refreshReplyMode(): void {
+    this.repliesOff = (this.flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP)) !== 0;
+  }
+
+  selectDb(id: number): boolean {
+    const db = this.server.dbs[id];
+    if (!db) return false;
+    this.db = db;
+    return true;
+  }
+
+  /** Send everything queued to the socket in one write. */
+  flush(): void {
+    if (!this.hasPendingOutput()) return;
+    const out = this.takeOutput();
+    const sock = this.socket;
+    if (sock === null || sock.destroyed) return;
+    if (typeof out === 'string') {
+      this.netOut += out.length;
+      sock.write(out, 'latin1');
+    } else {
+      sock.cork();
+      for (const part of out) {
+        this.netOut += part.length;
+        if (typeof part === 'string') sock.write(part, 'latin1');
+        else sock.write(part);
+      }
+      sock.uncork();
+    }
+  }
+}
+
+function formatAddr(host: string | undefined, port: number | undefined): string {
+  if (host === undefined) return '';
+  const h = host.startsWith('::ffff:') ? host.slice(7) : host;
+  return `${h}:${port ?? 0}`;
+}

@@ -1,0 +1,710 @@
+/**
+ * The server: listening sockets, clients, databases, the dispatcher
+ * (processCommand()/call() of server.c) and the periodic cron (active
+ * expiry, incremental rehashing, client timeouts, instantaneous metrics).
+ */
+import net from 'node:net';
+import { Client, CLIENT_BLOCKED, CLIENT_CLOSE_AFTER_REPLY, CLIENT_CLOSE_ASAP, CLIENT_MULTI, CLIENT_PUBSUB, CLIENT_NO_TOUCH, CLIENT_REPLY_SKIP, CLIENT_REPLY_SKIP_NEXT, CLIENT_PROTOCOL_ERROR } from './client.js';
+import { Config, ConfigError } from './config.js';
+import { Stats } from './stats.js';
+import { createLogger, silentLogger, type Logger } from './logger.js';
+import { Db, type KeyspaceContext } from '../store/db.js';
+import { systemClock, type Clock } from '../store/clock.js';
+import { Command, CommandTable, CMD_FAST, CMD_NO_AUTH, CMD_NO_MULTI, CMD_SKIP_SLOWLOG, CMD_WRITE, CMD_ADMIN, CMD_SKIP_MONITOR } from '../commands/table.js';
+import { RedisError, type CommandSpec } from '../commands/types.js';
+import { allCommands } from '../commands/index.js';
+import { Slowlog } from './slowlog.js';
+import { LatencyMonitor } from './latency.js';
+import { parseNotifyFlags, NOTIFY_GENERIC, NOTIFY_EXPIRED, NOTIFY_KEY_MISS } from './notify.js';
+
+export const REDIS_VERSION = '7.0.15';
+export const NODIS_VERSION = '0.1.0';
+
+export interface ServerOptions {
+  /** Directives as in redis.conf / command-line flags (`{ port: '0' }`). */
+  config?: Record<string, string | string[]>;
+  /** Path of the config file (for CONFIG REWRITE and INFO config_file). */
+  configFile?: string | null;
+  clock?: Clock;
+  logger?: Logger;
+  /** Extra commands (embedding); registered after the built-in table. */
+  commands?: CommandSpec[];
+}
+
+/** Hooks that later subsystems (pub/sub, transactions, persistence...) attach to. */
+export interface ServerHooks {
+  /** A client is being freed. */
+  clientFreed: ((c: Client) => void)[];
+  /** A key was modified (signalModifiedKey: WATCH, tracking). */
+  keyModified: ((db: Db | null, key: string, c: Client | null) => void)[];
+  /** A db was flushed (dbid, or -1 for all). */
+  dbFlushed: ((dbid: number) => void)[];
+  /** A write's effect to propagate to AOF/replicas. */
+  propagate: ((dbid: number, argv: string[]) => void)[];
+  /** Called once per cron tick. */
+  cron: (() => void)[];
+}
+
+export class NodisServer implements KeyspaceContext {
+  readonly config: Config;
+  readonly clock: Clock;
+  readonly dbs: Db[] = [];
+  readonly stats = new Stats();
+  readonly commands: CommandTable;
+  readonly clients = new Map<number, Client>();
+  readonly slowlog: Slowlog;
+  readonly latency = new LatencyMonitor();
+  readonly hooks: ServerHooks = { clientFreed: [], keyModified: [], dbFlushed: [], propagate: [], cron: [] };
+  readonly monitors = new Set<Client>();
+  logger: Logger;
+  readonly startTime = Date.now();
+  readonly runId: string;
+  /** Changes since the last save (server.dirty). */
+  dirty = 0;
+  lastSave = Math.floor(Date.now() / 1000);
+  loading = false;
+  /** Client whose command is running (server.current_client). */
+  currentClient: Client | null = null;
+  /** Cached config values read on the hot path. */
+  protoMaxBulkLen = 512 * 1024 * 1024;
+  private queryBufLimit = 1024 * 1024 * 1024;
+  private notifyFlags = 0;
+  private slowlogThreshold = 10000;
+  private latencyThreshold = 0;
+  private requirePass = '';
+  activeExpireEnabled = true;
+  private nextClientId = 1;
+  private pendingWrites: Client[] = [];
+  private netServers: net.Server[] = [];
+  private cronTimer: NodeJS.Timeout | null = null;
+  private cronLoops = 0;
+  /** Clients paused until this time (CLIENT PAUSE), and the mode. */
+  pauseEnd = 0;
+  pauseType: 'all' | 'write' | null = null;
+  /** ops/sec sampling (INFO instantaneous_ops_per_sec). */
+  private opsSamples: number[] = [];
+  private lastSampleCommands = 0;
+  private lastSampleTime = Date.now();
+  private closed = false;
+  /** Ports actually bound (after listen()). */
+  ports: number[] = [];
+  /** Publish hook for keyspace notifications (set by the pub/sub module). */
+  publish: (channel: string, message: string) => number = () => 0;
+
+  constructor(opts: ServerOptions = {}) {
+    this.clock = opts.clock ?? systemClock;
+    this.config = new Config();
+    this.config.configFile = opts.configFile ?? null;
+    for (const [k, v] of Object.entries(opts.config ?? {})) this.config.set(k, v, true);
+    this.logger =
+      opts.logger ?? createLogger({ loglevel: this.config.str('loglevel'), logfile: this.config.str('logfile') });
+    this.runId = randomHex(40);
+    const n = this.config.num('databases');
+    for (let i = 0; i < n; i++) this.dbs.push(new Db(i, this));
+    this.commands = new CommandTable([...allCommands, ...(opts.commands ?? [])]);
+    this.slowlog = new Slowlog();
+    this.applyConfig();
+    this.config.onChange(() => this.applyConfig());
+  }
+
+  /** Refresh cached values after any CONFIG SET. */
+  private applyConfig(): void {
+    const cfg = this.config;
+    this.protoMaxBulkLen = cfg.num('proto-max-bulk-len');
+    this.queryBufLimit = cfg.num('client-query-buffer-limit');
+    this.notifyFlags = parseNotifyFlags(cfg.str('notify-keyspace-events')) ?? 0;
+    this.slowlogThreshold = cfg.num('slowlog-log-slower-than');
+    this.slowlog.maxLen = cfg.num('slowlog-max-len');
+    this.latencyThreshold = cfg.num('latency-monitor-threshold');
+    this.requirePass = cfg.str('requirepass');
+    for (const c of this.clients.values()) c.parser.maxBulkLen = this.protoMaxBulkLen;
+  }
+
+  // ---- KeyspaceContext ------------------------------------------------------
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  lruClock(): number {
+    return Math.floor(this.clock.now() / 1000) & 0xffffff;
+  }
+
+  isReplica(): boolean {
+    return false;
+  }
+
+  applyingFromPrimary(): boolean {
+    return false;
+  }
+
+  isLoading(): boolean {
+    return this.loading;
+  }
+
+  writesPaused(): boolean {
+    return this.pauseType !== null && this.clock.now() < this.pauseEnd;
+  }
+
+  onExpired(db: Db, key: string): void {
+    this.stats.expiredKeys++;
+    this.notifyKeyspaceEvent(NOTIFY_EXPIRED, 'expired', key, db.id);
+    this.signalModifiedKey(null, db, key);
+    this.propagate(db.id, ['DEL', key]);
+  }
+
+  onKeyHit(): void {
+    this.stats.keyspaceHits++;
+  }
+
+  onKeyMiss(db: Db, key: string): void {
+    this.stats.keyspaceMisses++;
+    if (this.notifyFlags & NOTIFY_KEY_MISS) this.notifyKeyspaceEvent(NOTIFY_KEY_MISS, 'keymiss', key, db.id);
+  }
+
+  // ---- keyspace signals -------------------------------------------------------
+
+  /** signalModifiedKey(): WATCH and client-side caching. */
+  signalModifiedKey(c: Client | null, db: Db | null, key: string): void {
+    const hooks = this.hooks.keyModified;
+    for (let i = 0; i < hooks.length; i++) hooks[i](db, key, c);
+  }
+
+  /** notifyKeyspaceEvent() of notify.c. */
+  notifyKeyspaceEvent(type: number, event: string, key: string, dbid: number): void {
+    const flags = this.notifyFlags;
+    if ((flags & type) === 0) return;
+    if (flags & 1 /* K */) this.publish(`__keyspace@${dbid}__:${key}`, event);
+    if (flags & 2 /* E */) this.publish(`__keyevent@${dbid}__:${event}`, key);
+  }
+
+  /** Send a write's effect to the AOF and replicas. */
+  propagate(dbid: number, argv: string[]): void {
+    const hooks = this.hooks.propagate;
+    for (let i = 0; i < hooks.length; i++) hooks[i](dbid, argv);
+  }
+
+  /** The cached `requirepass` value ('' = no password). */
+  get requirepassValue(): string {
+    return this.requirePass;
+  }
+
+  // ---- networking ----------------------------------------------------------
+
+  /** Bind every address of the `bind` directive on `port`. */
+  async listen(): Promise<number> {
+    const port = this.config.num('port');
+    const binds = this.config.str('bind').split(/\s+/).filter((s) => s !== '');
+    const addrs = binds.length ? binds : ['*', '-::*'];
+    let boundPort = port;
+    for (const raw of addrs) {
+      const optional = raw.startsWith('-');
+      const a = optional ? raw.slice(1) : raw;
+      const host = a === '*' ? '0.0.0.0' : a === '::*' ? '::' : a;
+      try {
+        const srv = await this.listenOne(host, boundPort);
+        const addr = srv.address();
+        if (addr && typeof addr === 'object') boundPort = addr.port;
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        if (optional && (err.code === 'EADDRNOTAVAIL' || err.code === 'EAFNOSUPPORT' || err.code === 'EADDRINUSE' && host === '::')) continue;
+        await this.close();
+        throw new Error(`Could not create server TCP listening socket ${host}:${boundPort}: ${err.message}`);
+      }
+    }
+    if (port !== 0 || boundPort !== 0) this.ports = [boundPort];
+    this.startCron();
+    return boundPort;
+  }
+
+  private listenOne(host: string, port: number): Promise<net.Server> {
+    return new Promise((resolve, reject) => {
+      const srv = net.createServer({ noDelay: true, pauseOnConnect: false }, (sock) => this.accept(sock));
+      srv.maxConnections = Infinity;
+      const onErr = (e: Error): void => reject(e);
+      srv.once('error', onErr);
+      srv.listen({ host, port, ipv6Only: host.includes(':'), backlog: this.config.num('tcp-backlog') }, () => {
+        srv.off('error', onErr);
+        srv.on('error', (e) => this.logger.warn({ err: e }, 'listening socket error'));
+        this.netServers.push(srv);
+        resolve(srv);
+      });
+    });
+  }
+
+  private accept(sock: net.Socket): void {
+    if (this.closed) {
+      sock.destroy();
+      return;
+    }
+    if (this.clients.size >= this.config.num('maxclients')) {
+      sock.end('-ERR max number of clients reached\r\n');
+      this.stats.rejectedConn++;
+      return;
+    }
+    if (this.config.bool('protected-mode') && this.requirePass === '' && !isLoopback(sock.remoteAddress)) {
+      sock.end(PROTECTED_MODE_ERR);
+      this.stats.rejectedConn++;
+      return;
+    }
+    const keepalive = this.config.num('tcp-keepalive');
+    if (keepalive > 0) sock.setKeepAlive(true, keepalive * 1000);
+    const c = this.createClient(sock);
+    sock.on('data', (chunk: Buffer) => this.onData(c, chunk));
+    sock.on('error', () => {
+      /* reset by peer etc.: 'close' follows */
+    });
+    sock.on('close', () => this.freeClient(c));
+    sock.on('drain', () => {
+      if (sock.isPaused() && !(c.flags & CLIENT_CLOSE_ASAP)) sock.resume();
+    });
+  }
+
+  /** A client object; socketless clients serve embedding and AOF loading. */
+  createClient(sock: net.Socket | null): Client {
+    const c = new Client(this, sock, this.nextClientId++);
+    c.authenticated = this.requirePass === '';
+    this.clients.set(c.id, c);
+    this.stats.numConnections++;
+    return c;
+  }
+
+  private onData(c: Client, chunk: Buffer): void {
+    c.netIn += chunk.length;
+    this.stats.netInputBytes += chunk.length;
+    this.stats.totalReadsProcessed++;
+    c.lastInteraction = Date.now();
+    if (c.flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP)) return;
+    c.parser.feed(chunk);
+    this.processInputBuffer(c);
+    if (c.parser.bufferedBytes > this.queryBufLimit) {
+      this.logger.warn(`Closing client that reached max query buffer length: id=${c.id} addr=${c.addr}`);
+      this.stats.clientQbufLimitDisconnections++;
+      this.closeClientAsap(c);
+    }
+    this.flushPendingWrites();
+  }
+
+  /** processInputBuffer(): run every complete command buffered for `c`. */
+  processInputBuffer(c: Client): void {
+    while ((c.flags & (CLIENT_BLOCKED | CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP)) === 0) {
+      if (this.pauseType === 'all' && this.clock.now() < this.pauseEnd && !c.ext.unpausable) break;
+      const argv = c.parser.next();
+      if (argv === null) {
+        if (c.parser.error !== null) {
+          c.addReplyError(c.parser.error);
+          c.flags |= CLIENT_CLOSE_AFTER_REPLY | CLIENT_PROTOCOL_ERROR;
+          this.logger.debug(`Protocol error (${c.parser.error}) from client: id=${c.id} addr=${c.addr}`);
+          c.parser.clear();
+        }
+        break;
+      }
+      this.processCommand(c, argv);
+    }
+  }
+
+  /** Queue `c` for a flush at the end of the current event. */
+  markPendingWrite(c: Client): void {
+    this.pendingWrites.push(c);
+    if (this.pendingWrites.length === 1) setImmediate(this.flushSoon);
+  }
+
+  private flushSoon = (): void => this.flushPendingWrites();
+
+  /** handleClientsWithPendingWrites(): one socket write per client. */
+  flushPendingWrites(): void {
+    const list = this.pendingWrites;
+    if (list.length === 0) return;
+    this.pendingWrites = [];
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i];
+      c.flush();
+      const sock = c.socket;
+      if (sock === null) continue;
+      if (c.flags & CLIENT_CLOSE_AFTER_REPLY) {
+        sock.end();
+      } else if (sock.writableLength > 64 * 1024 * 1024 && !sock.isPaused()) {
+        // Stop reading from a client that does not read its replies.
+        sock.pause();
+      }
+    }
+  }
+
+  /** Close a client as soon as possible, without sending pending output. */
+  closeClientAsap(c: Client): void {
+    c.flags |= CLIENT_CLOSE_ASAP;
+    if (c.socket) c.socket.destroy();
+    else this.freeClient(c);
+  }
+
+  /** freeClient(): drop every trace of the client. */
+  freeClient(c: Client): void {
+    if (!this.clients.has(c.id)) return;
+    this.clients.delete(c.id);
+    this.monitors.delete(c);
+    const hooks = this.hooks.clientFreed;
+    for (let i = 0; i < hooks.length; i++) hooks[i](c);
+  }
+
+  // ---- dispatch ------------------------------------------------------------
+
+  /** processCommand() of server.c: checks in Redis's order, then call(). */
+  processCommand(c: Client, argv: string[]): void {
+    c.argv = argv;
+    this.processCommandChecked(c, argv);
+    this.commandProcessed(c);
+  }
+
+  /**
+   * After each command: a CLIENT REPLY SKIP silences exactly the next one
+   * (resetClient() in networking.c).
+   */
+  private commandProcessed(c: Client): void {
+    const f = c.flags;
+    if ((f & (CLIENT_REPLY_SKIP | CLIENT_REPLY_SKIP_NEXT)) === 0) return;
+    c.flags &= ~CLIENT_REPLY_SKIP;
+    if (f & CLIENT_REPLY_SKIP_NEXT) c.flags = (c.flags | CLIENT_REPLY_SKIP) & ~CLIENT_REPLY_SKIP_NEXT;
+    c.refreshReplyMode();
+  }
+
+  private processCommandChecked(c: Client, argv: string[]): void {
+    const cmd = this.commands.lookup(argv);
+    if (cmd === undefined) {
+      this.rejectCommand(c, null, unknownCommandError(this.commands, argv));
+      return;
+    }
+    if ((cmd.arity > 0 && cmd.arity !== argv.length) || argv.length < -cmd.arity) {
+      this.rejectCommand(c, cmd, `wrong number of arguments for '${cmd.fullname}' command`);
+      return;
+    }
+    if (!c.authenticated && (cmd.flags & CMD_NO_AUTH) === 0) {
+      this.rejectCommand(c, cmd, '-NOAUTH Authentication required.');
+      return;
+    }
+    if (c.flags & CLIENT_MULTI && cmd.flags & CMD_NO_MULTI) {
+      this.rejectCommand(c, cmd, 'Command not allowed inside a transaction');
+      return;
+    }
+    if (c.flags & CLIENT_PUBSUB && c.resp === 2 && !PUBSUB_ALLOWED.has(cmd.fullname)) {
+      this.rejectCommand(
+        c,
+        cmd,
+        `Can't execute '${cmd.fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
+      );
+      return;
+    }
+    if (c.flags & CLIENT_MULTI && !MULTI_IMMEDIATE.has(cmd.name) && this.queueMulti) {
+      this.queueMulti(c, cmd, argv);
+      return;
+    }
+    this.call(c, cmd, argv);
+    c.lastCmd = cmd;
+    c.commandsProcessed++;
+  }
+
+  /** Set by the transactions module: queue a command inside MULTI. */
+  queueMulti: ((c: Client, cmd: Command, argv: string[]) => void) | null = null;
+  /** Set by the transactions module: an error makes the next EXEC abort. */
+  flagTransaction: ((c: Client) => void) | null = null;
+
+  /** rejectCommand(): error reply before execution. */
+  rejectCommand(c: Client, cmd: Command | null, err: string): void {
+    if (cmd !== null) cmd.stats.rejectedCalls++;
+    if (c.flags & CLIENT_MULTI && this.flagTransaction) this.flagTransaction(c);
+    c.addReplyError(err);
+  }
+
+  /**
+   * call(): run the handler, time it, update stats, slowlog, latency and
+   * monitors. Errors thrown as RedisError become error replies; anything
+   * else is a bug that is logged and answered with ERR.
+   */
+  call(c: Client, cmd: Command, argv: string[]): void {
+    const prevClient = this.currentClient;
+    this.currentClient = c;
+    c.cmd = cmd;
+    const errorsBefore = this.stats.totalErrorReplies;
+    const dirtyBefore = this.dirty;
+    const start = performance.now();
+    try {
+      cmd.handler!(c, argv);
+    } catch (e) {
+      if (e instanceof RedisError) {
+        c.addReplyError(e.message);
+      } else {
+        this.logger.error({ err: e, command: cmd.fullname }, 'internal error while executing a command');
+        c.addReplyError(`internal error while executing '${cmd.fullname}'`);
+      }
+    }
+    const usec = Math.round((performance.now() - start) * 1000);
+    const stats = cmd.stats;
+    stats.calls++;
+    stats.usec += usec;
+    if (this.stats.totalErrorReplies !== errorsBefore) stats.failedCalls++;
+    this.stats.numCommands++;
+    if ((cmd.flags & CMD_SKIP_SLOWLOG) === 0 && this.slowlogThreshold >= 0 && usec >= this.slowlogThreshold) {
+      this.slowlog.push(c, argv, usec, this.clock.now());
+    }
+    if (this.latencyThreshold > 0 && usec / 1000 >= this.latencyThreshold) {
+      this.latency.addSample(cmd.flags & CMD_FAST ? 'fast-command' : 'command', Math.round(usec / 1000));
+    }
+    if (this.monitors.size > 0 && (cmd.flags & (CMD_SKIP_MONITOR | CMD_ADMIN)) === 0) this.feedMonitors(c, argv);
+    if (this.dirty !== dirtyBefore && cmd.flags & CMD_WRITE && this.hooks.propagate.length > 0) {
+      this.propagate(c.db.id, (c.ext.propagateArgv as string[] | undefined) ?? argv);
+    }
+    c.ext.propagateArgv = undefined;
+    this.currentClient = prevClient;
+  }
+
+  /** replicationFeedMonitors(). */
+  feedMonitors(c: Client, argv: string[]): void {
+    const t = this.clock.now();
+    const sec = Math.floor(t / 1000);
+    const usec = (t % 1000) * 1000;
+    let origin: string;
+    if (c.socket === null) origin = c.ext.isLua ? 'lua' : 'unix:';
+    else origin = c.addr;
+    let line = `+${sec}.${String(usec).padStart(6, '0')} [${c.db.id} ${origin}]`;
+    for (const a of argv) line += ' ' + reprArg(a);
+    line += '\r\n';
+    for (const m of this.monitors) {
+      if (m !== c) m.addReplyProto(line);
+    }
+  }
+
+  // ---- cron ----------------------------------------------------------------
+
+  private startCron(): void {
+    if (this.cronTimer) return;
+    const hz = Math.max(1, Math.min(500, this.config.num('hz')));
+    this.cronTimer = setInterval(() => this.cron(), Math.floor(1000 / hz));
+    this.cronTimer.unref();
+  }
+
+  /** serverCron(). */
+  cron(): void {
+    this.cronLoops++;
+    const hz = Math.max(1, Math.min(500, this.config.num('hz')));
+    if (this.activeExpireEnabled && !this.isReplica()) this.activeExpireCycle(hz);
+    if (this.config.bool('activerehashing')) {
+      for (const db of this.dbs) {
+        db.dict.rehashMilliseconds(1);
+        db.expires.rehashMilliseconds(1);
+      }
+    }
+    this.clientsCron();
+    this.sampleOps();
+    if (this.pauseType !== null && this.clock.now() >= this.pauseEnd) this.unpauseClients();
+    for (const fn of this.hooks.cron) fn();
+    this.flushPendingWrites();
+  }
+
+  /**
+   * activeExpireCycle() (slow cycle): sample keys with a TTL in each db,
+   * repeating while more than the acceptable share was stale, within a time
+   * budget of ~25% of the cron period so the event loop is never held long.
+   */
+  activeExpireCycle(hz: number): void {
+    const effort = this.config.num('active-expire-effort') - 1;
+    const keysPerLoop = 20 + 5 * effort;
+    const acceptableStale = 10 - effort;
+    const budgetMs = ((25 + 2 * effort) * 10) / hz;
+    const start = performance.now();
+    let totalSampled = 0;
+    let totalExpired = 0;
+    for (const db of this.dbs) {
+      if (db.expires.size === 0) continue;
+      for (;;) {
+        const [sampled, expired] = db.activeExpireStep(keysPerLoop);
+        totalSampled += sampled;
+        totalExpired += expired;
+        if (sampled === 0 || (expired * 100) / sampled <= acceptableStale) break;
+        if (performance.now() - start > budgetMs) {
+          this.stats.expiredTimeCapReachedCount++;
+          return;
+        }
+      }
+    }
+    const stale = totalSampled > 0 ? totalExpired / totalSampled : 0;
+    this.stats.expiredStalePerc = stale * 0.05 + this.stats.expiredStalePerc * 0.95;
+  }
+
+  private clientsCron(): void {
+    const timeout = this.config.num('timeout');
+    if (timeout <= 0) return;
+    const now = Date.now();
+    for (const c of this.clients.values()) {
+      if (c.flags & (CLIENT_BLOCKED | CLIENT_PUBSUB) || c.ext.isReplica || c.ext.isPrimary) continue;
+      if (c.socket !== null && now - c.lastInteraction > timeout * 1000) {
+        this.logger.debug(`Closing idle client id=${c.id}`);
+        this.closeClientAsap(c);
+      }
+    }
+  }
+
+  private sampleOps(): void {
+    const now = Date.now();
+    const dt = now - this.lastSampleTime;
+    if (dt < 100) return;
+    const ops = ((this.stats.numCommands - this.lastSampleCommands) * 1000) / dt;
+    this.opsSamples.push(ops);
+    if (this.opsSamples.length > 16) this.opsSamples.shift();
+    this.lastSampleCommands = this.stats.numCommands;
+    this.lastSampleTime = now;
+  }
+
+  get instantaneousOps(): number {
+    if (this.opsSamples.length === 0) return 0;
+    return Math.round(this.opsSamples.reduce((a, b) => a + b, 0) / this.opsSamples.length);
+  }
+
+  /** Resume clients held by CLIENT PAUSE. */
+  unpauseClients(): void {
+    this.pauseType = null;
+    this.pauseEnd = 0;
+    for (const c of this.clients.values()) {
+      if (c.parser.inProgress) this.processInputBuffer(c);
+    }
+    this.flushPendingWrites();
+  }
+
+  /** Current client flags used by lookups (CLIENT NO-TOUCH). */
+  lookupFlagsFor(c: Client): number {
+    return c.flags & CLIENT_NO_TOUCH ? 1 : 0;
+  }
+
+  // ---- lifecycle -----------------------------------------------------------
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.cronTimer) clearInterval(this.cronTimer);
+    this.cronTimer = null;
+    const servers = this.netServers;
+    this.netServers = [];
+    for (const c of [...this.clients.values()]) {
+      if (c.socket) c.socket.destroy();
+      this.freeClient(c);
+    }
+    await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  }
+
+  isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Validate + apply a CONFIG SET of one parameter. */
+  setConfig(name: string, value: string): void {
+    try {
+      this.config.set(name, value);
+    } catch (e) {
+      if (e instanceof ConfigError) throw e;
+      throw e;
+    }
+  }
+}
+
+/** Commands run immediately even inside MULTI. */
+const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+
+/** Commands allowed in RESP2 subscribed mode. */
+const PUBSUB_ALLOWED = new Set([
+  'ping',
+  'subscribe',
+  'ssubscribe',
+  'unsubscribe',
+  'sunsubscribe',
+  'psubscribe',
+  'punsubscribe',
+  'quit',
+  'reset',
+]);
+
+/** commandCheckExistence()'s error text. */
+export function unknownCommandError(table: CommandTable, argv: string[]): string {
+  if (argv.length >= 2 && table.isContainer(argv[0])) {
+    return `unknown subcommand '${cTrunc(argv[1], 128)}'. Try ${argv[0].toUpperCase()} HELP.`;
+  }
+  let args = '';
+  for (let i = 1; i < argv.length && args.length < 128; i++) {
+    args += `'${cTrunc(argv[i], 128 - args.length)}' `;
+  }
+  return `unknown command '${cTrunc(argv[0], 128)}', with args beginning with: ${args}`;
+}
+
+/** printf("%.*s"): at most n chars, stopping at a NUL byte. */
+function cTrunc(s: string, n: number): string {
+  const nul = s.indexOf('\0');
+  const t = nul === -1 ? s : s.slice(0, nul);
+  return t.length > n ? t.slice(0, n) : t;
+}
+
+/** sdscatrepr(): quote an argument for MONITOR/SLOWLOG-style output. */
+export function reprArg(s: string): string {
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    switch (c) {
+      case 92:
+        out += '\\\\';
+        break;
+      case 34:
+        out += '\\"';
+        break;
+      case 10:
+        out += '\\n';
+        break;
+      case 13:
+        out += '\\r';
+        break;
+      case 9:
+        out += '\\t';
+        break;
+      case 7:
+        out += '\\a';
+        break;
+      case 8:
+        out += '\\b';
+        break;
+      default:
+        if (c >= 32 && c < 127) out += s[i];
+        else out += '\\x' + c.toString(16).padStart(2, '0');
+    }
+  }
+  return out + '"';
+}
+
+function isLoopback(addr: string | undefined): boolean {
+  if (addr === undefined) return true;
+  if (addr === '::1') return true;
+  const v4 = addr.startsWith('::ffff:') ? addr.slice(7) : addr;
+  return v4.startsWith('127.');
+}
+
+function randomHex(n: number): string {
+  let s = '';
+  while (s.length < n) s += Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
+  return s.slice(0, n);
+}
+
+const PROTECTED_MODE_ERR =
+  '-DENIED Redis is running in protected mode because protected ' +
+  'mode is enabled and no password is set for the default user. ' +
+  'In this mode connections are only accepted from the loopback interface. ' +
+  'If you want to connect from external computers to Redis you ' +
+  'may adopt one of the following solutions: ' +
+  "1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface " +
+  'by connecting to Redis from the same host the server is ' +
+  'running, however MAKE SURE Redis is not publicly accessible ' +
+  'from internet if you do so. Use CONFIG REWRITE to make this ' +
+  'change permanent. ' +
+  '2) Alternatively you can just disable the protected mode by ' +
+  'editing the Redis configuration file, and setting the protected ' +
+  "mode option to 'no', and then restarting the server. " +
+  "3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. " +
+  '4) Setup a an authentication password for the default user. ' +
+  'NOTE: You only need to do one of the above things in order for ' +
+  'the server to start accepting connections from the outside.\r\n';
+
+export { NOTIFY_GENERIC };
+export { silentLogger };

@@ -1,0 +1,42 @@
+/** Server-wide counters behind INFO stats / errorstats. */
+export class Stats {
+  numCommands = 0;
+  numConnections = 0;
+  rejectedConn = 0;
+  expiredKeys = 0;
+  expiredStalePerc = 0;
+  expiredTimeCapReachedCount = 0;
+  evictedKeys = 0;
+  keyspaceHits = 0;
+  keyspaceMisses = 0;
+  netInputBytes = 0;
+  netOutputBytes = 0;
+  totalErrorReplies = 0;
+  unexpectedErrorReplies = 0;
+  totalReadsProcessed = 0;
+  totalWritesProcessed = 0;
+  clientQbufLimitDisconnections = 0;
+  clientOutbufLimitDisconnections = 0;
+  /** Error code -> count (INFO errorstats), first seen order. */
+  readonly errors = new Map<string, number>();
+
+  /** afterErrorReply(): count the error under its code ("ERR", "WRONGTYPE"...). */
+  recordError(text: string): void {
+    this.totalErrorReplies++;
+    let code = 'ERR';
+    if (text.charCodeAt(0) === 45) {
+      const sp = text.indexOf(' ');
+      if (sp !== -1 && sp < 32) code = text.slice(1, sp);
+    }
+    // Redis stops tracking new error codes past 128 distinct ones.
+    const n = this.errors.get(code);
+    if (n !== undefined) this.errors.set(code, n + 1);
+    else if (this.errors.size < 128) this.errors.set(code, 1);
+  }
+
+  reset(): void {
+    const fresh = new Stats();
+    Object.assign(this, fresh);
+    this.errors.clear();
+  }
+}

@@ -1,0 +1,247 @@
+/**
+ * One logical database: the main dict plus the expires dict, with Redis's
+ * lookup semantics (db.c): lazy expiry on access, LRU clock updates,
+ * keyspace hit/miss stats, and the hooks that notify watchers, keyspace
+ * event subscribers and the propagation layer.
+ */
+import { Dict } from './dict.js';
+import type { RValue } from './types.js';
+
+/** What a database needs from the server around it. */
+export interface KeyspaceContext {
+  now(): number;
+  /** 24-bit LRU clock in seconds (LRU_CLOCK()). */
+  lruClock(): number;
+  /** True while this server is a replica: keys expire only via the primary. */
+  isReplica(): boolean;
+  /** True while the current client is the primary link (never expire). */
+  applyingFromPrimary(): boolean;
+  /** True while loading a dataset (nothing expires). */
+  isLoading(): boolean;
+  /** True while clients are paused for writes (expiry is deferred). */
+  writesPaused(): boolean;
+  /** Called after an expired key was deleted (stats, event, propagate DEL). */
+  onExpired(db: Db, key: string): void;
+  onKeyHit(): void;
+  onKeyMiss(db: Db, key: string): void;
+}
+
+export const LOOKUP_NONE = 0;
+export const LOOKUP_NOTOUCH = 1 << 0;
+export const LOOKUP_NONOTIFY = 1 << 1;
+export const LOOKUP_NOSTATS = 1 << 2;
+export const LOOKUP_WRITE = 1 << 3;
+export const LOOKUP_NOEXPIRE = 1 << 4;
+
+export class Db {
+  readonly dict = new Dict<RValue>();
+  /** key -> absolute unix time in ms. */
+  readonly expires = new Dict<number>();
+  /** Running estimate of the average TTL (INFO keyspace avg_ttl). */
+  avgTtl = 0;
+  /** Cursor of the active expire cycle over `expires`. */
+  expiresCursor = 0;
+
+  constructor(
+    public id: number,
+    private ctx: KeyspaceContext,
+  ) {}
+
+  get size(): number {
+    return this.dict.size;
+  }
+
+  /** Replace the context (SWAPDB keeps ids, tests swap clocks). */
+  setContext(ctx: KeyspaceContext): void {
+    this.ctx = ctx;
+  }
+
+  // ---- expiry ------------------------------------------------------------
+
+  getExpire(key: string): number {
+    const when = this.expires.get(key);
+    return when === undefined ? -1 : when;
+  }
+
+  setExpire(key: string, when: number): void {
+    this.expires.set(key, when);
+  }
+
+  removeExpire(key: string): boolean {
+    return this.expires.delete(key) !== undefined;
+  }
+
+  keyIsExpired(key: string): boolean {
+    if (this.expires.size === 0) return false;
+    const when = this.expires.get(key);
+    if (when === undefined) return false;
+    if (this.ctx.isLoading()) return false;
+    return this.ctx.now() > when;
+  }
+
+  /**
+   * Delete `key` if it is logically expired. Returns true when the key is
+   * to be treated as missing (expireIfNeeded()).
+   */
+  expireIfNeeded(key: string, forceDelete: boolean, avoidDelete = false): boolean {
+    if (!this.keyIsExpired(key)) return false;
+    if (this.ctx.isReplica()) {
+      if (this.ctx.applyingFromPrimary()) return false;
+      if (!forceDelete) return true;
+    }
+    if (avoidDelete) return true;
+    if (this.ctx.writesPaused()) return true;
+    this.deleteExpired(key);
+    return true;
+  }
+
+  /** deleteExpiredKeyAndPropagate(). */
+  deleteExpired(key: string): void {
+    this.delete(key);
+    this.ctx.onExpired(this, key);
+  }
+
+  // ---- lookups -----------------------------------------------------------
+
+  /** lookupKey() with Redis's LOOKUP_* flags. */
+  lookup(key: string, flags: number): RValue | undefined {
+    let slot = this.dict.find(key);
+    if (slot !== -1) {
+      const isRoReplica = this.ctx.isReplica();
+      if (
+        this.expires.size > 0 &&
+        this.expireIfNeeded(key, (flags & LOOKUP_WRITE) !== 0 && !isRoReplica, (flags & LOOKUP_NOEXPIRE) !== 0)
+      ) {
+        slot = -1;
+      }
+    }
+    if (slot !== -1) {
+      if ((flags & LOOKUP_NOTOUCH) === 0) this.dict.meta[slot] = this.ctx.lruClock();
+      if ((flags & (LOOKUP_NOSTATS | LOOKUP_WRITE)) === 0) this.ctx.onKeyHit();
+      return this.dict.valueAt(slot);
+    }
+    if ((flags & (LOOKUP_NOSTATS | LOOKUP_WRITE)) === 0) this.ctx.onKeyMiss(this, key);
+    return undefined;
+  }
+
+  lookupRead(key: string, flags = LOOKUP_NONE): RValue | undefined {
+    return this.lookup(key, flags);
+  }
+
+  lookupWrite(key: string, flags = LOOKUP_NONE): RValue | undefined {
+    return this.lookup(key, flags | LOOKUP_WRITE);
+  }
+
+  /** Existence without touching LRU or stats (but expiring lazily). */
+  exists(key: string): boolean {
+    return this.lookup(key, LOOKUP_NOTOUCH | LOOKUP_NOSTATS | LOOKUP_NONOTIFY) !== undefined;
+  }
+
+  /** Raw access: no expiry check, no LRU, no stats. */
+  peek(key: string): RValue | undefined {
+    return this.dict.get(key);
+  }
+
+  // ---- writes ------------------------------------------------------------
+
+  /** dbAdd(): the key must not exist. */
+  add(key: string, val: RValue): void {
+    this.dict.insertNew(key, val, this.ctx.lruClock());
+  }
+
+  /** dbOverwrite()/dbAdd(): set the value, keeping any TTL. */
+  setValue(key: string, val: RValue): void {
+    const slot = this.dict.find(key);
+    if (slot === -1) this.dict.insertNew(key, val, this.ctx.lruClock());
+    else this.dict.setValueAt(slot, val);
+  }
+
+  /**
+   * setKey(): store the value; the TTL is dropped unless keepTtl. The
+   * caller signals the modification (watch/tracking) and notifies.
+   */
+  setKey(key: string, val: RValue, keepTtl = false): void {
+    const slot = this.dict.find(key);
+    if (slot === -1) {
+      this.dict.insertNew(key, val, this.ctx.lruClock());
+    } else {
+      this.dict.setValueAt(slot, val);
+      if (!keepTtl && this.expires.size > 0) this.expires.delete(key);
+    }
+  }
+
+  /** dbDelete(): returns true if the key existed. */
+  delete(key: string): boolean {
+    if (this.dict.delete(key) === undefined) return false;
+    if (this.expires.size > 0) this.expires.delete(key);
+    return true;
+  }
+
+  /** LRU word of a key (for OBJECT IDLETIME/FREQ), or -1. */
+  getMeta(key: string): number {
+    const s = this.dict.find(key);
+    return s === -1 ? -1 : this.dict.meta[s];
+  }
+
+  setMeta(key: string, meta: number): void {
+    const s = this.dict.find(key);
+    if (s !== -1) this.dict.meta[s] = meta;
+  }
+
+  clear(): number {
+    const n = this.dict.size;
+    this.dict.clear();
+    this.expires.clear();
+    this.avgTtl = 0;
+    this.expiresCursor = 0;
+    return n;
+  }
+
+  /** Swap contents with another db (SWAPDB). */
+  swapWith(other: Db): void {
+    const tmp = { dict: this.dict, expires: this.expires, avgTtl: this.avgTtl, cur: this.expiresCursor };
+    (this as { dict: Dict<RValue> }).dict = other.dict;
+    (this as { expires: Dict<number> }).expires = other.expires;
+    this.avgTtl = other.avgTtl;
+    this.expiresCursor = other.expiresCursor;
+    (other as { dict: Dict<RValue> }).dict = tmp.dict;
+    (other as { expires: Dict<number> }).expires = tmp.expires;
+    other.avgTtl = tmp.avgTtl;
+    other.expiresCursor = tmp.cur;
+  }
+
+  /**
+   * One step of the active expire cycle: sample up to `maxKeys` keys with
+   * a TTL (walking the expires dict with its scan cursor, as Redis 7 does)
+   * and delete the expired ones. Returns [sampled, expired].
+   */
+  activeExpireStep(maxKeys: number): [number, number] {
+    if (this.expires.size === 0) return [0, 0];
+    const now = this.ctx.now();
+    const expired: string[] = [];
+    let sampled = 0;
+    let ttlSum = 0;
+    let ttlSamples = 0;
+    let buckets = 0;
+    do {
+      this.expiresCursor = this.expires.scan(this.expiresCursor, (key, when) => {
+        sampled++;
+        if (now > when) expired.push(key);
+        else {
+          ttlSum += when - now;
+          ttlSamples++;
+        }
+      });
+      buckets++;
+    } while (sampled < maxKeys && this.expiresCursor !== 0 && buckets < maxKeys * 2);
+    for (const key of expired) {
+      if (this.keyIsExpired(key)) this.deleteExpired(key);
+    }
+    if (ttlSamples > 0) {
+      const avg = ttlSum / ttlSamples;
+      // Redis: db->avg_ttl = (db->avg_ttl/50)*49 + (avg_ttl/50)
+      this.avgTtl = this.avgTtl === 0 ? avg : (this.avgTtl / 50) * 49 + avg / 50;
+    }
+    return [sampled, expired.length];
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * Start servers for tests: Nodis in-process on a random port, and a real
+ * redis-server (when installed) on a free port, for differential tests.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { startServer, type ServerHandle, type StartOptions } from '../../src/index.js';
+import { RawClient } from './resp.js';
+
+export function startNodis(opts: StartOptions = {}): Promise<ServerHandle> {
+  return startServer({ port: 0, ...opts });
+}
+
+let redisPath: string | null | undefined;
+
+/** Path of redis-server, or null when it is not installed. */
+export function redisServerPath(): string | null {
+  if (redisPath !== undefined) return redisPath;
+  const r = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' });
+  redisPath = r.status === 0 && r.stdout.trim() !== '' ? r.stdout.trim() : null;
+  return redisPath;
+}
+
+export const HAVE_REDIS = redisServerPath() !== null;
+
+/** Say loudly why differential tests are skipped. */
+export function warnIfNoRedis(suite: string): void {
+  if (!HAVE_REDIS) {
+    console.warn(`[${suite}] SKIPPED: redis-server is not installed (apt-get install -y redis-server); differential tests did not run`);
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(addr.port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+export interface RedisHandle {
+  port: number;
+  dir: string;
+  proc: ChildProcess;
+  close(): Promise<void>;
+}
+
+/** Start a real redis-server with no persistence on a free loopback port. */
+export async function startRedis(extraArgs: string[] = []): Promise<RedisHandle> {
+  const bin = redisServerPath();
+  if (bin === null) throw new Error('redis-server is not installed');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodis-redis-'));
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort();
+    const proc = spawn(
+      bin,
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', ...extraArgs],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    proc.stdout!.on('data', (d) => (out += d));
+    proc.stderr!.on('data', (d) => (out += d));
+    const ok = await waitForPing(port, 5000, proc);
+    if (ok) {
+      return {
+        port,
+        dir,
+        proc,
+        close: () =>
+          new Promise<void>((resolve) => {
+            if (proc.exitCode !== null) {
+              fs.rmSync(dir, { recursive: true, force: true });
+              resolve();
+              return;
+            }
+            proc.once('exit', () => {
+              fs.rmSync(dir, { recursive: true, force: true });
+              resolve();
+            });
+            proc.kill('SIGKILL');
+          }),
+      };
+    }
+    proc.kill('SIGKILL');
+    if (attempt >= 3) throw new Error(`redis-server did not start: ${out}`);
+  }
+}
+
+async function waitForPing(port: number, timeoutMs: number, proc: ChildProcess): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) return false;
+    try {
+      const c = await RawClient.connect(port);
+      const r = await c.callStr('PING');
+      c.close();
+      if (r === '+PONG\r\n') return true;
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
