@@ -73,10 +73,13 @@ export interface CommandSpec {
   getKeys?: (argv: string[]) => number[];
   handler?: Handler;
   subcommands?: CommandSpec[];
-  /** COMMAND DOCS fields. */
-  summary: string;
-  since: string;
-  group: string;
+  /**
+   * COMMAND DOCS fields. Normally left out: COMMAND DOCS/INFO read the
+   * reference data generated from redis-server 7.0.15 (reference.json).
+   */
+  summary?: string;
+  since?: string;
+  group?: string;
   complexity?: string;
   docFlags?: string[];
   deprecatedSince?: string;

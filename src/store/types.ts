@@ -9,9 +9,18 @@
 
 export type RedisType = 'string' | 'list' | 'set' | 'zset' | 'hash' | 'stream';
 
-/** Base of all non-string values. */
+/** Encoding thresholds read from the config (hash-max-listpack-entries...). */
+export interface EncodingConfig {
+  num(name: string): number;
+}
+
+/** Base of all non-string values (lists, sets, zsets, hashes, streams). */
 export interface RObjectBase {
   readonly type: Exclude<RedisType, 'string'>;
+  /** Deep copy (COPY, snapshots). */
+  dup(): RObjectBase;
+  /** OBJECT ENCODING name, per Redis's size thresholds. */
+  encoding(cfg: EncodingConfig): string;
 }
 
 export type RString = string | Buffer;
