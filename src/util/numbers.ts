@@ -68,30 +68,57 @@ const DECIMAL_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const INF_RE = /^[+-]?(?:inf|infinity)$/i;
 const HEX_RE = /^([+-]?)0[xX](?:([0-9a-fA-F]+)\.?([0-9a-fA-F]*)|\.([0-9a-fA-F]+))(?:[pP]([+-]?\d+))?$/;
 
+/** A hex float, correctly rounded to nearest-even as strtod() does. */
 function parseHexFloat(m: RegExpExecArray): number {
   const intPart = m[2] ?? '';
   const fracPart = m[3] ?? m[4] ?? '';
-  const exp = m[5] ? parseInt(m[5], 10) : 0;
-  let v = 0;
-  for (const ch of intPart) v = v * 16 + parseInt(ch, 16);
-  let scale = 1 / 16;
-  for (const ch of fracPart) {
-    v += parseInt(ch, 16) * scale;
-    scale /= 16;
+  const digits = (intPart + fracPart).replace(/^0+/, '');
+  const neg = m[1] === '-';
+  if (digits === '') return neg ? -0 : 0;
+  const exp = m[5] ? Number(m[5]) : 0;
+  if (!Number.isFinite(exp) || Math.abs(exp) > 1e7) {
+    // Far beyond the double range either way.
+    return exp > 0 ? (neg ? -Infinity : Infinity) : neg ? -0 : 0;
   }
-  v *= Math.pow(2, exp);
-  return m[1] === '-' ? -v : v;
+  let mant = BigInt('0x' + digits);
+  // value = mant * 2^e2
+  const e2 = exp - 4 * fracPart.length;
+  const bits = mant.toString(2).length;
+  const top = bits - 1 + e2; // exponent of the leading bit
+  if (top > 1023) return neg ? -Infinity : Infinity;
+  const lowest = Math.max(top - 52, -1074); // lowest bit a double can hold here
+  const shift = lowest - e2;
+  let p = e2;
+  if (shift > 0) {
+    const sh = BigInt(shift);
+    const rest = mant & ((1n << sh) - 1n);
+    const half = 1n << (sh - 1n);
+    mant >>= sh;
+    if (rest > half || (rest === half && (mant & 1n) === 1n)) mant += 1n;
+    p = lowest;
+  }
+  // mant < 2^54 and mant * 2^p is representable (or overflows after a carry).
+  let v = Number(mant);
+  if (p > 0) {
+    v *= Math.pow(2, Math.min(p, 1023));
+    if (p > 1023) v *= Math.pow(2, p - 1023);
+  } else if (p < 0) {
+    // Two steps keep 2^p representable down to 2^-1074.
+    const a = Math.max(p, -1000);
+    v *= Math.pow(2, a);
+    if (p < a) v *= Math.pow(2, p - a);
+  }
+  return neg ? -v : v;
 }
 
-/** True if the decimal mantissa of `s` has a non-zero digit. */
+/** True if the mantissa of `s` (decimal or hex float) has a non-zero digit. */
 function hasNonZeroDigit(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
+  const hex = s.indexOf('x') !== -1 || s.indexOf('X') !== -1;
+  for (let i = hex ? s.search(/[xX]/) + 1 : 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c === 101 || c === 69 || c === 112 || c === 80) break; // e E p P
+    if (hex ? c === 112 || c === 80 : c === 101 || c === 69) break; // exponent
     if (c >= 49 && c <= 57) return true;
-    if ((c >= 97 && c <= 102) || (c >= 65 && c <= 70)) {
-      if (s.indexOf('x') !== -1 || s.indexOf('X') !== -1) return true;
-    }
+    if (hex && ((c >= 97 && c <= 102) || (c >= 65 && c <= 70))) return true;
   }
   return false;
 }
@@ -118,28 +145,86 @@ export function string2d(s: string): number | null {
   return v;
 }
 
+const F64 = new Float64Array(1);
+const U32 = new Uint32Array(F64.buffer);
+
+/**
+ * True if the finite, positive double `x` equals exactly the decimal
+ * `mant` x 10^exp10, with `mant` a digit string (an integer).
+ */
+function doubleEqualsDecimal(x: number, mant: string, exp10: number): boolean {
+  F64[0] = x;
+  const lo = U32[0];
+  const hi = U32[1];
+  const bexp = (hi >>> 20) & 0x7ff;
+  let m = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+  let q: number;
+  if (bexp === 0) {
+    q = -1074;
+  } else {
+    m |= 1n << 52n;
+    q = bexp - 1075;
+  }
+  // m * 2^q == mant * 10^exp10, cross-multiplied to integers.
+  let left = m;
+  let right = BigInt(mant);
+  if (q >= 0) left <<= BigInt(q);
+  else right <<= BigInt(-q);
+  if (exp10 >= 0) right *= 10n ** BigInt(exp10);
+  else left *= 10n ** BigInt(-exp10);
+  return left === right;
+}
+
+/**
+ * The `prec` significant digits of |d| rounded as glibc's printf does
+ * (to nearest, exact ties to even), and the decimal exponent.
+ */
+function roundDigits(a: number, prec: number): [string, number] {
+  // One digit more than needed: its last digit decides the rounding unless
+  // it is a 5, where the exact tail matters.
+  const wide = a.toExponential(prec);
+  const we = wide.indexOf('e');
+  const wideDigits = wide[0] + wide.slice(2, we);
+  const wideExp = parseInt(wide.slice(we + 1), 10);
+  const last = wideDigits.charCodeAt(prec) - 48;
+  const truncated = wideDigits.slice(0, prec);
+  if (last < 5) return [truncated, wideExp];
+  // toExponential() rounds to nearest, exact ties away from zero.
+  const near = a.toExponential(prec - 1);
+  const ne = near.indexOf('e');
+  const nearDigits = prec === 1 ? near.slice(0, ne) : near[0] + near.slice(2, ne);
+  const nearExp = parseInt(near.slice(ne + 1), 10);
+  if (last === 5 && (truncated.charCodeAt(prec - 1) & 1) === 0 && doubleEqualsDecimal(a, wideDigits, wideExp - prec)) {
+    return [truncated, wideExp]; // exact tie: to even
+  }
+  return [nearDigits, nearExp];
+}
+
 /** printf("%.{prec}g", d) for finite d. */
 export function formatG(d: number, prec: number): string {
   if (d === 0) return Object.is(d, -0) ? '-0' : '0';
   const P = prec === 0 ? 1 : prec;
-  const expStr = d.toExponential(P - 1);
-  const ePos = expStr.indexOf('e');
-  const X = parseInt(expStr.slice(ePos + 1), 10);
+  const sign = d < 0 ? '-' : '';
+  const [digits, X] = roundDigits(Math.abs(d), P);
   if (X < P && X >= -4) {
-    let f = d.toFixed(P - 1 - X);
-    if (f.indexOf('.') !== -1) {
-      f = f.replace(/0+$/, '');
-      if (f.endsWith('.')) f = f.slice(0, -1);
+    let intPart: string;
+    let frac: string;
+    if (X >= 0) {
+      intPart = digits.slice(0, X + 1);
+      frac = digits.slice(X + 1);
+    } else {
+      intPart = '0';
+      frac = '0'.repeat(-X - 1) + digits;
     }
-    return f;
+    let end = frac.length;
+    while (end > 0 && frac.charCodeAt(end - 1) === 48) end--;
+    return sign + (end === 0 ? intPart : intPart + '.' + frac.slice(0, end));
   }
-  let mant = expStr.slice(0, ePos);
-  if (mant.indexOf('.') !== -1) {
-    mant = mant.replace(/0+$/, '');
-    if (mant.endsWith('.')) mant = mant.slice(0, -1);
-  }
+  let end = digits.length;
+  while (end > 1 && digits.charCodeAt(end - 1) === 48) end--;
+  const mant = end === 1 ? digits[0] : digits[0] + '.' + digits.slice(1, end);
   const absX = Math.abs(X);
-  return mant + 'e' + (X < 0 ? '-' : '+') + (absX < 10 ? '0' + absX : String(absX));
+  return sign + mant + 'e' + (X < 0 ? '-' : '+') + (absX < 10 ? '0' + absX : String(absX));
 }
 
 /** "%.17g" as addReplyDouble() prints; inf spelled like Redis. */
