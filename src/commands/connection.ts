@@ -38,7 +38,7 @@ export const connectionCommands: CommandSpec[] = [
     acl: ['connection'],
     handler: pingCommand,
   }),
-  cmd('echo', 2, ['fast'], [0, 0, 0], {
+  cmd('echo', 2, ['loading', 'stale', 'fast'], [0, 0, 0], {
     acl: ['connection'],
     handler: echoCommand,
   }),
