@@ -2,5 +2,6 @@
 import type { CommandSpec } from './types.js';
 import { stringCommands } from './string.js';
 import { connectionCommands } from './connection.js';
+import { commandCommands } from './command.js';
 
-export const allCommands: CommandSpec[] = [...connectionCommands, ...stringCommands];
+export const allCommands: CommandSpec[] = [...connectionCommands, ...stringCommands, ...commandCommands];
