@@ -17,9 +17,9 @@ const LF = 10;
 
 /**
  * Parse a RESP length/count header the way string2ll() does: optional '-',
- * no '+', no leading zeros, at most 20 chars. Returns NaN when invalid.
- * Values beyond 2^53 lose precision but every caller only compares them
- * against limits far below that.
+ * no '+', no leading zeros, at most 20 chars, within int64. Returns NaN when
+ * invalid. Values beyond 2^53 lose precision but every caller only compares
+ * them against limits far below that.
  */
 function parseHeaderNumber(buf: Buffer, start: number, end: number): number {
   const len = end - start;
@@ -42,17 +42,24 @@ function parseHeaderNumber(buf: Buffer, start: number, end: number): number {
     v = v * 10 + (c - 48);
     p++;
   }
-  if (v > 9223372036854775807) return NaN; // overflow as string2ll
+  const digits = end - start - (neg ? 1 : 0);
+  if (digits > 19) return NaN;
+  if (digits === 19) {
+    // Exact int64 range check on the digits (the float sum above is rounded).
+    const s = buf.latin1Slice(neg ? start + 1 : start, end);
+    if (s > (neg ? '9223372036854775808' : '9223372036854775807')) return NaN;
+  }
   return neg ? -v : v;
 }
 
-/** Find '\r' from `from`, stopping at a NUL byte as C's strchr() would. */
-function findCR(buf: Buffer, from: number): number {
-  const idx = buf.indexOf(CR, from);
+/**
+ * Index of the first `byte` at or after `from`, or -1 when there is none or a
+ * NUL byte comes first (C's strchr() stops at the string terminator).
+ */
+function findByte(buf: Buffer, byte: number, from: number): number {
+  const idx = buf.indexOf(byte, from);
   if (idx === -1) return -1;
-  // A NUL before the CR terminates the C string: Redis would not see the CR.
-  const nul = buf.indexOf(0, from);
-  if (nul !== -1 && nul < idx) return -1;
+  for (let i = from; i < idx; i++) if (buf[i] === 0) return -1;
   return idx;
 }
 
@@ -139,6 +146,11 @@ export type ProtocolErrorText = string;
 export class RequestParser {
   /** Max accepted bulk length (`proto-max-bulk-len`). */
   maxBulkLen = 512 * 1024 * 1024;
+  /**
+   * True while the client must still authenticate: then multibulk counts
+   * above 10 and bulk lengths above 16384 are refused (as Redis does).
+   */
+  authRequired: () => boolean = () => false;
   /** Set when the stream is malformed; the connection must reply and close. */
   error: ProtocolErrorText | null = null;
 
@@ -233,7 +245,7 @@ export class RequestParser {
   private parseInline(): string[] | null | undefined {
     const buf = this.buf;
     const start = this.pos;
-    const nl = buf.indexOf(LF, start);
+    const nl = findByte(buf, LF, start);
     if (nl === -1) {
       if (buf.length - start > PROTO_INLINE_MAX_SIZE) {
         return this.fail('Protocol error: too big inline request');
@@ -251,7 +263,7 @@ export class RequestParser {
   private parseMultibulk(): string[] | null | undefined {
     const buf = this.buf;
     if (this.multibulklen === 0) {
-      const cr = findCR(buf, this.pos);
+      const cr = findByte(buf, CR, this.pos);
       if (cr === -1) {
         if (buf.length - this.pos > PROTO_INLINE_MAX_SIZE) {
           return this.fail('Protocol error: too big mbulk count string');
@@ -263,6 +275,9 @@ export class RequestParser {
       if (Number.isNaN(ll) || ll > 2147483647) {
         return this.fail('Protocol error: invalid multibulk length');
       }
+      if (ll > 10 && this.authRequired()) {
+        return this.fail('Protocol error: unauthenticated multibulk length');
+      }
       this.pos = cr + 2;
       if (ll <= 0) return undefined;
       this.multibulklen = ll;
@@ -271,7 +286,7 @@ export class RequestParser {
 
     while (this.multibulklen > 0) {
       if (this.bulklen === -1) {
-        const cr = findCR(buf, this.pos);
+        const cr = findByte(buf, CR, this.pos);
         if (cr === -1) {
           if (buf.length - this.pos > PROTO_INLINE_MAX_SIZE) {
             return this.fail('Protocol error: too big bulk count string');
@@ -285,6 +300,9 @@ export class RequestParser {
         const ll = parseHeaderNumber(buf, this.pos + 1, cr);
         if (Number.isNaN(ll) || ll < 0 || ll > this.maxBulkLen) {
           return this.fail('Protocol error: invalid bulk length');
+        }
+        if (ll > 16384 && this.authRequired()) {
+          return this.fail('Protocol error: unauthenticated bulk length');
         }
         this.pos = cr + 2;
         this.bulklen = ll;

@@ -67,6 +67,7 @@ export class Client extends ReplyWriter {
     this.ctime = Date.now();
     this.lastInteraction = this.ctime;
     this.parser.maxBulkLen = server.protoMaxBulkLen;
+    this.parser.authRequired = () => !this.authenticated;
     if (socket) {
       this.addr = formatAddr(socket.remoteAddress, socket.remotePort);
       this.laddr = formatAddr(socket.localAddress, socket.localPort);
