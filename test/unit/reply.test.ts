@@ -1,0 +1,238 @@
+import { describe, expect, it } from 'vitest';
+import { ReplyWriter } from '../../src/protocol/reply.js';
+
+class TestWriter extends ReplyWriter {
+  outputs = 0;
+  errors: string[] = [];
+  constructor(resp: 2 | 3 = 2) {
+    super();
+    this.resp = resp;
+  }
+  protected onOutput(): void {
+    this.outputs++;
+  }
+  protected afterErrorReply(text: string): void {
+    this.errors.push(text);
+  }
+  /** Everything queued so far, as one latin1 string. */
+  text(): string {
+    const out = this.takeOutput();
+    if (typeof out === 'string') return out;
+    return out.map((p) => (typeof p === 'string' ? p : p.latin1Slice(0, p.length))).join('');
+  }
+  setOff(off: boolean): void {
+    this.repliesOff = off;
+  }
+}
+
+/** Run `f` on a writer of each protocol version; return [resp2, resp3] output. */
+function both(f: (w: TestWriter) => void): [string, string] {
+  const w2 = new TestWriter(2);
+  const w3 = new TestWriter(3);
+  f(w2);
+  f(w3);
+  return [w2.text(), w3.text()];
+}
+
+describe('ReplyWriter: scalar replies', () => {
+  it('status, OK, error', () => {
+    expect(both((w) => w.addReplyStatus('PONG'))).toEqual(['+PONG\r\n', '+PONG\r\n']);
+    expect(both((w) => w.addReplyOK())).toEqual(['+OK\r\n', '+OK\r\n']);
+    expect(both((w) => w.addReplyError('syntax error'))).toEqual(['-ERR syntax error\r\n', '-ERR syntax error\r\n']);
+    expect(both((w) => w.addReplyError('-WRONGTYPE Operation against a key holding the wrong kind of value'))).toEqual([
+      '-WRONGTYPE Operation against a key holding the wrong kind of value\r\n',
+      '-WRONGTYPE Operation against a key holding the wrong kind of value\r\n',
+    ]);
+  });
+
+  it('errors never break the protocol with CR/LF and are reported once', () => {
+    const w = new TestWriter();
+    w.addReplyError("Protocol error: expected '$', got '\r'");
+    w.addReplyError('a\r\nb');
+    expect(w.text()).toBe("-ERR Protocol error: expected '$', got ' '\r\n-ERR a  b\r\n");
+    expect(w.errors).toEqual(["Protocol error: expected '$', got ' '", 'a  b']);
+  });
+
+  it('bulk strings are binary safe (strings and Buffers, small and large)', () => {
+    const bin = '\xff\x00\xc3\r\n';
+    expect(both((w) => w.addReplyBulk(bin))).toEqual([`$5\r\n${bin}\r\n`, `$5\r\n${bin}\r\n`]);
+    expect(both((w) => w.addReplyBulk(''))).toEqual(['$0\r\n\r\n', '$0\r\n\r\n']);
+    expect(both((w) => w.addReplyBulk(Buffer.from([0xff, 0, 0x80])))).toEqual(['$3\r\n\xff\x00\x80\r\n', '$3\r\n\xff\x00\x80\r\n']);
+    const big = Buffer.alloc(10000, 0xfe);
+    const w = new TestWriter();
+    w.addReplyStatus('x');
+    w.addReplyBulk(big);
+    w.addReplyLongLong(1);
+    expect(w.text()).toBe('+x\r\n$10000\r\n' + big.latin1Slice(0, big.length) + '\r\n:1\r\n');
+  });
+
+  it('bulk or null', () => {
+    expect(both((w) => w.addReplyBulkOrNull('a'))).toEqual(['$1\r\na\r\n', '$1\r\na\r\n']);
+    expect(both((w) => w.addReplyBulkOrNull(null))).toEqual(['$-1\r\n', '_\r\n']);
+    expect(both((w) => w.addReplyBulkOrNull(undefined))).toEqual(['$-1\r\n', '_\r\n']);
+  });
+
+  it('integers, including int64 extremes as bigint', () => {
+    expect(both((w) => w.addReplyLongLong(0))).toEqual([':0\r\n', ':0\r\n']);
+    expect(both((w) => w.addReplyLongLong(-42))).toEqual([':-42\r\n', ':-42\r\n']);
+    expect(both((w) => w.addReplyLongLong(9223372036854775807n))).toEqual([':9223372036854775807\r\n', ':9223372036854775807\r\n']);
+    expect(both((w) => w.addReplyLongLong(-9223372036854775808n))).toEqual([':-9223372036854775808\r\n', ':-9223372036854775808\r\n']);
+  });
+
+  it('null and null array', () => {
+    expect(both((w) => w.addReplyNull())).toEqual(['$-1\r\n', '_\r\n']);
+    expect(both((w) => w.addReplyNullArray())).toEqual(['*-1\r\n', '_\r\n']);
+  });
+
+  it('booleans', () => {
+    expect(both((w) => w.addReplyBool(true))).toEqual([':1\r\n', '#t\r\n']);
+    expect(both((w) => w.addReplyBool(false))).toEqual([':0\r\n', '#f\r\n']);
+  });
+
+  it('doubles as %.17g: bulk in RESP2, "," in RESP3', () => {
+    const cases: [number, string][] = [
+      [1.5, '1.5'],
+      [0.1, '0.10000000000000001'],
+      [-0.1, '-0.10000000000000001'],
+      [3, '3'],
+      [0, '0'],
+      [-0, '-0'],
+      [1e20, '1e+20'],
+      [123456789012345680000, '1.2345678901234568e+20'],
+      [1e-7, '9.9999999999999995e-08'],
+      [Infinity, 'inf'],
+      [-Infinity, '-inf'],
+    ];
+    for (const [d, s] of cases) {
+      expect(both((w) => w.addReplyDouble(d)), String(d)).toEqual([`$${s.length}\r\n${s}\r\n`, `,${s}\r\n`]);
+    }
+  });
+
+  it('human long doubles and big numbers', () => {
+    expect(both((w) => w.addReplyHumanLongDouble('10.5'))).toEqual(['$4\r\n10.5\r\n', ',10.5\r\n']);
+    expect(both((w) => w.addReplyBigNum('1234567890123456789012'))).toEqual(['$22\r\n1234567890123456789012\r\n', '(1234567890123456789012\r\n']);
+  });
+
+  it('verbatim strings', () => {
+    expect(both((w) => w.addReplyVerbatim('hello\r\n', 'txt'))).toEqual(['$7\r\nhello\r\n\r\n', '=11\r\ntxt:hello\r\n\r\n']);
+    expect(both((w) => w.addReplyVerbatim('', 'mkd'))).toEqual(['$0\r\n\r\n', '=4\r\nmkd:\r\n']);
+  });
+});
+
+describe('ReplyWriter: aggregates', () => {
+  it('array, map, set, push, attribute headers', () => {
+    expect(both((w) => w.addReplyArrayLen(3))).toEqual(['*3\r\n', '*3\r\n']);
+    expect(both((w) => w.addReplyArrayLen(0))).toEqual(['*0\r\n', '*0\r\n']);
+    expect(both((w) => w.addReplyMapLen(2))).toEqual(['*4\r\n', '%2\r\n']);
+    expect(both((w) => w.addReplyMapLen(0))).toEqual(['*0\r\n', '%0\r\n']);
+    expect(both((w) => w.addReplySetLen(2))).toEqual(['*2\r\n', '~2\r\n']);
+    expect(both((w) => w.addReplyPushLen(3))).toEqual(['*3\r\n', '>3\r\n']);
+    const w = new TestWriter(3);
+    w.addReplyAttributeLen(1);
+    expect(w.text()).toBe('|1\r\n');
+  });
+
+  it('a map of doubles (ZSCORE-like) in both protocols', () => {
+    const [r2, r3] = both((w) => {
+      w.addReplyMapLen(1);
+      w.addReplyBulk('m');
+      w.addReplyDouble(2.5);
+    });
+    expect(r2).toBe('*2\r\n$1\r\nm\r\n$3\r\n2.5\r\n');
+    expect(r3).toBe('%1\r\n$1\r\nm\r\n,2.5\r\n');
+  });
+
+  it('bulk arrays with null entries', () => {
+    expect(both((w) => w.addReplyBulkArray(['a', null, Buffer.from('bc')]))).toEqual([
+      '*3\r\n$1\r\na\r\n$-1\r\n$2\r\nbc\r\n',
+      '*3\r\n$1\r\na\r\n_\r\n$2\r\nbc\r\n',
+    ]);
+  });
+
+  it('help replies as addReplyHelp()', () => {
+    const w = new TestWriter();
+    w.addReplyHelp('object', ['ENCODING <key>', '    Return the kind of internal representation.']);
+    expect(w.text()).toBe(
+      '*5\r\n' +
+        '+OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n' +
+        '+ENCODING <key>\r\n' +
+        '+    Return the kind of internal representation.\r\n' +
+        '+HELP\r\n' +
+        '+    Prints this help.\r\n',
+    );
+  });
+});
+
+describe('ReplyWriter: deferred lengths', () => {
+  it('array length filled in after the elements', () => {
+    const [r2, r3] = both((w) => {
+      w.addReplyStatus('before');
+      const h = w.addReplyDeferredLen();
+      w.addReplyBulk('a');
+      w.addReplyLongLong(1);
+      w.setDeferredArrayLen(h, 2);
+      w.addReplyStatus('after');
+    });
+    const expected = '+before\r\n*2\r\n$1\r\na\r\n:1\r\n+after\r\n';
+    expect(r2).toBe(expected);
+    expect(r3).toBe(expected);
+  });
+
+  it('map and set lengths follow the protocol version', () => {
+    const [m2, m3] = both((w) => {
+      const h = w.addReplyDeferredLen();
+      w.addReplyBulk('k');
+      w.addReplyBulk('v');
+      w.setDeferredMapLen(h, 1);
+    });
+    expect(m2).toBe('*2\r\n$1\r\nk\r\n$1\r\nv\r\n');
+    expect(m3).toBe('%1\r\n$1\r\nk\r\n$1\r\nv\r\n');
+    const [s2, s3] = both((w) => {
+      const h = w.addReplyDeferredLen();
+      w.setDeferredSetLen(h, 0);
+    });
+    expect(s2).toBe('*0\r\n');
+    expect(s3).toBe('~0\r\n');
+  });
+
+  it('nested deferred lengths', () => {
+    const w = new TestWriter();
+    const outer = w.addReplyDeferredLen();
+    const inner = w.addReplyDeferredLen();
+    w.addReplyBulk('x');
+    w.setDeferredArrayLen(inner, 1);
+    w.addReplyBulk(Buffer.alloc(5000, 0x41));
+    w.setDeferredArrayLen(outer, 2);
+    expect(w.text()).toBe('*2\r\n*1\r\n$1\r\nx\r\n$5000\r\n' + 'A'.repeat(5000) + '\r\n');
+  });
+});
+
+describe('ReplyWriter: output bookkeeping', () => {
+  it('signals onOutput once per batch and is empty after takeOutput()', () => {
+    const w = new TestWriter();
+    expect(w.hasPendingOutput()).toBe(false);
+    w.addReplyOK();
+    w.addReplyOK();
+    expect(w.outputs).toBe(1);
+    expect(w.hasPendingOutput()).toBe(true);
+    expect(w.text()).toBe('+OK\r\n+OK\r\n');
+    expect(w.hasPendingOutput()).toBe(false);
+    expect(w.text()).toBe('');
+    w.addReplyDeferredLen();
+    expect(w.outputs).toBe(2);
+  });
+
+  it('replies off suppresses everything, deferred lengths included', () => {
+    const w = new TestWriter();
+    w.setOff(true);
+    w.addReplyOK();
+    w.addReplyBulk(Buffer.alloc(5000));
+    const h = w.addReplyDeferredLen();
+    w.setDeferredArrayLen(h, 3);
+    expect(w.hasPendingOutput()).toBe(false);
+    expect(w.text()).toBe('');
+    w.setOff(false);
+    w.addReplyOK();
+    expect(w.text()).toBe('+OK\r\n');
+  });
+});
