@@ -1,0 +1,120 @@
+/**
+ * String value representations and the encodings Redis reports for them.
+ *
+ * A string value is a latin1 JS string (immutable; SET, INCR, MSET...) or a
+ * Buffer. Buffers are what in-place mutations (APPEND, SETRANGE, SETBIT,
+ * BITFIELD, BITOP results) produce: like an sds string they may keep spare
+ * capacity in their ArrayBuffer, so repeated SETBIT/APPEND grow them
+ * without copying. The Buffer stored in the keyspace always has the exact
+ * logical length; growing stores a new, longer view of the same memory.
+ *
+ * Because such Buffers are written in place, code that copies a value to
+ * another key (COPY, RESTORE...) must use dupString(), and code that queues
+ * a large Buffer for output after the command returns must copy it first
+ * (stableBulk()).
+ *
+ * OBJECT ENCODING for strings (object.c tryObjectEncoding()): values stored
+ * from client arguments are "int" when they are a canonical int64 of at
+ * most 20 chars, else "embstr" up to 44 bytes, else "raw". Values mutated in
+ * place are "raw". INCRBYFLOAT results are created without the int attempt,
+ * so an integral result such as "3" is "embstr": embstrValue() marks it.
+ */
+import type { RString } from './types.js';
+import { string2ll } from '../util/numbers.js';
+
+export type StringEncoding = 'int' | 'embstr' | 'raw';
+
+/** OBJ_ENCODING_EMBSTR_SIZE_LIMIT. */
+export const EMBSTR_SIZE_LIMIT = 44;
+/** SDS_MAX_PREALLOC: growth doubles below this size, then adds it. */
+const MAX_PREALLOC = 1024 * 1024;
+
+const EMBSTR = Symbol('nodis.embstr');
+
+/** ArrayBuffers allocated here for in-place string values. */
+const arenas = new WeakSet<ArrayBuffer>();
+
+/** True if `s` is an int64 as tryObjectEncoding() accepts it. */
+function isIntEncodable(s: string): boolean {
+  return s.length <= 20 && string2ll(s) !== null;
+}
+
+/** OBJECT ENCODING of a string value. */
+export function stringEncoding(v: RString): StringEncoding {
+  if (typeof v === 'string') {
+    if (isIntEncodable(v)) return 'int';
+    return v.length <= EMBSTR_SIZE_LIMIT ? 'embstr' : 'raw';
+  }
+  return (v as unknown as Record<symbol, boolean>)[EMBSTR] === true ? 'embstr' : 'raw';
+}
+
+/**
+ * A value created like createStringObject() (no integer encoding attempt):
+ * the string itself unless it would report "int", then a marked Buffer.
+ */
+export function embstrValue(s: string): RString {
+  if (!isIntEncodable(s)) return s;
+  const b = Buffer.from(s, 'latin1');
+  (b as unknown as Record<symbol, boolean>)[EMBSTR] = true;
+  return b;
+}
+
+/** A private copy with the same encoding (dupStringObject()). */
+export function dupString(v: RString): RString {
+  if (typeof v === 'string') return v;
+  const b = Buffer.allocUnsafeSlow(v.length);
+  v.copy(b, 0, 0, v.length);
+  if ((v as unknown as Record<symbol, boolean>)[EMBSTR] === true) {
+    (b as unknown as Record<symbol, boolean>)[EMBSTR] = true;
+  }
+  return b;
+}
+
+/**
+ * The value in a form that stays valid after later in-place writes, for
+ * replies: strings as is, short Buffers as latin1 strings, long Buffers
+ * copied.
+ */
+export function stableBulk(v: RString): RString {
+  if (typeof v === 'string') return v;
+  if (v.length < 4096) return v.latin1Slice(0, v.length);
+  return Buffer.from(v);
+}
+
+function greedy(len: number): number {
+  return len < MAX_PREALLOC ? len * 2 : len + MAX_PREALLOC;
+}
+
+/** A zero-filled Buffer of `len` bytes in a fresh arena of `cap` bytes. */
+function allocArena(len: number, cap: number): Buffer {
+  const ab = new ArrayBuffer(Math.max(cap, len));
+  arenas.add(ab);
+  return Buffer.from(ab, 0, len);
+}
+
+/**
+ * dbUnshareStringValue() + sdsgrowzero(): the value as a Buffer that may be
+ * written in place, at least `minLen` bytes long (zero padded). `v` is the
+ * current value (undefined for a new key, created with the exact length).
+ * Returns `v` itself when it can be reused; otherwise a new Buffer the
+ * caller must store in place of the old value.
+ */
+export function mutableString(v: RString | undefined, minLen: number): Buffer {
+  if (v === undefined) return allocArena(minLen, minLen);
+  const len = v.length;
+  if (typeof v !== 'string' && arenas.has(v.buffer as ArrayBuffer) && (v as unknown as Record<symbol, boolean>)[EMBSTR] !== true) {
+    if (minLen <= len) return v;
+    if (v.byteOffset + minLen <= v.buffer.byteLength) {
+      // Spare capacity beyond the logical length is always zero.
+      return Buffer.from(v.buffer, v.byteOffset, minLen);
+    }
+    const b = allocArena(minLen, greedy(minLen));
+    v.copy(b, 0, 0, len);
+    return b;
+  }
+  // First in-place write: a private raw copy, grown greedily if needed.
+  const b = allocArena(Math.max(len, minLen), minLen > len ? greedy(minLen) : len);
+  if (typeof v === 'string') b.latin1Write(v, 0, len);
+  else v.copy(b, 0, 0, len);
+  return b;
+}
