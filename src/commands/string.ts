@@ -1,10 +1,16 @@
 /** String commands (t_string.c). */
 import type { Client } from '../server/client.js';
+import { CLIENT_MASTER } from '../server/client.js';
 import { cmd } from './table.js';
 import { RedisError, Errors, type CommandSpec } from './types.js';
-import { asString, getLongLong } from './args.js';
-import { lookupRead, lookupWrite, setKey } from './db-ops.js';
+import { asString, getLongLongBig } from './args.js';
+import { dbAdd, dbDelete, lookupRead, lookupWrite, setKey } from './db-ops.js';
 import { NOTIFY_GENERIC, NOTIFY_STRING } from '../server/notify.js';
+import type { RString } from '../store/types.js';
+import { strValue } from '../store/types.js';
+import { embstrValue, mutableString, stableBulk } from '../store/encoding.js';
+import { string2ll, string2llBig } from '../util/numbers.js';
+import { incrByFloatString } from '../util/longdouble.js';
 
 const OBJ_SET_NX = 1 << 0;
 const OBJ_SET_XX = 1 << 1;
@@ -22,7 +28,29 @@ const UNIT_MILLISECONDS = 1;
 export const COMMAND_GET = 0;
 export const COMMAND_SET = 1;
 
-const LLONG_MAX = 9223372036854775807;
+const LLONG_MAX = 9223372036854775807n;
+const LLONG_MIN = -9223372036854775808n;
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
+/**
+ * An option token as C's strcasecmp() sees it: up to the first NUL byte,
+ * lower-cased.
+ */
+export function copt(s: string): string {
+  const z = s.indexOf('\0');
+  return (z === -1 ? s : s.slice(0, z)).toLowerCase();
+}
+
+/** mustObeyClient(): the primary link and the AOF loader skip size limits. */
+export function mustObeyClient(c: Client): boolean {
+  return (c.flags & CLIENT_MASTER) !== 0 || c.ext.isAof === true;
+}
+
+/** checkStringLength(): a string may not grow beyond proto-max-bulk-len. */
+export function checkStringLength(c: Client, size: number, append: number): void {
+  if (mustObeyClient(c)) return;
+  if (size + append > c.server.protoMaxBulkLen) throw new RedisError(Errors.stringTooLong);
+}
 
 export interface ExtendedStringArgs {
   flags: number;
@@ -37,7 +65,7 @@ export function parseExtendedStringArgs(argv: string[], commandType: number): Ex
   let expire: string | null = null;
   const isSet = commandType === COMMAND_SET;
   for (let j = isSet ? 3 : 2; j < argv.length; j++) {
-    const opt = argv[j].toLowerCase();
+    const opt = copt(argv[j]);
     const hasNext = j < argv.length - 1;
     const anyExpire = OBJ_EX | OBJ_EXAT | OBJ_PX | OBJ_PXAT;
     if (opt === 'nx' && !(flags & OBJ_SET_XX) && isSet) {
@@ -71,25 +99,34 @@ export function parseExtendedStringArgs(argv: string[], commandType: number): Ex
   return { flags, unit, expire };
 }
 
-/** getExpireMillisecondsOrReply(): the absolute expire time in ms. */
-export function getExpireMilliseconds(c: Client, expire: string, flags: number, unit: number): number {
-  let ms = getLongLong(expire);
-  if (ms <= 0 || (unit === UNIT_SECONDS && ms > LLONG_MAX / 1000)) {
-    throw new RedisError(`invalid expire time in '${c.cmd!.fullname}' command`);
-  }
-  if (unit === UNIT_SECONDS) ms *= 1000;
-  if (flags & (OBJ_PX | OBJ_EX)) ms += c.server.now();
-  if (ms <= 0 || ms > LLONG_MAX) {
-    throw new RedisError(`invalid expire time in '${c.cmd!.fullname}' command`);
-  }
+/** getExpireMillisecondsOrReply() with exact 64-bit arithmetic. */
+function expireMillisecondsBig(c: Client, expire: string, flags: number, unit: number): bigint {
+  let ms = getLongLongBig(expire);
+  const bad = (): RedisError => new RedisError(`invalid expire time in '${c.cmd!.fullname}' command`);
+  if (ms <= 0n || (unit === UNIT_SECONDS && ms > LLONG_MAX / 1000n)) throw bad();
+  if (unit === UNIT_SECONDS) ms *= 1000n;
+  if (flags & (OBJ_PX | OBJ_EX)) ms += BigInt(c.server.now());
+  // A sum beyond LLONG_MAX wraps negative in Redis: the same error.
+  if (ms <= 0n || ms > LLONG_MAX) throw bad();
   return ms;
 }
 
-/** getGenericCommand(): reply with the value; false if it was no string. */
-function getGeneric(c: Client, key: string): void {
+/** getExpireMillisecondsOrReply(): the absolute expire time in ms. */
+export function getExpireMilliseconds(c: Client, expire: string, flags: number, unit: number): number {
+  return Number(expireMillisecondsBig(c, expire, flags, unit));
+}
+
+/** addReplyBulk() of a string value (copied if it could change before the flush). */
+function replyValue(c: Client, v: RString): void {
+  c.addReplyBulk(stableBulk(v));
+}
+
+/** getGenericCommand(): reply with the value or null; WRONGTYPE throws. */
+function getGeneric(c: Client, key: string): RString | undefined {
   const v = asString(lookupRead(c, key));
   if (v === undefined) c.addReplyNull();
-  else c.addReplyBulk(v);
+  else replyValue(c, v);
+  return v;
 }
 
 function setGeneric(
@@ -102,8 +139,8 @@ function setGeneric(
   okReply: (() => void) | null,
   abortReply: (() => void) | null,
 ): void {
-  let ms = 0;
-  if (expire !== null) ms = getExpireMilliseconds(c, expire, flags, unit);
+  let ms = 0n;
+  if (expire !== null) ms = expireMillisecondsBig(c, expire, flags, unit);
   if (flags & OBJ_SET_GET) getGeneric(c, key);
   const db = c.db;
   const found = lookupWrite(c, key) !== undefined;
@@ -118,11 +155,11 @@ function setGeneric(
   c.server.dirty++;
   c.server.notifyKeyspaceEvent(NOTIFY_STRING, 'set', key, db.id);
   if (expire !== null) {
-    db.setExpire(key, ms);
-    c.ext.propagateArgv = ['SET', key, val, 'PXAT', String(ms)];
+    db.setExpire(key, Number(ms));
+    c.ext.propagateArgv = ['SET', key, val, 'PXAT', ms.toString()];
     c.server.notifyKeyspaceEvent(NOTIFY_GENERIC, 'expire', key, db.id);
   } else if (flags & OBJ_SET_GET) {
-    c.ext.propagateArgv = c.argv.filter((a, j) => j < 3 || a.toLowerCase() !== 'get');
+    c.ext.propagateArgv = c.argv.filter((a, j) => j < 3 || copt(a) !== 'get');
   }
   if (!(flags & OBJ_SET_GET)) {
     if (okReply) okReply();
@@ -169,25 +206,446 @@ function getCommand(c: Client, argv: string[]): void {
   getGeneric(c, argv[1]);
 }
 
+/** checkAlreadyExpired(): an absolute time in the past deletes the key. */
+function alreadyExpired(c: Client, when: bigint): boolean {
+  return when <= BigInt(c.server.now()) && !c.server.loading && !c.server.isReplica();
+}
+
+function getexCommand(c: Client, argv: string[]): void {
+  const { flags, unit, expire } = parseExtendedStringArgs(argv, COMMAND_GET);
+  const key = argv[1];
+  const v = asString(lookupRead(c, key));
+  if (v === undefined) {
+    c.addReplyNull();
+    return;
+  }
+  let ms = 0n;
+  if (expire !== null) ms = expireMillisecondsBig(c, expire, flags, unit);
+  replyValue(c, v);
+  const db = c.db;
+  if (flags & (OBJ_PXAT | OBJ_EXAT) && alreadyExpired(c, ms)) {
+    db.delete(key);
+    c.ext.propagateArgv = [c.server.config.bool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key];
+    c.server.signalModifiedKey(c, db, key);
+    c.server.notifyKeyspaceEvent(NOTIFY_GENERIC, 'del', key, db.id);
+    c.server.dirty++;
+  } else if (expire !== null) {
+    db.setExpire(key, Number(ms));
+    c.ext.propagateArgv = ['PEXPIREAT', key, ms.toString()];
+    c.server.signalModifiedKey(c, db, key);
+    c.server.notifyKeyspaceEvent(NOTIFY_GENERIC, 'expire', key, db.id);
+    c.server.dirty++;
+  } else if (flags & OBJ_PERSIST) {
+    if (db.removeExpire(key)) {
+      c.server.signalModifiedKey(c, db, key);
+      c.ext.propagateArgv = ['PERSIST', key];
+      c.server.notifyKeyspaceEvent(NOTIFY_GENERIC, 'persist', key, db.id);
+      c.server.dirty++;
+    }
+  }
+}
+
+function getdelCommand(c: Client, argv: string[]): void {
+  const key = argv[1];
+  if (getGeneric(c, key) === undefined) return;
+  const db = c.db;
+  if (db.delete(key)) {
+    c.ext.propagateArgv = [c.server.config.bool('lazyfree-lazy-user-del') ? 'UNLINK' : 'DEL', key];
+    c.server.signalModifiedKey(c, db, key);
+    c.server.notifyKeyspaceEvent(NOTIFY_GENERIC, 'del', key, db.id);
+    c.server.dirty++;
+  }
+}
+
+function getsetCommand(c: Client, argv: string[]): void {
+  getGeneric(c, argv[1]);
+  const db = c.db;
+  setKey(c, db, argv[1], argv[2]);
+  c.server.notifyKeyspaceEvent(NOTIFY_STRING, 'set', argv[1], db.id);
+  c.server.dirty++;
+  c.ext.propagateArgv = ['SET', argv[1], argv[2]];
+}
+
+/** getLongFromObjectOrReply() on a 64-bit build: a bigint in int64 range. */
+function parseLong(s: string, msg: string = Errors.notInteger): bigint {
+  const v = string2llBig(s);
+  if (v === null) throw new RedisError(msg);
+  return v;
+}
+
+function setrangeCommand(c: Client, argv: string[]): void {
+  const key = argv[1];
+  const value = argv[3];
+  const offsetBig = parseLong(argv[2]);
+  if (offsetBig < 0n) throw new RedisError('offset is out of range');
+  // Beyond 2^53 the size check below fails anyway.
+  const offset = Number(offsetBig);
+  const vlen = value.length;
+  const db = c.db;
+  const o = lookupWrite(c, key);
+  let buf: Buffer;
+  if (o === undefined) {
+    if (vlen === 0) {
+      c.addReplyLongLong(0);
+      return;
+    }
+    checkStringLength(c, offset, vlen);
+    buf = mutableString(undefined, offset + vlen);
+    dbAdd(c, db, key, buf);
+    buf.latin1Write(value, offset, vlen);
+  } else {
+    const cur = asString(o)!;
+    if (vlen === 0) {
+      c.addReplyLongLong(cur.length);
+      return;
+    }
+    checkStringLength(c, offset, vlen);
+    buf = mutableString(cur, offset + vlen);
+    if (buf !== cur) db.setValue(key, buf);
+    buf.latin1Write(value, offset, vlen);
+    c.server.signalModifiedKey(c, db, key);
+  }
+  c.server.notifyKeyspaceEvent(NOTIFY_STRING, 'setrange', key, db.id);
+  c.server.dirty++;
+  c.addReplyLongLong(buf.length);
+}
+
+function getrangeCommand(c: Client, argv: string[]): void {
+  let start = getLongLongBig(argv[2]);
+  let end = getLongLongBig(argv[3]);
+  const v = asString(lookupRead(c, argv[1]));
+  if (v === undefined) {
+    c.addReplyBulk('');
+    return;
+  }
+  const len = BigInt(v.length);
+  if (start < 0n && end < 0n && start > end) {
+    c.addReplyBulk('');
+    return;
+  }
+  if (start < 0n) start += len;
+  if (end < 0n) end += len;
+  if (start < 0n) start = 0n;
+  if (end < 0n) end = 0n;
+  if (end >= len) end = len - 1n;
+  if (start > end || len === 0n) {
+    c.addReplyBulk('');
+    return;
+  }
+  const s = Number(start);
+  const e = Number(end) + 1;
+  if (typeof v === 'string') c.addReplyBulk(s === 0 && e === v.length ? v : v.slice(s, e));
+  else c.addReplyBulk(e - s < 4096 ? v.latin1Slice(s, e) : Buffer.from(v.subarray(s, e)));
+}
+
+function mgetCommand(c: Client, argv: string[]): void {
+  c.addReplyArrayLen(argv.length - 1);
+  for (let j = 1; j < argv.length; j++) {
+    const v = lookupRead(c, argv[j]);
+    if (v === undefined || !(typeof v === 'string' || Buffer.isBuffer(v))) c.addReplyNull();
+    else replyValue(c, v);
+  }
+}
+
+function msetGeneric(c: Client, argv: string[], nx: boolean): void {
+  if (argv.length % 2 === 0) {
+    throw new RedisError(`wrong number of arguments for '${c.cmd!.fullname}' command`);
+  }
+  if (nx) {
+    for (let j = 1; j < argv.length; j += 2) {
+      if (lookupWrite(c, argv[j]) !== undefined) {
+        c.addReplyLongLong(0);
+        return;
+      }
+    }
+  }
+  const db = c.db;
+  for (let j = 1; j < argv.length; j += 2) {
+    setKey(c, db, argv[j], argv[j + 1]);
+    c.server.notifyKeyspaceEvent(NOTIFY_STRING, 'set', argv[j], db.id);
+  }
+  c.server.dirty += (argv.length - 1) / 2;
+  if (nx) c.addReplyLongLong(1);
+  else c.addReplyOK();
+}
+
+function msetCommand(c: Client, argv: string[]): void {
+  msetGeneric(c, argv, false);
+}
+
+function msetnxCommand(c: Client, argv: string[]): void {
+  msetGeneric(c, argv, true);
+}
+
+/** getLongLongFromObject() of a stored value: null when not an integer. */
+function valueAsInt(v: RString): bigint | null {
+  if (v.length > 20) return null;
+  return string2llBig(typeof v === 'string' ? v : v.latin1Slice(0, v.length));
+}
+
+function incrDecr(c: Client, key: string, incr: bigint | number): void {
+  const o = asString(lookupWrite(c, key));
+  if (typeof incr === 'number') {
+    // Fast path: operands of at most 15 digits and the sum are exact doubles.
+    const cur = o === undefined ? 0 : typeof o === 'string' && o.length <= 15 ? string2ll(o) : null;
+    if (cur !== null) {
+      const sum = cur + incr;
+      if (sum <= MAX_SAFE && sum >= -MAX_SAFE) {
+        store(c, key, o, String(sum));
+        finishIncr(c, key, sum);
+        return;
+      }
+    }
+  }
+  const value = o === undefined ? 0n : valueAsInt(o);
+  if (value === null) throw new RedisError(Errors.notInteger);
+  const inc = BigInt(incr);
+  if ((inc < 0n && value < 0n && inc < LLONG_MIN - value) || (inc > 0n && value > 0n && inc > LLONG_MAX - value)) {
+    throw new RedisError(Errors.overflow);
+  }
+  const sum = value + inc;
+  store(c, key, o, sum.toString());
+  finishIncr(c, key, sum);
+}
+
+/** dbOverwrite() (keeps the TTL) or dbAdd() of a new value. */
+function store(c: Client, key: string, old: RString | undefined, val: RString): void {
+  if (old === undefined) c.db.add(key, val);
+  else c.db.setValue(key, val);
+}
+
+function finishIncr(c: Client, key: string, value: number | bigint): void {
+  const db = c.db;
+  c.server.signalModifiedKey(c, db, key);
+  c.server.notifyKeyspaceEvent(NOTIFY_STRING, 'incrby', key, db.id);
+  c.server.dirty++;
+  c.addReplyLongLong(value);
+}
+
+function incrCommand(c: Client, argv: string[]): void {
+  incrDecr(c, argv[1], 1);
+}
+
+function decrCommand(c: Client, argv: string[]): void {
+  incrDecr(c, argv[1], -1);
+}
+
+/** An increment argument: a number when exact, else a bigint. */
+function incrementArg(s: string): number | bigint {
+  if (s.length <= 15) {
+    const v = string2ll(s);
+    if (v === null) throw new RedisError(Errors.notInteger);
+    return v;
+  }
+  return getLongLongBig(s);
+}
+
+function incrbyCommand(c: Client, argv: string[]): void {
+  incrDecr(c, argv[1], incrementArg(argv[2]));
+}
+
+function decrbyCommand(c: Client, argv: string[]): void {
+  const incr = incrementArg(argv[2]);
+  if (incr === LLONG_MIN) throw new RedisError('decrement would overflow');
+  incrDecr(c, argv[1], typeof incr === 'number' ? 0 - incr : -incr);
+}
+
+function incrbyfloatCommand(c: Client, argv: string[]): void {
+  const key = argv[1];
+  const db = c.db;
+  const o = asString(lookupWrite(c, key));
+  const cur = o === undefined ? undefined : o.length >= 5120 ? ' ' : strValue(o);
+  const result = incrByFloatString(cur, argv[2]);
+  store(c, key, o, embstrValue(result));
+  c.server.signalModifiedKey(c, db, key);
+  c.server.notifyKeyspaceEvent(NOTIFY_STRING, 'incrbyfloat', key, db.id);
+  c.server.dirty++;
+  c.addReplyBulk(result);
+  c.ext.propagateArgv = ['SET', key, result, 'KEEPTTL'];
+}
+
+function appendCommand(c: Client, argv: string[]): void {
+  const key = argv[1];
+  const append = argv[2];
+  const db = c.db;
+  const o = lookupWrite(c, key);
+  let totlen: number;
+  if (o === undefined) {
+    dbAdd(c, db, key, append);
+    totlen = append.length;
+  } else {
+    const cur = asString(o)!;
+    checkStringLength(c, cur.length, append.length);
+    const len = cur.length;
+    const buf = mutableString(cur, len + append.length);
+    if (buf !== cur) db.setValue(key, buf);
+    buf.latin1Write(append, len, append.length);
+    totlen = buf.length;
+    c.server.signalModifiedKey(c, db, key);
+  }
+  c.server.notifyKeyspaceEvent(NOTIFY_STRING, 'append', key, db.id);
+  c.server.dirty++;
+  c.addReplyLongLong(totlen);
+}
+
+function strlenCommand(c: Client, argv: string[]): void {
+  const v = asString(lookupRead(c, argv[1]));
+  c.addReplyLongLong(v === undefined ? 0 : v.length);
+}
+
+/** Bytes of a string value for random access. */
+function bytesOf(v: RString | undefined): Buffer {
+  if (v === undefined) return Buffer.alloc(0);
+  return typeof v === 'string' ? Buffer.from(v, 'latin1') : v;
+}
+
+function lcsCommand(c: Client, argv: string[]): void {
+  const oa = lookupRead(c, argv[1]);
+  const ob = lookupRead(c, argv[2]);
+  const isStr = (v: unknown): boolean => typeof v === 'string' || Buffer.isBuffer(v);
+  if ((oa !== undefined && !isStr(oa)) || (ob !== undefined && !isStr(ob))) {
+    throw new RedisError('The specified keys must contain string values');
+  }
+  let getlen = false;
+  let getidx = false;
+  let withmatchlen = false;
+  let minmatchlen = 0n;
+  for (let j = 3; j < argv.length; j++) {
+    const opt = copt(argv[j]);
+    const moreargs = argv.length - 1 - j;
+    if (opt === 'idx') getidx = true;
+    else if (opt === 'len') getlen = true;
+    else if (opt === 'withmatchlen') withmatchlen = true;
+    else if (opt === 'minmatchlen' && moreargs > 0) {
+      minmatchlen = getLongLongBig(argv[j + 1]);
+      if (minmatchlen < 0n) minmatchlen = 0n;
+      j++;
+    } else {
+      throw new RedisError(Errors.syntax);
+    }
+  }
+  if (getlen && getidx) throw new RedisError('If you want both the length and indexes, please just use IDX.');
+  const a = bytesOf(oa as RString | undefined);
+  const b = bytesOf(ob as RString | undefined);
+  const alen = a.length;
+  const blen = b.length;
+  if (alen >= 0xffffffff - 1 || blen >= 0xffffffff - 1) throw new RedisError('String too long for LCS');
+  const cells = (alen + 1) * (blen + 1);
+  if (cells * 4 > c.server.protoMaxBulkLen) {
+    throw new RedisError('Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len');
+  }
+  let lcs: Uint32Array;
+  try {
+    lcs = new Uint32Array(cells);
+  } catch {
+    throw new RedisError('Insufficient memory, failed allocating transient memory for LCS');
+  }
+  const W = blen + 1;
+  for (let i = 1; i <= alen; i++) {
+    const ai = a[i - 1];
+    const row = i * W;
+    const prev = row - W;
+    for (let j = 1; j <= blen; j++) {
+      if (ai === b[j - 1]) {
+        lcs[row + j] = lcs[prev + j - 1] + 1;
+      } else {
+        const l1 = lcs[prev + j];
+        const l2 = lcs[row + j - 1];
+        lcs[row + j] = l1 > l2 ? l1 : l2;
+      }
+    }
+  }
+  const total = lcs[alen * W + blen];
+  const computelcs = getidx || !getlen;
+  let idx = total;
+  const result = computelcs ? Buffer.allocUnsafe(total) : null;
+  const matches: number[][] = [];
+  let arangeStart = alen;
+  let arangeEnd = 0;
+  let brangeStart = 0;
+  let brangeEnd = 0;
+  let i = alen;
+  let j = blen;
+  const minLen = minmatchlen > BigInt(0xffffffff) ? Infinity : Number(minmatchlen);
+  while (computelcs && i > 0 && j > 0) {
+    let emit = false;
+    if (a[i - 1] === b[j - 1]) {
+      result![idx - 1] = a[i - 1];
+      if (arangeStart === alen) {
+        arangeStart = i - 1;
+        arangeEnd = i - 1;
+        brangeStart = j - 1;
+        brangeEnd = j - 1;
+      } else if (arangeStart === i && brangeStart === j) {
+        arangeStart--;
+        brangeStart--;
+      } else {
+        emit = true;
+      }
+      if (arangeStart === 0 || brangeStart === 0) emit = true;
+      idx--;
+      i--;
+      j--;
+    } else {
+      const l1 = lcs[(i - 1) * W + j];
+      const l2 = lcs[i * W + j - 1];
+      if (l1 > l2) i--;
+      else j--;
+      if (arangeStart !== alen) emit = true;
+    }
+    // The match length is computed in uint32 arithmetic, as Redis does.
+    const matchLen = (arangeEnd - arangeStart + 1) >>> 0;
+    if (emit) {
+      if (minLen === 0 || matchLen >= minLen) {
+        if (getidx) matches.push([arangeStart, arangeEnd, brangeStart, brangeEnd, matchLen]);
+      }
+      arangeStart = alen;
+    }
+  }
+  if (getidx) {
+    c.addReplyMapLen(2);
+    c.addReplyBulk('matches');
+    c.addReplyArrayLen(matches.length);
+    for (const m of matches) {
+      c.addReplyArrayLen(withmatchlen ? 3 : 2);
+      c.addReplyArrayLen(2);
+      c.addReplyLongLong(m[0]);
+      c.addReplyLongLong(m[1]);
+      c.addReplyArrayLen(2);
+      c.addReplyLongLong(m[2]);
+      c.addReplyLongLong(m[3]);
+      if (withmatchlen) c.addReplyLongLong(m[4]);
+    }
+    c.addReplyBulk('len');
+    c.addReplyLongLong(total);
+  } else if (getlen) {
+    c.addReplyLongLong(total);
+  } else {
+    c.addReplyBulk(result!.length < 4096 ? result!.latin1Slice(0, result!.length) : result!);
+  }
+}
+
 export const stringCommands: CommandSpec[] = [
-  cmd('get', 2, ['readonly', 'fast'], [1, 1, 1], {
-    acl: ['string'],
-    handler: getCommand,
-  }),
-  cmd('set', -3, ['write', 'denyoom'], [1, 1, 1], {
-    acl: ['string'],
-    handler: setCommand,
-  }),
-  cmd('setnx', 3, ['write', 'denyoom', 'fast'], [1, 1, 1], {
-    acl: ['string'],
-    handler: setnxCommand,
-  }),
-  cmd('setex', 4, ['write', 'denyoom'], [1, 1, 1], {
-    acl: ['string'],
-    handler: setexCommand,
-  }),
-  cmd('psetex', 4, ['write', 'denyoom'], [1, 1, 1], {
-    acl: ['string'],
-    handler: psetexCommand,
-  }),
+  cmd('get', 2, ['readonly', 'fast'], [1, 1, 1], { acl: ['string'], handler: getCommand }),
+  cmd('set', -3, ['write', 'denyoom'], [1, 1, 1], { acl: ['string'], handler: setCommand }),
+  cmd('setnx', 3, ['write', 'denyoom', 'fast'], [1, 1, 1], { acl: ['string'], handler: setnxCommand }),
+  cmd('setex', 4, ['write', 'denyoom'], [1, 1, 1], { acl: ['string'], handler: setexCommand }),
+  cmd('psetex', 4, ['write', 'denyoom'], [1, 1, 1], { acl: ['string'], handler: psetexCommand }),
+  cmd('getex', -2, ['write', 'fast'], [1, 1, 1], { acl: ['string'], handler: getexCommand }),
+  cmd('getdel', 2, ['write', 'fast'], [1, 1, 1], { acl: ['string'], handler: getdelCommand }),
+  cmd('getset', 3, ['write', 'denyoom', 'fast'], [1, 1, 1], { acl: ['string'], handler: getsetCommand }),
+  cmd('mget', -2, ['readonly', 'fast'], [1, -1, 1], { acl: ['string'], handler: mgetCommand }),
+  cmd('mset', -3, ['write', 'denyoom'], [1, -1, 2], { acl: ['string'], handler: msetCommand }),
+  cmd('msetnx', -3, ['write', 'denyoom'], [1, -1, 2], { acl: ['string'], handler: msetnxCommand }),
+  cmd('append', 3, ['write', 'denyoom', 'fast'], [1, 1, 1], { acl: ['string'], handler: appendCommand }),
+  cmd('strlen', 2, ['readonly', 'fast'], [1, 1, 1], { acl: ['string'], handler: strlenCommand }),
+  cmd('getrange', 4, ['readonly'], [1, 1, 1], { acl: ['string'], handler: getrangeCommand }),
+  cmd('substr', 4, ['readonly'], [1, 1, 1], { acl: ['string'], handler: getrangeCommand }),
+  cmd('setrange', 4, ['write', 'denyoom'], [1, 1, 1], { acl: ['string'], handler: setrangeCommand }),
+  cmd('incr', 2, ['write', 'denyoom', 'fast'], [1, 1, 1], { acl: ['string'], handler: incrCommand }),
+  cmd('decr', 2, ['write', 'denyoom', 'fast'], [1, 1, 1], { acl: ['string'], handler: decrCommand }),
+  cmd('incrby', 3, ['write', 'denyoom', 'fast'], [1, 1, 1], { acl: ['string'], handler: incrbyCommand }),
+  cmd('decrby', 3, ['write', 'denyoom', 'fast'], [1, 1, 1], { acl: ['string'], handler: decrbyCommand }),
+  cmd('incrbyfloat', 3, ['write', 'denyoom', 'fast'], [1, 1, 1], { acl: ['string'], handler: incrbyfloatCommand }),
+  cmd('lcs', -3, ['readonly'], [1, 2, 1], { acl: ['string'], handler: lcsCommand }),
 ];
