@@ -1,7 +1,8 @@
 /** Every built-in command family, in the order COMMAND lists them. */
 import type { CommandSpec } from './types.js';
 import { stringCommands } from './string.js';
+import { bitopsCommands } from './bitops.js';
 import { connectionCommands } from './connection.js';
 import { commandCommands } from './command.js';
 
-export const allCommands: CommandSpec[] = [...connectionCommands, ...stringCommands, ...commandCommands];
+export const allCommands: CommandSpec[] = [...connectionCommands, ...stringCommands, ...bitopsCommands, ...commandCommands];
