@@ -450,30 +450,29 @@ function nativeKeyFlags(fullname: string, argv: string[], pos: number): string[]
 }
 
 /**
- * The keys of a full command line with their access flags. Positions come
- * from the table's Command.getKeys(); their order and flags follow the key
- * specs when those are reliable for the command (as Redis prefers them).
+ * getKeysUsingKeySpecs() as getKeysFromCommandWithSpecs() uses it: the keys
+ * the command's key specs find, or null when Redis would not rely on them
+ * (no real key spec, variable flags, or a spec that is incomplete or cannot
+ * be evaluated for this command line).
  */
-export function commandKeysWithFlags(cmd: Command, argv: string[]): KeyRef[] {
-  const positions = cmd.getKeys(argv);
+export function keysFromKeySpecs(cmd: Command, argv: string[]): KeyRef[] | null {
   const specs = keySpecsOf(cmd);
   const reliable =
     specs.some((s) => !s.flags.includes('not_key')) && !specs.some((s) => s.flags.includes('variable_flags'));
-  const fromSpecs = reliable ? keysFromSpecs(specs, argv, cmd.arity) : null;
-  if (fromSpecs === null) {
-    return positions.map((pos) => ({ pos, flags: nativeKeyFlags(cmd.fullname, argv, pos) }));
-  }
-  const wanted = new Set(positions);
-  const out: KeyRef[] = [];
-  const seen = new Set<number>();
-  for (const k of fromSpecs) {
-    if (wanted.has(k.pos)) {
-      out.push(k);
-      seen.add(k.pos);
-    }
-  }
-  for (const pos of positions) if (!seen.has(pos)) out.push({ pos, flags: [] });
-  return out;
+  return reliable ? keysFromSpecs(specs, argv, cmd.arity) : null;
+}
+
+/**
+ * The keys of a full command line with their access flags, as
+ * getKeysFromCommandWithSpecs() finds them: from the key specs when they are
+ * reliable for this command line (Redis prefers them), otherwise from the
+ * table's Command.getKeys() with the flags Redis's own key extraction gives.
+ * test/unit/command-table.test.ts checks that both agree on the positions.
+ */
+export function commandKeysWithFlags(cmd: Command, argv: string[]): KeyRef[] {
+  const fromSpecs = keysFromKeySpecs(cmd, argv);
+  if (fromSpecs !== null) return fromSpecs;
+  return cmd.getKeys(argv).map((pos) => ({ pos, flags: nativeKeyFlags(cmd.fullname, argv, pos) }));
 }
 
 /** doesCommandHaveKeys(). */

@@ -7,7 +7,14 @@
 import { describe, expect, it } from 'vitest';
 import { CommandTable, type Command } from '../../src/commands/table.js';
 import { allCommands } from '../../src/commands/index.js';
-import { commandReference, reportedFlags, REFERENCE_VERSION, commandKeysWithFlags } from '../../src/commands/command.js';
+import {
+  commandReference,
+  reportedFlags,
+  REFERENCE_VERSION,
+  commandKeysWithFlags,
+  keysFromKeySpecs,
+  type ArgRef,
+} from '../../src/commands/command.js';
 import { REDIS_VERSION } from '../../src/server/server.js';
 
 /** Commands Nodis has that redis-server 7.0.15 does not (full names). */
@@ -113,5 +120,67 @@ describe('key extraction with flags (COMMAND GETKEYSANDFLAGS)', () => {
 
   it('GET uses its key spec', () => {
     expect(keysOf(['get', '\x00\xc3'])).toEqual([['\x00\xc3', 'RO access']]);
+  });
+});
+
+/** A command line built from the reference's argument docs (required args only, or all of them). */
+function argvFor(args: readonly ArgRef[] | undefined, mode: 'min' | 'max', counter = { n: 0 }): string[] {
+  const out: string[] = [];
+  for (const a of args ?? []) {
+    if (a.flags?.includes('optional') && mode === 'min') continue;
+    const reps = a.flags?.includes('multiple') && mode === 'max' ? 2 : 1;
+    for (let i = 0; i < reps; i++) {
+      if (a.token !== undefined && (i === 0 || a.flags?.includes('multiple_token'))) out.push(a.token);
+      switch (a.type) {
+        case 'key':
+          out.push(`k\xff${counter.n++}`);
+          break;
+        case 'integer':
+        case 'unix-time':
+          out.push('1');
+          break;
+        case 'double':
+          out.push('1.5');
+          break;
+        case 'pure-token':
+          break;
+        case 'oneof': {
+          const alts = a.arguments ?? [];
+          const pick = mode === 'min' ? alts[0] : alts[alts.length - 1];
+          if (pick) out.push(...argvFor([{ ...pick, flags: pick.flags?.filter((f) => f !== 'optional') }], mode, counter));
+          break;
+        }
+        case 'block':
+          out.push(...argvFor(a.arguments, mode, counter));
+          break;
+        default:
+          out.push('v');
+      }
+    }
+  }
+  return out;
+}
+
+describe('Command.getKeys() finds the keys the key specs declare', () => {
+  const keyed = entries.filter((c) => {
+    const ref = commandReference.get(c.fullname);
+    return c.subcommands === null && ref !== undefined && ref.key_specs.some((s) => !s.flags.includes('not_key'));
+  });
+
+  it('covers the commands with keys', () => {
+    expect(keyed.map((c) => c.fullname)).toContain('get');
+  });
+
+  it.each(keyed.map((c) => [c.fullname, c] as const))('%s', (fullname, c) => {
+    const ref = commandReference.get(fullname)!;
+    for (const mode of ['min', 'max'] as const) {
+      const argv = [...fullname.split('|'), ...argvFor(ref.docs.arguments, mode)];
+      if ((c.arity > 0 && argv.length !== c.arity) || argv.length < -c.arity) continue;
+      const fromSpecs = keysFromKeySpecs(c, argv);
+      // Where Redis does not rely on the key specs, its own key extraction is the reference.
+      if (fromSpecs === null) continue;
+      const line = argv.join(' ');
+      expect([...c.getKeys(argv)].sort((a, b) => a - b), line).toEqual(fromSpecs.map((k) => k.pos).sort((a, b) => a - b));
+    }
   });
 });
