@@ -291,10 +291,23 @@ export class Dict<V> {
   private shrinkIfNeeded(): void {
     if (this.t1 !== null || this.pauseRehash > 0) return;
     const size = this.t0.length;
-    if (size > INITIAL_BUCKETS && this.count * 10 < size) {
+    const shrink = size > INITIAL_BUCKETS && this.count * 10 < size;
+    if (this.top > 1024 && this.count * 8 < this.top) {
+      // Compaction walks every slot anyway: rebuild straight into the
+      // smaller table instead of starting an incremental rehash.
+      this.compactSlots(shrink ? nextPow2(this.count) : size);
+    } else if (shrink) {
       this.startRehash(nextPow2(this.count));
     }
-    if (this.top > 1024 && this.count * 8 < this.top && this.t1 === null) this.compactSlots();
+  }
+
+  /**
+   * Shrink (or compact) a table left oversized by deletions: the periodic
+   * check of tryResizeHashTables(), as deletions alone only resize while no
+   * rehash is in progress.
+   */
+  resizeIfNeeded(): void {
+    this.shrinkIfNeeded();
   }
 
   private startRehash(size: number): void {
@@ -384,8 +397,8 @@ export class Dict<V> {
     this.meta = meta;
   }
 
-  /** Pack live entries into the low slots and rebuild the chains. */
-  private compactSlots(): void {
+  /** Pack live entries into the low slots and rebuild the chains in a table of `buckets`. */
+  private compactSlots(buckets: number): void {
     const cap = Math.max(INITIAL_SLOTS, nextPow2(this.count * 2));
     const keys: (string | undefined)[] = [];
     const vals: (V | undefined)[] = [];
@@ -402,14 +415,14 @@ export class Dict<V> {
       meta[n] = this.meta[s];
       n++;
     }
-    const t0 = this.t0;
-    t0.fill(-1);
+    const t0 = buckets === this.t0.length ? this.t0.fill(-1) : newTable(buckets);
     const m = t0.length - 1;
     for (let s = 0; s < n; s++) {
       const b = hashes[s] & m;
       next[s] = t0[b];
       t0[b] = s;
     }
+    this.t0 = t0;
     this.keys = keys;
     this.vals = vals;
     this.hashes = hashes;
