@@ -25,8 +25,9 @@ export function getLongLongBig(s: string, msg: string = Errors.notInteger): bigi
 /** getRangeLongFromObjectOrReply(). */
 export function getRangeLong(s: string, min: number, max: number, msg?: string): number {
   const v = string2ll(s);
-  if (v === null || v < min || v > max) {
-    throw new RedisError(msg ?? `value is out of range, must be between ${min} and ${max}`);
+  if (v === null) throw new RedisError(msg ?? Errors.notInteger);
+  if (v < min || v > max) {
+    throw new RedisError(msg ?? `value is out of range, value must between ${min} and ${max}`);
   }
   return v;
 }
@@ -45,11 +46,9 @@ export function getDouble(s: string, msg: string = Errors.notFloat): number {
   return v;
 }
 
-/** getIntFromObjectOrReply(): a 32-bit int. */
-export function getInt(s: string, msg: string = Errors.notInteger): number {
-  const v = string2ll(s);
-  if (v === null || v < -2147483648 || v > 2147483647) throw new RedisError(msg);
-  return v;
+/** getIntFromObjectOrReply(): a 32-bit int; `msg` replaces both errors. */
+export function getInt(s: string, msg?: string): number {
+  return getRangeLong(s, -2147483648, 2147483647, msg);
 }
 
 /** Case-insensitive token comparison for option names. */

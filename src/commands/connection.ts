@@ -23,7 +23,7 @@ function echoCommand(c: Client, argv: string[]): void {
 }
 
 function selectCommand(c: Client, argv: string[]): void {
-  const id = getInt(argv[1], Errors.notInteger);
+  const id = getInt(argv[1]);
   if (!c.selectDb(id)) throw new RedisError(Errors.invalidDbIndex);
   c.addReplyOK();
 }

@@ -4,5 +4,6 @@ import { stringCommands } from './string.js';
 import { bitopsCommands } from './bitops.js';
 import { connectionCommands } from './connection.js';
 import { commandCommands } from './command.js';
+import { keyspaceCommands } from './keys.js';
 
-export const allCommands: CommandSpec[] = [...connectionCommands, ...stringCommands, ...bitopsCommands, ...commandCommands];
+export const allCommands: CommandSpec[] = [...connectionCommands, ...stringCommands, ...bitopsCommands, ...commandCommands, ...keyspaceCommands];

@@ -524,6 +524,11 @@ export class NodisServer implements KeyspaceContext {
     this.cachedLruClock = Math.floor(Date.now() / 1000) & 0xffffff;
     const hz = Math.max(1, Math.min(500, this.config.num('hz')));
     if (this.activeExpireEnabled && !this.isReplica()) this.activeExpireCycle(hz);
+    // tryResizeHashTables(): shrink tables emptied by deletions.
+    for (const db of this.dbs) {
+      db.dict.resizeIfNeeded();
+      db.expires.resizeIfNeeded();
+    }
     if (this.config.bool('activerehashing')) {
       for (const db of this.dbs) {
         db.dict.rehashMilliseconds(1);

@@ -23,7 +23,11 @@ export interface KeyspaceContext {
   /** Called after an expired key was deleted (stats, event, propagate DEL). */
   onExpired(db: Db, key: string): void;
   onKeyHit(): void;
-  onKeyMiss(db: Db, key: string): void;
+  /**
+   * A lookup missed: count it in the keyspace stats and/or fire the
+   * "keymiss" event, as the lookup flags allow (both when omitted).
+   */
+  onKeyMiss(db: Db, key: string, countStats?: boolean, notify?: boolean): void;
 }
 
 export const LOOKUP_NONE = 0;
@@ -41,6 +45,11 @@ export class Db {
   avgTtl = 0;
   /** Cursor of the active expire cycle over `expires`. */
   expiresCursor = 0;
+  /**
+   * Exact expire times of keys whose time is beyond 2^53 ms (the expires
+   * dict holds them rounded to a double); null while there is none.
+   */
+  private bigExpires: Map<string, bigint> | null = null;
 
   constructor(
     public id: number,
@@ -65,9 +74,34 @@ export class Db {
 
   setExpire(key: string, when: number): void {
     this.expires.set(key, when);
+    if (this.bigExpires !== null) this.bigExpires.delete(key);
+  }
+
+  /** setExpire() with an exact int64 time (EXPIREAT far in the future). */
+  setExpireExact(key: string, when: bigint): void {
+    const n = Number(when);
+    if (Number.isSafeInteger(n)) {
+      this.setExpire(key, n);
+      return;
+    }
+    this.expires.set(key, n);
+    if (this.bigExpires === null) this.bigExpires = new Map();
+    this.bigExpires.set(key, when);
+  }
+
+  /** getExpire() as an exact int64; -1n when the key has no TTL. */
+  getExpireExact(key: string): bigint {
+    const when = this.expires.get(key);
+    if (when === undefined) return -1n;
+    if (this.bigExpires !== null && !Number.isSafeInteger(when)) {
+      const exact = this.bigExpires.get(key);
+      if (exact !== undefined && Number(exact) === when) return exact;
+    }
+    return BigInt(when);
   }
 
   removeExpire(key: string): boolean {
+    if (this.bigExpires !== null) this.bigExpires.delete(key);
     return this.expires.delete(key) !== undefined;
   }
 
@@ -120,7 +154,9 @@ export class Db {
       if ((flags & (LOOKUP_NOSTATS | LOOKUP_WRITE)) === 0) this.ctx.onKeyHit();
       return this.dict.valueAt(slot);
     }
-    if ((flags & (LOOKUP_NOSTATS | LOOKUP_WRITE)) === 0) this.ctx.onKeyMiss(this, key);
+    const stats = (flags & (LOOKUP_NOSTATS | LOOKUP_WRITE)) === 0;
+    const notify = (flags & (LOOKUP_NONOTIFY | LOOKUP_WRITE)) === 0;
+    if (stats || notify) this.ctx.onKeyMiss(this, key, stats, notify);
     return undefined;
   }
 
@@ -166,7 +202,10 @@ export class Db {
       this.dict.insertNew(key, val, this.ctx.lruClock());
     } else {
       this.dict.setValueAt(slot, val);
-      if (!keepTtl && this.expires.size > 0) this.expires.delete(key);
+      if (!keepTtl && this.expires.size > 0) {
+        this.expires.delete(key);
+        if (this.bigExpires !== null) this.bigExpires.delete(key);
+      }
     }
   }
 
@@ -174,6 +213,7 @@ export class Db {
   delete(key: string): boolean {
     if (this.dict.delete(key) === undefined) return false;
     if (this.expires.size > 0) this.expires.delete(key);
+    if (this.bigExpires !== null) this.bigExpires.delete(key);
     return true;
   }
 
@@ -192,6 +232,7 @@ export class Db {
     const n = this.dict.size;
     this.dict.clear();
     this.expires.clear();
+    this.bigExpires = null;
     this.avgTtl = 0;
     this.expiresCursor = 0;
     return n;
@@ -199,7 +240,9 @@ export class Db {
 
   /** Swap contents with another db (SWAPDB). */
   swapWith(other: Db): void {
-    const tmp = { dict: this.dict, expires: this.expires, avgTtl: this.avgTtl, cur: this.expiresCursor };
+    const tmp = { dict: this.dict, expires: this.expires, avgTtl: this.avgTtl, cur: this.expiresCursor, big: this.bigExpires };
+    this.bigExpires = other.bigExpires;
+    other.bigExpires = tmp.big;
     (this as { dict: Dict<RValue> }).dict = other.dict;
     (this as { expires: Dict<number> }).expires = other.expires;
     this.avgTtl = other.avgTtl;
