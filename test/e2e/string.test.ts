@@ -12,9 +12,9 @@ const WRONGTYPE = '-WRONGTYPE Operation against a key holding the wrong kind of 
 let srv: ServerHandle;
 let r: Redis;
 let c: RawClient;
-let events: string[];
-let propagated: string[][];
-let modified: string[];
+let events: string[] = [];
+let propagated: string[][] = [];
+let modified: string[] = [];
 
 /** A non-string value planted directly in the keyspace. */
 const fakeList: RObjectBase = {
