@@ -63,13 +63,10 @@ function roundToLD(neg: boolean, n: bigint, e: number, sticky: boolean): LongDou
   let m: bigint;
   let exp: number;
   if (shift <= 0) {
-    m = n;
-    exp = e;
-    if (sticky) {
-      // Only happens when n already has spare precision: never with the
-      // callers below, which always keep at least two extra bits.
-      throw new Error('roundToLD: sticky bits without a rounding position');
-    }
+    // Exact: normalize so that the exponent check below is meaningful.
+    if (sticky) throw new Error('roundToLD: sticky bits without a rounding position');
+    m = n << BigInt(-shift);
+    exp = e + shift;
   } else {
     const bshift = BigInt(shift);
     m = n >> bshift;

@@ -281,7 +281,8 @@ describe.skipIf(!HAVE_REDIS)('differential: string commands', () => {
   it('INCRBYFLOAT', async () => {
     await same('FLUSHALL');
     const incs = ['0.1', '0.2', '-0.3', '1e30', '-1e30', '1', '1e-5', '5.0e3', '3.0', '0x10', '1.5e4932', 'inf', '-inf',
-      'nan', ' 1', '1 ', 'abc', '', '1e-4951', '4e-4951', '10.5', '-10.5', '0.000003814697265625', '1.e5', '.5'];
+      'nan', ' 1', '1 ', 'abc', '', '1e-4951', '4e-4951', '10.5', '-10.5', '0.000003814697265625', '1.e5', '.5',
+      '0x1.fbap+16350', '-0x1.fbap+16350', '0x1p-16445', '0x1p-16446', '0x1.8p-16446', '0xA34bBFa30cp+16301'];
     for (const i of incs) await same('INCRBYFLOAT', 'f', i);
     await same('GET', 'f');
     await enc('f');
