@@ -3,7 +3,9 @@ import type { CommandSpec } from './types.js';
 import { stringCommands } from './string.js';
 import { bitopsCommands } from './bitops.js';
 import { connectionCommands } from './connection.js';
+import { clientCommands } from './client.js';
+import { serverCommands } from './server.js';
 import { commandCommands } from './command.js';
 import { keyspaceCommands } from './keys.js';
 
-export const allCommands: CommandSpec[] = [...connectionCommands, ...stringCommands, ...bitopsCommands, ...commandCommands, ...keyspaceCommands];
+export const allCommands: CommandSpec[] = [...connectionCommands, ...stringCommands, ...bitopsCommands, ...commandCommands, ...keyspaceCommands, ...clientCommands, ...serverCommands];

@@ -103,6 +103,7 @@ export class Client extends ReplyWriter {
     const out = this.takeOutput();
     const sock = this.socket;
     if (sock === null || sock.destroyed) return;
+    const before = this.netOut;
     if (typeof out === 'string') {
       this.netOut += out.length;
       sock.write(out, 'latin1');
@@ -115,6 +116,9 @@ export class Client extends ReplyWriter {
       }
       sock.uncork();
     }
+    const stats = this.server.stats;
+    stats.netOutputBytes += this.netOut - before;
+    stats.totalWritesProcessed++;
   }
 }
 

@@ -4,17 +4,18 @@
  * expiry, incremental rehashing, client timeouts, instantaneous metrics).
  */
 import net from 'node:net';
-import { Client, CLIENT_BLOCKED, CLIENT_CLOSE_AFTER_REPLY, CLIENT_CLOSE_ASAP, CLIENT_MULTI, CLIENT_PUBSUB, CLIENT_NO_TOUCH, CLIENT_REPLY_SKIP, CLIENT_REPLY_SKIP_NEXT, CLIENT_PROTOCOL_ERROR } from './client.js';
+import { Client, CLIENT_BLOCKED, CLIENT_CLOSE_AFTER_REPLY, CLIENT_CLOSE_ASAP, CLIENT_MULTI, CLIENT_PUBSUB, CLIENT_NO_TOUCH, CLIENT_REPLY_SKIP, CLIENT_REPLY_SKIP_NEXT, CLIENT_PROTOCOL_ERROR, CLIENT_MONITOR, CLIENT_PAUSED, CLIENT_SLAVE } from './client.js';
 import { Config, ConfigError } from './config.js';
 import { Stats } from './stats.js';
 import { createLogger, silentLogger, type Logger } from './logger.js';
 import { Db, type KeyspaceContext } from '../store/db.js';
 import { systemClock, type Clock } from '../store/clock.js';
-import { Command, CommandTable, CMD_FAST, CMD_NO_AUTH, CMD_NO_MULTI, CMD_SKIP_SLOWLOG, CMD_WRITE, CMD_ADMIN, CMD_SKIP_MONITOR } from '../commands/table.js';
+import { Command, CommandTable, CMD_FAST, CMD_NO_AUTH, CMD_NO_MULTI, CMD_SKIP_SLOWLOG, CMD_WRITE, CMD_ADMIN, CMD_SKIP_MONITOR, CMD_PROTECTED, CMD_READONLY, CMD_MAY_REPLICATE } from '../commands/table.js';
 import { RedisError, type CommandSpec } from '../commands/types.js';
 import { allCommands } from '../commands/index.js';
 import { Slowlog } from './slowlog.js';
 import { LatencyMonitor } from './latency.js';
+import { installServerInfo } from './info.js';
 import { parseNotifyFlags, NOTIFY_GENERIC, NOTIFY_EXPIRED, NOTIFY_KEY_MISS } from './notify.js';
 
 export const REDIS_VERSION = '7.0.15';
@@ -43,6 +44,8 @@ export interface ServerHooks {
   propagate: ((dbid: number, argv: string[]) => void)[];
   /** Called once per cron tick. */
   cron: (() => void)[];
+  /** RESET: drop the client's transaction, subscriptions, tracking. */
+  clientReset: ((c: Client) => void)[];
 }
 
 export class NodisServer implements KeyspaceContext {
@@ -54,7 +57,7 @@ export class NodisServer implements KeyspaceContext {
   readonly clients = new Map<number, Client>();
   readonly slowlog: Slowlog;
   readonly latency = new LatencyMonitor();
-  readonly hooks: ServerHooks = { clientFreed: [], keyModified: [], dbFlushed: [], propagate: [], cron: [] };
+  readonly hooks: ServerHooks = { clientFreed: [], keyModified: [], dbFlushed: [], propagate: [], cron: [], clientReset: [] };
   readonly monitors = new Set<Client>();
   logger: Logger;
   readonly startTime = Date.now();
@@ -76,6 +79,8 @@ export class NodisServer implements KeyspaceContext {
   private notifyFlags = 0;
   private slowlogThreshold = 10000;
   private latencyThreshold = 0;
+  /** `latency-tracking`: per-command latency histograms. */
+  private latencyTracking = true;
   private requirePass = '';
   activeExpireEnabled = true;
   private nextClientId = 1;
@@ -110,6 +115,7 @@ export class NodisServer implements KeyspaceContext {
     this.slowlog = new Slowlog();
     this.applyConfig();
     this.config.onChange(() => this.applyConfig());
+    installServerInfo(this);
   }
 
   /** Refresh cached values after any CONFIG SET. */
@@ -121,6 +127,7 @@ export class NodisServer implements KeyspaceContext {
     this.slowlogThreshold = cfg.num('slowlog-log-slower-than');
     this.slowlog.maxLen = cfg.num('slowlog-max-len');
     this.latencyThreshold = cfg.num('latency-monitor-threshold');
+    this.latencyTracking = cfg.def('latency-tracking') ? cfg.bool('latency-tracking') : true;
     this.requirePass = cfg.str('requirepass');
     for (const c of this.clients.values()) c.parser.maxBulkLen = this.protoMaxBulkLen;
   }
@@ -316,8 +323,7 @@ export class NodisServer implements KeyspaceContext {
   }
 
   private processInputBufferLoop(c: Client): void {
-    while ((c.flags & (CLIENT_BLOCKED | CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP)) === 0) {
-      if (this.pauseType === 'all' && this.clock.now() < this.pauseEnd && !c.ext.unpausable) break;
+    while ((c.flags & (CLIENT_BLOCKED | CLIENT_PAUSED | CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP)) === 0) {
       const argv = c.parser.next();
       if (argv === null) {
         if (c.parser.error !== null) {
@@ -381,7 +387,8 @@ export class NodisServer implements KeyspaceContext {
   processCommand(c: Client, argv: string[]): void {
     c.argv = argv;
     this.processCommandChecked(c, argv);
-    this.commandProcessed(c);
+    // A command held by CLIENT PAUSE is finished when it runs.
+    if ((c.flags & CLIENT_PAUSED) === 0) this.commandProcessed(c);
   }
 
   /**
@@ -398,12 +405,21 @@ export class NodisServer implements KeyspaceContext {
 
   private processCommandChecked(c: Client, argv: string[]): void {
     const cmd = this.commands.lookup(argv);
+    c.lastCmd = cmd ?? null;
     if (cmd === undefined) {
       this.rejectCommand(c, null, unknownCommandError(this.commands, argv));
       return;
     }
     if ((cmd.arity > 0 && cmd.arity !== argv.length) || argv.length < -cmd.arity) {
       this.rejectCommand(c, cmd, `wrong number of arguments for '${cmd.fullname}' command`);
+      return;
+    }
+    if (cmd.flags & CMD_PROTECTED && !this.allowProtectedAction(c, cmd)) {
+      this.rejectCommand(
+        c,
+        cmd,
+        `${cmd.name.toUpperCase()} command not allowed. If the enable-${cmd.name}-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.`,
+      );
       return;
     }
     if (!c.authenticated && (cmd.flags & CMD_NO_AUTH) === 0) {
@@ -422,6 +438,20 @@ export class NodisServer implements KeyspaceContext {
       );
       return;
     }
+    const mayReplicate = (cmd.flags & (CMD_WRITE | CMD_MAY_REPLICATE)) !== 0 || (cmd.name === 'exec' && this.execMayReplicate(c));
+    if (c.flags & (CLIENT_SLAVE | CLIENT_MONITOR) && (mayReplicate || cmd.flags & CMD_READONLY)) {
+      this.rejectCommand(c, cmd, "Replica can't interact with the keyspace");
+      return;
+    }
+    if (this.pauseType !== null && (c.flags & CLIENT_SLAVE) === 0 && !c.ext.unpausable) {
+      if (this.clock.now() >= this.pauseEnd) {
+        this.pauseType = null;
+        this.pauseEnd = 0;
+      } else if (this.pauseType === 'all' || mayReplicate) {
+        this.postpone(c, argv);
+        return;
+      }
+    }
     if (c.flags & CLIENT_MULTI && !MULTI_IMMEDIATE.has(cmd.name) && this.queueMulti) {
       this.queueMulti(c, cmd, argv);
       return;
@@ -435,6 +465,22 @@ export class NodisServer implements KeyspaceContext {
   queueMulti: ((c: Client, cmd: Command, argv: string[]) => void) | null = null;
   /** Set by the transactions module: an error makes the next EXEC abort. */
   flagTransaction: ((c: Client) => void) | null = null;
+  /** Set by the transactions module: OR of the flags of the commands `c` queued. */
+  queuedCommandFlags: ((c: Client) => number) | null = null;
+
+  private execMayReplicate(c: Client): boolean {
+    return this.queuedCommandFlags !== null && (this.queuedCommandFlags(c) & (CMD_WRITE | CMD_MAY_REPLICATE)) !== 0;
+  }
+
+  /** allowProtectedAction(): `enable-<name>-command` is yes, or local and the client is local. */
+  private allowProtectedAction(c: Client, cmd: Command): boolean {
+    const option = `enable-${cmd.name}-command`;
+    const mode = this.config.def(option) ? this.config.str(option) : 'no';
+    if (mode === 'yes') return true;
+    if (mode !== 'local') return false;
+    const sock = c.socket;
+    return sock === null || sock.remoteAddress === undefined || isLoopback(sock.remoteAddress);
+  }
 
   /** rejectCommand(): error reply before execution. */
   rejectCommand(c: Client, cmd: Command | null, err: string): void {
@@ -476,13 +522,20 @@ export class NodisServer implements KeyspaceContext {
     stats.usec += usec;
     if (this.stats.totalErrorReplies !== errorsBefore) stats.failedCalls++;
     this.stats.numCommands++;
+    if (this.latencyTracking) this.latency.recordCommand(cmd, usec);
+    // Arguments redacted by the command (AUTH passwords) for slowlog/MONITOR.
+    let shownArgv = argv;
+    if (c.ext.originalArgv !== undefined) {
+      shownArgv = c.ext.originalArgv as string[];
+      c.ext.originalArgv = undefined;
+    }
     if ((cmd.flags & CMD_SKIP_SLOWLOG) === 0 && this.slowlogThreshold >= 0 && usec >= this.slowlogThreshold) {
-      this.slowlog.push(c, argv, usec, this.clock.now());
+      this.slowlog.push(c, shownArgv, usec, this.clock.now());
     }
     if (this.latencyThreshold > 0 && usec / 1000 >= this.latencyThreshold) {
-      this.latency.addSample(cmd.flags & CMD_FAST ? 'fast-command' : 'command', Math.round(usec / 1000));
+      this.latency.addSample(cmd.flags & CMD_FAST ? 'fast-command' : 'command', Math.floor(usec / 1000));
     }
-    if (this.monitors.size > 0 && (cmd.flags & (CMD_SKIP_MONITOR | CMD_ADMIN)) === 0) this.feedMonitors(c, argv);
+    if (this.monitors.size > 0 && (cmd.flags & (CMD_SKIP_MONITOR | CMD_ADMIN)) === 0) this.feedMonitors(c, shownArgv);
     // c.ext.forcePropagation: forceCommandPropagation() (FLUSHALL on empty dbs).
     if ((this.dirty !== dirtyBefore || c.ext.forcePropagation === true) && cmd.flags & CMD_WRITE && this.hooks.propagate.length > 0) {
       this.propagate(c.db.id, (c.ext.propagateArgv as string[] | undefined) ?? argv);
@@ -495,18 +548,17 @@ export class NodisServer implements KeyspaceContext {
 
   /** replicationFeedMonitors(). */
   feedMonitors(c: Client, argv: string[]): void {
-    const t = this.clock.now();
+    if (this.loading) return;
+    const t = this.clock === systemClock ? performance.timeOrigin + performance.now() : this.clock.now();
     const sec = Math.floor(t / 1000);
-    const usec = (t % 1000) * 1000;
+    const usec = Math.min(999999, Math.floor((t - sec * 1000) * 1000));
     let origin: string;
     if (c.socket === null) origin = c.ext.isLua ? 'lua' : 'unix:';
     else origin = c.addr;
     let line = `+${sec}.${String(usec).padStart(6, '0')} [${c.db.id} ${origin}]`;
     for (const a of argv) line += ' ' + reprArg(a);
     line += '\r\n';
-    for (const m of this.monitors) {
-      if (m !== c) m.addReplyProto(line);
-    }
+    for (const m of this.monitors) m.addReplyProto(line);
   }
 
   // ---- cron ----------------------------------------------------------------
@@ -601,12 +653,61 @@ export class NodisServer implements KeyspaceContext {
     return Math.round(this.opsSamples.reduce((a, b) => a + b, 0) / this.opsSamples.length);
   }
 
-  /** Resume clients held by CLIENT PAUSE. */
+  /** Clients whose command is held by CLIENT PAUSE, in arrival order. */
+  private postponed: Client[] = [];
+  private pauseTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * pauseClients(): hold all commands, or those that may write, until `end`
+   * (ms). Consecutive pauses keep the most restrictive type and the latest end.
+   */
+  pauseClients(type: 'all' | 'write', end: number): void {
+    const wasAll = this.pauseType === 'all';
+    if (wasAll) type = 'all';
+    const until = Math.max(this.pauseType !== null ? this.pauseEnd : 0, end);
+    if (until <= this.clock.now()) {
+      this.unpauseClients();
+      return;
+    }
+    this.pauseType = type;
+    this.pauseEnd = until;
+    if (this.pauseTimer) clearTimeout(this.pauseTimer);
+    this.pauseTimer = setTimeout(() => {
+      this.pauseTimer = null;
+      if (this.pauseType !== null && this.clock.now() >= this.pauseEnd) this.unpauseClients();
+    }, Math.max(1, until - this.clock.now()));
+    this.pauseTimer.unref();
+  }
+
+  /** blockClient(BLOCKED_POSTPONE): keep argv until the pause ends. */
+  private postpone(c: Client, argv: string[]): void {
+    c.flags |= CLIENT_PAUSED;
+    c.ext.postponedArgv = argv;
+    this.postponed.push(c);
+  }
+
+  /** Resume clients held by CLIENT PAUSE (their commands run on the next tick). */
   unpauseClients(): void {
     this.pauseType = null;
     this.pauseEnd = 0;
-    for (const c of this.clients.values()) {
-      if (c.parser.inProgress) this.processInputBuffer(c);
+    if (this.pauseTimer) {
+      clearTimeout(this.pauseTimer);
+      this.pauseTimer = null;
+    }
+    if (this.postponed.length > 0) setImmediate(() => this.resumePostponed());
+  }
+
+  /** unblockPostponedClients() + processUnblockedClients(), in arrival order. */
+  private resumePostponed(): void {
+    const list = this.postponed;
+    this.postponed = [];
+    for (const c of list) {
+      if (!this.clients.has(c.id) || (c.flags & CLIENT_PAUSED) === 0) continue;
+      c.flags &= ~CLIENT_PAUSED;
+      const argv = c.ext.postponedArgv as string[];
+      c.ext.postponedArgv = undefined;
+      this.processCommand(c, argv);
+      if ((c.flags & CLIENT_PAUSED) === 0) this.processInputBuffer(c);
     }
     this.flushPendingWrites();
   }
