@@ -7,5 +7,7 @@ import { clientCommands } from './client.js';
 import { serverCommands } from './server.js';
 import { commandCommands } from './command.js';
 import { keyspaceCommands } from './keys.js';
+import { configCommands } from './config.js';
+import { shutdownCommands } from './shutdown.js';
 
-export const allCommands: CommandSpec[] = [...connectionCommands, ...stringCommands, ...bitopsCommands, ...commandCommands, ...keyspaceCommands, ...clientCommands, ...serverCommands];
+export const allCommands: CommandSpec[] = [...connectionCommands, ...stringCommands, ...bitopsCommands, ...commandCommands, ...keyspaceCommands, ...clientCommands, ...serverCommands, ...configCommands, ...shutdownCommands];

@@ -7,16 +7,17 @@ import net from 'node:net';
 import { Client, CLIENT_BLOCKED, CLIENT_CLOSE_AFTER_REPLY, CLIENT_CLOSE_ASAP, CLIENT_MULTI, CLIENT_PUBSUB, CLIENT_NO_TOUCH, CLIENT_REPLY_SKIP, CLIENT_REPLY_SKIP_NEXT, CLIENT_PROTOCOL_ERROR, CLIENT_MONITOR, CLIENT_PAUSED, CLIENT_SLAVE } from './client.js';
 import { Config, ConfigError } from './config.js';
 import { Stats } from './stats.js';
-import { createLogger, silentLogger, type Logger } from './logger.js';
+import { createLogger, silentLogger, pinoLevel, type Logger } from './logger.js';
 import { Db, type KeyspaceContext } from '../store/db.js';
 import { systemClock, type Clock } from '../store/clock.js';
 import { Command, CommandTable, CMD_FAST, CMD_NO_AUTH, CMD_NO_MULTI, CMD_SKIP_SLOWLOG, CMD_WRITE, CMD_ADMIN, CMD_SKIP_MONITOR, CMD_PROTECTED, CMD_READONLY, CMD_MAY_REPLICATE } from '../commands/table.js';
 import { RedisError, type CommandSpec } from '../commands/types.js';
 import { allCommands } from '../commands/index.js';
+import { registerListenerApply } from '../commands/config.js';
 import { Slowlog } from './slowlog.js';
 import { LatencyMonitor } from './latency.js';
 import { installServerInfo } from './info.js';
-import { parseNotifyFlags, NOTIFY_GENERIC, NOTIFY_EXPIRED, NOTIFY_KEY_MISS } from './notify.js';
+import { NOTIFY_GENERIC, NOTIFY_EXPIRED, NOTIFY_KEY_MISS } from './notify.js';
 
 export const REDIS_VERSION = '7.0.15';
 export const NODIS_VERSION = '0.1.0';
@@ -26,6 +27,8 @@ export interface ServerOptions {
   config?: Record<string, string | string[]>;
   /** Path of the config file (for CONFIG REWRITE and INFO config_file). */
   configFile?: string | null;
+  /** A configuration already loaded (config file, command line); `config` entries are applied on top. */
+  configInstance?: Config;
   clock?: Clock;
   logger?: Logger;
   /** Extra commands (embedding); registered after the built-in table. */
@@ -46,6 +49,13 @@ export interface ServerHooks {
   cron: (() => void)[];
   /** RESET: drop the client's transaction, subscriptions, tracking. */
   clientReset: ((c: Client) => void)[];
+  /**
+   * Synchronous save of the dataset before exiting (SHUTDOWN, SIGTERM) when
+   * save points are configured or SHUTDOWN SAVE is used; false on failure.
+   */
+  saveOnShutdown: (() => boolean)[];
+  /** The server is shutting down (after any save, before sockets close). */
+  shutdown: (() => void)[];
 }
 
 export class NodisServer implements KeyspaceContext {
@@ -57,8 +67,21 @@ export class NodisServer implements KeyspaceContext {
   readonly clients = new Map<number, Client>();
   readonly slowlog: Slowlog;
   readonly latency = new LatencyMonitor();
-  readonly hooks: ServerHooks = { clientFreed: [], keyModified: [], dbFlushed: [], propagate: [], cron: [], clientReset: [] };
+  readonly hooks: ServerHooks = {
+    clientFreed: [],
+    keyModified: [],
+    dbFlushed: [],
+    propagate: [],
+    cron: [],
+    clientReset: [],
+    saveOnShutdown: [],
+    shutdown: [],
+  };
   readonly monitors = new Set<Client>();
+  /** Called once a SHUTDOWN completed (the standalone server exits the process). */
+  exitProcess: ((code: number) => void) | null = null;
+  /** The logger was created here from loglevel/logfile (CONFIG SET loglevel adjusts it). */
+  private ownLogger = false;
   logger: Logger;
   readonly startTime = Date.now();
   readonly runId: string;
@@ -103,15 +126,18 @@ export class NodisServer implements KeyspaceContext {
 
   constructor(opts: ServerOptions = {}) {
     this.clock = opts.clock ?? systemClock;
-    this.config = new Config();
-    this.config.configFile = opts.configFile ?? null;
+    this.config = opts.configInstance ?? new Config();
+    if (opts.configFile !== undefined || !opts.configInstance) this.config.configFile = opts.configFile ?? null;
     for (const [k, v] of Object.entries(opts.config ?? {})) this.config.set(k, v, true);
+    this.ownLogger = opts.logger === undefined;
     this.logger =
       opts.logger ?? createLogger({ loglevel: this.config.str('loglevel'), logfile: this.config.str('logfile') });
     this.runId = randomHex(40);
     const n = this.config.num('databases');
     for (let i = 0; i < n; i++) this.dbs.push(new Db(i, this));
     this.commands = new CommandTable([...allCommands, ...(opts.commands ?? [])]);
+    for (const [from, to] of this.config.renameCommands) this.commands.rename(from, to);
+    registerListenerApply(this);
     this.slowlog = new Slowlog();
     this.applyConfig();
     this.config.onChange(() => this.applyConfig());
@@ -123,7 +149,8 @@ export class NodisServer implements KeyspaceContext {
     const cfg = this.config;
     this.protoMaxBulkLen = cfg.num('proto-max-bulk-len');
     this.queryBufLimit = cfg.num('client-query-buffer-limit');
-    this.notifyFlags = parseNotifyFlags(cfg.str('notify-keyspace-events')) ?? 0;
+    this.notifyFlags = cfg.raw('notify-keyspace-events') as number;
+    if (this.ownLogger) this.logger.level = pinoLevel(cfg.str('loglevel'));
     this.slowlogThreshold = cfg.num('slowlog-log-slower-than');
     this.slowlog.maxLen = cfg.num('slowlog-max-len');
     this.latencyThreshold = cfg.num('latency-monitor-threshold');
@@ -220,10 +247,28 @@ export class NodisServer implements KeyspaceContext {
 
   /** Bind every address of the `bind` directive on `port`. */
   async listen(): Promise<number> {
+    let boundPort: number;
+    try {
+      boundPort = await this.bindListeners();
+    } catch (e) {
+      await this.close();
+      throw e;
+    }
+    this.startCron();
+    return boundPort;
+  }
+
+  /**
+   * listenToPort(): bind every address of `bind` on `port` (0 picks a free
+   * port). On failure the sockets bound by this call are closed and the
+   * error is thrown; the server itself stays up.
+   */
+  async bindListeners(): Promise<number> {
     const port = this.config.num('port');
     const binds = this.config.str('bind').split(/\s+/).filter((s) => s !== '');
     const addrs = binds.length ? binds : ['*', '-::*'];
     let boundPort = port;
+    const before = this.netServers.length;
     for (const raw of addrs) {
       const optional = raw.startsWith('-');
       const a = optional ? raw.slice(1) : raw;
@@ -235,13 +280,20 @@ export class NodisServer implements KeyspaceContext {
       } catch (e) {
         const err = e as NodeJS.ErrnoException;
         if (optional && (err.code === 'EADDRNOTAVAIL' || err.code === 'EAFNOSUPPORT' || err.code === 'EADDRINUSE' && host === '::')) continue;
-        await this.close();
+        for (const s of this.netServers.splice(before)) s.close();
         throw new Error(`Could not create server TCP listening socket ${host}:${boundPort}: ${err.message}`);
       }
     }
     if (port !== 0 || boundPort !== 0) this.ports = [boundPort];
-    this.startCron();
     return boundPort;
+  }
+
+  /** closeSocketListeners(): stop accepting connections (clients stay connected). */
+  closeListeners(): void {
+    const servers = this.netServers;
+    this.netServers = [];
+    this.ports = [];
+    for (const s of servers) s.close();
   }
 
   private listenOne(host: string, port: number): Promise<net.Server> {
@@ -735,6 +787,20 @@ export class NodisServer implements KeyspaceContext {
 
   isClosed(): boolean {
     return this.closed;
+  }
+
+  /** resetServerStats() + command and error statistics (CONFIG RESETSTAT). */
+  resetServerStats(): void {
+    this.stats.reset();
+    this.opsSamples = [];
+    this.lastSampleCommands = 0;
+    this.lastSampleTime = Date.now();
+    for (const cmd of this.commands.walk()) {
+      cmd.stats.calls = 0;
+      cmd.stats.usec = 0;
+      cmd.stats.rejectedCalls = 0;
+      cmd.stats.failedCalls = 0;
+    }
   }
 
   /** Validate + apply a CONFIG SET of one parameter. */
