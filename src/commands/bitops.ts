@@ -50,6 +50,16 @@ function bitpos(p: Uint8Array, start: number, count: number, bit: number): numbe
   const skip = bit ? 0 : 0xff;
   const end = start + count;
   let i = start;
+  // Skip whole 32-bit words of the skip value once aligned.
+  while (i < end && p[i] === skip && ((p.byteOffset + i) & 3) !== 0) i++;
+  if (i < end && p[i] === skip && end - i >= 64) {
+    const words = (end - i) >>> 2;
+    const w = new Uint32Array(p.buffer, p.byteOffset + i, words);
+    const skipWord = bit ? 0 : 0xffffffff;
+    let k = 0;
+    while (k < words && w[k] === skipWord) k++;
+    i += k * 4;
+  }
   while (i < end && p[i] === skip) i++;
   if (i === end) return bit ? -1 : count * 8;
   const byte = p[i];
@@ -189,20 +199,32 @@ function bitopCommand(c: Client, argv: string[]): void {
 function computeBitop(op: number, src: (Uint8Array | null)[], res: Buffer, maxlen: number): void {
   const first = src[0];
   if (first !== null) res.set(first, 0);
+  // `res` starts its own ArrayBuffer, so it is word aligned.
+  const resWords = new Int32Array(res.buffer, res.byteOffset, maxlen >>> 2);
   if (op === BITOP_NOT) {
-    for (let i = 0; i < maxlen; i++) res[i] = ~res[i] & 0xff;
+    for (let i = 0; i < resWords.length; i++) resWords[i] = ~resWords[i];
+    for (let i = resWords.length * 4; i < maxlen; i++) res[i] = ~res[i] & 0xff;
     return;
   }
   for (let k = 1; k < src.length; k++) {
     const s = src[k];
     const slen = s === null ? 0 : s.length;
+    let i = 0;
+    if (s !== null && (s.byteOffset & 3) === 0 && slen >= 64) {
+      const n = slen >>> 2;
+      const sw = new Int32Array(s.buffer, s.byteOffset, n);
+      if (op === BITOP_AND) for (let w = 0; w < n; w++) resWords[w] &= sw[w];
+      else if (op === BITOP_OR) for (let w = 0; w < n; w++) resWords[w] |= sw[w];
+      else for (let w = 0; w < n; w++) resWords[w] ^= sw[w];
+      i = n * 4;
+    }
     if (op === BITOP_AND) {
-      for (let i = 0; i < slen; i++) res[i] &= s![i];
+      for (; i < slen; i++) res[i] &= s![i];
       res.fill(0, slen, maxlen);
     } else if (op === BITOP_OR) {
-      for (let i = 0; i < slen; i++) res[i] |= s![i];
+      for (; i < slen; i++) res[i] |= s![i];
     } else {
-      for (let i = 0; i < slen; i++) res[i] ^= s![i];
+      for (; i < slen; i++) res[i] ^= s![i];
     }
   }
 }

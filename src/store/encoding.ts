@@ -87,7 +87,13 @@ function greedy(len: number): number {
 
 /** A zero-filled Buffer of `len` bytes in a fresh arena of `cap` bytes. */
 function allocArena(len: number, cap: number): Buffer {
-  const ab = new ArrayBuffer(Math.max(cap, len));
+  let ab: ArrayBuffer;
+  try {
+    ab = new ArrayBuffer(Math.max(cap, len));
+  } catch {
+    // Spare capacity is an optimization: near the allocation limit, go exact.
+    ab = new ArrayBuffer(len);
+  }
   arenas.add(ab);
   return Buffer.from(ab, 0, len);
 }

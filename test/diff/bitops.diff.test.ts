@@ -303,6 +303,15 @@ describe.skipIf(!HAVE_REDIS)('differential: bitmap commands', () => {
     await same('SETBIT', 'h', '0', '1');
     await same('GET', 'h');
     await same('GET', 'g');
+    await same('SETRANGE', 'odd', '4097', BIN);
+    for (const op of ['AND', 'OR', 'XOR']) {
+      await same('BITOP', op, 'res', 'g', 'h', 'odd');
+      await same('GET', 'res');
+      await same('BITOP', op, 'res', 'odd', 'g');
+      await same('GET', 'res');
+      await same('BITOP', op, 'res', 'h', 'nokey', 'g');
+      await same('GET', 'res');
+    }
     await same('COPY', 'g', 'g2');
     await same('SETBIT', 'g', '3', '1');
     await same('SETBIT', 'g2', '5', '1');
