@@ -734,6 +734,8 @@ export const keyspaceCommands: CommandSpec[] = [
   cmd('persist', 2, ['write', 'fast'], [1, 1, 1], { acl: ['keyspace'], handler: persistCommand }),
   cmd('touch', -2, ['readonly', 'fast'], [1, -1, 1], { acl: ['keyspace'], handler: touchCommand }),
   cmd('object', -2, [], [0, 0, 0], {
+    // Redis lists subcommands in its dict's order, which its random hash
+    // seed changes from one process to the next; these are alphabetical.
     subcommands: [
       cmd('encoding', 3, ['readonly'], [2, 2, 1], { acl: ['keyspace'], handler: objectEncodingCommand }),
       cmd('freq', 3, ['readonly'], [2, 2, 1], { acl: ['keyspace'], handler: objectFreqCommand }),
