@@ -393,6 +393,56 @@ describe.skipIf(!HAVE_REDIS)('differential: string commands', () => {
     await same('LCS', k, k);
   });
 
+  it('random mixed sequences keep values and encodings identical', async () => {
+    await same('FLUSHALL');
+    let seed = 99;
+    const rnd = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const keys = ['a', 'b', 'c', BIN];
+    const vals = (): string => {
+      switch (rnd(6)) {
+        case 0: return String(rnd(20000) - 10000);
+        case 1: return (rnd(2000) / 7).toFixed(rnd(5));
+        case 2: return BIN.repeat(rnd(3));
+        case 3: return 'x'.repeat(rnd(60));
+        case 4: return String.fromCharCode(rnd(256), rnd(256));
+        default: return String(rnd(10));
+      }
+    };
+    for (let i = 0; i < 1500; i++) {
+      const k = keys[rnd(keys.length)];
+      const k2 = keys[rnd(keys.length)];
+      let args: Arg[];
+      switch (rnd(20)) {
+        case 0: args = ['SET', k, vals()]; break;
+        case 1: args = ['APPEND', k, vals()]; break;
+        case 2: args = ['SETRANGE', k, String(rnd(50)), vals()]; break;
+        case 3: args = ['SETBIT', k, String(rnd(400)), String(rnd(2))]; break;
+        case 4: args = ['INCR', k]; break;
+        case 5: args = ['INCRBY', k, String(rnd(2000) - 1000)]; break;
+        case 6: args = ['INCRBYFLOAT', k, vals()]; break;
+        case 7: args = ['GETRANGE', k, String(rnd(60) - 30), String(rnd(60) - 30)]; break;
+        case 8: args = ['BITFIELD', k, rnd(2) ? 'SET' : 'INCRBY', (rnd(2) ? 'i' : 'u') + (1 + rnd(32)), String(rnd(200)), String(rnd(100000) - 50000)]; break;
+        case 9: args = ['BITOP', ['AND', 'OR', 'XOR', 'NOT'][rnd(4)], k, k2]; break;
+        case 10: args = ['GETSET', k, vals()]; break;
+        case 11: args = ['GETDEL', k]; break;
+        case 12: args = ['GETEX', k, 'EX', String(1 + rnd(1000))]; break;
+        case 13: args = ['MSETNX', k, vals(), k2, vals()]; break;
+        case 14: args = ['LCS', k, k2, 'IDX', 'WITHMATCHLEN']; break;
+        case 15: args = ['BITCOUNT', k, String(rnd(40) - 20), String(rnd(40) - 20), rnd(2) ? 'BIT' : 'BYTE']; break;
+        case 16: args = ['BITPOS', k, String(rnd(2)), String(rnd(40) - 20)]; break;
+        case 17: args = ['DECRBY', k, String(rnd(100))]; break;
+        case 18: args = ['STRLEN', k]; break;
+        default: args = ['MSET', k, vals()]; break;
+      }
+      await same(...args);
+      await same('GET', k);
+      if (rnd(3) === 0) await same('OBJECT', 'ENCODING', k);
+    }
+  });
+
   it('large values stay exact across in-place writes', async () => {
     await same('FLUSHALL');
     const big = Array.from({ length: 70000 }, (_, i) => String.fromCharCode((i * 31) & 0xff)).join('');
