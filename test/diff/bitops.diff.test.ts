@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DiffPair } from '../helpers/diff.js';
 import { HAVE_REDIS, warnIfNoRedis } from '../helpers/servers.js';
 import type { Arg } from '../helpers/resp.js';
@@ -281,6 +281,34 @@ describe.skipIf(!HAVE_REDIS)('differential: bitmap commands', () => {
       if (t % 20 === 0) await same('GET', 'f');
     }
     await same('GET', 'f');
+  });
+
+  it('dirty counts match (rdb_changes_since_last_save deltas)', async () => {
+    const dirty = async (): Promise<[number, number]> => {
+      const [n, r] = await d.both('INFO', 'persistence');
+      const get = (b: Buffer): number => Number(/rdb_changes_since_last_save:(\d+)/.exec(b.latin1Slice())![1]);
+      return [get(n), get(r)];
+    };
+    await same('FLUSHALL');
+    const script: Arg[][] = [
+      ['SETBIT', 'foo', '0', '0'], ['BITFIELD', 'foo2', 'SET', 'i5', '0', '0'], ['SETBIT', 'foo', '0', '0'],
+      ['BITFIELD', 'foo2', 'SET', 'i5', '0', '0'], ['SETBIT', 'foo', '0', '1'], ['SETBIT', 'foo', '0', '1'],
+      ['BITFIELD', 'foo2', 'SET', 'i5', '0', '1', 'SET', 'i5', '0', '1', 'SET', 'u3', '10', '7'],
+      ['BITFIELD', 'foo3', 'INCRBY', 'i5', '0', '1', 'INCRBY', 'i5', '0', '0'], ['SETBIT', 'foo', '90', '0'],
+      ['BITFIELD', 'foo2', 'SET', 'i5', '90', '0'], ['BITFIELD', 'foo4', 'OVERFLOW', 'FAIL', 'INCRBY', 'u2', '0', '9'],
+      ['BITOP', 'AND', 'x', 'nokey'], ['BITOP', 'OR', 'x', 'foo'], ['BITOP', 'AND', 'x', 'nokey'],
+      ['MSET', 'a', '1', 'b', '2', 'a', '3'], ['MSETNX', 'a', '1', 'z', '2'], ['MSETNX', 'y', '1', 'z', '2'],
+      ['APPEND', 'a', ''], ['SETRANGE', 'a', '5', ''], ['SETRANGE', 'a', '0', 'q'], ['INCRBYFLOAT', 'f', '1'],
+      ['GETEX', 'a'], ['GETEX', 'a', 'PERSIST'], ['GETEX', 'a', 'EX', '100'], ['GETEX', 'a', 'PERSIST'],
+      ['GETDEL', 'nokey'], ['GETDEL', 'a'], ['GETSET', 'g', '1'], ['INCR', 'g'], ['DECRBY', 'g', '0'],
+      ['BITFIELD_RO', 'foo', 'GET', 'u8', '0'], ['LCS', 'foo', 'foo2'],
+    ];
+    for (const cmd of script) {
+      const [n0, r0] = await dirty();
+      await same(...cmd);
+      const [n1, r1] = await dirty();
+      expect(n1 - n0, `dirty delta of ${cmd.join(' ')}`).toBe(r1 - r0);
+    }
   });
 
   it('in-place growth keeps exact bytes', async () => {
