@@ -4,7 +4,7 @@ import { CLIENT_MASTER } from '../server/client.js';
 import { cmd } from './table.js';
 import { RedisError, Errors, type CommandSpec } from './types.js';
 import { asString, getLongLongBig } from './args.js';
-import { dbAdd, dbDelete, lookupRead, lookupWrite, setKey } from './db-ops.js';
+import { dbAdd, lookupRead, lookupWrite, setKey } from './db-ops.js';
 import { NOTIFY_GENERIC, NOTIFY_STRING } from '../server/notify.js';
 import type { RString } from '../store/types.js';
 import { strValue } from '../store/types.js';
