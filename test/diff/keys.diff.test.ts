@@ -28,7 +28,7 @@ async function scanAll(c: RawClient, extra: string[]): Promise<string[]> {
 describe.skipIf(!HAVE_REDIS)('differential: generic keyspace commands', () => {
   let d: DiffPair;
   beforeAll(async () => {
-    d = await DiffPair.start();
+    d = await DiffPair.start(['--enable-debug-command', 'yes'], { 'enable-debug-command': 'yes' });
   });
   afterAll(async () => {
     await d?.close();
@@ -118,6 +118,8 @@ describe.skipIf(!HAVE_REDIS)('differential: generic keyspace commands', () => {
   });
 
   it('SCAN skips logically expired keys', async () => {
+    // Keep the active expire cycle of either server from deleting keys first.
+    await d.same('DEBUG', 'SET-ACTIVE-EXPIRE', '0');
     for (let i = 0; i < 50; i++) await d.same('SET', `e${i}`, 'v', 'PX', '1');
     for (let i = 0; i < 50; i++) await d.same('SET', `p${i}`, 'v');
     await new Promise((r) => setTimeout(r, 20));
@@ -133,6 +135,7 @@ describe.skipIf(!HAVE_REDIS)('differential: generic keyspace commands', () => {
     expect(x).toEqual(y);
     expect(x.length).toBe(20);
     await d.same('DBSIZE');
+    await d.same('DEBUG', 'SET-ACTIVE-EXPIRE', '1');
   });
 
   it('RANDOMKEY', async () => {
@@ -278,7 +281,9 @@ describe.skipIf(!HAVE_REDIS)('differential: generic keyspace commands', () => {
       await d.same('OBJECT', 'ENCODING', k);
       await d.same('OBJECT', 'REFCOUNT', k);
       // The LRU clock ticks in whole seconds, read at slightly different times.
-      await d.same(['OBJECT', 'IDLETIME', k], { approx: 1 });
+      // Redis reports the idle time of its shared integer objects 0..9999,
+      // which every key holding that number touches: Nodis keeps it per key.
+      if (!/^(0|[1-9]\d{0,3})$/.test(v)) await d.same(['OBJECT', 'IDLETIME', k], { approx: 1 });
       await d.same('OBJECT', 'FREQ', k);
     }
     await d.same('APPEND', 'int5', '1');

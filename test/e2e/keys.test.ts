@@ -41,6 +41,8 @@ beforeAll(async () => {
     }
     return 0;
   };
+  // No active expiry: the timer-driven cycle would race with the manual clock.
+  srv.server.activeExpireEnabled = false;
   srv.server.hooks.propagate.push((dbid, argv) => propagated.push([String(dbid), ...argv]));
   srv.server.hooks.keyModified.push((d, key) => modified.push(`${d?.id ?? '-'}:${key}`));
   srv.server.hooks.dbFlushed.push((id) => flushed.push(id));
