@@ -8,7 +8,7 @@ import { dbAdd, lookupRead, lookupWrite, setKey } from './db-ops.js';
 import { NOTIFY_GENERIC, NOTIFY_STRING } from '../server/notify.js';
 import type { RString } from '../store/types.js';
 import { strValue } from '../store/types.js';
-import { embstrValue, mutableString, stableBulk } from '../store/encoding.js';
+import { embstrValue, mutableString } from '../store/encoding.js';
 import { string2ll, string2llBig } from '../util/numbers.js';
 import { incrByFloatString } from '../util/longdouble.js';
 
@@ -118,7 +118,7 @@ export function getExpireMilliseconds(c: Client, expire: string, flags: number, 
 
 /** addReplyBulk() of a string value (copied if it could change before the flush). */
 function replyValue(c: Client, v: RString): void {
-  c.addReplyBulk(stableBulk(v));
+  c.addReplyBulk(v);
 }
 
 /** getGenericCommand(): reply with the value or null; WRONGTYPE throws. */

@@ -80,8 +80,10 @@ export abstract class ReplyWriter {
     } else if (v.length < 4096) {
       this.addReplyProto('$' + v.length + CRLF + v.latin1Slice(0, v.length) + CRLF);
     } else {
+      // Copied: a stored Buffer may be mutated in place (SETRANGE, SETBIT)
+      // by a later command of the same pipeline before this reply is sent.
       this.addReplyProto('$' + v.length + CRLF);
-      this.addReplyBuffer(v);
+      this.addReplyBuffer(Buffer.from(v));
       this.addReplyProto(CRLF);
     }
   }

@@ -70,17 +70,6 @@ export function dupString(v: RString): RString {
   return b;
 }
 
-/**
- * The value in a form that stays valid after later in-place writes, for
- * replies: strings as is, short Buffers as latin1 strings, long Buffers
- * copied.
- */
-export function stableBulk(v: RString): RString {
-  if (typeof v === 'string') return v;
-  if (v.length < 4096) return v.latin1Slice(0, v.length);
-  return Buffer.from(v);
-}
-
 function greedy(len: number): number {
   return len < MAX_PREALLOC ? len * 2 : len + MAX_PREALLOC;
 }
