@@ -63,6 +63,67 @@ function findByte(buf: Buffer, byte: number, from: number): number {
   return idx;
 }
 
+/**
+ * Short arguments (command names, hot keys, small values) are interned in a
+ * direct-mapped table: a repeated argument reuses the same string instead of
+ * allocating a new one, which saves the allocation, the garbage and, for
+ * stored values, memory (JS strings are immutable, so sharing is safe).
+ */
+const INTERN_MAX_LEN = 32;
+const INTERN_SIZE = 4096;
+const internTable: string[] = new Array<string>(INTERN_SIZE).fill('');
+
+function internSlice(buf: Buffer, start: number, len: number): string {
+  const end = start + len;
+  let h = len;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+  const idx = (h ^ (h >>> 13)) & (INTERN_SIZE - 1);
+  const cand = internTable[idx];
+  if (cand.length === len) {
+    let i = 0;
+    while (i < len && cand.charCodeAt(i) === buf[start + i]) i++;
+    if (i === len) return cand;
+  }
+  const s = buf.latin1Slice(start, end);
+  internTable[idx] = s;
+  return s;
+}
+
+/** End (past CRLF) of the number read by the last scanSmallNumber(). */
+let fastEnd = 0;
+
+/**
+ * Read "<digits>\r\n" at `p` when it is a canonical non-negative number of
+ * at most 9 digits (no sign, no leading zero except "0"). Returns the value
+ * and sets `fastEnd`, or -1 when the general parser must decide.
+ */
+function scanSmallNumber(buf: Buffer, p: number): number {
+  const end = buf.length;
+  let c = buf[p];
+  if (c === 48) {
+    if (p + 2 < end && buf[p + 1] === CR && buf[p + 2] === LF) {
+      fastEnd = p + 3;
+      return 0;
+    }
+    return -1;
+  }
+  if (!(c >= 49 && c <= 57)) return -1;
+  let v = c - 48;
+  const limit = Math.min(end, p + 9);
+  let q = p + 1;
+  while (q < limit) {
+    c = buf[q];
+    if (c < 48 || c > 57) break;
+    v = v * 10 + (c - 48);
+    q++;
+  }
+  if (q + 1 < end && buf[q] === CR && buf[q + 1] === LF) {
+    fastEnd = q + 2;
+    return v;
+  }
+  return -1;
+}
+
 function isHexDigit(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
 }
@@ -196,6 +257,7 @@ export class RequestParser {
     this.pos = 0;
   }
 
+
   /** Drop all buffered input (after a protocol error or on reset). */
   clear(): void {
     this.buf = EMPTY;
@@ -263,6 +325,14 @@ export class RequestParser {
   private parseMultibulk(): string[] | null | undefined {
     const buf = this.buf;
     if (this.multibulklen === 0) {
+      // Fast path: "*<1-9 digits>\r\n" with a small positive count.
+      const n = scanSmallNumber(buf, this.pos + 1);
+      if (n > 0 && n <= 10) {
+        this.pos = fastEnd;
+        this.multibulklen = n;
+        this.argv = [];
+        return this.parseBulks(buf);
+      }
       const cr = findByte(buf, CR, this.pos);
       if (cr === -1) {
         if (buf.length - this.pos > PROTO_INLINE_MAX_SIZE) {
@@ -283,8 +353,19 @@ export class RequestParser {
       this.multibulklen = ll;
       this.argv = [];
     }
+    return this.parseBulks(buf);
+  }
 
+  private parseBulks(buf: Buffer): string[] | null | undefined {
     while (this.multibulklen > 0) {
+      if (this.bulklen === -1 && buf[this.pos] === 36) {
+        // Fast path: "$<digits>\r\n" within limits (no auth limit applies below 16385).
+        const n = scanSmallNumber(buf, this.pos + 1);
+        if (n >= 0 && n <= 16384 && n <= this.maxBulkLen) {
+          this.pos = fastEnd;
+          this.bulklen = n;
+        }
+      }
       if (this.bulklen === -1) {
         const cr = findByte(buf, CR, this.pos);
         if (cr === -1) {
@@ -313,7 +394,11 @@ export class RequestParser {
         this.need = this.bulklen + 2;
         return null;
       }
-      this.argv.push(buf.latin1Slice(this.pos, this.pos + this.bulklen));
+      this.argv.push(
+        this.bulklen <= INTERN_MAX_LEN
+          ? internSlice(buf, this.pos, this.bulklen)
+          : buf.latin1Slice(this.pos, this.pos + this.bulklen),
+      );
       this.pos += this.bulklen + 2; // the trailing CRLF is skipped, not checked (as Redis)
       this.bulklen = -1;
       this.multibulklen--;
