@@ -12,13 +12,14 @@ import { CMD_READONLY } from './table.js';
 
 /** setKey(): store and signal; the TTL is dropped unless keepTtl. */
 export function setKey(c: Client, db: Db, key: string, val: RValue, keepTtl = false): void {
-  db.setKey(key, val, keepTtl);
+  if (db.setKey(key, val, keepTtl)) c.server.keyAdded(db, key);
   c.server.signalModifiedKey(c, db, key);
 }
 
 /** dbAdd() followed by signalModifiedKey(). */
 export function dbAdd(c: Client, db: Db, key: string, val: RValue): void {
   db.add(key, val);
+  c.server.keyAdded(db, key);
   c.server.signalModifiedKey(c, db, key);
 }
 

@@ -28,6 +28,10 @@ export interface KeyspaceContext {
    * "keymiss" event, as the lookup flags allow (both when omitted).
    */
   onKeyMiss(db: Db, key: string, countStats?: boolean, notify?: boolean): void;
+  /** A key was created (dbAdd()): clients blocked on it may be served. */
+  signalKeyAsReady?(db: Db, key: string, val: RValue): void;
+  /** SWAPDB exchanged the contents of two dbs. */
+  dbsSwapped?(a: Db, b: Db): void;
 }
 
 export const LOOKUP_NONE = 0;
@@ -183,23 +187,29 @@ export class Db {
   /** dbAdd(): the key must not exist. */
   add(key: string, val: RValue): void {
     this.dict.insertNew(key, val, this.ctx.lruClock());
+    if (typeof val === 'object') this.ctx.signalKeyAsReady?.(this, key, val);
   }
 
   /** dbOverwrite()/dbAdd(): set the value, keeping any TTL. */
   setValue(key: string, val: RValue): void {
     const slot = this.dict.find(key);
-    if (slot === -1) this.dict.insertNew(key, val, this.ctx.lruClock());
-    else this.dict.setValueAt(slot, val);
+    if (slot === -1) {
+      this.dict.insertNew(key, val, this.ctx.lruClock());
+      if (typeof val === 'object') this.ctx.signalKeyAsReady?.(this, key, val);
+    } else this.dict.setValueAt(slot, val);
   }
 
   /**
    * setKey(): store the value; the TTL is dropped unless keepTtl. The
    * caller signals the modification (watch/tracking) and notifies.
+   * Returns true when the key was created.
    */
-  setKey(key: string, val: RValue, keepTtl = false): void {
+  setKey(key: string, val: RValue, keepTtl = false): boolean {
     const slot = this.dict.find(key);
     if (slot === -1) {
       this.dict.insertNew(key, val, this.ctx.lruClock());
+      if (typeof val === 'object') this.ctx.signalKeyAsReady?.(this, key, val);
+      return true;
     } else {
       this.dict.setValueAt(slot, val);
       if (!keepTtl && this.expires.size > 0) {
@@ -207,6 +217,7 @@ export class Db {
         if (this.bigExpires !== null) this.bigExpires.delete(key);
       }
     }
+    return false;
   }
 
   /** dbDelete(): returns true if the key existed. */
@@ -251,6 +262,7 @@ export class Db {
     (other as { expires: Dict<number> }).expires = tmp.expires;
     other.avgTtl = tmp.avgTtl;
     other.expiresCursor = tmp.cur;
+    this.ctx.dbsSwapped?.(this, other);
   }
 
   /**
