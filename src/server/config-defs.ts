@@ -223,6 +223,19 @@ export function strerror(e: unknown): string {
   }
 }
 
+/**
+ * Paths in the configuration are byte strings (latin1, like every value);
+ * Node's fs takes strings as UTF-8. These convert between the two.
+ */
+export function fsPath(p: string): string {
+  return /^[\x00-\x7f]*$/.test(p) ? p : Buffer.from(p, 'latin1').toString('utf8');
+}
+
+/** A path from Node (UTF-8 string) as configuration bytes. */
+export function bytePath(p: string): string {
+  return /^[\x00-\x7f]*$/.test(p) ? p : Buffer.from(p, 'utf8').toString('latin1');
+}
+
 /** sdscatrepr(): a double-quoted, escaped representation. */
 export function repr(s: string): string {
   let out = '"';
@@ -796,18 +809,18 @@ const dirDef: SpecialDef = {
   type: 'special',
   name: 'dir',
   flags: PROTECTED_CONFIG | DENY_LOADING_CONFIG,
-  init: () => process.cwd(),
+  init: () => bytePath(process.cwd()),
   set(args, ctx) {
     if (args.length !== 1) throw new ConfigError('wrong number of arguments');
     const target = path.resolve(ctx.current as string, args[0]);
     try {
       if (ctx.cfg.chdir) {
-        process.chdir(target);
-        return process.cwd();
+        process.chdir(fsPath(target));
+        return bytePath(process.cwd());
       }
-      const st = fs.statSync(target);
+      const st = fs.statSync(fsPath(target));
       if (!st.isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
-      fs.accessSync(target, fs.constants.X_OK);
+      fs.accessSync(fsPath(target), fs.constants.X_OK);
     } catch (e) {
       throw new ConfigError(strerror(e));
     }

@@ -22,6 +22,8 @@ import {
   formatMemory,
   repr,
   strerror,
+  fsPath,
+  bytePath,
   MULTI_ARG_CONFIG,
   type ConfigDef,
 } from './config-defs.js';
@@ -178,7 +180,7 @@ export function loadServerConfigFromString(cfg: Config, text: string, opts: Load
   const logfile = cfg.str('logfile');
   if (logfile !== '') {
     try {
-      fs.closeSync(fs.openSync(resolveIn(cfg, logfile), 'a'));
+      fs.closeSync(fs.openSync(fsPath(resolveIn(cfg, logfile)), 'a'));
     } catch (e) {
       throw new ConfigFileError(`Can't open the log file: ${strerror(e)}`, null, null);
     }
@@ -226,14 +228,15 @@ export function loadServerConfig(cfg: Config, src: ConfigSources, opts: LoadOpti
 
 function readConfigFile(f: string): string {
   try {
-    return fs.readFileSync(f, 'latin1');
+    return fs.readFileSync(fsPath(f), 'latin1');
   } catch (e) {
     throw new ConfigOpenError(f, strerror(e));
   }
 }
 
 /** glob(3) for `include` patterns: sorted matches; none is not an error. */
-export function globFiles(pattern: string): string[] {
+export function globFiles(bytePattern: string): string[] {
+  const pattern = fsPath(bytePattern);
   const abs = pattern.startsWith('/');
   const parts = pattern.split('/').filter((p, i) => p !== '' || i === 0);
   let bases = [abs ? '/' : ''];
@@ -260,7 +263,7 @@ export function globFiles(pattern: string): string[] {
     }
     bases = next;
   }
-  return bases.sort();
+  return bases.sort().map(bytePath);
 }
 
 function fnmatchRegExp(pat: string): RegExp {
@@ -372,7 +375,7 @@ export function readOldConfig(cfg: Config, file: string): RewriteState {
   const state = new RewriteState();
   let text: string;
   try {
-    text = fs.readFileSync(file, 'latin1');
+    text = fs.readFileSync(fsPath(file), 'latin1');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return state;
     throw e;
@@ -472,7 +475,8 @@ export function rewriteConfig(cfg: Config, file: string, forceWrite = false): vo
   overwriteFile(file, content);
 }
 
-function overwriteFile(file: string, content: string): void {
+function overwriteFile(byteFile: string, content: string): void {
+  const file = fsPath(byteFile);
   const tmp = `${file}.${randomBytes(4).toString('hex').slice(0, 6)}`;
   let fd = -1;
   try {

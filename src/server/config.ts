@@ -18,6 +18,7 @@ import {
   VOLATILE_CONFIG,
   cStrtoll,
   enumName,
+  fsPath,
   enumValue,
   memtoullBig,
   type ConfigDef,
@@ -356,7 +357,7 @@ export class Config {
   private restoreValue(def: ConfigDef, v: unknown, warn?: (m: string) => void): void {
     if (def.name === 'dir' && this.chdir) {
       try {
-        process.chdir(v as string);
+        process.chdir(fsPath(v as string));
       } catch (e) {
         warn?.(`Failed restoring failed CONFIG SET command. Error setting dir to '${v}': ${(e as Error).message}`);
       }
