@@ -644,20 +644,23 @@ function serializedLength(v: RValue): number {
     if (asInt > 0) return asInt;
     return rdbLenSize(s.length) + s.length;
   }
+  // An estimate for the other types: each element as a length-prefixed
+  // string (numbers as 8-byte doubles), after the element count.
   let n = 0;
-  const walk = (x: unknown): void => {
-    if (typeof x === 'string') n += x.length;
-    else if (Buffer.isBuffer(x)) n += x.length;
+  let count = 0;
+  const add = (x: unknown): void => {
+    if (typeof x === 'string') n += rdbLenSize(x.length) + x.length;
+    else if (Buffer.isBuffer(x)) n += rdbLenSize(x.length) + x.length;
     else if (typeof x === 'number') n += 8;
   };
-  const o = v as unknown as { [Symbol.iterator]?: () => Iterator<unknown> };
-  if (typeof o[Symbol.iterator] === 'function') {
-    for (const item of o as Iterable<unknown>) {
-      if (Array.isArray(item)) item.forEach(walk);
-      else walk(item);
-    }
+  const o = v as unknown as { forEach?: (fn: (...items: unknown[]) => void) => void };
+  if (typeof o.forEach === 'function') {
+    o.forEach((...items: unknown[]) => {
+      count++;
+      for (const it of items) add(it);
+    });
   }
-  return rdbLenSize(n) + n;
+  return rdbLenSize(count) + n;
 }
 
 function debugObject(c: Client, argv: string[]): void {
@@ -677,8 +680,10 @@ function debugObject(c: Client, argv: string[]): void {
   const lru = c.db.getMeta(key) & LRU_CLOCK_MAX;
   const clock = server.lruClock();
   const idle = clock >= lru ? clock - lru : clock + (LRU_CLOCK_MAX - lru);
+  // Types with extra low-level details (quicklist nodes...) provide them.
+  const extra = (v as { debugObjectExtra?: () => string }).debugObjectExtra?.() ?? '';
   c.addReplyStatus(
-    `Value at:${valueAddress(v, key)} refcount:${refcount} encoding:${encoding} serializedlength:${serializedLength(v)} lru:${lru} lru_seconds_idle:${idle}`,
+    `Value at:${valueAddress(v, key)} refcount:${refcount} encoding:${encoding} serializedlength:${serializedLength(v)} lru:${lru} lru_seconds_idle:${idle}${extra}`,
   );
 }
 

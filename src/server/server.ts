@@ -497,8 +497,7 @@ export class NodisServer implements KeyspaceContext {
     }
     if (this.pauseType !== null && (c.flags & CLIENT_SLAVE) === 0 && !c.ext.unpausable) {
       if (this.clock.now() >= this.pauseEnd) {
-        this.pauseType = null;
-        this.pauseEnd = 0;
+        this.unpauseClients();
       } else if (this.pauseType === 'all' || mayReplicate) {
         this.postpone(c, argv);
         return;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Redis from 'ioredis';
 import { startNodis } from '../helpers/servers.js';
 import { RawClient, encodeCommand, parseReply, type Reply } from '../helpers/resp.js';
-import type { ServerHandle } from '../../src/index.js';
+import { ManualClock, type ServerHandle } from '../../src/index.js';
 
 let srv: ServerHandle;
 beforeAll(async () => {
@@ -329,6 +329,23 @@ describe('CLIENT', () => {
     expect(srv.server.pauseType).toBe(null);
     admin.close();
     r.close();
+  });
+
+  it('a pause that expired is lifted by the next command, releasing held clients', async () => {
+    const clock = new ManualClock(Date.now());
+    const own = await startNodis({ clock });
+    const admin = await RawClient.connect(own.port);
+    const w = await RawClient.connect(own.port);
+    expect(await admin.callStr('CLIENT', 'PAUSE', '100000', 'WRITE')).toBe('+OK\r\n');
+    w.write(encodeCommand(['SET', 'k', 'v']));
+    await waitFor(() => [...own.server.clients.values()].some((c) => c.ext.postponedArgv), 'the SET to be held');
+    clock.advance(200000);
+    expect(await admin.callStr('PING')).toBe('+PONG\r\n');
+    expect((await w.readReply()).latin1Slice()).toBe('+OK\r\n');
+    expect(own.server.pauseType).toBe(null);
+    admin.close();
+    w.close();
+    await own.close();
   });
 
   it('PAUSE validates its arguments', async () => {
