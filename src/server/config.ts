@@ -86,10 +86,6 @@ export class Config {
       if (def.alias) this.entries.set(def.alias, { name: def.alias, def, alias: true });
       this.values.set(def, this.initialValue(def));
     }
-    this.applyFns.set(this.entries.get('hz')!.def, () => {
-      this.clampHz();
-      return null;
-    });
     for (const [k, v] of Object.entries(overrides)) this.set(k, v, true);
   }
 
@@ -228,15 +224,7 @@ export class Config {
     if (multi && args.length === 1 && args[0] !== '') argv = splitargs(args[0]) ?? [];
     const v = this.parse(def, argv, readingFile);
     this.values.set(def, v);
-    if (def.name === 'hz') this.clampHz();
     this.fire(def);
-  }
-
-  private clampHz(): void {
-    const def = this.mustDef('hz');
-    const v = this.values.get(def) as bigint;
-    if (v < CONFIG_MIN_HZ) this.values.set(def, CONFIG_MIN_HZ);
-    if (v > CONFIG_MAX_HZ) this.values.set(def, CONFIG_MAX_HZ);
   }
 
   private fire(def: ConfigDef): void {
@@ -393,8 +381,12 @@ export class Config {
         if (err) throw new ConfigError(err);
         return v;
       }
-      case 'numeric':
-        return parseNumeric(def, cString(args[0]));
+      case 'numeric': {
+        const v = parseNumeric(def, cString(args[0]));
+        // hz is a hint: out-of-range values are capped (updateHZ()).
+        if (def.name === 'hz') return v < CONFIG_MIN_HZ ? CONFIG_MIN_HZ : v > CONFIG_MAX_HZ ? CONFIG_MAX_HZ : v;
+        return v;
+      }
       case 'special':
         return def.set(args, { cfg: this, readingFile, current: this.values.get(def) });
     }

@@ -110,6 +110,8 @@ export class NodisServer implements KeyspaceContext {
   private pendingWrites: Client[] = [];
   private netServers: net.Server[] = [];
   private cronTimer: NodeJS.Timeout | null = null;
+  /** The hz the cron timer runs at. */
+  private cronHz = 0;
   private cronLoops = 0;
   /** Clients paused until this time (CLIENT PAUSE), and the mode. */
   pauseEnd = 0;
@@ -150,6 +152,11 @@ export class NodisServer implements KeyspaceContext {
     this.protoMaxBulkLen = cfg.num('proto-max-bulk-len');
     this.queryBufLimit = cfg.num('client-query-buffer-limit');
     this.notifyFlags = cfg.raw('notify-keyspace-events') as number;
+    if (this.cronTimer !== null && this.cronHz !== cfg.num('hz')) {
+      clearInterval(this.cronTimer);
+      this.cronTimer = null;
+      this.startCron();
+    }
     if (this.ownLogger) this.logger.level = pinoLevel(cfg.str('loglevel'));
     this.slowlogThreshold = cfg.num('slowlog-log-slower-than');
     this.slowlog.maxLen = cfg.num('slowlog-max-len');
@@ -617,6 +624,7 @@ export class NodisServer implements KeyspaceContext {
   private startCron(): void {
     if (this.cronTimer) return;
     const hz = Math.max(1, Math.min(500, this.config.num('hz')));
+    this.cronHz = hz;
     this.cronTimer = setInterval(() => this.cron(), Math.floor(1000 / hz));
     this.cronTimer.unref();
   }

@@ -186,6 +186,18 @@ describe('settings with effects', () => {
     expect(await c3.callStr('PING')).toBe('-NOAUTH Authentication required.\r\n');
   });
 
+  it('hz changes the cron frequency (capped to 1..500)', async () => {
+    h = await startNodis();
+    const c = await raw(h.port);
+    const cronHz = (): number => (h.server as unknown as { cronHz: number }).cronHz;
+    expect(cronHz()).toBe(10);
+    expect(await c.callStr('CONFIG', 'SET', 'hz', '50')).toBe('+OK\r\n');
+    expect(cronHz()).toBe(50);
+    expect(await c.callStr('CONFIG', 'SET', 'hz', '100000')).toBe('+OK\r\n');
+    expect(await c.callStr('CONFIG', 'GET', 'hz')).toBe('*2\r\n$2\r\nhz\r\n$3\r\n500\r\n');
+    expect(cronHz()).toBe(500);
+  });
+
   it('notify-keyspace-events changes which events are published', async () => {
     h = await startNodis();
     const events: string[] = [];
