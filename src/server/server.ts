@@ -688,7 +688,8 @@ export class NodisServer implements KeyspaceContext {
     if (timeout <= 0) return;
     const now = Date.now();
     for (const c of this.clients.values()) {
-      if (c.flags & (CLIENT_BLOCKED | CLIENT_PUBSUB) || c.ext.isReplica || c.ext.isPrimary) continue;
+      // Monitors (replica-like), held and blocked clients never time out.
+      if (c.flags & (CLIENT_BLOCKED | CLIENT_PAUSED | CLIENT_MONITOR | CLIENT_PUBSUB) || c.ext.isReplica || c.ext.isPrimary) continue;
       if (c.socket !== null && now - c.lastInteraction > timeout * 1000) {
         this.logger.debug(`Closing idle client id=${c.id}`);
         this.closeClientAsap(c);

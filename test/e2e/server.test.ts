@@ -444,6 +444,30 @@ describe('MONITOR', () => {
   });
 });
 
+describe('idle timeout', () => {
+  it('closes idle normal clients but not monitors or clients held by CLIENT PAUSE', async () => {
+    const own = await startNodis({ config: { timeout: '1' } });
+    const idle = await RawClient.connect(own.port);
+    const mon = await RawClient.connect(own.port);
+    const held = await RawClient.connect(own.port);
+    const admin = await RawClient.connect(own.port);
+    await idle.call('PING');
+    expect(await mon.callStr('MONITOR')).toBe('+OK\r\n');
+    expect(await admin.callStr('CLIENT', 'PAUSE', '100000', 'WRITE')).toBe('+OK\r\n');
+    held.write(encodeCommand(['SET', 'held', '1']));
+    await idle.readUntilClose();
+    // The admin connection was idle as long as the idle one: closed too.
+    await admin.readUntilClose();
+    expect(mon.closed).toBe(false);
+    expect(held.closed).toBe(false);
+    own.server.unpauseClients();
+    expect((await held.readReply()).latin1Slice()).toBe('+OK\r\n');
+    mon.close();
+    held.close();
+    await own.close();
+  });
+});
+
 describe('DEBUG', () => {
   it('is refused unless enable-debug-command allows it', async () => {
     const off = await startNodis();
