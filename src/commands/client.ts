@@ -29,6 +29,7 @@ import { REDIS_VERSION } from '../server/server.js';
 import { cmd } from './table.js';
 import { RedisError, Errors, type CommandSpec } from './types.js';
 import { getLongLong, getRangeLong, eqi } from './args.js';
+import { clientUnblockSubcommand } from './client-unblock.js';
 
 // ---- authentication --------------------------------------------------------
 
@@ -511,6 +512,7 @@ export const clientCommands: CommandSpec[] = [
       cmd('info', 2, [...SUB_FLAGS], [0, 0, 0], { acl: ['connection'], handler: clientInfoCommand }),
       cmd('setname', 3, [...SUB_FLAGS], [0, 0, 0], { acl: ['connection'], handler: clientSetnameCommand }),
       cmd('list', -2, [...ADMIN_SUB_FLAGS], [0, 0, 0], { acl: ['connection'], handler: clientListCommand }),
+      clientUnblockSubcommand,
     ],
   }),
   cmd('hello', -1, ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], [0, 0, 0], {

@@ -9,7 +9,8 @@ import { commandCommands } from './command.js';
 import { keyspaceCommands } from './keys.js';
 import { configCommands } from './config.js';
 import { shutdownCommands } from './shutdown.js';
+import { listCommands } from './list.js';
 import { hashCommands } from './hash.js';
 import { setCommands } from './set.js';
 
-export const allCommands: CommandSpec[] = [...connectionCommands, ...stringCommands, ...bitopsCommands, ...commandCommands, ...keyspaceCommands, ...clientCommands, ...serverCommands, ...configCommands, ...shutdownCommands, ...hashCommands, ...setCommands];
+export const allCommands: CommandSpec[] = [...connectionCommands, ...stringCommands, ...bitopsCommands, ...commandCommands, ...keyspaceCommands, ...clientCommands, ...serverCommands, ...configCommands, ...shutdownCommands, ...hashCommands, ...setCommands, ...listCommands];

@@ -9,6 +9,7 @@ import { Config, ConfigError } from './config.js';
 import { Stats } from './stats.js';
 import { createLogger, silentLogger, pinoLevel, type Logger } from './logger.js';
 import { Db, type KeyspaceContext } from '../store/db.js';
+import type { RValue } from '../store/types.js';
 import { systemClock, type Clock } from '../store/clock.js';
 import { Command, CommandTable, CMD_FAST, CMD_NO_AUTH, CMD_NO_MULTI, CMD_SKIP_SLOWLOG, CMD_WRITE, CMD_ADMIN, CMD_SKIP_MONITOR, CMD_PROTECTED, CMD_READONLY, CMD_MAY_REPLICATE } from '../commands/table.js';
 import { RedisError, type CommandSpec } from '../commands/types.js';
@@ -17,6 +18,7 @@ import { registerListenerApply } from '../commands/config.js';
 import { Slowlog } from './slowlog.js';
 import { LatencyMonitor } from './latency.js';
 import { installServerInfo } from './info.js';
+import { Blocking } from './blocking.js';
 import { NOTIFY_GENERIC, NOTIFY_EXPIRED, NOTIFY_KEY_MISS } from './notify.js';
 
 export const REDIS_VERSION = '7.0.15';
@@ -67,6 +69,8 @@ export class NodisServer implements KeyspaceContext {
   readonly clients = new Map<number, Client>();
   readonly slowlog: Slowlog;
   readonly latency = new LatencyMonitor();
+  /** Clients blocked on keys (BLPOP...): blocked.c. */
+  readonly blocking: Blocking;
   readonly hooks: ServerHooks = {
     clientFreed: [],
     keyModified: [],
@@ -144,6 +148,7 @@ export class NodisServer implements KeyspaceContext {
     this.applyConfig();
     this.config.onChange(() => this.applyConfig());
     installServerInfo(this);
+    this.blocking = new Blocking(this);
   }
 
   /** Refresh cached values after any CONFIG SET. */
@@ -216,6 +221,16 @@ export class NodisServer implements KeyspaceContext {
 
   onKeyHit(): void {
     this.stats.keyspaceHits++;
+  }
+
+  /** dbAdd(): a key was created; clients blocked on it may be served. */
+  signalKeyAsReady(db: Db, key: string, val: RValue): void {
+    this.blocking.signalKeyAsReady(db, key, val);
+  }
+
+  /** SWAPDB: keys clients block on may now exist. */
+  dbsSwapped(a: Db, b: Db): void {
+    this.blocking.dbsSwapped(a, b);
   }
 
   onKeyMiss(db: Db, key: string, countStats = true, notify = true): void {
@@ -447,14 +462,15 @@ export class NodisServer implements KeyspaceContext {
     c.argv = argv;
     this.processCommandChecked(c, argv);
     // A command held by CLIENT PAUSE is finished when it runs.
-    if ((c.flags & CLIENT_PAUSED) === 0) this.commandProcessed(c);
+    // A blocked command is finished when it is unblocked.
+    if ((c.flags & (CLIENT_PAUSED | CLIENT_BLOCKED)) === 0) this.commandProcessed(c);
   }
 
   /**
    * After each command: a CLIENT REPLY SKIP silences exactly the next one
    * (resetClient() in networking.c).
    */
-  private commandProcessed(c: Client): void {
+  commandProcessed(c: Client): void {
     const f = c.flags;
     if ((f & (CLIENT_REPLY_SKIP | CLIENT_REPLY_SKIP_NEXT)) === 0) return;
     c.flags &= ~CLIENT_REPLY_SKIP;
@@ -515,6 +531,8 @@ export class NodisServer implements KeyspaceContext {
       return;
     }
     this.call(c, cmd, argv);
+    // Serve clients blocked on keys this command (MULTI/EXEC, script) made ready.
+    if (this.blocking.hasReadyKeys()) this.blocking.handleClientsBlockedOnKeys();
     c.lastCmd = cmd;
     c.commandsProcessed++;
   }
@@ -580,14 +598,16 @@ export class NodisServer implements KeyspaceContext {
     stats.usec += usec;
     if (this.stats.totalErrorReplies !== errorsBefore) stats.failedCalls++;
     this.stats.numCommands++;
-    if (this.latencyTracking) this.latency.recordCommand(cmd, usec);
+    // A blocked command's latency and slowlog entry are recorded when it is unblocked.
+    const blocked = (c.flags & CLIENT_BLOCKED) !== 0;
+    if (this.latencyTracking && !blocked) this.latency.recordCommand(cmd, usec);
     // Arguments redacted by the command (AUTH passwords) for slowlog/MONITOR.
     let shownArgv = argv;
     if (c.ext.originalArgv !== undefined) {
       shownArgv = c.ext.originalArgv as string[];
       c.ext.originalArgv = undefined;
     }
-    if ((cmd.flags & CMD_SKIP_SLOWLOG) === 0 && this.slowlogThreshold >= 0 && usec >= this.slowlogThreshold) {
+    if ((cmd.flags & CMD_SKIP_SLOWLOG) === 0 && !blocked && this.slowlogThreshold >= 0 && usec >= this.slowlogThreshold) {
       this.slowlog.push(c, shownArgv, usec, this.clock.now());
     }
     if (this.latencyThreshold > 0 && usec / 1000 >= this.latencyThreshold) {
@@ -602,6 +622,22 @@ export class NodisServer implements KeyspaceContext {
     if (c.ext.forcePropagation !== undefined) c.ext.forcePropagation = undefined;
     this.currentClient = prevClient;
     this.cmdTime = -1;
+  }
+
+  /**
+   * updateStatsOnUnblock(): a blocked command completed (served, or
+   * unblocked by CLIENT UNBLOCK) after `usec` more microseconds.
+   */
+  commandUnblocked(c: Client, cmd: Command, argv: string[], usec: number, hadErrors: boolean): void {
+    cmd.stats.usec += usec;
+    if (hadErrors) cmd.stats.failedCalls++;
+    if (this.latencyTracking) this.latency.recordCommand(cmd, usec);
+    if ((cmd.flags & CMD_SKIP_SLOWLOG) === 0 && this.slowlogThreshold >= 0 && usec >= this.slowlogThreshold) {
+      this.slowlog.push(c, argv, usec, this.clock.now());
+    }
+    if (this.latencyThreshold > 0 && usec / 1000 >= this.latencyThreshold) {
+      this.latency.addSample('command-unblocking', Math.floor(usec / 1000));
+    }
   }
 
   /** replicationFeedMonitors(). */
