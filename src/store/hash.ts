@@ -17,6 +17,8 @@ import type { EncodingConfig, RObjectBase } from './types.js';
 
 /** LISTPACK_MAX_SAFETY_SIZE: listpacks never grow beyond 1 GiB. */
 const LISTPACK_MAX_SAFETY_SIZE = 1 << 30;
+/** Listpacks shorter than this many strings grow by exact copies. */
+const SMALL_EXACT = 64;
 
 export interface HashLimits {
   /** hash-max-listpack-entries */
@@ -126,7 +128,12 @@ export class RHash implements RObjectBase {
           return true;
         }
       }
-      lp.push(field, value);
+      if (lp.length < SMALL_EXACT) {
+        // A new exactly sized array: small hashes carry no spare capacity.
+        this.lp = lp = lp.concat(field, value);
+      } else {
+        lp.push(field, value);
+      }
       if (lp.length >>> 1 > limits.entries) this.convert();
       return false;
     }

@@ -147,8 +147,9 @@ export class RSet implements RObjectBase {
   private addNew(member: string): void {
     const arr = this.arr;
     if (arr !== null) {
-      arr.push(member);
-      if (arr.length > SMALL_MAX) this.toDict();
+      // Exactly sized copies: small sets carry no spare capacity.
+      this.arr = arr.concat(member);
+      if (arr.length + 1 > SMALL_MAX) this.toDict();
       return;
     }
     this.ht!.insertNew(member, null);
