@@ -431,7 +431,9 @@ export class NodisServer implements KeyspaceContext {
       const sock = c.socket;
       if (sock === null) continue;
       if (c.flags & CLIENT_CLOSE_AFTER_REPLY) {
-        sock.end();
+        // Close the socket once the reply is out, as freeClient() does: a
+        // peer that keeps writing after our FIN must not be read forever.
+        if (!sock.writableEnded) sock.end(() => sock.destroy());
       } else if (sock.writableLength > 64 * 1024 * 1024 && !sock.isPaused()) {
         // Stop reading from a client that does not read its replies.
         sock.pause();

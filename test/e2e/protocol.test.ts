@@ -55,6 +55,36 @@ describe('protocol over TCP', () => {
     bystander.close();
   });
 
+  it('closes the socket after a protocol error even while the client keeps writing', async () => {
+    // Like Redis's "Protocol desync regression" tests: a NUL hides every later
+    // newline/CR, the buffer grows past 64KB, the error is sent and the socket
+    // closed, so the writer eventually fails instead of writing forever.
+    for (const [seq, error] of [
+      ['\x00', 'too big inline request'],
+      ['*\x00', 'too big mbulk count string'],
+      ['$\x00', 'too big inline request'],
+    ]) {
+      // allowHalfOpen: like a Tcl client, keep writing after the server's FIN.
+      const sock = net.connect({ port: srv.port, host: '127.0.0.1', allowHalfOpen: true });
+      await new Promise((r) => sock.once('connect', r));
+      let got = '';
+      let closed = false;
+      sock.on('data', (d) => (got += d.latin1Slice(0, d.length)));
+      sock.on('error', () => (closed = true));
+      sock.on('close', () => (closed = true));
+      sock.write(seq);
+      const payload = Buffer.alloc(1024, 0x41);
+      const deadline = Date.now() + 10000;
+      while (!closed && Date.now() < deadline) {
+        sock.write(payload);
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      sock.destroy();
+      expect(closed, `connection closed after ${JSON.stringify(seq)}`).toBe(true);
+      expect(got).toBe(E(error));
+    }
+  });
+
   it('too big inline request / mbulk count / bulk count strings', async () => {
     expect(await sendUntilClose(srv.port, 'SET k ' + 'x'.repeat(70000))).toBe(E('too big inline request'));
     expect(await sendUntilClose(srv.port, '*' + '1'.repeat(70000))).toBe(E('too big mbulk count string'));
