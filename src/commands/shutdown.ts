@@ -94,6 +94,7 @@ function finishShutdown(server: NodisServer, flags: number): boolean {
     }
   }
   server.closeListeners();
+  if (server.config.str('unixsocket') !== '') log.info('Removing the unix socket file.');
   log.warn('Nodis is now ready to exit, bye bye...');
   for (const c of [...server.clients.values()]) server.closeClientAsap(c);
   void server.close().then(() => server.exitProcess?.(0));

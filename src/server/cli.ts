@@ -263,7 +263,9 @@ export async function main(args: string[] = process.argv.slice(2)): Promise<void
     logger.warn(`Failed listening on port ${port} (TCP), aborting.`);
     flushAndExit(logger, 1);
   }
-  logger.info('Ready to accept connections');
+  if (port !== 0) logger.info('Ready to accept connections');
+  const unix = cfg.str('unixsocket');
+  if (unix !== '') logger.info(`The server is now ready to accept connections at ${unix}`);
 
   const maxmemory = cfg.big('maxmemory');
   if (maxmemory > 0n && maxmemory < 1024n * 1024n) {
@@ -288,8 +290,7 @@ function unsupportedSetting(cfg: Config): string | null {
   }
   if (cfg.bool('cluster-enabled')) return 'Cluster mode is not supported by Nodis, aborting.';
   if (cfg.num('tls-port') !== 0) return 'TLS is not supported by Nodis (tls-port), aborting.';
-  if (cfg.str('unixsocket') !== '') return 'Unix sockets are not supported by Nodis (unixsocket), aborting.';
-  if (cfg.num('port') === 0) return 'Configured to not listen anywhere, exiting.';
+  if (cfg.num('port') === 0 && cfg.str('unixsocket') === '') return 'Configured to not listen anywhere, exiting.';
   return null;
 }
 

@@ -3,9 +3,11 @@
  * (processCommand()/call() of server.c) and the periodic cron (active
  * expiry, incremental rehashing, client timeouts, instantaneous metrics).
  */
+import fs from 'node:fs';
 import net from 'node:net';
 import { Client, CLIENT_BLOCKED, CLIENT_CLOSE_AFTER_REPLY, CLIENT_CLOSE_ASAP, CLIENT_MULTI, CLIENT_PUBSUB, CLIENT_NO_TOUCH, CLIENT_REPLY_SKIP, CLIENT_REPLY_SKIP_NEXT, CLIENT_PROTOCOL_ERROR, CLIENT_MONITOR, CLIENT_PAUSED, CLIENT_SLAVE } from './client.js';
 import { Config, ConfigError } from './config.js';
+import { fsPath } from './config-defs.js';
 import { Stats } from './stats.js';
 import { createLogger, silentLogger, pinoLevel, type Logger } from './logger.js';
 import { Db, type KeyspaceContext } from '../store/db.js';
@@ -113,6 +115,9 @@ export class NodisServer implements KeyspaceContext {
   private nextClientId = 1;
   private pendingWrites: Client[] = [];
   private netServers: net.Server[] = [];
+  /** The `unixsocket` listener and its file. */
+  private unixServer: net.Server | null = null;
+  private unixPath: string | null = null;
   private cronTimer: NodeJS.Timeout | null = null;
   /** The hz the cron timer runs at. */
   private cronHz = 0;
@@ -269,9 +274,12 @@ export class NodisServer implements KeyspaceContext {
 
   /** Bind every address of the `bind` directive on `port`. */
   async listen(): Promise<number> {
-    let boundPort: number;
+    let boundPort = 0;
     try {
-      boundPort = await this.bindListeners();
+      const unix = this.config.str('unixsocket');
+      // With a unix socket, port 0 means no TCP listener (as in Redis).
+      if (unix === '' || this.config.num('port') !== 0) boundPort = await this.bindListeners();
+      if (unix !== '') await this.listenUnix(unix);
     } catch (e) {
       await this.close();
       throw e;
@@ -308,6 +316,34 @@ export class NodisServer implements KeyspaceContext {
     }
     if (port !== 0 || boundPort !== 0) this.ports = [boundPort];
     return boundPort;
+  }
+
+  /** Listen on the `unixsocket` path (a stale socket file is removed first). */
+  private listenUnix(p: string): Promise<void> {
+    const file = fsPath(p);
+    try {
+      fs.unlinkSync(file);
+    } catch {
+      /* not there */
+    }
+    return new Promise((resolve, reject) => {
+      const srv = net.createServer({ noDelay: true, pauseOnConnect: false }, (sock) => this.accept(sock));
+      srv.maxConnections = Infinity;
+      srv.once('error', (e) => reject(new Error(`Failed opening Unix socket: ${e.message}`)));
+      srv.listen({ path: file, backlog: this.config.num('tcp-backlog') }, () => {
+        srv.removeAllListeners('error');
+        srv.on('error', (e) => this.logger.warn({ err: e }, 'listening socket error'));
+        const perm = this.config.num('unixsocketperm');
+        try {
+          if (perm !== 0) fs.chmodSync(file, perm);
+        } catch (e) {
+          this.logger.warn(`Failed to set the permissions of the unix socket: ${(e as Error).message}`);
+        }
+        this.unixServer = srv;
+        this.unixPath = file;
+        resolve();
+      });
+    });
   }
 
   /** closeSocketListeners(): stop accepting connections (clients stay connected). */
@@ -824,6 +860,15 @@ export class NodisServer implements KeyspaceContext {
     this.cronTimer = null;
     const servers = this.netServers;
     this.netServers = [];
+    if (this.unixServer !== null) {
+      servers.push(this.unixServer);
+      this.unixServer = null;
+      try {
+        fs.unlinkSync(this.unixPath!);
+      } catch {
+        /* already removed */
+      }
+    }
     for (const c of [...this.clients.values()]) {
       if (c.socket) c.socket.destroy();
       this.freeClient(c);

@@ -263,6 +263,31 @@ describe('nodis-server: running', () => {
     expect(messages(p.out())).toContain('Reading config from stdin');
   });
 
+  it('listens on a unix socket only with --port 0 --unixsocket', async () => {
+    const sockPath = path.join(tmp, 'cli.sock');
+    const p = start(['--port', '0', '--unixsocket', sockPath, '--unixsocketperm', '770']);
+    const deadline = Date.now() + 10000;
+    while (!messages(p.out()).includes(`The server is now ready to accept connections at ${sockPath}`)) {
+      if (Date.now() > deadline || p.proc.exitCode !== null) throw new Error(p.out() + p.err());
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(messages(p.out())).not.toContain('Ready to accept connections');
+    expect(fs.statSync(sockPath).mode & 0o777).toBe(0o770);
+    const reply = await new Promise<string>((resolve, reject) => {
+      const s = net.connect(sockPath, () => s.write('PING\r\n'));
+      s.once('data', (d) => {
+        resolve(d.toString('latin1'));
+        s.destroy();
+      });
+      s.once('error', reject);
+    });
+    expect(reply).toBe('+PONG\r\n');
+    p.proc.kill('SIGTERM');
+    expect(await withTimeout(p.exit)).toBe(0);
+    expect(messages(p.out())).toContain('Removing the unix socket file.');
+    expect(fs.existsSync(sockPath)).toBe(false);
+  });
+
   it('a port in use aborts the start-up', async () => {
     const blocker = net.createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));

@@ -186,6 +186,25 @@ describe('settings with effects', () => {
     expect(await c3.callStr('PING')).toBe('-NOAUTH Authentication required.\r\n');
   });
 
+  it('unixsocket: listens on the path with unixsocketperm; port 0 means no TCP; the file goes at close', async () => {
+    const sockPath = path.join(tmp, 'nodis.sock');
+    fs.writeFileSync(sockPath, 'stale');
+    h = await startNodis({ config: { unixsocket: sockPath, unixsocketperm: '700' } });
+    expect(h.server.ports).toEqual([]);
+    expect(fs.statSync(sockPath).mode & 0o777).toBe(0o700);
+    const r = new Redis({ path: sockPath, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    r.on('error', () => {});
+    try {
+      expect(await r.ping()).toBe('PONG');
+      expect(await r.config('GET', 'unixsocket')).toEqual(['unixsocket', sockPath]);
+      expect(await r.config('GET', 'unixsocketperm')).toEqual(['unixsocketperm', '700']);
+    } finally {
+      r.disconnect();
+    }
+    await h.close();
+    expect(fs.existsSync(sockPath)).toBe(false);
+  });
+
   it('hz changes the cron frequency (capped to 1..500)', async () => {
     h = await startNodis();
     const c = await raw(h.port);
