@@ -21,7 +21,7 @@ import { Slowlog } from './slowlog.js';
 import { LatencyMonitor } from './latency.js';
 import { installServerInfo } from './info.js';
 import { Blocking } from './blocking.js';
-import { NOTIFY_GENERIC, NOTIFY_EXPIRED, NOTIFY_KEY_MISS } from './notify.js';
+import { NOTIFY_GENERIC, NOTIFY_EXPIRED, NOTIFY_KEY_MISS, NOTIFY_NEW } from './notify.js';
 
 export const REDIS_VERSION = '7.0.15';
 export const NODIS_VERSION = '0.1.0';
@@ -249,6 +249,11 @@ export class NodisServer implements KeyspaceContext {
   signalModifiedKey(c: Client | null, db: Db | null, key: string): void {
     const hooks = this.hooks.keyModified;
     for (let i = 0; i < hooks.length; i++) hooks[i](db, key, c);
+  }
+
+  /** The tail of dbAdd(): a key was created, fire the 'new' keyspace event. */
+  keyAdded(db: Db, key: string): void {
+    if (this.notifyFlags & NOTIFY_NEW) this.notifyKeyspaceEvent(NOTIFY_NEW, 'new', key, db.id);
   }
 
   /** notifyKeyspaceEvent() of notify.c. */
@@ -654,8 +659,17 @@ export class NodisServer implements KeyspaceContext {
     if (this.monitors.size > 0 && (cmd.flags & (CMD_SKIP_MONITOR | CMD_ADMIN)) === 0) this.feedMonitors(c, shownArgv);
     // c.ext.forcePropagation: forceCommandPropagation() (FLUSHALL on empty dbs).
     if ((this.dirty !== dirtyBefore || c.ext.forcePropagation === true) && cmd.flags & CMD_WRITE && this.hooks.propagate.length > 0) {
-      this.propagate(c.db.id, (c.ext.propagateArgv as string[] | undefined) ?? argv);
+      const many = c.ext.propagateMany as string[][] | undefined;
+      if (many !== undefined) {
+        // Several effects of one command go out as one transaction (SPOP count).
+        if (many.length > 1) this.propagate(c.db.id, ['MULTI']);
+        for (const a of many) this.propagate(c.db.id, a);
+        if (many.length > 1) this.propagate(c.db.id, ['EXEC']);
+      } else {
+        this.propagate(c.db.id, (c.ext.propagateArgv as string[] | undefined) ?? argv);
+      }
     }
+    if (c.ext.propagateMany !== undefined) c.ext.propagateMany = undefined;
     if (c.ext.propagateArgv !== undefined) c.ext.propagateArgv = undefined;
     if (c.ext.forcePropagation !== undefined) c.ext.forcePropagation = undefined;
     this.currentClient = prevClient;
@@ -892,6 +906,7 @@ export class NodisServer implements KeyspaceContext {
       cmd.stats.rejectedCalls = 0;
       cmd.stats.failedCalls = 0;
     }
+    this.latency.histograms.clear();
   }
 
   /** Validate + apply a CONFIG SET of one parameter. */
