@@ -1,0 +1,338 @@
+#!/usr/bin/env node
+// Throughput and memory of Nodis relative to redis-server, measured with
+// redis-benchmark and redis-cli --pipe. Each server runs in its own process.
+//
+//   npm run build && npm run bench -- [--rounds 3] [--requests 100000]
+//       [--tests set,get,incr,mset] [--pipelines 1,16] [--clients 50]
+//       [--skip-memory] [--skip-throughput] [--memory-keys 1000000]
+//
+// Ratios (Nodis / redis, median over rounds) are what matter: the machine may
+// be shared and noisy, so rounds alternate which server goes first.
+// New tests (lpush, rpush, sadd, zadd, ...) are any names redis-benchmark's -t
+// accepts: `--tests lpush,rpush,lpop,rpop`.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+// ---- options ----------------------------------------------------------------
+
+function parseArgs(argv) {
+  const o = {
+    rounds: 3,
+    requests: 100000,
+    tests: 'set,get,incr,mset',
+    pipelines: '1,16',
+    clients: 50,
+    skipMemory: false,
+    skipThroughput: false,
+    memoryKeys: 1000000,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    switch (a) {
+      case '--rounds':
+        o.rounds = Number(val());
+        break;
+      case '--requests':
+      case '-n':
+        o.requests = Number(val());
+        break;
+      case '--tests':
+      case '-t':
+        o.tests = val();
+        break;
+      case '--pipelines':
+        o.pipelines = val();
+        break;
+      case '--clients':
+      case '-c':
+        o.clients = Number(val());
+        break;
+      case '--skip-memory':
+        o.skipMemory = true;
+        break;
+      case '--skip-throughput':
+        o.skipThroughput = true;
+        break;
+      case '--memory-keys':
+        o.memoryKeys = Number(val());
+        break;
+      case '-h':
+      case '--help':
+        console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 13).join('\n'));
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown option ${a}`);
+    }
+  }
+  return o;
+}
+
+// ---- processes ----------------------------------------------------------------
+
+function which(bin) {
+  const r = spawnSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+function ping(port) {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    let buf = '';
+    s.on('connect', () => s.write('PING\r\n'));
+    s.on('data', (d) => {
+      buf += d;
+      if (buf.includes('\r\n')) {
+        s.destroy();
+        resolve(buf.startsWith('+PONG'));
+      }
+    });
+    s.on('error', () => resolve(false));
+  });
+}
+
+async function waitReady(port, proc, name) {
+  const deadline = Date.now() + 15000;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) throw new Error(`${name} exited with ${proc.exitCode}`);
+    if (await ping(port)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${name} did not answer PING on port ${port}`);
+}
+
+const children = new Set();
+process.on('exit', () => {
+  for (const p of children) p.kill('SIGKILL');
+});
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
+
+/** Start one server process; returns { name, port, pid, stop() }. */
+async function startServer(kind) {
+  const port = await freePort();
+  let proc;
+  if (kind === 'redis') {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-redis-'));
+    proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+  } else {
+    const cli = path.join(root, 'dist', 'server', 'cli.js');
+    const bin = path.join(root, 'bin', 'nodis-server');
+    if (fs.existsSync(bin) && fs.existsSync(cli)) {
+      proc = spawn(process.execPath, [bin, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--loglevel', 'warning'], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+    } else {
+      // Before the command-line entry point exists: the embedding API in a child process.
+      const entry = path.join(root, 'dist', 'index.js');
+      const code = `import(${JSON.stringify(entry)}).then((m) => m.startServer({ port: ${port} }))`;
+      proc = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'ignore', 'inherit'] });
+    }
+  }
+  children.add(proc);
+  await waitReady(port, proc, kind);
+  return {
+    name: kind,
+    port,
+    pid: proc.pid,
+    stop: () =>
+      new Promise((resolve) => {
+        children.delete(proc);
+        if (proc.exitCode !== null) return resolve();
+        proc.once('exit', () => resolve());
+        proc.kill('SIGKILL');
+      }),
+  };
+}
+
+function run(cmd, args, input) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (err += d));
+    p.on('error', reject);
+    p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err}${out}`))));
+    if (input) {
+      const s = fs.createReadStream(input);
+      s.pipe(p.stdin);
+    }
+  });
+}
+
+// ---- throughput -------------------------------------------------------------
+
+/** redis-benchmark --csv -> Map(test name -> rps). */
+function parseCsv(text) {
+  const m = new Map();
+  for (const line of text.split('\n')) {
+    const cols = line.match(/"([^"]*)"/g)?.map((c) => c.slice(1, -1));
+    if (!cols || cols.length < 2 || cols[0] === 'test') continue;
+    m.set(cols[0], Number(cols[1]));
+  }
+  return m;
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+const fmtInt = (x) => Math.round(x).toLocaleString('en-US');
+
+async function throughput(o, servers) {
+  const pipelines = o.pipelines.split(',').map(Number);
+  // results[server][`${test}|${P}`] = [rps per round]
+  const results = { nodis: new Map(), redis: new Map() };
+  for (let round = 0; round < o.rounds; round++) {
+    for (const P of pipelines) {
+      const order = round % 2 === 0 ? ['redis', 'nodis'] : ['nodis', 'redis'];
+      for (const name of order) {
+        const s = servers[name];
+        const out = await run('redis-benchmark', ['-p', String(s.port), '-c', String(o.clients), '-n', String(o.requests), '-t', o.tests, '-P', String(P), '--csv']);
+        for (const [test, rps] of parseCsv(out)) {
+          const k = `${test}|${P}`;
+          if (!results[name].has(k)) results[name].set(k, []);
+          results[name].get(k).push(rps);
+        }
+        process.stderr.write(`round ${round + 1}/${o.rounds} -P ${P} ${name} done\n`);
+      }
+    }
+  }
+  const lines = [
+    `Throughput: redis-benchmark -c ${o.clients} -n ${o.requests} -t ${o.tests}, median of ${o.rounds} rounds (requests/s)`,
+    '',
+    '| test | pipeline | redis-server | Nodis | Nodis / redis |',
+    '| --- | ---: | ---: | ---: | ---: |',
+  ];
+  for (const [k, rrps] of results.redis) {
+    const [test, P] = k.split('|');
+    const nrps = results.nodis.get(k);
+    if (!nrps) continue;
+    const r = median(rrps);
+    const n = median(nrps);
+    lines.push(`| ${test} | ${P} | ${fmtInt(r)} | ${fmtInt(n)} | ${(n / r).toFixed(2)} |`);
+  }
+  return lines.join('\n');
+}
+
+// ---- memory -----------------------------------------------------------------
+
+function rssBytes(pid) {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = /VmRSS:\s+(\d+)\s+kB/.exec(status);
+  if (!m) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(m[1]) * 1024;
+}
+
+/** A file of `n` `SET key:%09d val:%012d` commands in RESP. */
+function writeLoadFile(n) {
+  const file = path.join(os.tmpdir(), `nodis-bench-load-${n}.resp`);
+  if (fs.existsSync(file)) return file;
+  const fd = fs.openSync(file + '.tmp', 'w');
+  const chunk = [];
+  for (let i = 0; i < n; i++) {
+    const k = `key:${String(i).padStart(9, '0')}`;
+    const v = `val:${String(i).padStart(12, '0')}`;
+    chunk.push(`*3\r\n$3\r\nSET\r\n$${k.length}\r\n${k}\r\n$${v.length}\r\n${v}\r\n`);
+    if (chunk.length === 10000) {
+      fs.writeSync(fd, chunk.join(''));
+      chunk.length = 0;
+    }
+  }
+  fs.writeSync(fd, chunk.join(''));
+  fs.closeSync(fd);
+  fs.renameSync(file + '.tmp', file);
+  return file;
+}
+
+async function dbsize(port) {
+  const out = await run('redis-cli', ['-p', String(port), 'DBSIZE']);
+  return Number(out.trim());
+}
+
+async function memory(o) {
+  const n = o.memoryKeys;
+  const file = writeLoadFile(n);
+  const rows = {};
+  for (const name of ['redis', 'nodis']) {
+    const s = await startServer(name);
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const before = rssBytes(s.pid);
+      await run('redis-cli', ['-p', String(s.port), '--pipe'], file);
+      const keys = await dbsize(s.port);
+      if (keys !== n) throw new Error(`${name}: DBSIZE ${keys} after loading ${n} keys`);
+      await new Promise((r) => setTimeout(r, 1000));
+      const after = rssBytes(s.pid);
+      rows[name] = { before, after, perKey: (after - before) / n };
+      process.stderr.write(`memory ${name} done\n`);
+    } finally {
+      await s.stop();
+    }
+  }
+  const mb = (b) => (b / 1024 / 1024).toFixed(1);
+  return [
+    `Memory: ${fmtInt(n)} x SET key:%09d val:%012d through redis-cli --pipe (VmRSS)`,
+    '',
+    '| server | RSS before | RSS after | bytes/key (after - before) |',
+    '| --- | ---: | ---: | ---: |',
+    ...['redis', 'nodis'].map((k) => `| ${k === 'redis' ? 'redis-server' : 'Nodis'} | ${mb(rows[k].before)} MB | ${mb(rows[k].after)} MB | ${rows[k].perKey.toFixed(1)} |`),
+    '',
+    `Nodis / redis bytes per key: ${(rows.nodis.perKey / rows.redis.perKey).toFixed(2)}; absolute RSS after load: ${(rows.nodis.after / rows.redis.after).toFixed(2)}`,
+  ].join('\n');
+}
+
+// ---- main -------------------------------------------------------------------
+
+async function main() {
+  const o = parseArgs(process.argv.slice(2));
+  for (const bin of ['redis-server', 'redis-benchmark', 'redis-cli']) {
+    if (!which(bin)) throw new Error(`${bin} not found (apt-get install -y redis-server redis-tools)`);
+  }
+  if (!fs.existsSync(path.join(root, 'dist', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+  const redisVersion = spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout.trim();
+  console.log(`# Nodis benchmark (${new Date().toISOString()})\n`);
+  console.log(`node ${process.version}; ${redisVersion}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'})\n`);
+  if (!o.skipThroughput) {
+    const servers = { redis: await startServer('redis'), nodis: await startServer('nodis') };
+    try {
+      console.log(await throughput(o, servers));
+      console.log('');
+    } finally {
+      await servers.redis.stop();
+      await servers.nodis.stop();
+    }
+  }
+  if (!o.skipMemory) console.log(await memory(o));
+}
+
+main().catch((e) => {
+  console.error(e.message ?? e);
+  process.exit(1);
+});

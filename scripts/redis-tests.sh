@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# Run units of Redis 7.0.15's TCL test suite in external mode against Nodis,
+# and against a real redis-server as the baseline, then print per unit the
+# [ok]/[err]/[exception] counts and the ratio "Nodis passes / redis passes".
+#
+#   scripts/redis-tests.sh [options] [unit ...]
+#
+#   --redis-src DIR   a redis checkout at tag 7.0.15 (default /work/redis-src);
+#                     it is only read: its tests/ are copied to a work directory
+#   --timeout SEC     per-unit time limit (default 300)
+#   --no-baseline     skip the redis-server runs
+#   --keep            keep the work directory (logs are always kept)
+#   --logs DIR        where to write the logs (default: a new /tmp/nodis-redis-tests.* dir)
+#   --no-patch        run the harness unmodified (by default the work copy's
+#                     external-server setup tolerates a server without FUNCTION)
+#   units             default: the list in DEFAULT_UNITS below
+#
+# Each unit gets a fresh server. Needs tclsh, redis-server, redis-cli, node,
+# and a built dist/ (npm run build). The TCL suite itself is never part of Nodis.
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+REDIS_SRC=/work/redis-src
+UNIT_TIMEOUT=300
+BASELINE=1
+KEEP=0
+LOGS=""
+PATCH=1
+DEFAULT_UNITS=(unit/type/string unit/type/incr unit/keyspace unit/expire unit/bitops unit/bitfield unit/protocol
+  unit/info-command unit/other unit/introspection unit/introspection-2 unit/quit)
+TAGS="-needs:debug -needs:repl -needs:config-maxmemory -needs:save"
+UNITS=()
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --redis-src) REDIS_SRC="$2"; shift 2 ;;
+    --timeout) UNIT_TIMEOUT="$2"; shift 2 ;;
+    --no-baseline) BASELINE=0; shift ;;
+    --keep) KEEP=1; shift ;;
+    --logs) LOGS="$2"; shift 2 ;;
+    --no-patch) PATCH=0; shift ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -*) echo "unknown option $1" >&2; exit 2 ;;
+    *) UNITS+=("$1"); shift ;;
+  esac
+done
+[ ${#UNITS[@]} -eq 0 ] && UNITS=("${DEFAULT_UNITS[@]}")
+
+die() { echo "redis-tests: $*" >&2; exit 1; }
+for bin in tclsh redis-server redis-cli node timeout; do
+  command -v "$bin" >/dev/null 2>&1 || die "$bin not found (apt-get install -y tcl redis-server redis-tools)"
+done
+[ -f "$REDIS_SRC/tests/test_helper.tcl" ] || die "$REDIS_SRC is not a redis checkout (no tests/test_helper.tcl)"
+[ -f "$ROOT/dist/index.js" ] || die "dist/ is missing: run npm run build"
+TAG="$(git -C "$REDIS_SRC" describe --tags 2>/dev/null || echo unknown)"
+[ "$TAG" = "7.0.15" ] || echo "redis-tests: warning: $REDIS_SRC is at '$TAG', not 7.0.15" >&2
+
+WORK="$(mktemp -d /tmp/nodis-redis-tests-work.XXXXXX)"
+[ -n "$LOGS" ] || LOGS="$(mktemp -d /tmp/nodis-redis-tests.XXXXXX)"
+mkdir -p "$LOGS"
+SERVER_PID=""
+cleanup() {
+  [ -n "$SERVER_PID" ] && kill -9 "$SERVER_PID" 2>/dev/null
+  [ "$KEEP" = 1 ] || rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# The suite runs from a directory holding tests/ and src/ (it execs
+# src/redis-cli, src/redis-benchmark and, for argument parsing tests,
+# src/redis-server): a copy of tests/ and wrappers around installed binaries.
+cp -r "$REDIS_SRC/tests" "$WORK/tests"
+rm -rf "$WORK/tests/tmp" && mkdir -p "$WORK/tests/tmp" "$WORK/src"
+if [ "$PATCH" = 1 ]; then
+  # run_external_server_test() runs `r function flush` before every unit: a
+  # server without FUNCTION would turn each unit into one exception.
+  sed -i 's/^    r function flush$/    catch {r function flush}/' "$WORK/tests/support/server.tcl"
+  grep -q 'catch {r function flush}' "$WORK/tests/support/server.tcl" || die "could not patch tests/support/server.tcl"
+fi
+for tool in redis-cli redis-benchmark redis-check-aof redis-check-rdb; do
+  if command -v "$tool" >/dev/null 2>&1; then ln -s "$(command -v "$tool")" "$WORK/src/$tool"; fi
+done
+
+NODIS_BIN="$ROOT/bin/nodis-server"
+if [ -x "$NODIS_BIN" ] && [ -f "$ROOT/dist/server/cli.js" ]; then
+  NODIS_CMD=(node "$NODIS_BIN")
+else
+  NODIS_CMD=()
+fi
+
+# src/redis-server runs the server under test.
+set_server_wrapper() {
+  if [ "$1" = nodis ] && [ ${#NODIS_CMD[@]} -gt 0 ]; then
+    printf '#!/bin/sh\nexec node %q "$@"\n' "$NODIS_BIN" > "$WORK/src/redis-server"
+  else
+    printf '#!/bin/sh\nexec %q "$@"\n' "$(command -v redis-server)" > "$WORK/src/redis-server"
+  fi
+  chmod +x "$WORK/src/redis-server"
+}
+
+free_port() {
+  node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"
+}
+
+# start_server KIND PORT LOG: starts it in the background, sets SERVER_PID, waits for PING.
+start_server() {
+  local kind="$1" port="$2" log="$3" dir="$WORK/data-$kind"
+  rm -rf "$dir" && mkdir -p "$dir"
+  if [ "$kind" = redis ]; then
+    (cd "$dir" && exec redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" >"$log" 2>&1) &
+  elif [ ${#NODIS_CMD[@]} -gt 0 ]; then
+    (cd "$dir" && exec "${NODIS_CMD[@]}" --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" >"$log" 2>&1) &
+  else
+    (cd "$dir" && exec node --input-type=module -e \
+      "import('$ROOT/dist/index.js').then((m) => m.startServer({ port: $port, verbose: true }))" >"$log" 2>&1) &
+  fi
+  SERVER_PID=$!
+  for _ in $(seq 1 100); do
+    if [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ]; then return 0; fi
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "redis-tests: $kind did not start on port $port (see $log)" >&2
+  return 1
+}
+
+stop_server() {
+  if [ -n "$SERVER_PID" ]; then
+    kill -9 "$SERVER_PID" 2>/dev/null
+    wait "$SERVER_PID" 2>/dev/null
+    SERVER_PID=""
+  fi
+}
+
+# run_unit KIND UNIT -> prints "ok err exc" and leaves the log in $LOGS.
+run_unit() {
+  local kind="$1" unit="$2" name port log slog rc
+  name="$kind-${unit//\//_}"
+  log="$LOGS/$name.log"
+  slog="$LOGS/$name.server.log"
+  port="$(free_port)"
+  set_server_wrapper "$kind"
+  if ! start_server "$kind" "$port" "$slog"; then
+    echo "0 0 1"
+    return
+  fi
+  (cd "$WORK" && TERM=dumb timeout -k 5 "$UNIT_TIMEOUT" tclsh tests/test_helper.tcl --host 127.0.0.1 --port "$port" \
+    --clients 1 --durable --ignore-encoding --ignore-digest --timeout "$UNIT_TIMEOUT" \
+    --single "$unit" --tags "$TAGS" </dev/null >"$log" 2>&1)
+  rc=$?
+  stop_server
+  [ "$rc" = 124 ] && echo "[timeout]: unit did not finish within ${UNIT_TIMEOUT}s" >>"$log"
+  local ok err exc plain
+  plain="$(sed 's/\x1b\[[0-9;]*m//g' "$log")"
+  ok=$(grep -c '^\[ok\]' <<<"$plain")
+  err=$(grep -c '^\[err\]' <<<"$plain")
+  exc=$(grep -c '^\[exception\]\|^\[timeout\]\|\[TIMEOUT\]' <<<"$plain")
+  echo "$ok $err $exc"
+}
+
+echo "Redis TCL suite ($TAG, external mode) against Nodis; logs in $LOGS"
+[ "$PATCH" = 1 ] && echo "(harness patched: a missing FUNCTION FLUSH is tolerated; --no-patch to disable)"
+printf '\n| unit | Nodis ok | err | exc | redis ok | err | exc | Nodis/redis |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n'
+T_NOK=0; T_NERR=0; T_NEXC=0; T_ROK=0; T_RERR=0; T_REXC=0
+for unit in "${UNITS[@]}"; do
+  read -r nok nerr nexc < <(run_unit nodis "$unit")
+  if [ "$BASELINE" = 1 ]; then
+    read -r rok rerr rexc < <(run_unit redis "$unit")
+  else
+    rok=0; rerr=0; rexc=0
+  fi
+  ratio="-"
+  [ "$rok" -gt 0 ] && ratio=$(awk -v a="$nok" -v b="$rok" 'BEGIN { printf "%.2f", a / b }')
+  printf '| %s | %d | %d | %d | %d | %d | %d | %s |\n' "$unit" "$nok" "$nerr" "$nexc" "$rok" "$rerr" "$rexc" "$ratio"
+  T_NOK=$((T_NOK + nok)); T_NERR=$((T_NERR + nerr)); T_NEXC=$((T_NEXC + nexc))
+  T_ROK=$((T_ROK + rok)); T_RERR=$((T_RERR + rerr)); T_REXC=$((T_REXC + rexc))
+done
+ratio="-"
+[ "$T_ROK" -gt 0 ] && ratio=$(awk -v a="$T_NOK" -v b="$T_ROK" 'BEGIN { printf "%.2f", a / b }')
+printf '| **total** | %d | %d | %d | %d | %d | %d | %s |\n' "$T_NOK" "$T_NERR" "$T_NEXC" "$T_ROK" "$T_RERR" "$T_REXC" "$ratio"
+echo
+echo "Nodis passes / redis passes: $T_NOK / $T_ROK = $ratio"
