@@ -191,8 +191,6 @@ function spopWithCount(c: Client, argv: string[]): void {
   const many: string[][] = new Array(popped.length);
   for (let i = 0; i < popped.length; i++) many[i] = ['SREM', key, popped[i]];
   c.ext.propagateMany = many;
-  // For a dispatcher without propagateMany: one equivalent SREM.
-  c.ext.propagateArgv = ['SREM', key, ...popped];
   c.server.signalModifiedKey(c, db, key);
 }
 
