@@ -28,8 +28,22 @@ interface Step {
 
 // ---- the key and value space ------------------------------------------------
 
-const KEYS = ['k1', 'k2', 'k3', '\xffk', 'k\x00\r\n'];
+/**
+ * Keys shared by every family (so type errors and cross-type RENAME/COPY are
+ * exercised), and per-family keys so that sequences also build real values.
+ */
+const SHARED_KEYS = ['k1', 'k2', '\xffk', 'k\x00\r\n'];
+const FAMILIES = ['s', 'l', 'S', 'z', 'h'];
+const KEYS = [...SHARED_KEYS, ...FAMILIES.flatMap((p) => [`${p}1`, `${p}2`, `${p}\xff`])];
+const sharedKey = fc.constantFrom(...SHARED_KEYS);
+/** Any key: for keyspace commands. */
 const key = fc.constantFrom(...KEYS);
+const familyKey = (p: string) => fc.oneof({ arbitrary: fc.constantFrom(`${p}1`, `${p}2`, `${p}\xff`), weight: 3 }, { arbitrary: sharedKey, weight: 1 });
+const skey = familyKey('s');
+const lkey = familyKey('l');
+const setkey = familyKey('S');
+const zkey = familyKey('z');
+const hkey = familyKey('h');
 const value = fc.oneof(
   fc.constantFrom(
     '0',
@@ -73,8 +87,9 @@ const millis = fc.constantFrom('100000', '5000000', '0', '-5', 'x', '92233720368
 const unixSeconds = fc.constantFrom('1', '4102444800', '0', '-1', 'x');
 const unixMillis = fc.constantFrom('1', '4102444800000', '0', 'x');
 const db = fc.constantFrom('0', '1', '9', '15', '16', '-1', 'x');
-const keys = (min: number, max: number) => fc.array(key, { minLength: min, maxLength: max });
-const pairs = (min: number, max: number) => fc.array(fc.tuple(key, value), { minLength: min, maxLength: max }).map((ps) => ps.flat());
+const keys = (min: number, max: number, k: fc.Arbitrary<string> = key) => fc.array(k, { minLength: min, maxLength: max });
+const pairs = (min: number, max: number, k: fc.Arbitrary<string> = key) =>
+  fc.array(fc.tuple(k, value), { minLength: min, maxLength: max }).map((ps) => ps.flat());
 const opt = <T>(a: fc.Arbitrary<T[]>) => fc.option(a, { nil: undefined, freq: 2 }).map((x) => x ?? []);
 
 const cmd = (name: string, ...parts: fc.Arbitrary<string | string[]>[]): fc.Arbitrary<string[]> =>
@@ -120,6 +135,29 @@ const bitposRange = opt(
   ),
 );
 
+/** Members of sets, lists, sorted sets and hash fields. */
+const member = fc.constantFrom('a', 'b', 'c', 'abc', '\xff', '', '1', '2', '10', '-1', '1.5');
+const members = (min: number, max: number) => fc.array(member, { minLength: min, maxLength: max });
+const count = fc.oneof(fc.integer({ min: -3, max: 5 }).map(String), one('100', 'x', '9223372036854775807'));
+const score = fc.oneof(
+  fc.constantFrom('0', '1', '-1', '1.5', '2', '10', '-inf', '+inf', 'inf', '1e3', '0.1', 'nan', 'x', ''),
+  fc.integer({ min: -5, max: 5 }).map(String),
+);
+const scoreBound = fc.oneof(score, score.map((x) => '(' + x), one('(', '[1'));
+const lexBound = fc.constantFrom('-', '+', '[a', '(a', '[b', '(c', '[', '(', 'a', '[\xff', '(abc');
+const weightsAgg = opt(
+  fc.oneof(
+    fc.constantFrom(['AGGREGATE', 'SUM'], ['AGGREGATE', 'MIN'], ['AGGREGATE', 'max'], ['AGGREGATE', 'avg']),
+    fc.constantFrom(['WEIGHTS', '2', '3'], ['WEIGHTS', '1'], ['WEIGHTS', 'x', '1']),
+  ),
+);
+/** numkeys followed by keys, sometimes with a wrong count. */
+const numkeys = (k: fc.Arbitrary<string>) =>
+  fc.oneof(
+    keys(1, 3, k).map((ks) => [String(ks.length), ...ks]),
+    fc.tuple(one('0', '-1', '5', 'x'), keys(1, 2, k)).map(([n, ks]) => [n, ...ks]),
+  );
+
 const TTL_APPROX: CompareOptions = { approx: 1 };
 const PTTL_APPROX: CompareOptions = { approx: 250 };
 
@@ -137,34 +175,34 @@ const GENS: Gen[] = [
   { name: 'echo', arb: cmd('ECHO', value), weight: 1 },
   { name: 'select', arb: cmd('SELECT', db), weight: 2 },
   // strings
-  { name: 'get', arb: cmd('GET', key), weight: 6 },
-  { name: 'set', arb: cmd('SET', key, value, setOpts), weight: 8 },
-  { name: 'setnx', arb: cmd('SETNX', key, value) },
-  { name: 'setex', arb: cmd('SETEX', key, seconds, value) },
-  { name: 'psetex', arb: cmd('PSETEX', key, millis, value) },
-  { name: 'mget', arb: cmd('MGET', keys(1, 4)) },
-  { name: 'mset', arb: cmd('MSET', pairs(1, 3)) },
-  { name: 'msetnx', arb: cmd('MSETNX', pairs(1, 3)) },
-  { name: 'append', arb: cmd('APPEND', key, value), weight: 3 },
-  { name: 'strlen', arb: cmd('STRLEN', key) },
-  { name: 'getrange', arb: cmd('GETRANGE', key, index, index), weight: 2 },
-  { name: 'substr', arb: cmd('SUBSTR', key, index, index) },
-  { name: 'setrange', arb: cmd('SETRANGE', key, fc.oneof(fc.integer({ min: 0, max: 40 }).map(String), one('-1', 'x', '536870912')), value), weight: 2 },
-  { name: 'incr', arb: cmd('INCR', key), weight: 3 },
-  { name: 'decr', arb: cmd('DECR', key), weight: 2 },
-  { name: 'incrby', arb: cmd('INCRBY', key, intArg), weight: 3 },
-  { name: 'decrby', arb: cmd('DECRBY', key, intArg), weight: 2 },
-  { name: 'incrbyfloat', arb: cmd('INCRBYFLOAT', key, floatArg), weight: 3 },
-  { name: 'getdel', arb: cmd('GETDEL', key) },
-  { name: 'getset', arb: cmd('GETSET', key, value) },
-  { name: 'getex', arb: cmd('GETEX', key, getexOpts), weight: 2 },
-  { name: 'lcs', arb: cmd('LCS', key, key, opt(fc.constantFrom(['LEN'], ['IDX'], ['IDX', 'WITHMATCHLEN'], ['IDX', 'MINMATCHLEN', '2'], ['LEN', 'IDX']))) },
+  { name: 'get', arb: cmd('GET', skey), weight: 6 },
+  { name: 'set', arb: cmd('SET', skey, value, setOpts), weight: 8 },
+  { name: 'setnx', arb: cmd('SETNX', skey, value) },
+  { name: 'setex', arb: cmd('SETEX', skey, seconds, value) },
+  { name: 'psetex', arb: cmd('PSETEX', skey, millis, value) },
+  { name: 'mget', arb: cmd('MGET', keys(1, 4, skey)) },
+  { name: 'mset', arb: cmd('MSET', pairs(1, 3, skey)) },
+  { name: 'msetnx', arb: cmd('MSETNX', pairs(1, 3, skey)) },
+  { name: 'append', arb: cmd('APPEND', skey, value), weight: 3 },
+  { name: 'strlen', arb: cmd('STRLEN', skey) },
+  { name: 'getrange', arb: cmd('GETRANGE', skey, index, index), weight: 2 },
+  { name: 'substr', arb: cmd('SUBSTR', skey, index, index) },
+  { name: 'setrange', arb: cmd('SETRANGE', skey, fc.oneof(fc.integer({ min: 0, max: 40 }).map(String), one('-1', 'x', '536870912')), value), weight: 2 },
+  { name: 'incr', arb: cmd('INCR', skey), weight: 3 },
+  { name: 'decr', arb: cmd('DECR', skey), weight: 2 },
+  { name: 'incrby', arb: cmd('INCRBY', skey, intArg), weight: 3 },
+  { name: 'decrby', arb: cmd('DECRBY', skey, intArg), weight: 2 },
+  { name: 'incrbyfloat', arb: cmd('INCRBYFLOAT', skey, floatArg), weight: 3 },
+  { name: 'getdel', arb: cmd('GETDEL', skey) },
+  { name: 'getset', arb: cmd('GETSET', skey, value) },
+  { name: 'getex', arb: cmd('GETEX', skey, getexOpts), weight: 2 },
+  { name: 'lcs', arb: cmd('LCS', skey, skey, opt(fc.constantFrom(['LEN'], ['IDX'], ['IDX', 'WITHMATCHLEN'], ['IDX', 'MINMATCHLEN', '2'], ['LEN', 'IDX']))) },
   // bitmaps
-  { name: 'setbit', arb: cmd('SETBIT', key, bitOffset, one('0', '1', '2', 'x')), weight: 4 },
-  { name: 'getbit', arb: cmd('GETBIT', key, bitOffset), weight: 2 },
-  { name: 'bitcount', arb: cmd('BITCOUNT', key, bitRange), weight: 3 },
-  { name: 'bitpos', arb: cmd('BITPOS', key, one('0', '1', '2'), bitposRange), weight: 3 },
-  { name: 'bitop', arb: cmd('BITOP', one('AND', 'OR', 'XOR', 'NOT', 'and', 'NAND'), key, keys(1, 3)), weight: 3 },
+  { name: 'setbit', arb: cmd('SETBIT', skey, bitOffset, one('0', '1', '2', 'x')), weight: 4 },
+  { name: 'getbit', arb: cmd('GETBIT', skey, bitOffset), weight: 2 },
+  { name: 'bitcount', arb: cmd('BITCOUNT', skey, bitRange), weight: 3 },
+  { name: 'bitpos', arb: cmd('BITPOS', skey, one('0', '1', '2'), bitposRange), weight: 3 },
+  { name: 'bitop', arb: cmd('BITOP', one('AND', 'OR', 'XOR', 'NOT', 'and', 'NAND'), skey, keys(1, 3, skey)), weight: 3 },
   // keyspace
   { name: 'del', arb: cmd('DEL', keys(1, 3)), weight: 2 },
   { name: 'unlink', arb: cmd('UNLINK', keys(1, 3)) },
@@ -188,20 +226,95 @@ const GENS: Gen[] = [
   { name: 'keys', arb: cmd('KEYS', one('*', 'k?', '\xff*', '[a-k]*', 'k[^1]', '*\\x*')), cmp: { sort: true } },
   { name: 'swapdb', arb: cmd('SWAPDB', db, db), weight: 0.3 },
   { name: 'flushdb', arb: cmd('FLUSHDB', opt(fc.constantFrom(['ASYNC'], ['SYNC'], ['BAD']))), weight: 0.3 },
+  // lists
+  { name: 'lpush', arb: cmd('LPUSH', lkey, members(1, 4)), weight: 3 },
+  { name: 'rpush', arb: cmd('RPUSH', lkey, members(1, 4)), weight: 3 },
+  { name: 'lpushx', arb: cmd('LPUSHX', lkey, members(1, 2)) },
+  { name: 'rpushx', arb: cmd('RPUSHX', lkey, members(1, 2)) },
+  { name: 'lpop', arb: cmd('LPOP', lkey, opt(count.map((c) => [c]))), weight: 2 },
+  { name: 'rpop', arb: cmd('RPOP', lkey, opt(count.map((c) => [c]))), weight: 2 },
+  { name: 'llen', arb: cmd('LLEN', lkey) },
+  { name: 'lrange', arb: cmd('LRANGE', lkey, index, index), weight: 2 },
+  { name: 'lindex', arb: cmd('LINDEX', lkey, index) },
+  { name: 'lset', arb: cmd('LSET', lkey, index, member) },
+  { name: 'linsert', arb: cmd('LINSERT', lkey, one('BEFORE', 'AFTER', 'after', 'X'), member, member) },
+  { name: 'lrem', arb: cmd('LREM', lkey, count, member) },
+  { name: 'ltrim', arb: cmd('LTRIM', lkey, index, index) },
+  { name: 'lpos', arb: cmd('LPOS', lkey, member, opt(fc.constantFrom(['RANK', '1'], ['RANK', '-1'], ['RANK', '0'], ['COUNT', '0'], ['COUNT', '2'], ['MAXLEN', '2'], ['RANK', '2', 'COUNT', '1']))) },
+  { name: 'rpoplpush', arb: cmd('RPOPLPUSH', lkey, lkey) },
+  { name: 'lmove', arb: cmd('LMOVE', lkey, lkey, one('LEFT', 'RIGHT'), one('LEFT', 'RIGHT', 'UP')) },
+  { name: 'lmpop', arb: cmd('LMPOP', numkeys(lkey), one('LEFT', 'RIGHT', 'MIDDLE'), opt(fc.constantFrom(['COUNT', '2'], ['COUNT', '0'], ['COUNT', 'x']))) },
+  // sets
+  { name: 'sadd', arb: cmd('SADD', setkey, members(1, 4)), weight: 3 },
+  { name: 'srem', arb: cmd('SREM', setkey, members(1, 3)), weight: 2 },
+  { name: 'scard', arb: cmd('SCARD', setkey) },
+  { name: 'sismember', arb: cmd('SISMEMBER', setkey, member) },
+  { name: 'smismember', arb: cmd('SMISMEMBER', setkey, members(1, 3)) },
+  { name: 'smembers', arb: cmd('SMEMBERS', setkey), cmp: { sort: true }, weight: 2 },
+  { name: 'smove', arb: cmd('SMOVE', setkey, setkey, member) },
+  { name: 'sunion', arb: cmd('SUNION', keys(1, 3, setkey)), cmp: { sort: true } },
+  { name: 'sinter', arb: cmd('SINTER', keys(1, 3, setkey)), cmp: { sort: true } },
+  { name: 'sdiff', arb: cmd('SDIFF', keys(1, 3, setkey)), cmp: { sort: true } },
+  { name: 'sunionstore', arb: cmd('SUNIONSTORE', setkey, keys(1, 3, setkey)) },
+  { name: 'sinterstore', arb: cmd('SINTERSTORE', setkey, keys(1, 3, setkey)) },
+  { name: 'sdiffstore', arb: cmd('SDIFFSTORE', setkey, keys(1, 3, setkey)) },
+  { name: 'sintercard', arb: cmd('SINTERCARD', numkeys(setkey), opt(fc.constantFrom(['LIMIT', '1'], ['LIMIT', '0'], ['LIMIT', '-1']))) },
+  // sorted sets
+  {
+    name: 'zadd',
+    arb: cmd('ZADD', zkey, opt(fc.constantFrom(['NX'], ['XX'], ['GT'], ['LT'], ['CH'], ['INCR'], ['XX', 'CH'], ['GT', 'CH'], ['NX', 'GT'])), fc.array(fc.tuple(score, member), { minLength: 1, maxLength: 3 }).map((ps) => ps.flat())),
+    weight: 4,
+  },
+  { name: 'zincrby', arb: cmd('ZINCRBY', zkey, score, member), weight: 2 },
+  { name: 'zscore', arb: cmd('ZSCORE', zkey, member), weight: 2 },
+  { name: 'zmscore', arb: cmd('ZMSCORE', zkey, members(1, 3)) },
+  { name: 'zcard', arb: cmd('ZCARD', zkey) },
+  { name: 'zcount', arb: cmd('ZCOUNT', zkey, scoreBound, scoreBound) },
+  { name: 'zlexcount', arb: cmd('ZLEXCOUNT', zkey, lexBound, lexBound) },
+  { name: 'zrank', arb: cmd('ZRANK', zkey, member) },
+  { name: 'zrevrank', arb: cmd('ZREVRANK', zkey, member) },
+  { name: 'zrem', arb: cmd('ZREM', zkey, members(1, 3)), weight: 2 },
+  {
+    name: 'zrange',
+    arb: fc.oneof(
+      cmd('ZRANGE', zkey, index, index, opt(fc.constantFrom(['WITHSCORES'], ['REV'], ['REV', 'WITHSCORES']))),
+      cmd('ZRANGE', zkey, scoreBound, scoreBound, lit('BYSCORE'), opt(fc.constantFrom(['REV'], ['WITHSCORES'], ['LIMIT', '1', '2'], ['LIMIT', '0', '-1']))),
+      cmd('ZRANGE', zkey, lexBound, lexBound, lit('BYLEX'), opt(fc.constantFrom(['REV'], ['LIMIT', '0', '2'], ['WITHSCORES']))),
+    ),
+    weight: 3,
+  },
+  { name: 'zrangebyscore', arb: cmd('ZRANGEBYSCORE', zkey, scoreBound, scoreBound, opt(fc.constantFrom(['WITHSCORES'], ['LIMIT', '0', '1'], ['WITHSCORES', 'LIMIT', '1', '5']))) },
+  { name: 'zrevrangebyscore', arb: cmd('ZREVRANGEBYSCORE', zkey, scoreBound, scoreBound, opt(fc.constantFrom(['WITHSCORES'], ['LIMIT', '0', '1']))) },
+  { name: 'zrangebylex', arb: cmd('ZRANGEBYLEX', zkey, lexBound, lexBound, opt(fc.constantFrom(['LIMIT', '0', '1'], ['LIMIT', '1', '-1']))) },
+  { name: 'zrevrange', arb: cmd('ZREVRANGE', zkey, index, index, opt(lit('WITHSCORES'))) },
+  { name: 'zremrangebyrank', arb: cmd('ZREMRANGEBYRANK', zkey, index, index) },
+  { name: 'zremrangebyscore', arb: cmd('ZREMRANGEBYSCORE', zkey, scoreBound, scoreBound) },
+  { name: 'zremrangebylex', arb: cmd('ZREMRANGEBYLEX', zkey, lexBound, lexBound) },
+  { name: 'zpopmin', arb: cmd('ZPOPMIN', zkey, opt(count.map((c) => [c]))) },
+  { name: 'zpopmax', arb: cmd('ZPOPMAX', zkey, opt(count.map((c) => [c]))) },
+  { name: 'zunionstore', arb: cmd('ZUNIONSTORE', zkey, numkeys(zkey), weightsAgg) },
+  { name: 'zinterstore', arb: cmd('ZINTERSTORE', zkey, numkeys(zkey), weightsAgg) },
+  { name: 'zdiffstore', arb: cmd('ZDIFFSTORE', zkey, numkeys(zkey)) },
+  { name: 'zunion', arb: cmd('ZUNION', numkeys(zkey), weightsAgg, opt(lit('WITHSCORES'))) },
+  { name: 'zinter', arb: cmd('ZINTER', numkeys(zkey), weightsAgg, opt(lit('WITHSCORES'))) },
+  { name: 'zdiff', arb: cmd('ZDIFF', numkeys(zkey), opt(lit('WITHSCORES'))) },
+  { name: 'zintercard', arb: cmd('ZINTERCARD', numkeys(zkey), opt(fc.constantFrom(['LIMIT', '1'], ['LIMIT', '0']))) },
+  { name: 'zrangestore', arb: cmd('ZRANGESTORE', zkey, zkey, index, index) },
+  { name: 'zmpop', arb: cmd('ZMPOP', numkeys(zkey), one('MIN', 'MAX', 'MID'), opt(fc.constantFrom(['COUNT', '2'], ['COUNT', '0']))) },
   // hashes
-  { name: 'hset', arb: cmd('HSET', key, pairs(1, 3)), weight: 3 },
-  { name: 'hsetnx', arb: cmd('HSETNX', key, key, value) },
-  { name: 'hget', arb: cmd('HGET', key, key), weight: 2 },
-  { name: 'hmget', arb: cmd('HMGET', key, keys(1, 3)) },
-  { name: 'hdel', arb: cmd('HDEL', key, keys(1, 3)), weight: 2 },
-  { name: 'hlen', arb: cmd('HLEN', key) },
-  { name: 'hexists', arb: cmd('HEXISTS', key, key) },
-  { name: 'hstrlen', arb: cmd('HSTRLEN', key, key) },
-  { name: 'hincrby', arb: cmd('HINCRBY', key, key, intArg), weight: 2 },
-  { name: 'hincrbyfloat', arb: cmd('HINCRBYFLOAT', key, key, floatArg), weight: 2 },
-  { name: 'hkeys', arb: cmd('HKEYS', key), cmp: { sort: true } },
-  { name: 'hvals', arb: cmd('HVALS', key), cmp: { sort: true } },
-  { name: 'hgetall', arb: cmd('HGETALL', key), cmp: { sort: true } },
+  { name: 'hset', arb: cmd('HSET', hkey, pairs(1, 3, member)), weight: 3 },
+  { name: 'hsetnx', arb: cmd('HSETNX', hkey, member, value) },
+  { name: 'hget', arb: cmd('HGET', hkey, member), weight: 2 },
+  { name: 'hmget', arb: cmd('HMGET', hkey, members(1, 3)) },
+  { name: 'hdel', arb: cmd('HDEL', hkey, members(1, 3)), weight: 2 },
+  { name: 'hlen', arb: cmd('HLEN', hkey) },
+  { name: 'hexists', arb: cmd('HEXISTS', hkey, member) },
+  { name: 'hstrlen', arb: cmd('HSTRLEN', hkey, member) },
+  { name: 'hincrby', arb: cmd('HINCRBY', hkey, member, intArg), weight: 2 },
+  { name: 'hincrbyfloat', arb: cmd('HINCRBYFLOAT', hkey, member, floatArg), weight: 2 },
+  { name: 'hkeys', arb: cmd('HKEYS', hkey), cmp: { sort: true } },
+  { name: 'hvals', arb: cmd('HVALS', hkey), cmp: { sort: true } },
+  { name: 'hgetall', arb: cmd('HGETALL', hkey), cmp: { sort: true } },
 ];
 
 const stats = { commands: 0, errors: 0 };
