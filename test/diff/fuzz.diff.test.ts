@@ -18,7 +18,7 @@ import { HAVE_REDIS, warnIfNoRedis } from '../helpers/servers.js';
 warnIfNoRedis('diff/fuzz');
 
 const SEED = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) : 20240611;
-const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 1000);
 const LEN = Number(process.env.FUZZ_LEN ?? 30);
 
 interface Step {
