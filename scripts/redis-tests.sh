@@ -30,6 +30,9 @@ DEFAULT_UNITS=(unit/type/string unit/type/incr unit/keyspace unit/expire unit/bi
   unit/info-command unit/other unit/introspection unit/introspection-2 unit/quit)
 TAGS="-needs:debug -needs:repl -needs:config-maxmemory -needs:save"
 UNITS=()
+# The harness binds its own control port just below --baseport: a random
+# base lets several runs share the machine.
+BASEPORT=$((20000 + (RANDOM % 400) * 64))
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -145,7 +148,7 @@ run_unit() {
     return
   fi
   (cd "$WORK" && TERM=dumb timeout -k 5 "$UNIT_TIMEOUT" tclsh tests/test_helper.tcl --host 127.0.0.1 --port "$port" \
-    --clients 1 --durable --ignore-encoding --ignore-digest --timeout "$UNIT_TIMEOUT" \
+    --clients 1 --durable --ignore-encoding --ignore-digest --timeout "$UNIT_TIMEOUT" --baseport "$BASEPORT" \
     --single "$unit" --tags "$TAGS" </dev/null >"$log" 2>&1)
   rc=$?
   stop_server
