@@ -28,7 +28,7 @@ const mb = (...args: string[]) => encodeCommand(args).latin1Slice();
  * Send `stream` (in the given split), then:
  * - valid: a sentinel command, reading until its reply;
  * - error: nothing more, reading until the server closes;
- * - hang: nothing more, reading until 250ms of silence.
+ * - hang: nothing more, reading until 400ms of silence.
  */
 function exchange(port: number, stream: Buffer, mode: Mode, split: Split): Promise<Result> {
   return new Promise((resolve, reject) => {
@@ -50,7 +50,7 @@ function exchange(port: number, stream: Buffer, mode: Mode, split: Split): Promi
     const armIdle = () => {
       if (mode !== 'hang') return;
       clearTimeout(idle);
-      idle = setTimeout(finish, 250);
+      idle = setTimeout(finish, 400);
     };
     sock.on('data', (d) => {
       data += d.latin1Slice(0, d.length);
