@@ -12,5 +12,6 @@ import { shutdownCommands } from './shutdown.js';
 import { listCommands } from './list.js';
 import { hashCommands } from './hash.js';
 import { setCommands } from './set.js';
+import { zsetCommands } from './zset.js';
 
-export const allCommands: CommandSpec[] = [...connectionCommands, ...stringCommands, ...bitopsCommands, ...commandCommands, ...keyspaceCommands, ...clientCommands, ...serverCommands, ...configCommands, ...shutdownCommands, ...hashCommands, ...setCommands, ...listCommands];
+export const allCommands: CommandSpec[] = [...connectionCommands, ...stringCommands, ...bitopsCommands, ...commandCommands, ...keyspaceCommands, ...clientCommands, ...serverCommands, ...configCommands, ...shutdownCommands, ...hashCommands, ...setCommands, ...zsetCommands, ...listCommands];
