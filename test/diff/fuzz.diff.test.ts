@@ -96,12 +96,14 @@ const cmd = (name: string, ...parts: fc.Arbitrary<string | string[]>[]): fc.Arbi
   fc.tuple(...parts).map((xs) => [name, ...xs.flat()]);
 const lit = (...xs: string[]) => fc.constant(xs);
 const one = (...xs: string[]) => fc.constantFrom(...xs);
+/** One of several argument lists. */
+const choices = (...xs: string[][]): fc.Arbitrary<string[]> => fc.constantFrom(...xs);
 
-const expireOpt = opt(fc.constantFrom(['NX'], ['XX'], ['GT'], ['LT'], ['NX', 'XX'], ['gt'], ['BAD']));
+const expireOpt = opt(choices(['NX'], ['XX'], ['GT'], ['LT'], ['NX', 'XX'], ['gt'], ['BAD']));
 const setOpts = fc
   .tuple(
-    opt(fc.constantFrom(['NX'], ['XX'], ['nx'])),
-    opt(fc.constantFrom(['GET'])),
+    opt(choices(['NX'], ['XX'], ['nx'])),
+    opt(choices(['GET'])),
     opt(
       fc.oneof(
         seconds.map((s) => ['EX', s]),
@@ -127,11 +129,11 @@ const getexOpts = opt(
     lit('KEEPTTL'),
   ),
 );
-const bitRange = opt(fc.tuple(index, index, opt(fc.constantFrom(['BYTE'], ['BIT'], ['bit'], ['WORD']))).map(([s, e, u]) => [s, e, ...u]));
+const bitRange = opt(fc.tuple(index, index, opt(choices(['BYTE'], ['BIT'], ['bit'], ['WORD']))).map(([s, e, u]) => [s, e, ...u]));
 const bitposRange = opt(
   fc.oneof(
     index.map((s) => [s]),
-    fc.tuple(index, index, opt(fc.constantFrom(['BYTE'], ['BIT'], ['nope']))).map(([s, e, u]) => [s, e, ...u]),
+    fc.tuple(index, index, opt(choices(['BYTE'], ['BIT'], ['nope']))).map(([s, e, u]) => [s, e, ...u]),
   ),
 );
 
@@ -147,8 +149,8 @@ const scoreBound = fc.oneof(score, score.map((x) => '(' + x), one('(', '[1'));
 const lexBound = fc.constantFrom('-', '+', '[a', '(a', '[b', '(c', '[', '(', 'a', '[\xff', '(abc');
 const weightsAgg = opt(
   fc.oneof(
-    fc.constantFrom(['AGGREGATE', 'SUM'], ['AGGREGATE', 'MIN'], ['AGGREGATE', 'max'], ['AGGREGATE', 'avg']),
-    fc.constantFrom(['WEIGHTS', '2', '3'], ['WEIGHTS', '1'], ['WEIGHTS', 'x', '1']),
+    choices(['AGGREGATE', 'SUM'], ['AGGREGATE', 'MIN'], ['AGGREGATE', 'max'], ['AGGREGATE', 'avg']),
+    choices(['WEIGHTS', '2', '3'], ['WEIGHTS', '1'], ['WEIGHTS', 'x', '1']),
   ),
 );
 /** numkeys followed by keys, sometimes with a wrong count. */
@@ -196,7 +198,7 @@ const GENS: Gen[] = [
   { name: 'getdel', arb: cmd('GETDEL', skey) },
   { name: 'getset', arb: cmd('GETSET', skey, value) },
   { name: 'getex', arb: cmd('GETEX', skey, getexOpts), weight: 2 },
-  { name: 'lcs', arb: cmd('LCS', skey, skey, opt(fc.constantFrom(['LEN'], ['IDX'], ['IDX', 'WITHMATCHLEN'], ['IDX', 'MINMATCHLEN', '2'], ['LEN', 'IDX']))) },
+  { name: 'lcs', arb: cmd('LCS', skey, skey, opt(choices(['LEN'], ['IDX'], ['IDX', 'WITHMATCHLEN'], ['IDX', 'MINMATCHLEN', '2'], ['LEN', 'IDX']))) },
   // bitmaps
   { name: 'setbit', arb: cmd('SETBIT', skey, bitOffset, one('0', '1', '2', 'x')), weight: 4 },
   { name: 'getbit', arb: cmd('GETBIT', skey, bitOffset), weight: 2 },
@@ -211,7 +213,7 @@ const GENS: Gen[] = [
   { name: 'type', arb: cmd('TYPE', key), weight: 2 },
   { name: 'rename', arb: cmd('RENAME', key, key), weight: 2 },
   { name: 'renamenx', arb: cmd('RENAMENX', key, key) },
-  { name: 'copy', arb: cmd('COPY', key, key, opt(fc.constantFrom(['REPLACE'], ['DB', '1'], ['DB', '0', 'REPLACE'], ['DB', '16'], ['DB', 'x']))), weight: 2 },
+  { name: 'copy', arb: cmd('COPY', key, key, opt(choices(['REPLACE'], ['DB', '1'], ['DB', '0', 'REPLACE'], ['DB', '16'], ['DB', 'x']))), weight: 2 },
   { name: 'move', arb: cmd('MOVE', key, db) },
   { name: 'expire', arb: cmd('EXPIRE', key, seconds, expireOpt), weight: 3 },
   { name: 'pexpire', arb: cmd('PEXPIRE', key, millis, expireOpt), weight: 2 },
@@ -225,7 +227,7 @@ const GENS: Gen[] = [
   { name: 'dbsize', arb: lit('DBSIZE') },
   { name: 'keys', arb: cmd('KEYS', one('*', 'k?', '\xff*', '[a-k]*', 'k[^1]', '*\\x*')), cmp: { sort: true } },
   { name: 'swapdb', arb: cmd('SWAPDB', db, db), weight: 0.3 },
-  { name: 'flushdb', arb: cmd('FLUSHDB', opt(fc.constantFrom(['ASYNC'], ['SYNC'], ['BAD']))), weight: 0.3 },
+  { name: 'flushdb', arb: cmd('FLUSHDB', opt(choices(['ASYNC'], ['SYNC'], ['BAD']))), weight: 0.3 },
   // lists
   { name: 'lpush', arb: cmd('LPUSH', lkey, members(1, 4)), weight: 3 },
   { name: 'rpush', arb: cmd('RPUSH', lkey, members(1, 4)), weight: 3 },
@@ -240,10 +242,10 @@ const GENS: Gen[] = [
   { name: 'linsert', arb: cmd('LINSERT', lkey, one('BEFORE', 'AFTER', 'after', 'X'), member, member) },
   { name: 'lrem', arb: cmd('LREM', lkey, count, member) },
   { name: 'ltrim', arb: cmd('LTRIM', lkey, index, index) },
-  { name: 'lpos', arb: cmd('LPOS', lkey, member, opt(fc.constantFrom(['RANK', '1'], ['RANK', '-1'], ['RANK', '0'], ['COUNT', '0'], ['COUNT', '2'], ['MAXLEN', '2'], ['RANK', '2', 'COUNT', '1']))) },
+  { name: 'lpos', arb: cmd('LPOS', lkey, member, opt(choices(['RANK', '1'], ['RANK', '-1'], ['RANK', '0'], ['COUNT', '0'], ['COUNT', '2'], ['MAXLEN', '2'], ['RANK', '2', 'COUNT', '1']))) },
   { name: 'rpoplpush', arb: cmd('RPOPLPUSH', lkey, lkey) },
   { name: 'lmove', arb: cmd('LMOVE', lkey, lkey, one('LEFT', 'RIGHT'), one('LEFT', 'RIGHT', 'UP')) },
-  { name: 'lmpop', arb: cmd('LMPOP', numkeys(lkey), one('LEFT', 'RIGHT', 'MIDDLE'), opt(fc.constantFrom(['COUNT', '2'], ['COUNT', '0'], ['COUNT', 'x']))) },
+  { name: 'lmpop', arb: cmd('LMPOP', numkeys(lkey), one('LEFT', 'RIGHT', 'MIDDLE'), opt(choices(['COUNT', '2'], ['COUNT', '0'], ['COUNT', 'x']))) },
   // sets
   { name: 'sadd', arb: cmd('SADD', setkey, members(1, 4)), weight: 3 },
   { name: 'srem', arb: cmd('SREM', setkey, members(1, 3)), weight: 2 },
@@ -258,11 +260,11 @@ const GENS: Gen[] = [
   { name: 'sunionstore', arb: cmd('SUNIONSTORE', setkey, keys(1, 3, setkey)) },
   { name: 'sinterstore', arb: cmd('SINTERSTORE', setkey, keys(1, 3, setkey)) },
   { name: 'sdiffstore', arb: cmd('SDIFFSTORE', setkey, keys(1, 3, setkey)) },
-  { name: 'sintercard', arb: cmd('SINTERCARD', numkeys(setkey), opt(fc.constantFrom(['LIMIT', '1'], ['LIMIT', '0'], ['LIMIT', '-1']))) },
+  { name: 'sintercard', arb: cmd('SINTERCARD', numkeys(setkey), opt(choices(['LIMIT', '1'], ['LIMIT', '0'], ['LIMIT', '-1']))) },
   // sorted sets
   {
     name: 'zadd',
-    arb: cmd('ZADD', zkey, opt(fc.constantFrom(['NX'], ['XX'], ['GT'], ['LT'], ['CH'], ['INCR'], ['XX', 'CH'], ['GT', 'CH'], ['NX', 'GT'])), fc.array(fc.tuple(score, member), { minLength: 1, maxLength: 3 }).map((ps) => ps.flat())),
+    arb: cmd('ZADD', zkey, opt(choices(['NX'], ['XX'], ['GT'], ['LT'], ['CH'], ['INCR'], ['XX', 'CH'], ['GT', 'CH'], ['NX', 'GT'])), fc.array(fc.tuple(score, member), { minLength: 1, maxLength: 3 }).map((ps) => ps.flat())),
     weight: 4,
   },
   { name: 'zincrby', arb: cmd('ZINCRBY', zkey, score, member), weight: 2 },
@@ -277,15 +279,15 @@ const GENS: Gen[] = [
   {
     name: 'zrange',
     arb: fc.oneof(
-      cmd('ZRANGE', zkey, index, index, opt(fc.constantFrom(['WITHSCORES'], ['REV'], ['REV', 'WITHSCORES']))),
-      cmd('ZRANGE', zkey, scoreBound, scoreBound, lit('BYSCORE'), opt(fc.constantFrom(['REV'], ['WITHSCORES'], ['LIMIT', '1', '2'], ['LIMIT', '0', '-1']))),
-      cmd('ZRANGE', zkey, lexBound, lexBound, lit('BYLEX'), opt(fc.constantFrom(['REV'], ['LIMIT', '0', '2'], ['WITHSCORES']))),
+      cmd('ZRANGE', zkey, index, index, opt(choices(['WITHSCORES'], ['REV'], ['REV', 'WITHSCORES']))),
+      cmd('ZRANGE', zkey, scoreBound, scoreBound, lit('BYSCORE'), opt(choices(['REV'], ['WITHSCORES'], ['LIMIT', '1', '2'], ['LIMIT', '0', '-1']))),
+      cmd('ZRANGE', zkey, lexBound, lexBound, lit('BYLEX'), opt(choices(['REV'], ['LIMIT', '0', '2'], ['WITHSCORES']))),
     ),
     weight: 3,
   },
-  { name: 'zrangebyscore', arb: cmd('ZRANGEBYSCORE', zkey, scoreBound, scoreBound, opt(fc.constantFrom(['WITHSCORES'], ['LIMIT', '0', '1'], ['WITHSCORES', 'LIMIT', '1', '5']))) },
-  { name: 'zrevrangebyscore', arb: cmd('ZREVRANGEBYSCORE', zkey, scoreBound, scoreBound, opt(fc.constantFrom(['WITHSCORES'], ['LIMIT', '0', '1']))) },
-  { name: 'zrangebylex', arb: cmd('ZRANGEBYLEX', zkey, lexBound, lexBound, opt(fc.constantFrom(['LIMIT', '0', '1'], ['LIMIT', '1', '-1']))) },
+  { name: 'zrangebyscore', arb: cmd('ZRANGEBYSCORE', zkey, scoreBound, scoreBound, opt(choices(['WITHSCORES'], ['LIMIT', '0', '1'], ['WITHSCORES', 'LIMIT', '1', '5']))) },
+  { name: 'zrevrangebyscore', arb: cmd('ZREVRANGEBYSCORE', zkey, scoreBound, scoreBound, opt(choices(['WITHSCORES'], ['LIMIT', '0', '1']))) },
+  { name: 'zrangebylex', arb: cmd('ZRANGEBYLEX', zkey, lexBound, lexBound, opt(choices(['LIMIT', '0', '1'], ['LIMIT', '1', '-1']))) },
   { name: 'zrevrange', arb: cmd('ZREVRANGE', zkey, index, index, opt(lit('WITHSCORES'))) },
   { name: 'zremrangebyrank', arb: cmd('ZREMRANGEBYRANK', zkey, index, index) },
   { name: 'zremrangebyscore', arb: cmd('ZREMRANGEBYSCORE', zkey, scoreBound, scoreBound) },
@@ -298,9 +300,9 @@ const GENS: Gen[] = [
   { name: 'zunion', arb: cmd('ZUNION', numkeys(zkey), weightsAgg, opt(lit('WITHSCORES'))) },
   { name: 'zinter', arb: cmd('ZINTER', numkeys(zkey), weightsAgg, opt(lit('WITHSCORES'))) },
   { name: 'zdiff', arb: cmd('ZDIFF', numkeys(zkey), opt(lit('WITHSCORES'))) },
-  { name: 'zintercard', arb: cmd('ZINTERCARD', numkeys(zkey), opt(fc.constantFrom(['LIMIT', '1'], ['LIMIT', '0']))) },
+  { name: 'zintercard', arb: cmd('ZINTERCARD', numkeys(zkey), opt(choices(['LIMIT', '1'], ['LIMIT', '0']))) },
   { name: 'zrangestore', arb: cmd('ZRANGESTORE', zkey, zkey, index, index) },
-  { name: 'zmpop', arb: cmd('ZMPOP', numkeys(zkey), one('MIN', 'MAX', 'MID'), opt(fc.constantFrom(['COUNT', '2'], ['COUNT', '0']))) },
+  { name: 'zmpop', arb: cmd('ZMPOP', numkeys(zkey), one('MIN', 'MAX', 'MID'), opt(choices(['COUNT', '2'], ['COUNT', '0']))) },
   // hashes
   { name: 'hset', arb: cmd('HSET', hkey, pairs(1, 3, member)), weight: 3 },
   { name: 'hsetnx', arb: cmd('HSETNX', hkey, member, value) },
