@@ -119,6 +119,7 @@ export class Blocking {
   private readonly readySets: Set<string>[] = [];
   private unblocked: Client[] = [];
   private reprocessScheduled = false;
+  private readyScheduled = false;
   private handling = false;
 
   constructor(private readonly server: NodisServer) {
@@ -276,6 +277,18 @@ export class Blocking {
     if (ready.has(key)) return;
     ready.add(key);
     this.readyList.push({ db, key });
+    // The dispatcher serves ready keys after each command; keys made ready
+    // elsewhere (embedding, loading) are served before the next I/O, as
+    // beforeSleep() does.
+    if (!this.readyScheduled) {
+      this.readyScheduled = true;
+      setImmediate(() => {
+        this.readyScheduled = false;
+        if (this.readyList.length === 0) return;
+        this.handleClientsBlockedOnKeys();
+        this.server.flushPendingWrites();
+      });
+    }
   }
 
   /** SWAPDB: keys now present under the blocked clients' db ids may serve them. */

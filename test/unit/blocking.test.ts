@@ -90,6 +90,20 @@ describe('blocking on keys', () => {
     expect(s.blocking.blockedClients).toBe(1);
   });
 
+  it('a key created outside any command (embedding, loading) serves waiters on the next turn', async () => {
+    const s = makeServer();
+    const a = s.createClient(null);
+    run(s, a, 'BLPOP', 'k', '0');
+    s.dbs[0].add('k', RList.from(['v']));
+    let reply = '';
+    a.flush = () => {
+      reply += out(a);
+    };
+    await new Promise((r) => setImmediate(r));
+    expect(reply).toBe('*2\r\n$1\r\nk\r\n$1\r\nv\r\n');
+    expect(s.blocking.blockedClients).toBe(0);
+  });
+
   it('clients inside MULTI/EXEC or scripts do not block', () => {
     const s = makeServer();
     const a = s.createClient(null);
