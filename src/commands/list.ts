@@ -31,10 +31,14 @@ function copt(s: string): string {
   return (z === -1 ? s : s.slice(0, z)).toLowerCase();
 }
 
-/** createQuicklistObject() + dbAdd(): signals blocked clients (the Db does). */
+/**
+ * createQuicklistObject() + dbAdd(): the Db signals blocked clients, then
+ * the 'new' event. The caller signals the modification.
+ */
 function createList(c: Client, db: Db, key: string): RList {
   const l = new RList();
   db.add(key, l);
+  c.server.keyAdded(db, key);
   return l;
 }
 

@@ -21,7 +21,7 @@ let propagated: string[][] = [];
 let modified: string[] = [];
 
 beforeAll(async () => {
-  srv = await startNodis({ config: { 'notify-keyspace-events': 'KEA' } });
+  srv = await startNodis({ config: { 'notify-keyspace-events': 'KEAn' } });
   srv.server.publish = (channel: string, message: string) => {
     if (channel.startsWith('__keyevent@')) events.push(`${channel.slice(channel.indexOf(':') + 1)} ${message}`);
     return 0;
@@ -62,7 +62,7 @@ describe('push and pop', () => {
     expect(await r.type(BIN)).toBe('list');
     expect(srv.server.dbs[0].peek(BIN.latin1Slice())).toBeInstanceOf(RList);
     const k = BIN.latin1Slice();
-    expect(evs()).toEqual([`lpush ${k}`, `rpush ${k}`]);
+    expect(events).toEqual([`new ${k}`, `lpush ${k}`, `rpush ${k}`]);
     expect(propagated).toEqual([['LPUSH', k, 'a', 'b'], ['RPUSH', k, BIN.latin1Slice()]]);
   });
 
@@ -215,7 +215,7 @@ describe('moving elements', () => {
     events = [];
     propagated = [];
     expect(await r.lmove('src', 'dst', 'LEFT', 'RIGHT')).toBe('a');
-    expect(evs()).toEqual(['rpush dst', 'lpop src']);
+    expect(events).toEqual(['new dst', 'rpush dst', 'lpop src']);
     expect(propagated).toEqual([['LMOVE', 'src', 'dst', 'LEFT', 'RIGHT']]);
     expect(await r.rpoplpush('src', 'dst')).toBe('b');
     expect(await r.exists('src')).toBe(0);
