@@ -13,5 +13,6 @@ import { listCommands } from './list.js';
 import { hashCommands } from './hash.js';
 import { setCommands } from './set.js';
 import { zsetCommands } from './zset.js';
+import { zsetBlockingCommands } from './zset-blocking.js';
 
-export const allCommands: CommandSpec[] = [...connectionCommands, ...stringCommands, ...bitopsCommands, ...commandCommands, ...keyspaceCommands, ...clientCommands, ...serverCommands, ...configCommands, ...shutdownCommands, ...hashCommands, ...setCommands, ...zsetCommands, ...listCommands];
+export const allCommands: CommandSpec[] = [...connectionCommands, ...stringCommands, ...bitopsCommands, ...commandCommands, ...keyspaceCommands, ...clientCommands, ...serverCommands, ...configCommands, ...shutdownCommands, ...hashCommands, ...setCommands, ...zsetCommands, ...listCommands, ...zsetBlockingCommands];

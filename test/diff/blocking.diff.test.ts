@@ -172,6 +172,18 @@ describe.skipIf(!HAVE_REDIS)('differential: blocking list operations', () => {
     await a.same('LLEN', 'k');
   });
 
+  it('a waiter is served right after the pushing command, before the pusher\'s next one', async () => {
+    const a = await connect();
+    a.send('BLPOP', 'k', '0');
+    await waitBlocked(1);
+    ctl.sendRaw([encodeCommand(['RPUSH', 'k', 'v']), encodeCommand(['LPOP', 'k']), encodeCommand(['RPUSH', 'k', 'w'])].map((b) => b.latin1Slice()).join(''));
+    await ctl.read('RPUSH');
+    await ctl.read('LPOP finds nothing');
+    await ctl.read('RPUSH again');
+    await a.read('served with the first element');
+    await ctl.same('LRANGE', 'k', '0', '-1');
+  });
+
   it('BLMOVE is served and its push wakes the next waiter (chain)', async () => {
     const [a, b] = [await connect(), await connect()];
     a.send('BLMOVE', 'src', 'mid', 'RIGHT', 'LEFT', '0');
@@ -346,6 +358,62 @@ describe.skipIf(!HAVE_REDIS)('differential: blocking list operations', () => {
     await ctl.same('RPUSH', 'k', 'v');
     await a.read('ECHO after the skipped reply');
     await ctl.same('EXISTS', 'k');
+  });
+
+  it('blocking sorted-set commands: table entries and key extraction', async () => {
+    for (const name of ['bzpopmin', 'bzpopmax', 'bzmpop']) await ctl.same('COMMAND', 'INFO', name);
+    await ctl.same('COMMAND', 'GETKEYS', 'BZMPOP', '0', '2', 'a', 'b', 'MIN');
+    await ctl.same('COMMAND', 'GETKEYS', 'BZPOPMAX', 'a', 'b', '0');
+    await ctl.same('COMMAND', 'GETKEYS', 'BZMPOP', '0', '5', 'a', 'MIN');
+  });
+
+  it('BZPOPMIN/BZPOPMAX/BZMPOP: immediate, served in order, timeouts, RESP3', async () => {
+    const [a, b, e] = [await connect(), await connect(), await connect()];
+    await ctl.same('ZADD', 'z', '1', 'one', '2', 'two', '3', 'three');
+    await a.same('BZPOPMIN', 'nokey', 'z', '0');
+    await a.same('BZPOPMAX', 'z', '0');
+    await a.same('BZMPOP', '0', '2', 'nokey', 'z', 'MIN', 'COUNT', '5');
+    await a.same('BZPOPMIN', 'z', '0.02');
+    await a.same('BZMPOP', '0.02', '1', 'z', 'MAX');
+    await a.same('BZPOPMIN', 'z', 'x');
+    await a.same('BZMPOP', 'x', '1', 'z', 'MAX');
+    await a.same('BZMPOP', '0', '1', 'z', 'UP');
+    await ctl.same('SET', 's', 'v');
+    await a.same('BZPOPMIN', 's', '0');
+    a.send('BZPOPMIN', 'z', '0');
+    await waitBlocked(1);
+    b.send('BZMPOP', '0', '1', 'z', 'MAX', 'COUNT', '2');
+    await waitBlocked(2);
+    e.send('BZPOPMAX', 'z', '0');
+    await waitBlocked(3);
+    await ctl.same('ZADD', 'z', '1.5', 'x', '2.5', 'y', '-inf', 'lo', '10', BIN);
+    await a.read('BZPOPMIN served');
+    await b.read('BZMPOP served');
+    await e.read('BZPOPMAX served');
+    await ctl.same('ZRANGE', 'z', '0', '-1', 'WITHSCORES');
+    await a.both('HELLO', '3');
+    a.send('BZPOPMAX', 'z2', '0');
+    await waitBlocked(1);
+    b.send('BZMPOP', '0', '1', 'z2', 'MIN', 'COUNT', '10');
+    await waitBlocked(2);
+    await ctl.same('ZADD', 'z2', '0.5', 'p', '7', 'q');
+    await a.read();
+    await b.read();
+    await ctl.same('EXISTS', 'z2');
+    await a.same('BZPOPMIN', 'z2', '0.01');
+  });
+
+  it('list and sorted-set waiters on one key are served by the matching type only', async () => {
+    const [a, b] = [await connect(), await connect()];
+    a.send('BLPOP', 'k', '0');
+    await waitBlocked(1);
+    b.send('BZPOPMIN', 'k', '0');
+    await waitBlocked(2);
+    await ctl.same('ZADD', 'k', '1', 'm');
+    await b.read('zset waiter');
+    await a.nothingPending();
+    await ctl.same('RPUSH', 'k', 'v');
+    await a.read('list waiter');
   });
 
   it('a served client in RESP3 gets the same reply shapes', async () => {

@@ -173,6 +173,30 @@ describe('waking blocked clients', () => {
   });
 });
 
+describe('sorted sets', () => {
+  it('BZPOPMIN/BZPOPMAX/BZMPOP are served and propagate as ZPOPMIN/ZPOPMAX', async () => {
+    const [a, b] = [await ioredis(), await raw()];
+    const pa = a.bzpopmin('z', 0);
+    await blocked(1);
+    b.write(encodeCommand(['BZMPOP', '0', '1', 'z', 'MAX', 'COUNT', '5']));
+    await blocked(2);
+    await c.call('ZADD', 'z', '1', 'a', '2', 'b', '3', 'c');
+    expect(await pa).toEqual(['z', 'a', '1']);
+    expect((await b.readReply()).latin1Slice()).toBe('*2\r\n$1\r\nz\r\n*2\r\n*2\r\n$1\r\nc\r\n$1\r\n3\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n');
+    expect(propagated).toEqual([
+      ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c'],
+      ['ZPOPMIN', 'z'],
+      ['ZPOPMAX', 'z', '2'],
+    ]);
+    expect(await c.callStr('EXISTS', 'z')).toBe(':0\r\n');
+    await c.call('ZADD', 'z', '5', 'x');
+    propagated = [];
+    expect(await a.bzpopmax('nokey', 'z', 0)).toEqual(['z', 'x', '5']);
+    expect(propagated).toEqual([['ZPOPMAX', 'z']]);
+    expect(await a.bzpopmin('z', 0.01)).toBeNull();
+  });
+});
+
 describe('timeouts', () => {
   it('decimal timeouts expire with a null array, then the client is usable', async () => {
     const a = await ioredis();
