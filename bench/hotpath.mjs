@@ -14,6 +14,7 @@ const one = {
   get: ['GET', 'key:__rand_int__'],
   set: ['SET', 'key:__rand_int__', 'xxx'],
   incr: ['INCR', 'counter:__rand_int__'],
+  mset: ['MSET', ...Array.from({ length: 10 }, () => ['key:__rand_int__', 'xxx']).flat()],
 }[test];
 const batch = Buffer.concat(Array.from({ length: P }, () => enc(one)));
 server.dbs[0].setKey('key:__rand_int__', 'xxx');

@@ -5,6 +5,7 @@
 //   npm run build && npm run bench -- [--rounds 3] [--requests 100000]
 //       [--tests set,get,incr,mset] [--pipelines 1,16] [--clients 50]
 //       [--skip-memory] [--skip-throughput] [--memory-keys 1000000]
+//       [--node-flags "--max-semi-space-size=4"]  (V8 flags for the Nodis process)
 //
 // Ratios (Nodis / redis, median over rounds) are what matter: the machine may
 // be shared and noisy, so rounds alternate which server goes first.
@@ -31,6 +32,8 @@ function parseArgs(argv) {
     skipMemory: false,
     skipThroughput: false,
     memoryKeys: 1000000,
+    // The V8 flags Nodis ships with (package.json "start", bin shebang, Dockerfile).
+    nodeFlags: '--max-semi-space-size=4',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -66,6 +69,9 @@ function parseArgs(argv) {
         break;
       case '--memory-keys':
         o.memoryKeys = Number(val());
+        break;
+      case '--node-flags':
+        o.nodeFlags = val();
         break;
       case '-h':
       case '--help':
@@ -124,6 +130,8 @@ async function waitReady(port, proc, name) {
 }
 
 const children = new Set();
+/** Parsed command-line options (set in main). */
+let OPTS = parseArgs([]);
 process.on('exit', () => {
   for (const p of children) p.kill('SIGKILL');
 });
@@ -142,7 +150,8 @@ async function startServer(kind) {
     const cli = path.join(root, 'dist', 'server', 'cli.js');
     const bin = path.join(root, 'bin', 'nodis-server');
     if (fs.existsSync(bin) && fs.existsSync(cli)) {
-      proc = spawn(process.execPath, [bin, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--loglevel', 'warning'], {
+      const flags = OPTS.nodeFlags.split(/\s+/).filter((f) => f !== '');
+      proc = spawn(process.execPath, [...flags, bin, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--loglevel', 'warning'], {
         stdio: ['ignore', 'ignore', 'inherit'],
       });
     } else {
@@ -312,6 +321,7 @@ async function memory(o) {
 
 async function main() {
   const o = parseArgs(process.argv.slice(2));
+  OPTS = o;
   for (const bin of ['redis-server', 'redis-benchmark', 'redis-cli']) {
     if (!which(bin)) throw new Error(`${bin} not found (apt-get install -y redis-server redis-tools)`);
   }
