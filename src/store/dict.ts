@@ -141,6 +141,9 @@ export class Dict<V> {
 
   /** Insert a key known to be absent; returns the slot. */
   insertNew(key: string, val: V, meta = 0): number {
+    // dictAddRaw(): each insert moves the rehash on, so a table filled by
+    // inserts alone finishes rehashing before it needs to grow again.
+    if (this.t1 !== null && this.pauseRehash === 0) this.rehashStep(1);
     this.expandIfNeeded();
     const h = hashString(key);
     const s = this.allocSlot();

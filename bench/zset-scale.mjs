@@ -1,0 +1,98 @@
+// In-process microbenchmark of sorted sets at growing sizes: ZADD (new
+// members), ZRANK and ZRANGEBYSCORE ... LIMIT 0 10 through the whole command
+// path (parse -> dispatch -> reply), as µs per command. With O(log n)
+// operations the cost grows by a small constant per 10x, not 10x.
+// Usage: npm run build && node bench/zset-scale.mjs [sizes...]
+//   e.g. node bench/zset-scale.mjs 10000 100000 1000000
+import { NodisServer } from '../dist/server/server.js';
+import { silentLogger } from '../dist/server/logger.js';
+
+const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+if (sizes.length === 0) sizes.push(10_000, 100_000, 1_000_000);
+const OPS = 20_000;
+const P = 50; // commands per pipelined batch
+
+const server = new NodisServer({ logger: silentLogger(), config: { save: '' } });
+const c = server.createClient(null);
+
+function enc(args) {
+  let s = `*${args.length}\r\n`;
+  for (const a of args) s += `$${a.length}\r\n${a}\r\n`;
+  return s;
+}
+
+/** Pre-encoded batches of P commands each. */
+function batches(make, n) {
+  const out = [];
+  for (let i = 0; i < n; i += P) {
+    let s = '';
+    for (let j = i; j < Math.min(n, i + P); j++) s += enc(make(j));
+    out.push(Buffer.from(s, 'latin1'));
+  }
+  return out;
+}
+
+let sink = 0;
+function run(bufs) {
+  for (const b of bufs) {
+    c.parser.feed(b);
+    server.processInputBuffer(c);
+    const out = c.takeOutput();
+    sink += out.length;
+  }
+}
+
+function timed(bufs, n) {
+  const t0 = process.hrtime.bigint();
+  run(bufs);
+  return Number(process.hrtime.bigint() - t0) / 1e3 / n;
+}
+
+// Scores from a fixed LCG so runs are comparable.
+let seed = 12345;
+function rnd() {
+  seed = (seed * 1103515245 + 12345) % 2147483648;
+  return seed / 2147483648;
+}
+const score = (i) => String(Math.floor(rnd() * 1e9) + (i % 7) / 8);
+
+const rows = [];
+let built = 0;
+const key = 'bench:zset';
+for (const n of sizes) {
+  // Grow the set to n members (untimed), then time operations at that size.
+  if (n > built) {
+    run(batches((i) => ['ZADD', key, score(i), `member:${built + i}`], n - built));
+    built = n;
+  }
+  const heapMb = process.memoryUsage().heapUsed / 1048576;
+  const zadd = timed(
+    batches((i) => ['ZADD', key, score(i), `extra:${n}:${i}`], OPS),
+    OPS,
+  );
+  run(batches((i) => ['ZREM', key, `extra:${n}:${i}`], OPS)); // back to n members
+  const zrank = timed(
+    batches(() => ['ZRANK', key, `member:${Math.floor(rnd() * n)}`], OPS),
+    OPS,
+  );
+  const zrange = timed(
+    batches(() => {
+      const lo = Math.floor(rnd() * 1e9);
+      return ['ZRANGEBYSCORE', key, String(lo), '+inf', 'LIMIT', '0', '10'];
+    }, OPS),
+    OPS,
+  );
+  rows.push({ n, zadd, zrank, zrange, heapMb });
+}
+
+console.log('members     ZADD µs/op   ZRANK µs/op   ZRANGEBYSCORE(LIMIT 10) µs/op   heap MB');
+for (const r of rows) {
+  console.log(
+    `${String(r.n).padStart(9)}   ${r.zadd.toFixed(3).padStart(10)}   ${r.zrank.toFixed(3).padStart(11)}   ${r.zrange
+      .toFixed(3)
+      .padStart(29)}   ${r.heapMb.toFixed(0).padStart(7)}`,
+  );
+}
+const enc0 = server.dbs[0].peek(key).encoding();
+console.log(`encoding: ${enc0}, members: ${server.dbs[0].peek(key).size} (sink ${sink})`);
+await server.close();
