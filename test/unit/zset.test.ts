@@ -98,6 +98,16 @@ describe('ZSet encodings', () => {
     expect(Object.is(sl.score('a'), 0)).toBe(true);
   });
 
+  it('dup() and conversion size the member dict for its members (no long chains)', () => {
+    const lp = ZSet.listpack();
+    for (let i = 0; i < 5000; i++) lp.add(i, 'm' + i, 0, BIG);
+    lp.convertToSkiplist();
+    expect(lp.dict!.buckets).toBeGreaterThanOrEqual(lp.size / 2);
+    const copy = lp.dup();
+    expect(copy.dict!.buckets).toBeGreaterThanOrEqual(copy.size / 2);
+    expect(copy.score('m4999')).toBe(4999);
+  });
+
   it('dup() copies deeply and keeps the encoding', () => {
     for (const z of [ZSet.listpack(), ZSet.skiplist()]) {
       for (let i = 0; i < 10; i++) z.add(i % 3, 'm' + i, 0, BIG);
