@@ -209,6 +209,28 @@ describe('indexes and ranges', () => {
   });
 });
 
+describe('large lists', () => {
+  it('push, range, insert, remove and trim on tens of thousands of elements', async () => {
+    const n = 30000;
+    // Buffers: ioredis would send JS strings as UTF-8.
+    const items = Array.from({ length: n }, (_, i) => Buffer.from(`item:${i}\xff`, 'latin1'));
+    for (let i = 0; i < n; i += 5000) await r.rpush('big', ...items.slice(i, i + 5000));
+    expect(await r.llen('big')).toBe(n);
+    const all = await r.lrangeBuffer('big', 0, -1);
+    expect(all).toEqual(items);
+    expect((await c.callStr('RPOP', 'big', String(n - 2))).length).toBeGreaterThan(65536);
+    expect(await r.lrangeBuffer('big', 0, -1)).toEqual(items.slice(0, 2));
+    await r.lpush('big2', ...Array.from({ length: n }, () => 'x'));
+    expect(await r.linsert('big2', 'BEFORE', 'x', 'first')).toBe(n + 1);
+    expect(await r.lset('big2', Math.floor(n / 2), 'mid')).toBe('OK');
+    expect(await r.lpos('big2', 'mid')).toBe(Math.floor(n / 2));
+    expect(await r.lrem('big2', -10, 'x')).toBe(10);
+    expect(await r.ltrim('big2', 1, -2)).toBe('OK');
+    expect(await r.llen('big2')).toBe(n - 11);
+    expect(await r.lindex('big2', Math.floor(n / 2) - 1)).toBe('mid');
+  });
+});
+
 describe('moving elements', () => {
   it('LMOVE and RPOPLPUSH: reply, events, propagation, same key', async () => {
     await r.rpush('src', 'a', 'b');
