@@ -9,10 +9,11 @@ import { commandCommands } from './command.js';
 import { keyspaceCommands } from './keys.js';
 import { configCommands } from './config.js';
 import { shutdownCommands } from './shutdown.js';
-import { listCommands } from './list.js';
 import { hashCommands } from './hash.js';
 import { setCommands } from './set.js';
 import { zsetCommands } from './zset.js';
+import { listCommands } from './list.js';
 import { zsetBlockingCommands } from './zset-blocking.js';
+import { memoryCommands } from './memory.js';
 
-export const allCommands: CommandSpec[] = [...connectionCommands, ...stringCommands, ...bitopsCommands, ...commandCommands, ...keyspaceCommands, ...clientCommands, ...serverCommands, ...configCommands, ...shutdownCommands, ...hashCommands, ...setCommands, ...zsetCommands, ...listCommands, ...zsetBlockingCommands];
+export const allCommands: CommandSpec[] = [...connectionCommands, ...stringCommands, ...bitopsCommands, ...commandCommands, ...keyspaceCommands, ...configCommands, ...shutdownCommands, ...clientCommands, ...serverCommands, ...hashCommands, ...setCommands, ...zsetCommands, ...listCommands, ...zsetBlockingCommands, ...memoryCommands];
