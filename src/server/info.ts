@@ -335,7 +335,7 @@ function clientsFields(server: NodisServer): InfoField[] {
     ['client_recent_max_output_buffer', maxOut],
     ['blocked_clients', blocked],
     ['tracking_clients', tracking],
-    ['clients_in_timeout_table', 0],
+    ['clients_in_timeout_table', server.blocking.clientsInTimeoutTable],
   ];
 }
 
