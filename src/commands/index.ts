@@ -14,7 +14,8 @@ import { setCommands } from './set.js';
 import { zsetCommands } from './zset.js';
 import { listCommands } from './list.js';
 import { zsetBlockingCommands } from './zset-blocking.js';
+import { txCommands } from './tx.js';
 import { sortCommands } from './sort.js';
 import { memoryCommands } from './memory.js';
 
-export const allCommands: CommandSpec[] = [...connectionCommands, ...stringCommands, ...bitopsCommands, ...commandCommands, ...keyspaceCommands, ...configCommands, ...shutdownCommands, ...clientCommands, ...serverCommands, ...hashCommands, ...setCommands, ...zsetCommands, ...listCommands, ...zsetBlockingCommands, ...memoryCommands, ...sortCommands];
+export const allCommands: CommandSpec[] = [...connectionCommands, ...stringCommands, ...bitopsCommands, ...commandCommands, ...keyspaceCommands, ...configCommands, ...shutdownCommands, ...clientCommands, ...serverCommands, ...hashCommands, ...setCommands, ...zsetCommands, ...listCommands, ...zsetBlockingCommands, ...memoryCommands, ...sortCommands, ...txCommands];

@@ -22,6 +22,7 @@ import { LatencyMonitor } from './latency.js';
 import { installServerInfo } from './info.js';
 import { Blocking } from './blocking.js';
 import { NOTIFY_GENERIC, NOTIFY_EXPIRED, NOTIFY_KEY_MISS, NOTIFY_NEW } from './notify.js';
+import { installTransactions } from './multi.js';
 
 export const REDIS_VERSION = '7.0.15';
 export const NODIS_VERSION = '0.1.0';
@@ -149,6 +150,7 @@ export class NodisServer implements KeyspaceContext {
     this.commands = new CommandTable([...allCommands, ...(opts.commands ?? [])]);
     for (const [from, to] of this.config.renameCommands) this.commands.rename(from, to);
     registerListenerApply(this);
+    installTransactions(this);
     this.slowlog = new Slowlog();
     this.applyConfig();
     this.config.onChange(() => this.applyConfig());
@@ -266,6 +268,10 @@ export class NodisServer implements KeyspaceContext {
 
   /** Send a write's effect to the AOF and replicas. */
   propagate(dbid: number, argv: string[]): void {
+    if (this.propagateBuffer !== null) {
+      this.propagateBuffer.push([dbid, argv]);
+      return;
+    }
     const hooks = this.hooks.propagate;
     for (let i = 0; i < hooks.length; i++) hooks[i](dbid, argv);
   }
@@ -605,8 +611,19 @@ export class NodisServer implements KeyspaceContext {
   rejectCommand(c: Client, cmd: Command | null, err: string): void {
     if (cmd !== null) cmd.stats.rejectedCalls++;
     if (c.flags & CLIENT_MULTI && this.flagTransaction) this.flagTransaction(c);
-    c.addReplyError(err);
+    if (cmd !== null && cmd.name === 'exec' && this.execCommandAbort) this.execCommandAbort(c, err);
+    else c.addReplyError(err);
   }
+
+  /** Set by the transactions module: a rejected EXEC discards the transaction (EXECABORT). */
+  execCommandAbort: ((c: Client, err: string) => void) | null = null;
+  /**
+   * While EXEC runs: propagated writes collected for one MULTI/EXEC block
+   * (server.also_propagate); null otherwise.
+   */
+  propagateBuffer: [number, string[]][] | null = null;
+  /** Error replies counted when the last call() started or ended (prev_err_count). */
+  private prevErrCount = 0;
 
   /**
    * call(): run the handler, time it, update stats, slowlog, latency and
@@ -617,12 +634,13 @@ export class NodisServer implements KeyspaceContext {
     const prevClient = this.currentClient;
     this.currentClient = c;
     c.cmd = cmd;
-    const errorsBefore = this.stats.totalErrorReplies;
+    this.prevErrCount = this.stats.totalErrorReplies;
     const dirtyBefore = this.dirty;
     // Within a batch the previous command's end time is this one's start:
     // one clock read per command instead of two.
     const start = this.lastTick >= 0 ? this.lastTick : performance.now();
-    this.cmdTime = -1;
+    // Nested calls (EXEC) keep the time of the outermost command.
+    if (prevClient === null) this.cmdTime = -1;
     try {
       cmd.handler!(c, argv);
     } catch (e) {
@@ -639,7 +657,9 @@ export class NodisServer implements KeyspaceContext {
     const stats = cmd.stats;
     stats.calls++;
     stats.usec += usec;
-    if (this.stats.totalErrorReplies !== errorsBefore) stats.failedCalls++;
+    // Errors of nested calls (EXEC's commands) count for those commands only.
+    if (this.stats.totalErrorReplies !== this.prevErrCount) stats.failedCalls++;
+    this.prevErrCount = this.stats.totalErrorReplies;
     this.stats.numCommands++;
     // A blocked command's latency and slowlog entry are recorded when it is unblocked.
     const blocked = (c.flags & CLIENT_BLOCKED) !== 0;
@@ -662,9 +682,11 @@ export class NodisServer implements KeyspaceContext {
       const many = c.ext.propagateMany as string[][] | undefined;
       if (many !== undefined) {
         // Several effects of one command go out as one transaction (SPOP count).
-        if (many.length > 1) this.propagate(c.db.id, ['MULTI']);
+        // Inside EXEC they join the transaction's own block.
+        const wrap = many.length > 1 && this.propagateBuffer === null;
+        if (wrap) this.propagate(c.db.id, ['MULTI']);
         for (const a of many) this.propagate(c.db.id, a);
-        if (many.length > 1) this.propagate(c.db.id, ['EXEC']);
+        if (wrap) this.propagate(c.db.id, ['EXEC']);
       } else {
         this.propagate(c.db.id, (c.ext.propagateArgv as string[] | undefined) ?? argv);
       }
@@ -673,7 +695,7 @@ export class NodisServer implements KeyspaceContext {
     if (c.ext.propagateArgv !== undefined) c.ext.propagateArgv = undefined;
     if (c.ext.forcePropagation !== undefined) c.ext.forcePropagation = undefined;
     this.currentClient = prevClient;
-    this.cmdTime = -1;
+    if (prevClient === null) this.cmdTime = -1;
   }
 
   /**
