@@ -310,15 +310,19 @@ describe.skipIf(!HAVE_REDIS)('differential: SORT', () => {
   it('random command lines', async () => {
     await same('FLUSHALL');
     let seed = 12345;
+    // mulberry32: every bit is usable (an LCG's low bits cycle).
     const rnd = (n: number): number => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed % n;
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) % n;
     };
     const vals = ['1', '2', '10', '-3', '2.5', B, 'a', 'b', '', 'A', '\x00', '07', 'zz'];
     const numeric = ['1', '2', '10', '-3', '2.5', '07', '0', '100', '-0.5'];
     for (let i = 0; i < 20; i++) await same('RPUSH', 'nl', numeric[rnd(numeric.length)]);
     for (let i = 0; i < 20; i++) await same('RPUSH', 'al', vals[rnd(vals.length)]);
-    for (let i = 0; i < 12; i++) await same('ZADD', 'zz', String(rnd(5)), vals[rnd(vals.length)] + String(i));
+    // Distinct as C strings: ALPHA never sees two equal members of the sorted set.
+    for (let i = 0; i < 12; i++) await same('ZADD', 'zz', String(rnd(5)), `m${i}:${vals[rnd(vals.length)]}`);
     for (const v of [...vals, ...numeric]) {
       if (rnd(3) > 0) await same('SET', `w${v}`, numeric[rnd(numeric.length)]);
       if (rnd(3) > 0) await same('HSET', `h${v}`, 'f', vals[rnd(vals.length)]);
@@ -348,6 +352,17 @@ describe.skipIf(!HAVE_REDIS)('differential: SORT', () => {
           default:
             args.push('ASC');
         }
+      }
+      // A sorted set is loaded in its hash table order, which Redis
+      // randomizes: where ALPHA weights can tie (BY a pattern), only the
+      // whole result as a multiset is defined.
+      let bys = '';
+      for (let k = 2; k < args.length; k++) if (args[k] === 'BY') bys = args[k + 1];
+      const ties = args[1] === 'zz' && args.includes('ALPHA') && bys.includes('*') && bys !== 'nosort';
+      if (ties) {
+        for (let at = args.indexOf('LIMIT'); at !== -1; at = args.indexOf('LIMIT')) args.splice(at, 3);
+        await d.same(args, { sort: true });
+        continue;
       }
       await same(...args);
       if (args[0] === 'SORT' && rnd(4) === 0) {
