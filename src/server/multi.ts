@@ -92,11 +92,19 @@ export function installTransactions(server: NodisServer): WatchRegistry {
   });
   server.hooks.dbFlushed.push((dbid) => {
     if (reg.dbs.size === 0) return;
+    // SWAPDB signals its dbs as flushed too: it is handled by dbsSwapped.
+    if (server.currentClient?.cmd?.name === 'swapdb') return;
     if (dbid === -1) {
-      for (const db of server.dbs) touchAllWatchedKeysInDb(reg, db, null);
+      for (const db of server.dbs) touchAllWatchedKeysInDb(reg, db.id, db, null);
     } else {
-      touchAllWatchedKeysInDb(reg, server.dbs[dbid], null);
+      touchAllWatchedKeysInDb(reg, dbid, server.dbs[dbid], null);
     }
+  });
+  server.hooks.dbsSwapped.push((a, b) => {
+    if (reg.dbs.size === 0) return;
+    // After the swap `b` holds what `a` had and the other way round.
+    touchAllWatchedKeysInDb(reg, a.id, b, a);
+    touchAllWatchedKeysInDb(reg, b.id, a, b);
   });
   server.hooks.clientReset.push((c) => {
     if (c.flags & CLIENT_MULTI) discardTransaction(c);
@@ -226,10 +234,11 @@ function touchWatchedKey(reg: WatchRegistry, db: Db, key: string): void {
 
 /**
  * touchAllWatchedKeysInDb(): FLUSHDB/FLUSHALL (replacedWith null) and
- * SWAPDB mark the watchers of keys that exist (in either db for a swap).
+ * SWAPDB mark the watchers (of db `dbid`) of keys that exist in the
+ * emptied contents, or in the contents replacing them for a swap.
  */
-export function touchAllWatchedKeysInDb(reg: WatchRegistry, emptied: Db, replacedWith: Db | null): void {
-  const keys = reg.dbs.get(emptied.id);
+export function touchAllWatchedKeysInDb(reg: WatchRegistry, dbid: number, emptied: Db, replacedWith: Db | null): void {
+  const keys = reg.dbs.get(dbid);
   if (keys === undefined) return;
   for (const [key, clients] of keys) {
     const existsInEmptied = emptied.peek(key) !== undefined;
