@@ -46,8 +46,6 @@ export interface ServerHooks {
   clientFreed: ((c: Client) => void)[];
   /** A key was modified (signalModifiedKey: WATCH, tracking). */
   keyModified: ((db: Db | null, key: string, c: Client | null) => void)[];
-  /** SWAPDB exchanged the contents of two dbs (WATCH touches keys of both). */
-  dbsSwapped: ((a: Db, b: Db) => void)[];
   /** A db was flushed (dbid, or -1 for all). */
   dbFlushed: ((dbid: number) => void)[];
   /** SWAPDB swapped the contents of two dbs (called after the swap). */
@@ -81,7 +79,6 @@ export class NodisServer implements KeyspaceContext {
   readonly hooks: ServerHooks = {
     clientFreed: [],
     keyModified: [],
-    dbsSwapped: [],
     dbFlushed: [],
     dbsSwapped: [],
     propagate: [],
@@ -244,8 +241,6 @@ export class NodisServer implements KeyspaceContext {
   /** SWAPDB: keys clients block on may now exist. */
   dbsSwapped(a: Db, b: Db): void {
     this.blocking.dbsSwapped(a, b);
-    const hooks = this.hooks.dbsSwapped;
-    for (let i = 0; i < hooks.length; i++) hooks[i](a, b);
     const hooks = this.hooks.dbsSwapped;
     for (let i = 0; i < hooks.length; i++) hooks[i](a, b);
   }
