@@ -129,6 +129,17 @@ describe('STORE', () => {
     expect(await r.lrange(BINB, 0, -1)).toEqual(['1', '2', '3']);
   });
 
+  it('SORT without STORE and SORT_RO change nothing and are not propagated', async () => {
+    await r.rpush('l', '2', '1');
+    propagated = [];
+    const before = srv.server.dirty;
+    expect(await r.sort('l')).toEqual(['1', '2']);
+    expect(await r.call('SORT_RO', 'l')).toEqual(['1', '2']);
+    expect(await r.sort('nokey', 'STORE', 'dst')).toBe(0);
+    expect(srv.server.dirty).toBe(before);
+    expect(propagated).toEqual([]);
+  });
+
   it('replaces any value and drops its TTL', async () => {
     await r.rpush('l', 'b', 'a');
     await r.set('dst', 'str', 'EX', 100);
