@@ -344,3 +344,75 @@ describe.skipIf(!HAVE_REDIS)('transactions (diff)', () => {
     expect(fields(x)).toContain('flags=x multi=3');
   });
 });
+
+describe.skipIf(!HAVE_REDIS)('transactions: stale watched keys (diff)', () => {
+  let d: DiffPair;
+  let a: Conn;
+
+  beforeAll(async () => {
+    d = await DiffPair.start(['--enable-debug-command', 'yes'], { 'enable-debug-command': 'yes' });
+    a = new Conn(d.n, d.r);
+  });
+  afterAll(async () => {
+    await a?.same('DEBUG', 'SET-ACTIVE-EXPIRE', '1');
+    await d?.close();
+  });
+
+  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+  async function execPing(): Promise<void> {
+    await a.same('MULTI');
+    await a.same('PING');
+    await a.same('EXEC');
+  }
+
+  it('stale keys: WATCH, lazy deletion, FLUSHDB and SWAPDB', async () => {
+    await a.same('DEBUG', 'SET-ACTIVE-EXPIRE', '0');
+    // Watched while stale, then deleted by lazy expiry: no change.
+    await a.same('SET', 'x', BIN, 'PX', '1');
+    await sleep(5);
+    await a.same('WATCH', 'x');
+    await a.same('EXISTS', 'x');
+    await execPing();
+    // Watched while stale, flushed: no change.
+    await a.same('SET', 'x', BIN, 'PX', '1');
+    await sleep(5);
+    await a.same('WATCH', 'x');
+    await a.same('FLUSHDB');
+    await execPing();
+    // Stale key swapped away for nothing; missing key replaced by a stale one;
+    // stale key replaced by another stale key: none counts as a change.
+    await a.same('SET', 'x', BIN, 'PX', '1');
+    await sleep(5);
+    await a.same('WATCH', 'x');
+    await a.same('SWAPDB', '0', '1');
+    await execPing();
+    await a.same('FLUSHALL');
+    await a.same('SELECT', '1');
+    await a.same('SET', 'y', BIN, 'PX', '1');
+    await a.same('SELECT', '0');
+    await sleep(5);
+    await a.same('WATCH', 'y');
+    await a.same('SWAPDB', '0', '1');
+    await execPing();
+    await a.same('FLUSHALL');
+    await a.same('SET', 'z', '1', 'PX', '1');
+    await a.same('SELECT', '1');
+    await a.same('SET', 'z', '2', 'PX', '1');
+    await a.same('SELECT', '0');
+    await sleep(5);
+    await a.same('WATCH', 'z');
+    await a.same('SWAPDB', '0', '1');
+    await execPing();
+    // A live key replacing a stale watched one is a change.
+    await a.same('FLUSHALL');
+    await a.same('SET', 'w', '1', 'PX', '1');
+    await a.same('SELECT', '1');
+    await a.same('SET', 'w', '2');
+    await a.same('SELECT', '0');
+    await sleep(5);
+    await a.same('WATCH', 'w');
+    await a.same('SWAPDB', '0', '1');
+    await execPing();
+    await a.same('DEBUG', 'SET-ACTIVE-EXPIRE', '1');
+  });
+});
