@@ -107,9 +107,14 @@ describe('blocking on keys', () => {
   it('clients inside MULTI/EXEC or scripts do not block', () => {
     const s = makeServer();
     const a = s.createClient(null);
+    // EXEC runs queued commands through call() with CLIENT_MULTI still set.
+    const exec = (...argv: string[]): string => {
+      s.call(a, s.commands.lookup(argv)!, argv);
+      return out(a);
+    };
     a.flags |= CLIENT_MULTI;
-    expect(run(s, a, 'BLPOP', 'k', '0')).toBe('*-1\r\n');
-    expect(run(s, a, 'BLMOVE', 'k', 'd', 'LEFT', 'LEFT', '0')).toBe('$-1\r\n');
+    expect(exec('BLPOP', 'k', '0')).toBe('*-1\r\n');
+    expect(exec('BLMOVE', 'k', 'd', 'LEFT', 'LEFT', '0')).toBe('$-1\r\n');
     a.flags &= ~CLIENT_MULTI;
     a.ext.isLua = true;
     expect(run(s, a, 'BLMPOP', '0', '1', 'k', 'LEFT')).toBe('*-1\r\n');
