@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { Client, CLIENT_BLOCKED, CLIENT_CLOSE_AFTER_REPLY, CLIENT_CLOSE_ASAP, CLIENT_MULTI, CLIENT_PUBSUB, CLIENT_NO_TOUCH, CLIENT_REPLY_SKIP, CLIENT_REPLY_SKIP_NEXT, CLIENT_PROTOCOL_ERROR, CLIENT_MONITOR, CLIENT_PAUSED, CLIENT_SLAVE } from './client.js';
 import { Config, ConfigError } from './config.js';
-import { fsPath } from './config-defs.js';
+import { fsPath, repr } from './config-defs.js';
 import { Stats } from './stats.js';
 import { createLogger, silentLogger, pinoLevel, type Logger } from './logger.js';
 import { Db, type KeyspaceContext } from '../store/db.js';
@@ -729,7 +729,7 @@ export class NodisServer implements KeyspaceContext {
     if (c.socket === null) origin = c.ext.isLua ? 'lua' : 'unix:';
     else origin = c.addr;
     let line = `+${sec}.${String(usec).padStart(6, '0')} [${c.db.id} ${origin}]`;
-    for (const a of argv) line += ' ' + reprArg(a);
+    for (const a of argv) line += ' ' + repr(a);
     line += '\r\n';
     for (const m of this.monitors) m.addReplyProto(line);
   }
@@ -980,41 +980,6 @@ function cTrunc(s: string, n: number): string {
   const nul = s.indexOf('\0');
   const t = nul === -1 ? s : s.slice(0, nul);
   return t.length > n ? t.slice(0, n) : t;
-}
-
-/** sdscatrepr(): quote an argument for MONITOR/SLOWLOG-style output. */
-export function reprArg(s: string): string {
-  let out = '"';
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    switch (c) {
-      case 92:
-        out += '\\\\';
-        break;
-      case 34:
-        out += '\\"';
-        break;
-      case 10:
-        out += '\\n';
-        break;
-      case 13:
-        out += '\\r';
-        break;
-      case 9:
-        out += '\\t';
-        break;
-      case 7:
-        out += '\\a';
-        break;
-      case 8:
-        out += '\\b';
-        break;
-      default:
-        if (c >= 32 && c < 127) out += s[i];
-        else out += '\\x' + c.toString(16).padStart(2, '0');
-    }
-  }
-  return out + '"';
 }
 
 function isLoopback(addr: string | undefined): boolean {
