@@ -184,6 +184,23 @@ describe.skipIf(!HAVE_REDIS)('pub/sub (diff)', () => {
     await sub.same(['UNSUBSCRIBE'], 1);
   });
 
+  it('RESP3: publishing to oneself, pushes inside EXEC, back to RESP2 while subscribed', async () => {
+    await sub.call('HELLO', '3');
+    await sub.same(['SUBSCRIBE', 'self'], 1);
+    // The message push precedes the PUBLISH reply.
+    await sub.same(['PUBLISH', 'self', PAYLOAD], 2);
+    await sub.same(['MULTI']);
+    await sub.same(['PSUBSCRIBE', 's*']);
+    await sub.same(['PUBLISH', 'self', 'x']);
+    await sub.same(['EXEC'], 3);
+    await sub.call('HELLO', '2');
+    await sub.same(['GET', 'k']);
+    await sub.same(['PUNSUBSCRIBE'], 1);
+    await sub.same(['UNSUBSCRIBE'], 1);
+    await sub.same(['GET', 'k']);
+    sub.nothingPending();
+  });
+
   it('keyspace notifications reach subscribers', async () => {
     await pub.same(['CONFIG', 'SET', 'notify-keyspace-events', 'KEA']);
     try {
