@@ -18,5 +18,6 @@ import { txCommands } from './tx.js';
 import { sortCommands } from './sort.js';
 import { memoryCommands } from './memory.js';
 import { pubsubCommands } from './pubsub.js';
+import { geoCommands } from './geo.js';
 
-export const allCommands: CommandSpec[] = [...connectionCommands, ...stringCommands, ...bitopsCommands, ...commandCommands, ...keyspaceCommands, ...configCommands, ...shutdownCommands, ...clientCommands, ...serverCommands, ...hashCommands, ...setCommands, ...zsetCommands, ...listCommands, ...zsetBlockingCommands, ...memoryCommands, ...sortCommands, ...txCommands, ...pubsubCommands];
+export const allCommands: CommandSpec[] = [...connectionCommands, ...stringCommands, ...bitopsCommands, ...commandCommands, ...keyspaceCommands, ...configCommands, ...shutdownCommands, ...clientCommands, ...serverCommands, ...hashCommands, ...setCommands, ...zsetCommands, ...listCommands, ...zsetBlockingCommands, ...memoryCommands, ...sortCommands, ...txCommands, ...pubsubCommands, ...geoCommands];

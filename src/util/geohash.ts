@@ -1,0 +1,261 @@
+/**
+ * Geohash arithmetic as Nodis's GEO commands use it: 52-bit interleaved
+ * hashes (26 steps per axis) over the Web-Mercator-limited WGS84 ranges,
+ * the cell-center decoding, the haversine distance on a sphere of radius
+ * 6372797.560856 m, the search-area estimation with its 9 neighbor cells,
+ * and the fixed-point / long-double number formats the replies use.
+ */
+import { ld2stringHuman } from './longdouble.js';
+
+export const GEO_STEP_MAX = 26;
+export const GEO_LAT_MIN = -85.05112878;
+export const GEO_LAT_MAX = 85.05112878;
+export const GEO_LONG_MIN = -180;
+export const GEO_LONG_MAX = 180;
+
+export const EARTH_RADIUS_IN_METERS = 6372797.560856;
+const MERCATOR_MAX = 20037726.37;
+const D_R = Math.PI / 180.0;
+
+export interface GeoRange {
+  min: number;
+  max: number;
+}
+
+/** A hash of `step` bits per axis; bits fit in 64 bits (kept as bigint). */
+export interface GeoHashBits {
+  bits: bigint;
+  step: number;
+}
+
+export interface GeoArea {
+  hash: GeoHashBits;
+  longitude: GeoRange;
+  latitude: GeoRange;
+}
+
+export const WGS84_LONG: GeoRange = { min: GEO_LONG_MIN, max: GEO_LONG_MAX };
+export const WGS84_LAT: GeoRange = { min: GEO_LAT_MIN, max: GEO_LAT_MAX };
+
+const TWO32 = 4294967296;
+
+/** Spread the 32 bits of x over the even bits and y over the odd bits. */
+export function interleave64(x: number, y: number): bigint {
+  let lo = 0;
+  let hi = 0;
+  for (let i = 0; i < 16; i++) {
+    lo += ((x >>> i) & 1) * 2 ** (2 * i) + ((y >>> i) & 1) * 2 ** (2 * i + 1);
+    hi += ((x >>> (i + 16)) & 1) * 2 ** (2 * i) + ((y >>> (i + 16)) & 1) * 2 ** (2 * i + 1);
+  }
+  return (BigInt(hi) << 32n) | BigInt(lo);
+}
+
+/** The inverse of interleave64(): [even bits, odd bits]. */
+export function deinterleave64(bits: bigint): [number, number] {
+  const lo = Number(bits & 0xffffffffn);
+  const hi = Number((bits >> 32n) & 0xffffffffn);
+  let x = 0;
+  let y = 0;
+  for (let i = 0; i < 16; i++) {
+    x += ((lo / 2 ** (2 * i)) & 1) * 2 ** i + ((hi / 2 ** (2 * i)) & 1) * 2 ** (i + 16);
+    y += ((lo / 2 ** (2 * i + 1)) & 1) * 2 ** i + ((hi / 2 ** (2 * i + 1)) & 1) * 2 ** (i + 16);
+  }
+  return [x, y];
+}
+
+/** The C cast (uint32_t) of a non-negative double below 2^32. */
+function toUint32(d: number): number {
+  return Math.trunc(d) % TWO32 >>> 0;
+}
+
+/** geohashEncode(): null where Redis returns 0. */
+export function geohashEncode(
+  longRange: GeoRange,
+  latRange: GeoRange,
+  longitude: number,
+  latitude: number,
+  step: number,
+): GeoHashBits | null {
+  if (step > 32 || step === 0) return null;
+  if (latRange.min === 0 && latRange.max === 0) return null;
+  if (longRange.min === 0 && longRange.max === 0) return null;
+  if (longitude > GEO_LONG_MAX || longitude < GEO_LONG_MIN || latitude > GEO_LAT_MAX || latitude < GEO_LAT_MIN) {
+    return null;
+  }
+  if (latitude < latRange.min || latitude > latRange.max || longitude < longRange.min || longitude > longRange.max) {
+    return null;
+  }
+  let latOffset = (latitude - latRange.min) / (latRange.max - latRange.min);
+  let longOffset = (longitude - longRange.min) / (longRange.max - longRange.min);
+  latOffset *= 2 ** step;
+  longOffset *= 2 ** step;
+  return { bits: interleave64(toUint32(latOffset), toUint32(longOffset)), step };
+}
+
+export function geohashEncodeWGS84(longitude: number, latitude: number, step: number): GeoHashBits | null {
+  return geohashEncode(WGS84_LONG, WGS84_LAT, longitude, latitude, step);
+}
+
+/** geohashAlign52Bits(). */
+export function align52Bits(h: GeoHashBits): bigint {
+  return BigInt.asUintN(64, h.bits << BigInt(52 - h.step * 2));
+}
+
+/** geohashDecode(): null for the all-zero hash. */
+export function geohashDecode(longRange: GeoRange, latRange: GeoRange, h: GeoHashBits): GeoArea | null {
+  if (h.bits === 0n && h.step === 0) return null;
+  const [ilato, ilono] = deinterleave64(h.bits);
+  const latScale = latRange.max - latRange.min;
+  const longScale = longRange.max - longRange.min;
+  const div = 2 ** h.step;
+  return {
+    hash: h,
+    latitude: {
+      min: latRange.min + (ilato * 1.0 / div) * latScale,
+      max: latRange.min + (((ilato + 1) % TWO32) * 1.0 / div) * latScale,
+    },
+    longitude: {
+      min: longRange.min + (ilono * 1.0 / div) * longScale,
+      max: longRange.min + (((ilono + 1) % TWO32) * 1.0 / div) * longScale,
+    },
+  };
+}
+
+/** geohashDecodeAreaToLongLat(): the cell center, clamped to the limits. */
+export function areaToLongLat(a: GeoArea): [number, number] {
+  let x = (a.longitude.min + a.longitude.max) / 2;
+  if (x > GEO_LONG_MAX) x = GEO_LONG_MAX;
+  if (x < GEO_LONG_MIN) x = GEO_LONG_MIN;
+  let y = (a.latitude.min + a.latitude.max) / 2;
+  if (y > GEO_LAT_MAX) y = GEO_LAT_MAX;
+  if (y < GEO_LAT_MIN) y = GEO_LAT_MIN;
+  return [x, y];
+}
+
+/** The (uint64_t) cast of a sorted-set score as x86-64 compilers do it. */
+export function scoreToBits(score: number): bigint {
+  if (Number.isNaN(score) || score >= 18446744073709551616) return 0n;
+  if (score < -9223372036854775808) return 0x8000000000000000n;
+  return BigInt.asUintN(64, BigInt(Math.trunc(score)));
+}
+
+/** decodeGeohash() of geo.c: a score to [longitude, latitude]. */
+export function decodeScore(score: number): [number, number] {
+  const a = geohashDecode(WGS84_LONG, WGS84_LAT, { bits: scoreToBits(score), step: GEO_STEP_MAX });
+  return areaToLongLat(a as GeoArea);
+}
+
+/** The score GEOADD stores for a position (null when out of range). */
+export function encodeScore(longitude: number, latitude: number): bigint | null {
+  const h = geohashEncodeWGS84(longitude, latitude, GEO_STEP_MAX);
+  return h === null ? null : align52Bits(h);
+}
+
+const GEOALPHABET = '0123456789bcdefghjkmnpqrstuvwxyz';
+
+/** The 11-character standard geohash GEOHASH replies for a score. */
+export function geohashString(score: number): string {
+  const [x, y] = decodeScore(score);
+  const h = geohashEncode({ min: -180, max: 180 }, { min: -90, max: 90 }, x, y, 26);
+  const bits = h === null ? 0n : h.bits;
+  let out = '';
+  for (let i = 0; i < 11; i++) {
+    const idx = i === 10 ? 0 : Number((bits >> BigInt(52 - (i + 1) * 5)) & 0x1fn);
+    out += GEOALPHABET[idx];
+  }
+  return out;
+}
+
+// ---- distances ------------------------------------------------------------------
+
+const degRad = (a: number): number => a * D_R;
+const radDeg = (a: number): number => a / D_R;
+
+export function latDistance(lat1d: number, lat2d: number): number {
+  return EARTH_RADIUS_IN_METERS * Math.abs(degRad(lat2d) - degRad(lat1d));
+}
+
+/** geohashGetDistance(): haversine on the Redis sphere. */
+export function geoDistance(lon1d: number, lat1d: number, lon2d: number, lat2d: number): number {
+  const lon1r = degRad(lon1d);
+  const lon2r = degRad(lon2d);
+  const v = Math.sin((lon2r - lon1r) / 2);
+  if (v === 0.0) return latDistance(lat1d, lat2d);
+  const lat1r = degRad(lat1d);
+  const lat2r = degRad(lat2d);
+  const u = Math.sin((lat2r - lat1r) / 2);
+  const a = u * u + Math.cos(lat1r) * Math.cos(lat2r) * v * v;
+  return 2.0 * EARTH_RADIUS_IN_METERS * Math.asin(Math.sqrt(a));
+}
+
+// ---- number formats ---------------------------------------------------------------
+
+/** llrint(): round half to even. */
+function rint(d: number): number {
+  const f = Math.floor(d);
+  const diff = d - f;
+  if (diff > 0.5) return f + 1;
+  if (diff < 0.5) return f;
+  return f % 2 === 0 ? f : f + 1;
+}
+
+/** fixedpoint_d2string(d, 4): the "%.4f"-like GEODIST / WITHDIST text. */
+export function fixed4(d: number): string {
+  if (d === 0) return '0.0000';
+  const r = rint(d * 10000);
+  let v: bigint;
+  if (!Number.isFinite(r) || Math.abs(r) >= 9223372036854775808) v = -9223372036854775808n;
+  else v = BigInt(r);
+  const neg = v < 0n;
+  const s = (neg ? -v : v).toString().padStart(5, '0');
+  return (neg ? '-' : '') + s.slice(0, s.length - 4) + '.' + s.slice(s.length - 4);
+}
+
+/** A double printed as ld2string(LD_STR_HUMAN) prints it after promotion. */
+export function humanDouble(d: number): string {
+  if (d === Infinity) return 'inf';
+  if (d === -Infinity) return '-inf';
+  if (Number.isNaN(d)) return 'nan';
+  const buf = new DataView(new ArrayBuffer(8));
+  buf.setFloat64(0, d);
+  const hi = buf.getUint32(0);
+  const lo = buf.getUint32(4);
+  const neg = (hi >>> 31) === 1;
+  const exp = (hi >>> 20) & 0x7ff;
+  let m = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+  let e: number;
+  if (exp === 0) e = -1074;
+  else {
+    m |= 1n << 52n;
+    e = exp - 1075;
+  }
+  return ld2stringHuman({ neg, m, e, kind: 0 });
+}
+
+/** printf("%f") of a double (6 decimals, exact rounding). */
+export function formatF(d: number): string {
+  if (d === Infinity) return 'inf';
+  if (d === -Infinity) return '-inf';
+  if (Number.isNaN(d)) return 'nan';
+  if (Math.abs(d) < 1e21) return d.toFixed(6);
+  return BigInt(d).toString() + '.000000';
+}
+
+// ---- search areas ----------------------------------------------------------------------
+
+export function estimateStepsByRadius(rangeMeters: number, lat: number): number {
+  if (rangeMeters === 0) return 26;
+  let step = 1;
+  while (rangeMeters < MERCATOR_MAX) {
+    rangeMeters *= 2;
+    step++;
+  }
+  step -= 2;
+  if (lat > 66 || lat < -66) {
+    step--;
+    if (lat > 80 || lat < -80) step--;
+  }
+  if (step < 1) step = 1;
+  if (step > 26) step = 26;
+  return step;
+}

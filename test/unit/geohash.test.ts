@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import {
+  decodeScore,
+  deinterleave64,
+  encodeScore,
+  estimateStepsByRadius,
+  fixed4,
+  formatF,
+  geoDistance,
+  geohashString,
+  humanDouble,
+  interleave64,
+} from '../../src/util/geohash.js';
+
+// Expected values were read from redis-server 7.0.15 (GEOADD + ZSCORE, GEOPOS, GEOHASH, GEODIST).
+describe('geohash', () => {
+  it('encodes positions to the scores GEOADD stores', () => {
+    expect(encodeScore(13.361389, 38.115556)).toBe(3479099956230698n);
+    expect(encodeScore(-74.005941, 40.712784)).toBe(1791873974571312n);
+    expect(encodeScore(180, 85.05112878)).toBe(13510798882111488n);
+    expect(encodeScore(180.1, 0)).toBeNull();
+    expect(encodeScore(0, -85.06)).toBeNull();
+  });
+
+  it('decodes scores to cell centers', () => {
+    const [x, y] = decodeScore(3479099956230698);
+    expect(humanDouble(x)).toBe('13.36138933897018433');
+    expect(humanDouble(y)).toBe('38.11555639549629859');
+    const [x2, y2] = decodeScore(1791873974571312);
+    expect(humanDouble(x2)).toBe('-74.00594204664230347');
+    expect(humanDouble(y2)).toBe('40.71278377862454789');
+    // 2^52: latitude index 2^26 lands on the clamp, longitude cell 0.
+    const [x3, y3] = decodeScore(4503599627370496);
+    expect(humanDouble(x3)).toBe('-179.99999731779098511');
+    expect(humanDouble(y3)).toBe('85.0511287799999991');
+    // Out-of-range conversions as x86-64 does them.
+    expect(humanDouble(decodeScore(-1e20)[0])).toBe('180');
+    expect(humanDouble(decodeScore(1e20)[1])).toBe('-85.05112751263942528');
+  });
+
+  it('prints standard 11-char geohashes', () => {
+    expect(geohashString(3479099956230698)).toBe('sqc8b49rny0');
+    expect(geohashString(1791873974571312)).toBe('dr5regw90s0');
+    expect(geohashString(13510798882111488)).toBe('bp05b5048p0');
+  });
+
+  it('interleaves and deinterleaves', () => {
+    expect(interleave64(1, 0)).toBe(1n);
+    expect(interleave64(0, 1)).toBe(2n);
+    expect(interleave64(0xffffffff, 0)).toBe(0x5555555555555555n);
+    expect(deinterleave64(0xaaaaaaaaaaaaaaaan)).toEqual([0, 0xffffffff]);
+    expect(deinterleave64(interleave64(0x12345678, 0x9abcdef0))).toEqual([0x12345678, 0x9abcdef0]);
+  });
+
+  it('computes distances and formats them', () => {
+    const [x1, y1] = decodeScore(3479099956230698);
+    const [x2, y2] = decodeScore(1791873974571312);
+    expect(fixed4(geoDistance(x1, y1, x2, y2) / 1000)).toBe('7177.6748');
+    expect(fixed4(0)).toBe('0.0000');
+    expect(fixed4(0.00005)).toBe('0.0000');
+    expect(fixed4(0.00015)).toBe('0.0001');
+    expect(fixed4(-1.5)).toBe('-1.5000');
+    expect(fixed4(12.34567)).toBe('12.3457');
+  });
+
+  it('formats %f and estimates steps', () => {
+    expect(formatF(181)).toBe('181.000000');
+    expect(formatF(-0.5)).toBe('-0.500000');
+    expect(formatF(1e30)).toBe('1000000000000000019884624838656.000000');
+    expect(formatF(-Infinity)).toBe('-inf');
+    expect(estimateStepsByRadius(0, 0)).toBe(26);
+    expect(estimateStepsByRadius(200000, 10)).toBe(6);
+    expect(estimateStepsByRadius(200000, 70)).toBe(5);
+    expect(estimateStepsByRadius(200000, -81)).toBe(4);
+    expect(estimateStepsByRadius(1e9, 0)).toBe(1);
+  });
+});
