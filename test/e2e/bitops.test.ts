@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import Redis from 'ioredis';
 import { startNodis } from '../helpers/servers.js';
+import { observe } from '../helpers/observe.js';
 import { RawClient } from '../helpers/resp.js';
 import type { ServerHandle } from '../../src/index.js';
 import type { RObjectBase } from '../../src/store/types.js';
@@ -38,11 +39,7 @@ function encodingOf(key: string): string {
 
 beforeAll(async () => {
   srv = await startNodis({ config: { 'notify-keyspace-events': 'KEA' } });
-  srv.server.publish = (channel: string, message: string) => {
-    if (channel.startsWith('__keyevent@')) events.push(`${channel.slice(channel.indexOf(':') + 1)} ${message}`);
-    return 0;
-  };
-  srv.server.hooks.propagate.push((_db, argv) => propagated.push([...argv]));
+  observe(srv.server, { event: (e) => events.push(e), propagate: (a) => propagated.push(a) });
   srv.server.hooks.keyModified.push((_db, key) => modified.push(key));
   r = new Redis(srv.port, '127.0.0.1', { lazyConnect: true, enableReadyCheck: false });
   await r.connect();

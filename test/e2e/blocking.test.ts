@@ -7,6 +7,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import Redis from 'ioredis';
 import { startNodis } from '../helpers/servers.js';
+import { observe } from '../helpers/observe.js';
 import { RawClient, encodeCommand } from '../helpers/resp.js';
 import type { ServerHandle } from '../../src/index.js';
 import { cmd } from '../../src/commands/table.js';
@@ -33,10 +34,7 @@ const pushPopSpec = cmd('test.pushpop', 2, ['write'], [1, 1, 1], {
 
 beforeAll(async () => {
   srv = await startNodis({ config: { 'notify-keyspace-events': 'KEA' }, commands: [pushPopSpec] });
-  srv.server.publish = (channel: string, message: string) => {
-    if (channel.startsWith('__keyevent@')) events.push(`${channel.slice(channel.indexOf(':') + 1)} ${message}`);
-    return 0;
-  };
+  observe(srv.server, { event: (e) => events.push(e) });
   srv.server.hooks.propagate.push((_db, argv) => propagated.push([argv[0].toUpperCase(), ...argv.slice(1)]));
   c = await RawClient.connect(srv.port);
 });

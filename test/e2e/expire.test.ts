@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import Redis from 'ioredis';
 import { startNodis } from '../helpers/servers.js';
+import { observe } from '../helpers/observe.js';
 import { RawClient } from '../helpers/resp.js';
 import { ManualClock, type ServerHandle } from '../../src/index.js';
 
@@ -17,14 +18,10 @@ let modified: string[] = [];
 beforeAll(async () => {
   clock = new ManualClock(1_700_000_000_000);
   srv = await startNodis({ clock, config: { 'notify-keyspace-events': 'KEA' } });
-  srv.server.publish = (channel: string, message: string) => {
-    if (channel.startsWith('__keyevent@')) events.push(`${channel.slice(channel.indexOf(':') + 1)} ${message}`);
-    return 0;
-  };
+  observe(srv.server, { event: (e) => events.push(e), propagate: (a) => propagated.push(a) });
   // Active expiry runs only inside activeCron(): the timer-driven cycle would
   // race with the manual clock.
   srv.server.activeExpireEnabled = false;
-  srv.server.hooks.propagate.push((_db, argv) => propagated.push([...argv]));
   srv.server.hooks.keyModified.push((_db, key) => modified.push(key));
   r = new Redis(srv.port, '127.0.0.1', { lazyConnect: true, enableReadyCheck: false });
   await r.connect();

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import Redis from 'ioredis';
 import { startNodis } from '../helpers/servers.js';
+import { observe } from '../helpers/observe.js';
 import { RawClient, parseReply, type Reply } from '../helpers/resp.js';
 import type { ServerHandle } from '../../src/index.js';
 import { RHash } from '../../src/store/hash.js';
@@ -18,12 +19,7 @@ let modified: string[] = [];
 
 beforeAll(async () => {
   srv = await startNodis({ config: { 'notify-keyspace-events': 'KEA' } });
-  srv.server.publish = (channel: string, message: string) => {
-    if (channel.startsWith('__keyevent@')) events.push(`${channel.slice(channel.indexOf(':') + 1)} ${message}`);
-    return 0;
-  };
-  srv.server.hooks.propagate.push((_db, argv) => propagated.push([...argv]));
-  srv.server.hooks.keyModified.push((_d, key) => modified.push(key));
+  observe(srv.server, { event: (e) => events.push(e), propagate: (a) => propagated.push(a), modified: (k) => modified.push(k) });
   r = new Redis(srv.port, '127.0.0.1', { lazyConnect: true, enableReadyCheck: false });
   await r.connect();
   c = await RawClient.connect(srv.port);

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import Redis from 'ioredis';
 import { startNodis } from '../helpers/servers.js';
+import { observe } from '../helpers/observe.js';
 import { RawClient } from '../helpers/resp.js';
 import type { ServerHandle } from '../../src/index.js';
 import { RList } from '../../src/store/list.js';
@@ -22,10 +23,7 @@ let modified: string[] = [];
 
 beforeAll(async () => {
   srv = await startNodis({ config: { 'notify-keyspace-events': 'KEAn' } });
-  srv.server.publish = (channel: string, message: string) => {
-    if (channel.startsWith('__keyevent@')) events.push(`${channel.slice(channel.indexOf(':') + 1)} ${message}`);
-    return 0;
-  };
+  observe(srv.server, { event: (e) => events.push(e) });
   // Command names as sent (ioredis sends them in lower case) are compared upper-cased.
   srv.server.hooks.propagate.push((_db, argv) => propagated.push([argv[0].toUpperCase(), ...argv.slice(1)]));
   srv.server.hooks.keyModified.push((_db, key) => modified.push(key));
