@@ -30,11 +30,6 @@ export function dbDelete(c: Client, db: Db, key: string): boolean {
   return true;
 }
 
-/** setExpire(): absolute unix time in ms. */
-export function setExpire(c: Client, db: Db, key: string, when: number): void {
-  db.setExpire(key, when);
-}
-
 /**
  * Lookup flags for the running client: CLIENT NO-TOUCH skips the LRU update
  * for read-only commands (TOUCH always touches).

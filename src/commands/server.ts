@@ -24,7 +24,7 @@ import { stringEncoding } from '../store/encoding.js';
 import { string2ll } from '../util/numbers.js';
 import { cmd, type Command } from './table.js';
 import { RedisError, Errors, type CommandSpec } from './types.js';
-import { getPositiveLong, getRangeLong, eqi } from './args.js';
+import { getPositiveLong, getRangeLong } from './args.js';
 import { dbAdd } from './db-ops.js';
 import { setDefaultAuth } from './client.js';
 

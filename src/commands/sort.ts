@@ -13,7 +13,7 @@ import { RedisError, Errors, type CommandSpec } from './types.js';
 import { getLongLong } from './args.js';
 import { lookupRead, setKey, dbDelete } from './db-ops.js';
 import { NOTIFY_GENERIC, NOTIFY_LIST } from '../server/notify.js';
-import { isString, strValue, type RValue } from '../store/types.js';
+import { isString, strValue } from '../store/types.js';
 import { RList } from '../store/list.js';
 import type { RSet } from '../store/set.js';
 import type { ZSet } from '../store/zset.js';

@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseNotifyFlags, formatNotifyFlags } from './notify.js';
-import { string2llBig, string2d } from '../util/numbers.js';
+import { string2d } from '../util/numbers.js';
 import type { Config } from './config.js';
 import type { RewriteState } from './config-file.js';
 

@@ -5,8 +5,8 @@
  */
 import fs from 'node:fs';
 import net from 'node:net';
-import { Client, CLIENT_BLOCKED, CLIENT_CLOSE_AFTER_REPLY, CLIENT_CLOSE_ASAP, CLIENT_MULTI, CLIENT_PUBSUB, CLIENT_NO_TOUCH, CLIENT_REPLY_SKIP, CLIENT_REPLY_SKIP_NEXT, CLIENT_PROTOCOL_ERROR, CLIENT_MONITOR, CLIENT_PAUSED, CLIENT_SLAVE } from './client.js';
-import { Config, ConfigError } from './config.js';
+import { Client, CLIENT_BLOCKED, CLIENT_CLOSE_AFTER_REPLY, CLIENT_CLOSE_ASAP, CLIENT_MULTI, CLIENT_PUBSUB, CLIENT_REPLY_SKIP, CLIENT_REPLY_SKIP_NEXT, CLIENT_PROTOCOL_ERROR, CLIENT_MONITOR, CLIENT_PAUSED, CLIENT_SLAVE } from './client.js';
+import { Config } from './config.js';
 import { fsPath, repr } from './config-defs.js';
 import { Stats } from './stats.js';
 import { createLogger, silentLogger, pinoLevel, type Logger } from './logger.js';
@@ -887,10 +887,7 @@ export class NodisServer implements KeyspaceContext {
     this.flushPendingWrites();
   }
 
-  /** Current client flags used by lookups (CLIENT NO-TOUCH). */
-  lookupFlagsFor(c: Client): number {
-    return c.flags & CLIENT_NO_TOUCH ? 1 : 0;
-  }
+
 
   // ---- lifecycle -----------------------------------------------------------
 
@@ -936,15 +933,7 @@ export class NodisServer implements KeyspaceContext {
     this.latency.histograms.clear();
   }
 
-  /** Validate + apply a CONFIG SET of one parameter. */
-  setConfig(name: string, value: string): void {
-    try {
-      this.config.set(name, value);
-    } catch (e) {
-      if (e instanceof ConfigError) throw e;
-      throw e;
-    }
-  }
+
 }
 
 /** Commands run immediately even inside MULTI. */
