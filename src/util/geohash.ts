@@ -259,3 +259,147 @@ export function estimateStepsByRadius(rangeMeters: number, lat: number): number 
   if (step > 26) step = 26;
   return step;
 }
+
+const EVEN64 = 0x5555555555555555n;
+const ODD64 = 0xaaaaaaaaaaaaaaaan;
+
+/** geohash_move_x(): one cell east (d > 0) or west (d < 0). */
+function moveX(h: GeoHashBits, d: number): GeoHashBits {
+  if (d === 0) return h;
+  const shift = BigInt(64 - h.step * 2);
+  let x = h.bits & ODD64;
+  const y = h.bits & EVEN64;
+  const zz = EVEN64 >> shift;
+  if (d > 0) x = x + (zz + 1n);
+  else {
+    x = x | zz;
+    x = BigInt.asUintN(64, x - (zz + 1n));
+  }
+  x &= ODD64 >> shift;
+  return { bits: x | y, step: h.step };
+}
+
+/** geohash_move_y(): one cell north (d > 0) or south (d < 0). */
+function moveY(h: GeoHashBits, d: number): GeoHashBits {
+  if (d === 0) return h;
+  const shift = BigInt(64 - h.step * 2);
+  const x = h.bits & ODD64;
+  let y = h.bits & EVEN64;
+  const zz = ODD64 >> shift;
+  if (d > 0) y = y + (zz + 1n);
+  else {
+    y = y | zz;
+    y = BigInt.asUintN(64, y - (zz + 1n));
+  }
+  y &= EVEN64 >> shift;
+  return { bits: x | y, step: h.step };
+}
+
+const ZERO_HASH: GeoHashBits = { bits: 0n, step: 0 };
+
+export function isZeroHash(h: GeoHashBits): boolean {
+  return h.bits === 0n && h.step === 0;
+}
+
+export interface GeoShape {
+  circular: boolean;
+  xy: [number, number];
+  /** Meters per unit. */
+  conversion: number;
+  radius: number;
+  width: number;
+  height: number;
+}
+
+/** geohashBoundingBox(): [minLon, minLat, maxLon, maxLat]. */
+export function boundingBox(s: GeoShape): [number, number, number, number] {
+  const longitude = s.xy[0];
+  const latitude = s.xy[1];
+  const height = s.conversion * (s.circular ? s.radius : s.height / 2);
+  const width = s.conversion * (s.circular ? s.radius : s.width / 2);
+  const latDelta = radDeg(height / EARTH_RADIUS_IN_METERS);
+  const longDeltaTop = radDeg(width / EARTH_RADIUS_IN_METERS / Math.cos(degRad(latitude + latDelta)));
+  const longDeltaBottom = radDeg(width / EARTH_RADIUS_IN_METERS / Math.cos(degRad(latitude - latDelta)));
+  const south = latitude < 0;
+  return [
+    south ? longitude - longDeltaBottom : longitude - longDeltaTop,
+    latitude - latDelta,
+    south ? longitude + longDeltaBottom : longitude + longDeltaTop,
+    latitude + latDelta,
+  ];
+}
+
+/**
+ * geohashCalculateAreasByShapeWGS84(): the center cell and its neighbors in
+ * the order they are scanned (center, N, S, E, W, NE, NW, SE, SW), useless
+ * ones zeroed.
+ */
+export function searchAreas(s: GeoShape): GeoHashBits[] {
+  const [minLon, minLat, maxLon, maxLat] = boundingBox(s);
+  const longitude = s.xy[0];
+  const latitude = s.xy[1];
+  let radiusMeters = s.circular ? s.radius : Math.sqrt((s.width / 2) * (s.width / 2) + (s.height / 2) * (s.height / 2));
+  radiusMeters *= s.conversion;
+  let steps = estimateStepsByRadius(radiusMeters, latitude);
+
+  const compute = (): [GeoHashBits, GeoHashBits[], GeoArea] => {
+    const hash = geohashEncode(WGS84_LONG, WGS84_LAT, longitude, latitude, steps) ?? { bits: 0n, step: steps };
+    // east, west, south, north, north_west, north_east, south_east, south_west
+    const n = {
+      north: moveY(hash, 1),
+      south: moveY(hash, -1),
+      east: moveX(hash, 1),
+      west: moveX(hash, -1),
+      northEast: moveY(moveX(hash, 1), 1),
+      northWest: moveY(moveX(hash, -1), 1),
+      southEast: moveY(moveX(hash, 1), -1),
+      southWest: moveY(moveX(hash, -1), -1),
+    };
+    const area = geohashDecode(WGS84_LONG, WGS84_LAT, hash) ?? zeroArea(hash);
+    return [hash, [n.north, n.south, n.east, n.west, n.northEast, n.northWest, n.southEast, n.southWest], area];
+  };
+  let [hash, nb, area] = compute();
+  {
+    const dec = (h: GeoHashBits): GeoArea => geohashDecode(WGS84_LONG, WGS84_LAT, h) ?? zeroArea(h);
+    const north = dec(nb[0]);
+    const south = dec(nb[1]);
+    const east = dec(nb[2]);
+    const west = dec(nb[3]);
+    let decrease = false;
+    if (north.latitude.max < maxLat) decrease = true;
+    if (south.latitude.min > minLat) decrease = true;
+    if (east.longitude.max < maxLon) decrease = true;
+    if (west.longitude.min > minLon) decrease = true;
+    if (steps > 1 && decrease) {
+      steps--;
+      [hash, nb, area] = compute();
+    }
+  }
+  if (steps >= 2) {
+    // indexes: 0 N, 1 S, 2 E, 3 W, 4 NE, 5 NW, 6 SE, 7 SW
+    if (area.latitude.min < minLat) nb[1] = nb[7] = nb[6] = ZERO_HASH;
+    if (area.latitude.max > maxLat) nb[0] = nb[4] = nb[5] = ZERO_HASH;
+    if (area.longitude.min < minLon) nb[3] = nb[7] = nb[5] = ZERO_HASH;
+    if (area.longitude.max > maxLon) nb[2] = nb[6] = nb[4] = ZERO_HASH;
+  }
+  return [hash, ...nb];
+}
+
+function zeroArea(h: GeoHashBits): GeoArea {
+  return { hash: h, longitude: { min: 0, max: 0 }, latitude: { min: 0, max: 0 } };
+}
+
+/** geoWithinShape(): the decoded point and its distance, or null outside. */
+export function withinShape(s: GeoShape, score: number): [number, number, number] | null {
+  const [x, y] = decodeScore(score);
+  if (s.circular) {
+    const dist = geoDistance(s.xy[0], s.xy[1], x, y);
+    if (dist > s.radius * s.conversion) return null;
+    return [x, y, dist];
+  }
+  const w = s.width * s.conversion;
+  const h = s.height * s.conversion;
+  if (latDistance(y, s.xy[1]) > h / 2) return null;
+  if (geoDistance(x, y, s.xy[0], y) > w / 2) return null;
+  return [x, y, geoDistance(s.xy[0], s.xy[1], x, y)];
+}

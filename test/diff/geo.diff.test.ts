@@ -122,6 +122,88 @@ describe.skipIf(!HAVE_REDIS)('differential: geo', () => {
     await d.same('GEODIST', 'z', 'neg', 'frac', 'ft');
   });
 
+  it('GEOSEARCH by radius and box, sorted, counted, with every option', async () => {
+    await addCities();
+    const pts = positions(400, 11);
+    await d.same('GEOADD', 'r', ...pts.flat());
+    const centers: [string, string][] = [['13.361389', '38.115556'], ['0', '0'], ['179.9', '10'], ['-179.9', '-10'],
+      ['20', '84.9'], ['-20', '-84.9'], ['100', '45'], ['-60', '-30']];
+    for (const [lon, lat] of centers) {
+      for (const [r, u] of [['200', 'km'], ['1000', 'km'], ['3000', 'mi'], ['5000000', 'ft'], ['0', 'm'], ['20000', 'km']]) {
+        await d.same(['GEOSEARCH', 'r', 'FROMLONLAT', lon, lat, 'BYRADIUS', r, u, 'WITHDIST', 'WITHHASH', 'WITHCOORD']);
+        await d.same(['GEOSEARCH', 'r', 'FROMLONLAT', lon, lat, 'BYRADIUS', r, u, 'ASC', 'WITHDIST']);
+        await d.same(['GEOSEARCH', 'r', 'FROMLONLAT', lon, lat, 'BYRADIUS', r, u, 'DESC', 'COUNT', '5']);
+        await d.same(['GEOSEARCH', 'r', 'FROMLONLAT', lon, lat, 'BYBOX', r, r, u, 'WITHCOORD']);
+        await d.same(['GEOSEARCH', 'r', 'FROMLONLAT', lon, lat, 'BYBOX', r, String(Number(r) / 3), u, 'ASC', 'COUNT', '3', 'WITHDIST']);
+        await d.same(['GEOSEARCH', 'r', 'FROMLONLAT', lon, lat, 'BYRADIUS', r, u, 'COUNT', '4', 'ANY']);
+      }
+    }
+    await d.same('GEOSEARCH', 'g', 'FROMMEMBER', 'Palermo', 'BYRADIUS', '500', 'km', 'ASC', 'WITHDIST');
+    await d.same('GEOSEARCH', 'g', 'FROMMEMBER', 'north-max', 'BYBOX', '40000', '40000', 'km', 'DESC', 'WITHCOORD');
+    await d.same('GEOSEARCH', 'g', 'FROMMEMBER', 'origin' + BIN, 'BYRADIUS', '1', 'm', 'WITHHASH');
+  });
+
+  it('GEOSEARCH argument errors', async () => {
+    await addCities();
+    const bad: string[][] = [
+      ['GEOSEARCH', 'g', 'FROMMEMBER', 'missing', 'BYRADIUS', '1', 'km'],
+      ['GEOSEARCH', 'nokey', 'FROMMEMBER', 'missing', 'BYRADIUS', '1', 'km'],
+      ['GEOSEARCH', 'g', 'FROMLONLAT', '200', '0', 'BYRADIUS', '1', 'km'],
+      ['GEOSEARCH', 'g', 'FROMLONLAT', '0', '0', 'BYRADIUS', '-1', 'km'],
+      ['GEOSEARCH', 'g', 'FROMLONLAT', '0', '0', 'BYRADIUS', 'x', 'km'],
+      ['GEOSEARCH', 'g', 'FROMLONLAT', '0', '0', 'BYRADIUS', '1', 'yd'],
+      ['GEOSEARCH', 'g', 'FROMLONLAT', '0', '0', 'BYBOX', '1', '-1', 'km'],
+      ['GEOSEARCH', 'g', 'FROMLONLAT', '0', '0', 'BYBOX', 'w', '1', 'km'],
+      ['GEOSEARCH', 'g', 'FROMLONLAT', '0', '0', 'BYBOX', '1', 'h', 'km'],
+      ['GEOSEARCH', 'g', 'FROMLONLAT', '0', '0', 'BYRADIUS', '1', 'km', 'BYBOX', '1', '1', 'km'],
+      ['GEOSEARCH', 'g', 'FROMLONLAT', '0', '0', 'FROMMEMBER', 'Rome', 'BYRADIUS', '1', 'km'],
+      ['GEOSEARCH', 'g', 'BYRADIUS', '1', 'km', 'ASC'],
+      ['GEOSEARCH', 'g', 'FROMLONLAT', '0', '0', 'ASC', 'COUNT', '1'],
+      ['GEOSEARCH', 'g', 'FROMLONLAT', '0', '0', 'BYRADIUS', '1', 'km', 'ANY'],
+      ['GEOSEARCH', 'g', 'FROMLONLAT', '0', '0', 'BYRADIUS', '1', 'km', 'COUNT', '0'],
+      ['GEOSEARCH', 'g', 'FROMLONLAT', '0', '0', 'BYRADIUS', '1', 'km', 'COUNT', 'x'],
+      ['GEOSEARCH', 'g', 'FROMLONLAT', '0', '0', 'BYRADIUS', '1', 'km', 'STORE', 'x'],
+      ['GEOSEARCH', 'g', 'FROMLONLAT', '0', '0', 'BYRADIUS', '1', 'km', 'STOREDIST'],
+      ['GEOSEARCH', 'g', 'FROMLONLAT', '0', '0', 'BYRADIUS', '1', 'km', 'COUNT'],
+      ['GEOSEARCHSTORE', 'dst', 'g', 'FROMLONLAT', '0', '0', 'BYRADIUS', '1', 'km', 'WITHDIST'],
+      ['GEORADIUS', 'g', '0', '0', '1', 'km', 'STORE', 'x', 'WITHCOORD'],
+      ['GEORADIUS_RO', 'g', '0', '0', '1', 'km', 'STORE', 'x'],
+      ['GEORADIUSBYMEMBER', 'g', 'missing', '1', 'km'],
+      ['GEORADIUSBYMEMBER', 'nokey', 'missing', '1', 'km', 'STORE', 'dst'],
+      ['GEORADIUSBYMEMBER', 'g', 'Rome', '1', 'km', 'FROMLONLAT', '0', '0'],
+    ];
+    for (const b of bad) await d.same(b);
+    await d.same('SET', 's', 'x');
+    await d.same('GEOSEARCH', 's', 'FROMLONLAT', '0', '0', 'BYRADIUS', '1', 'km');
+    await d.same('GEORADIUS', 's', '0', '0', '1', 'km');
+  });
+
+  it('GEOSEARCHSTORE and GEORADIUS STORE / STOREDIST', async () => {
+    await addCities();
+    await d.same('GEOSEARCHSTORE', 'dst', 'g', 'FROMMEMBER', 'Rome', 'BYRADIUS', '1000', 'km');
+    await d.same('ZRANGE', 'dst', '0', '-1', 'WITHSCORES');
+    await d.same('OBJECT', 'ENCODING', 'dst');
+    await d.same('GEOSEARCHSTORE', 'dst', 'g', 'FROMMEMBER', 'Rome', 'BYBOX', '3000', '3000', 'km', 'STOREDIST', 'DESC', 'COUNT', '2');
+    await d.same('ZRANGE', 'dst', '0', '-1', 'WITHSCORES');
+    await d.same('GEOSEARCHSTORE', 'dst', 'g', 'FROMLONLAT', '-100', '-60', 'BYRADIUS', '1', 'km');
+    await d.same('EXISTS', 'dst');
+    await d.same('GEOSEARCHSTORE', 'dst', 'nokey', 'FROMLONLAT', '-100', '-60', 'BYRADIUS', '1', 'km');
+    await d.same('GEORADIUS', 'g', '13', '38', '800', 'km', 'STORE', 'a', 'STOREDIST', 'b');
+    await d.same('ZRANGE', 'b', '0', '-1', 'WITHSCORES');
+    await d.same('EXISTS', 'a');
+    await d.same('GEORADIUSBYMEMBER', 'g', 'London', '10000', 'km', 'STORE', 'c', 'COUNT', '3', 'DESC');
+    await d.same('ZRANGE', 'c', '0', '-1', 'WITHSCORES');
+    await d.same('GEORADIUS_RO', 'g', '13', '38', '800', 'km', 'WITHDIST', 'WITHCOORD', 'WITHHASH', 'ASC');
+    await d.same('GEORADIUSBYMEMBER_RO', 'g', 'Sydney', '20000', 'km', 'WITHDIST', 'DESC');
+    await d.same('GEORADIUSBYMEMBER', 'nokey', 'x', '1', 'km');
+    await d.same('COMMAND', 'GETKEYS', 'GEORADIUS', 'g', '0', '0', '1', 'km', 'STORE', 'a', 'STOREDIST', 'b');
+    await d.same('COMMAND', 'GETKEYS', 'GEORADIUSBYMEMBER', 'g', 'm', '1', 'km', 'STORE', 'a');
+    await d.same('COMMAND', 'GETKEYS', 'GEORADIUS', 'g', '0', '0', '1', 'km', 'STOREDIST', 'a', 'STORE', 'b', 'STORE', 'c');
+    await d.same('COMMAND', 'GETKEYS', 'GEORADIUS', 'g', '0', '0', '1', 'km', 'WITHDIST', 'STORE');
+    await d.same('COMMAND', 'GETKEYS', 'GEORADIUSBYMEMBER', 'g', 'store', '1', 'km', 'store', 'storedist', 'x');
+    await d.same('COMMAND', 'GETKEYS', 'GEOSEARCHSTORE', 'd', 'g', 'FROMMEMBER', 'm', 'BYRADIUS', '1', 'km');
+  });
+
   it('RESP3 replies', async () => {
     await d.both('HELLO', '3');
     await addCities();
@@ -130,6 +212,8 @@ describe.skipIf(!HAVE_REDIS)('differential: geo', () => {
     await d.same('GEODIST', 'g', 'Palermo', 'Catania', 'km');
     await d.same('GEODIST', 'g', 'Palermo', 'missing');
     await d.same('GEODIST', 'nokey', 'a', 'b');
+    await d.same('GEOSEARCH', 'g', 'FROMMEMBER', 'Rome', 'BYRADIUS', '2000', 'km', 'ASC', 'WITHDIST', 'WITHHASH', 'WITHCOORD');
+    await d.same('GEOSEARCH', 'g', 'FROMMEMBER', 'Rome', 'BYRADIUS', '1', 'm');
     await d.both('HELLO', '2');
   });
 });
