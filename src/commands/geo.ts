@@ -24,6 +24,7 @@ import {
   isZeroHash,
   searchAreas,
   withinShape,
+  pqsort,
   align52Bits,
   type GeoShape,
 } from '../util/geohash.js';
@@ -326,8 +327,13 @@ function georadiusGeneric(c: Client, argv: string[], srcKeyIndex: number, flags:
     return;
   }
   const returned = count === 0 || ga.length < count ? ga.length : count;
-  if (sort === SORT_ASC) ga.sort((a, b) => (a.dist > b.dist ? 1 : a.dist === b.dist ? 0 : -1));
-  else if (sort === SORT_DESC) ga.sort((a, b) => (a.dist > b.dist ? -1 : a.dist === b.dist ? 0 : 1));
+  if (sort !== SORT_NONE) {
+    const asc = (a: GeoPoint, b: GeoPoint): number => (a.dist > b.dist ? 1 : a.dist === b.dist ? 0 : -1);
+    const cmpfn = sort === SORT_ASC ? asc : (a: GeoPoint, b: GeoPoint): number => -asc(a, b);
+    // A full sort is glibc's qsort() (a stable merge sort); a partial one is pqsort().
+    if (returned === ga.length) ga.sort(cmpfn);
+    else pqsort(ga, cmpfn, 0, returned - 1);
+  }
 
   if (storekey === null) {
     const optlen = (withdist ? 1 : 0) + (withcoords ? 1 : 0) + (withhash ? 1 : 0);

@@ -204,6 +204,19 @@ describe.skipIf(!HAVE_REDIS)('differential: geo', () => {
     await d.same('COMMAND', 'GETKEYS', 'GEOSEARCHSTORE', 'd', 'g', 'FROMMEMBER', 'm', 'BYRADIUS', '1', 'km');
   });
 
+  it('COUNT with equal distances keeps the order of the partial sort', async () => {
+    const args: string[] = [];
+    for (let i = 0; i < 90; i++) args.push(`10.${i % 4}`, `${20 + (i % 3) / 10}`, `m${i}${BIN}`);
+    await d.same('GEOADD', 't', ...args);
+    for (const n of ['1', '2', '5', '7', '8', '20', '41', '60', '89', '90', '200']) {
+      await d.same('GEOSEARCH', 't', 'FROMLONLAT', '10', '20', 'BYRADIUS', '500', 'km', 'ASC', 'COUNT', n);
+      await d.same('GEOSEARCH', 't', 'FROMLONLAT', '10.1', '20.1', 'BYBOX', '900', '900', 'km', 'DESC', 'COUNT', n, 'WITHDIST');
+      await d.same('GEORADIUS', 't', '10', '20', '500', 'km', 'COUNT', n);
+    }
+    await d.same('GEOSEARCH', 't', 'FROMLONLAT', '10', '20', 'BYRADIUS', '500', 'km', 'DESC');
+    await d.same('GEOSEARCH', 't', 'FROMLONLAT', '10', '20', 'BYRADIUS', '500', 'km');
+  });
+
   it('RESP3 replies', async () => {
     await d.both('HELLO', '3');
     await addCities();

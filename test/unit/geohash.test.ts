@@ -10,6 +10,7 @@ import {
   geohashString,
   humanDouble,
   interleave64,
+  pqsort,
 } from '../../src/util/geohash.js';
 
 // Expected values were read from redis-server 7.0.15 (GEOADD + ZSCORE, GEOPOS, GEOHASH, GEODIST).
@@ -73,5 +74,24 @@ describe('geohash', () => {
     expect(estimateStepsByRadius(200000, 70)).toBe(5);
     expect(estimateStepsByRadius(200000, -81)).toBe(4);
     expect(estimateStepsByRadius(1e9, 0)).toBe(1);
+  });
+
+  it('pqsort puts the requested range in order', () => {
+    let seed = 5;
+    for (const n of [0, 1, 6, 7, 8, 40, 41, 100, 500]) {
+      const arr: number[] = [];
+      for (let i = 0; i < n; i++) {
+        seed = (seed * 1103515245 + 12345) % 2147483648;
+        arr.push(seed % 1000);
+      }
+      const sorted = [...arr].sort((a, b) => a - b);
+      for (const k of [1, 3, n]) {
+        if (k > n || k === 0) continue;
+        const copy = [...arr];
+        pqsort(copy, (a, b) => a - b, 0, k - 1);
+        expect(copy.slice(0, k)).toEqual(sorted.slice(0, k));
+        expect([...copy].sort((a, b) => a - b)).toEqual(sorted);
+      }
+    }
   });
 });
