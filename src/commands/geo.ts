@@ -24,10 +24,10 @@ import {
   isZeroHash,
   searchAreas,
   withinShape,
-  pqsort,
   align52Bits,
   type GeoShape,
 } from '../util/geohash.js';
+import { pqsort } from '../util/pqsort.js';
 
 const zaddSpec = zsetCommands.find((s) => s.name === 'zadd') as CommandSpec;
 

@@ -19,6 +19,7 @@ import type { RSet } from '../store/set.js';
 import type { ZSet } from '../store/zset.js';
 import type { RHash } from '../store/hash.js';
 import { string2d } from '../util/numbers.js';
+import { pqsort } from '../util/pqsort.js';
 
 /** The part of `s` a C string function sees: up to the first NUL. */
 function cstr(s: string): string {
@@ -101,92 +102,6 @@ interface SortItem {
 }
 
 type Cmp = (a: SortItem, b: SortItem) => number;
-
-/**
- * Bentley & McIlroy's quicksort that only recurses into partitions
- * overlapping the output range [lo, hi] (Redis's pqsort()).
- */
-function partialQsort(v: SortItem[], cmp: Cmp, lo: number, hi: number): void {
-  const swap = (i: number, j: number): void => {
-    const t = v[i];
-    v[i] = v[j];
-    v[j] = t;
-  };
-  const vecswap = (i: number, j: number, n: number): void => {
-    for (let k = 0; k < n; k++) swap(i + k, j + k);
-  };
-  const med3 = (a: number, b: number, c: number): number =>
-    cmp(v[a], v[b]) < 0
-      ? cmp(v[b], v[c]) < 0
-        ? b
-        : cmp(v[a], v[c]) < 0
-          ? c
-          : a
-      : cmp(v[b], v[c]) > 0
-        ? b
-        : cmp(v[a], v[c]) < 0
-          ? a
-          : c;
-  const overlaps = (first: number, count: number): boolean => {
-    const last = first + count - 1;
-    return !((lo < first && hi < first) || (lo > last && hi > last));
-  };
-  const run = (a: number, n: number): void => {
-    for (;;) {
-      if (n < 7) {
-        for (let pm = a + 1; pm < a + n; pm++) {
-          for (let pl = pm; pl > a && cmp(v[pl - 1], v[pl]) > 0; pl--) swap(pl, pl - 1);
-        }
-        return;
-      }
-      let pm = a + Math.floor(n / 2);
-      if (n > 7) {
-        let pl = a;
-        let pn = a + n - 1;
-        if (n > 40) {
-          const d = Math.floor(n / 8);
-          pl = med3(pl, pl + d, pl + 2 * d);
-          pm = med3(pm - d, pm, pm + d);
-          pn = med3(pn - 2 * d, pn - d, pn);
-        }
-        pm = med3(pl, pm, pn);
-      }
-      swap(a, pm);
-      let pa = a + 1;
-      let pb = pa;
-      let pc = a + n - 1;
-      let pd = pc;
-      for (;;) {
-        let r: number;
-        while (pb <= pc && (r = cmp(v[pb], v[a])) <= 0) {
-          if (r === 0) swap(pa++, pb);
-          pb++;
-        }
-        while (pb <= pc && (r = cmp(v[pc], v[a])) >= 0) {
-          if (r === 0) swap(pc, pd--);
-          pc--;
-        }
-        if (pb > pc) break;
-        swap(pb++, pc--);
-      }
-      const pn = a + n;
-      let r = Math.min(pa - a, pb - pa);
-      vecswap(a, pb - r, r);
-      r = Math.min(pd - pc, pn - pd - 1);
-      vecswap(pb, pn - r, r);
-      r = pb - pa;
-      if (r > 1 && overlaps(a, r)) run(a, r);
-      r = pd - pc;
-      if (r > 1) {
-        a = pn - r;
-        n = r;
-        if (overlaps(a, n)) continue;
-      }
-      return;
-    }
-  };
-  run(0, v.length);
-}
 
 function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
   let desc = false;
@@ -335,7 +250,7 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
       compare = (a, b) => strCmp(a.obj, b.obj);
     }
     const cmpFn: Cmp = desc ? (a, b) => -compare(a, b) : compare;
-    if (bypattern && (start !== 0 || end !== vector.length - 1)) partialQsort(vector, cmpFn, start, end);
+    if (bypattern && (start !== 0 || end !== vector.length - 1)) pqsort(vector, cmpFn, start, end);
     else vector.sort(cmpFn);
   }
 

@@ -10,8 +10,8 @@ import {
   geohashString,
   humanDouble,
   interleave64,
-  pqsort,
 } from '../../src/util/geohash.js';
+import { pqsort } from '../../src/util/pqsort.js';
 
 // Expected values were read from redis-server 7.0.15 (GEOADD + ZSCORE, GEOPOS, GEOHASH, GEODIST).
 describe('geohash', () => {
