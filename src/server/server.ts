@@ -429,7 +429,13 @@ export class NodisServer implements KeyspaceContext {
     c.lastInteraction = Date.now();
     if (c.flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP)) return;
     c.parser.feed(chunk);
-    this.processInputBuffer(c);
+    // Replies queued while reading are flushed below, not from a setImmediate.
+    this.inDataHandler = true;
+    try {
+      this.processInputBuffer(c);
+    } finally {
+      this.inDataHandler = false;
+    }
     if (c.parser.bufferedBytes > this.queryBufLimit) {
       this.logger.warn(`Closing client that reached max query buffer length: id=${c.id} addr=${c.addr}`);
       this.stats.clientQbufLimitDisconnections++;
@@ -467,10 +473,19 @@ export class NodisServer implements KeyspaceContext {
   /** Queue `c` for a flush at the end of the current event. */
   markPendingWrite(c: Client): void {
     this.pendingWrites.push(c);
-    if (this.pendingWrites.length === 1) setImmediate(this.flushSoon);
+    if (!this.inDataHandler && !this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flushSoon);
+    }
   }
 
-  private flushSoon = (): void => this.flushPendingWrites();
+  /** True while onData() runs: it flushes every pending client at its end. */
+  private inDataHandler = false;
+  private flushScheduled = false;
+  private flushSoon = (): void => {
+    this.flushScheduled = false;
+    this.flushPendingWrites();
+  };
 
   /** handleClientsWithPendingWrites(): one socket write per client. */
   flushPendingWrites(): void {
