@@ -77,12 +77,14 @@ export class Db {
   }
 
   setExpire(key: string, when: number): void {
+    if (this.dict.cow !== null) this.preserve(key);
     this.expires.set(key, when);
     if (this.bigExpires !== null) this.bigExpires.delete(key);
   }
 
   /** setExpire() with an exact int64 time (EXPIREAT far in the future). */
   setExpireExact(key: string, when: bigint): void {
+    if (this.dict.cow !== null) this.preserve(key);
     const n = Number(when);
     if (Number.isSafeInteger(n)) {
       this.setExpire(key, n);
@@ -105,6 +107,7 @@ export class Db {
   }
 
   removeExpire(key: string): boolean {
+    if (this.dict.cow !== null) this.preserve(key);
     if (this.bigExpires !== null) this.bigExpires.delete(key);
     return this.expires.delete(key) !== undefined;
   }
@@ -154,6 +157,8 @@ export class Db {
       }
     }
     if (slot !== -1) {
+      // A write lookup may change the value in place: a snapshot keeps the old one.
+      if ((flags & LOOKUP_WRITE) !== 0 && this.dict.cow !== null) this.dict.cow.preserve(slot);
       if ((flags & LOOKUP_NOTOUCH) === 0) this.dict.meta[slot] = this.ctx.lruClock();
       if ((flags & (LOOKUP_NOSTATS | LOOKUP_WRITE)) === 0) this.ctx.onKeyHit();
       return this.dict.valueAt(slot);
@@ -186,17 +191,23 @@ export class Db {
 
   /** dbAdd(): the key must not exist. */
   add(key: string, val: RValue): void {
-    this.dict.insertNew(key, val, this.ctx.lruClock());
+    const slot = this.dict.insertNew(key, val, this.ctx.lruClock());
+    if (this.dict.cow !== null) this.dict.cow.inserted(slot);
     if (typeof val === 'object') this.ctx.signalKeyAsReady?.(this, key, val);
   }
 
   /** dbOverwrite()/dbAdd(): set the value, keeping any TTL. */
   setValue(key: string, val: RValue): void {
     const slot = this.dict.find(key);
+    const cow = this.dict.cow;
     if (slot === -1) {
-      this.dict.insertNew(key, val, this.ctx.lruClock());
+      const s = this.dict.insertNew(key, val, this.ctx.lruClock());
+      if (cow !== null) cow.inserted(s);
       if (typeof val === 'object') this.ctx.signalKeyAsReady?.(this, key, val);
-    } else this.dict.setValueAt(slot, val);
+    } else {
+      if (cow !== null) cow.preserve(slot);
+      this.dict.setValueAt(slot, val);
+    }
   }
 
   /**
@@ -206,11 +217,14 @@ export class Db {
    */
   setKey(key: string, val: RValue, keepTtl = false): boolean {
     const slot = this.dict.find(key);
+    const cow = this.dict.cow;
     if (slot === -1) {
-      this.dict.insertNew(key, val, this.ctx.lruClock());
+      const s = this.dict.insertNew(key, val, this.ctx.lruClock());
+      if (cow !== null) cow.inserted(s);
       if (typeof val === 'object') this.ctx.signalKeyAsReady?.(this, key, val);
       return true;
     } else {
+      if (cow !== null) cow.preserve(slot);
       this.dict.setValueAt(slot, val);
       if (!keepTtl && this.expires.size > 0) {
         this.expires.delete(key);
@@ -222,10 +236,17 @@ export class Db {
 
   /** dbDelete(): returns true if the key existed. */
   delete(key: string): boolean {
+    if (this.dict.cow !== null) this.preserve(key);
     if (this.dict.delete(key) === undefined) return false;
     if (this.expires.size > 0) this.expires.delete(key);
     if (this.bigExpires !== null) this.bigExpires.delete(key);
     return true;
+  }
+
+  /** Copy-on-write: let a running snapshot save `key` before it changes. */
+  private preserve(key: string): void {
+    const slot = this.dict.find(key);
+    if (slot !== -1) this.dict.cow!.preserve(slot);
   }
 
   /** LRU word of a key (for OBJECT IDLETIME/FREQ), or -1. */
@@ -241,8 +262,14 @@ export class Db {
 
   clear(): number {
     const n = this.dict.size;
-    this.dict.clear();
-    this.expires.clear();
+    if (this.dict.cow !== null) {
+      // A snapshot still walks these tables: leave them to it, untouched.
+      (this as { dict: Dict<RValue> }).dict = new Dict<RValue>();
+      (this as { expires: Dict<number> }).expires = new Dict<number>();
+    } else {
+      this.dict.clear();
+      this.expires.clear();
+    }
     this.bigExpires = null;
     this.avgTtl = 0;
     this.expiresCursor = 0;

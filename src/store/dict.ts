@@ -53,7 +53,19 @@ function newTable(size: number): Int32Array {
   return new Int32Array(size).fill(-1);
 }
 
+/**
+ * Copy-on-write observer of a dict being snapshotted (BGSAVE): the keyspace
+ * calls preserve() before a live entry is changed or removed, and
+ * inserted() after a new entry took a slot.
+ */
+export interface DictCow {
+  preserve(slot: number): void;
+  inserted(slot: number): void;
+}
+
 export class Dict<V> {
+  /** Set while a snapshot walks this dict (see DictCow); slots are then never compacted. */
+  cow: DictCow | null = null;
   private keys: (string | undefined)[] = [];
   private vals: (V | undefined)[] = [];
   private next = new Int32Array(INITIAL_SLOTS);
@@ -117,6 +129,16 @@ export class Dict<V> {
 
   keyAt(slot: number): string {
     return this.keys[slot]!;
+  }
+
+  /** Slots ever used: live entries are at slots below this (slotKey() !== undefined). */
+  get slotTop(): number {
+    return this.top;
+  }
+
+  /** The key at `slot`, or undefined for a free slot. */
+  slotKey(slot: number): string | undefined {
+    return this.keys[slot];
   }
 
   valueAt(slot: number): V {
@@ -295,7 +317,7 @@ export class Dict<V> {
     if (this.t1 !== null || this.pauseRehash > 0) return;
     const size = this.t0.length;
     const shrink = size > INITIAL_BUCKETS && this.count * 10 < size;
-    if (this.top > 1024 && this.count * 8 < this.top) {
+    if (this.top > 1024 && this.count * 8 < this.top && this.cow === null) {
       // Compaction walks every slot anyway: rebuild straight into the
       // smaller table instead of starting an incremental rehash.
       this.compactSlots(shrink ? nextPow2(this.count) : size);
