@@ -30,6 +30,14 @@ import { cmd } from './table.js';
 import { RedisError, Errors, type CommandSpec } from './types.js';
 import { getLongLong, getRangeLong, eqi } from './args.js';
 import { clientUnblockSubcommand } from './client-unblock.js';
+import {
+  clientCachingCommand,
+  clientGetredirCommand,
+  clientTrackingCommand,
+  clientTrackinginfoCommand,
+  trackingFlagChars,
+  trackingRedirection,
+} from '../server/tracking.js';
 
 // ---- authentication --------------------------------------------------------
 
@@ -200,7 +208,7 @@ export const clientInfoProviders = {
   multi: (c: Client): number => (c.flags & CLIENT_MULTI ? 0 : -1),
   multiMem: (_c: Client): number => 0,
   /** Tracking redirection (-1 when tracking is off). */
-  redir: (_c: Client): number => -1,
+  redir: trackingRedirection,
 };
 
 function flagsString(c: Client): string {
@@ -212,7 +220,7 @@ function flagsString(c: Client): string {
   if (f & CLIENT_PUBSUB) s += 'P';
   if (f & CLIENT_MULTI) s += 'x';
   if (f & (CLIENT_BLOCKED | CLIENT_PAUSED)) s += 'b';
-  if (f & CLIENT_TRACKING) s += 't';
+  if (f & CLIENT_TRACKING) s += trackingFlagChars(c);
   if (f & CLIENT_DIRTY_CAS) s += 'd';
   if (f & CLIENT_CLOSE_AFTER_REPLY) s += 'c';
   if (f & CLIENT_CLOSE_ASAP) s += 'A';
@@ -502,6 +510,8 @@ export const clientCommands: CommandSpec[] = [
   cmd('client', -2, [], [0, 0, 0], {
     subcommands: [
       cmd('getname', 2, [...SUB_FLAGS], [0, 0, 0], { acl: ['connection'], handler: clientGetnameCommand }),
+      cmd('caching', 3, [...SUB_FLAGS], [0, 0, 0], { acl: ['connection'], handler: clientCachingCommand }),
+      cmd('getredir', 2, [...SUB_FLAGS], [0, 0, 0], { acl: ['connection'], handler: clientGetredirCommand }),
       cmd('kill', -3, [...ADMIN_SUB_FLAGS], [0, 0, 0], { acl: ['connection'], handler: clientKillCommand }),
       cmd('reply', 3, [...SUB_FLAGS], [0, 0, 0], { acl: ['connection'], handler: clientReplyCommand }),
       cmd('no-evict', 3, [...ADMIN_SUB_FLAGS], [0, 0, 0], { acl: ['connection'], handler: clientNoEvictCommand }),
@@ -512,6 +522,8 @@ export const clientCommands: CommandSpec[] = [
       cmd('info', 2, [...SUB_FLAGS], [0, 0, 0], { acl: ['connection'], handler: clientInfoCommand }),
       cmd('setname', 3, [...SUB_FLAGS], [0, 0, 0], { acl: ['connection'], handler: clientSetnameCommand }),
       cmd('list', -2, [...ADMIN_SUB_FLAGS], [0, 0, 0], { acl: ['connection'], handler: clientListCommand }),
+      cmd('tracking', -3, [...SUB_FLAGS], [0, 0, 0], { acl: ['connection'], handler: clientTrackingCommand }),
+      cmd('trackinginfo', 2, [...SUB_FLAGS], [0, 0, 0], { acl: ['connection'], handler: clientTrackinginfoCommand }),
       clientUnblockSubcommand,
     ],
   }),

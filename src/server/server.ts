@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import net from 'node:net';
-import { Client, CLIENT_BLOCKED, CLIENT_CLOSE_AFTER_REPLY, CLIENT_CLOSE_ASAP, CLIENT_MULTI, CLIENT_PUBSUB, CLIENT_REPLY_SKIP, CLIENT_REPLY_SKIP_NEXT, CLIENT_PROTOCOL_ERROR, CLIENT_MONITOR, CLIENT_PAUSED, CLIENT_SLAVE } from './client.js';
+import { Client, CLIENT_BLOCKED, CLIENT_CLOSE_AFTER_REPLY, CLIENT_CLOSE_ASAP, CLIENT_MULTI, CLIENT_PUBSUB, CLIENT_REPLY_SKIP, CLIENT_REPLY_SKIP_NEXT, CLIENT_PROTOCOL_ERROR, CLIENT_MONITOR, CLIENT_PAUSED, CLIENT_SLAVE, CLIENT_TRACKING } from './client.js';
 import { Config } from './config.js';
 import { fsPath, repr } from './config-defs.js';
 import { Stats } from './stats.js';
@@ -23,6 +23,7 @@ import { installServerInfo } from './info.js';
 import { Blocking } from './blocking.js';
 import { NOTIFY_GENERIC, NOTIFY_EXPIRED, NOTIFY_KEY_MISS, NOTIFY_NEW } from './notify.js';
 import { installTransactions } from './multi.js';
+import type { Tracking } from './tracking.js';
 
 export const REDIS_VERSION = '7.0.15';
 export const NODIS_VERSION = '0.1.0';
@@ -540,6 +541,7 @@ export class NodisServer implements KeyspaceContext {
    * (resetClient() in networking.c).
    */
   commandProcessed(c: Client): void {
+    if (this.tracking !== null) this.tracking.commandProcessed(c);
     const f = c.flags;
     if ((f & (CLIENT_REPLY_SKIP | CLIENT_REPLY_SKIP_NEXT)) === 0) return;
     c.flags &= ~CLIENT_REPLY_SKIP;
@@ -595,6 +597,7 @@ export class NodisServer implements KeyspaceContext {
         return;
       }
     }
+    if (this.tracking !== null) this.tracking.beforeCommand(c);
     if (c.flags & CLIENT_MULTI && !MULTI_IMMEDIATE.has(cmd.name) && this.queueMulti) {
       this.queueMulti(c, cmd, argv);
       return;
@@ -606,6 +609,8 @@ export class NodisServer implements KeyspaceContext {
     c.commandsProcessed++;
   }
 
+  /** Client side caching (tracking.ts), installed by the first CLIENT TRACKING ON. */
+  tracking: Tracking | null = null;
   /** Set by the transactions module: queue a command inside MULTI. */
   queueMulti: ((c: Client, cmd: Command, argv: string[]) => void) | null = null;
   /** Set by the transactions module: an error makes the next EXEC abort. */
@@ -671,6 +676,7 @@ export class NodisServer implements KeyspaceContext {
         c.addReplyError(`internal error while executing '${cmd.fullname}'`);
       }
     }
+    if (cmd.flags & CMD_READONLY && c.flags & CLIENT_TRACKING && this.tracking !== null) this.tracking.rememberKeys(c, cmd, argv);
     const end = performance.now();
     if (this.lastTick >= 0) this.lastTick = end;
     const usec = Math.round((end - start) * 1000);
@@ -714,6 +720,8 @@ export class NodisServer implements KeyspaceContext {
     if (c.ext.propagateMany !== undefined) c.ext.propagateMany = undefined;
     if (c.ext.propagateArgv !== undefined) c.ext.propagateArgv = undefined;
     if (c.ext.forcePropagation !== undefined) c.ext.forcePropagation = undefined;
+    // afterCommand(): invalidations for the client's own keys follow its reply.
+    if (prevClient === null && this.tracking !== null) this.tracking.handlePending();
     this.currentClient = prevClient;
     if (prevClient === null) this.cmdTime = -1;
   }
