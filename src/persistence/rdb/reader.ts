@@ -1,0 +1,765 @@
+/**
+ * RDB reader: loads every format redis-server 7.0 loads (RDB versions 1 to
+ * 10, rdb.c rdbLoadRio()/rdbLoadObject()), building Nodis values with the
+ * encodings Redis would give them after loading.
+ *
+ * loadRdb() walks a whole file (or an RDB preamble at the start of a
+ * buffer) and hands every key to a sink; rdbDecodeValue() decodes one value
+ * (what RESTORE does with a DUMP payload). Any truncation or corruption is
+ * reported as an RdbLoadError, never as another exception.
+ */
+import type { EncodingConfig, RValue } from '../../store/types.js';
+import { RList } from '../../store/list.js';
+import { RSet, intsetLimit } from '../../store/set.js';
+import { RHash } from '../../store/hash.js';
+import { ZSet } from '../../store/zset.js';
+import { Config } from '../../server/config.js';
+import { Crc64 } from './crc64.js';
+import { lzfDecompress } from './lzf.js';
+import { parseListpack, parseZiplist, parseIntset, parseZipmap } from './decode.js';
+import {
+  RDB_VERSION,
+  RDB_ENC_INT8,
+  RDB_ENC_INT16,
+  RDB_ENC_INT32,
+  RDB_ENC_LZF,
+  RDB_TYPE_STRING,
+  RDB_TYPE_LIST,
+  RDB_TYPE_SET,
+  RDB_TYPE_ZSET,
+  RDB_TYPE_HASH,
+  RDB_TYPE_ZSET_2,
+  RDB_TYPE_MODULE,
+  RDB_TYPE_MODULE_2,
+  RDB_TYPE_HASH_ZIPMAP,
+  RDB_TYPE_LIST_ZIPLIST,
+  RDB_TYPE_SET_INTSET,
+  RDB_TYPE_ZSET_ZIPLIST,
+  RDB_TYPE_HASH_ZIPLIST,
+  RDB_TYPE_LIST_QUICKLIST,
+  RDB_TYPE_HASH_LISTPACK,
+  RDB_TYPE_ZSET_LISTPACK,
+  RDB_TYPE_LIST_QUICKLIST_2,
+  RDB_OPCODE_FUNCTION2,
+  RDB_OPCODE_FUNCTION,
+  RDB_OPCODE_MODULE_AUX,
+  RDB_OPCODE_IDLE,
+  RDB_OPCODE_FREQ,
+  RDB_OPCODE_AUX,
+  RDB_OPCODE_RESIZEDB,
+  RDB_OPCODE_EXPIRETIME_MS,
+  RDB_OPCODE_EXPIRETIME,
+  RDB_OPCODE_SELECTDB,
+  RDB_OPCODE_EOF,
+  RDB_MODULE_OPCODE_UINT,
+  QUICKLIST_NODE_CONTAINER_PACKED,
+  QUICKLIST_NODE_CONTAINER_PLAIN,
+  rdbIsObjectType,
+} from './constants.js';
+
+/** A corrupt, truncated or unsupported RDB file or payload. */
+export class RdbLoadError extends Error {
+  /** Offset in the input where the problem was found. */
+  offset: number;
+  /** True for truncation (short read) rather than corruption. */
+  readonly truncated: boolean;
+
+  constructor(message: string, offset = 0, truncated = false) {
+    super(message);
+    this.name = 'RdbLoadError';
+    this.offset = offset;
+    this.truncated = truncated;
+  }
+}
+
+/** Receives what loadRdb() reads. */
+export interface RdbSink {
+  /** An AUX field (redis-ver, ctime, repl-id...). */
+  aux?(key: string, value: string): void;
+  /** SELECTDB. */
+  selectDb(id: number): void;
+  /** RESIZEDB hint. */
+  resizeDb?(dbSize: number, expiresSize: number): void;
+  /**
+   * A key. expireMs: absolute unix ms or -1; idleSec / freq when the file
+   * carried IDLE / FREQ for it. Expired keys are passed too: the sink
+   * decides (Redis drops them when loading as a primary, not from an AOF
+   * preamble).
+   */
+  key(dbid: number, key: string, value: RValue, expireMs: number, idleSec?: number, freq?: number): void;
+  /**
+   * A function library's code (FUNCTION2 record). Without this handler, a
+   * file holding functions does not load.
+   */
+  function?(code: string): void;
+}
+
+export interface RdbLoadOptions {
+  /** Encoding thresholds (hash-max-listpack-entries...); defaults when omitted. */
+  config?: EncodingConfig;
+  /** Deep integrity validation (sanitize-dump-payload yes). */
+  deep?: boolean;
+  /** Verify the CRC64 trailer when it is not zero (rdbchecksum yes). Default true. */
+  checksum?: boolean;
+  /** Number of databases (SELECTDB beyond it is an error). Default 16. */
+  dbnum?: number;
+}
+
+export interface RdbLoadResult {
+  /** RDB version of the file. */
+  version: number;
+  /** Offset just past the RDB (after the checksum): where an AOF tail would start. */
+  end: number;
+  /** Keys handed to the sink. */
+  keys: number;
+  /** Empty keys skipped (as Redis skips them). */
+  emptyKeysSkipped: number;
+}
+
+let defaultConfig: Config | null = null;
+function defaults(): EncodingConfig {
+  if (defaultConfig === null) defaultConfig = new Config();
+  return defaultConfig;
+}
+
+/** Longest JS string this runtime builds; longer strings stay Buffers. */
+const MAX_JS_STRING = (1 << 29) - 24;
+
+/** The most an LZF stream can expand: 3 input bytes make at most 264. */
+const LZF_MAX_RATIO = 88;
+
+/** Sequential reader over a Buffer, throwing RdbLoadError at the end. */
+export class RdbInput {
+  pos: number;
+
+  constructor(
+    readonly buf: Buffer,
+    pos = 0,
+    readonly end = buf.length,
+  ) {
+    this.pos = pos;
+  }
+
+  get remaining(): number {
+    return this.end - this.pos;
+  }
+
+  eof(): never {
+    throw new RdbLoadError('Unexpected EOF reading RDB file', this.pos, true);
+  }
+
+  corrupt(reason: string): never {
+    throw new RdbLoadError(reason, this.pos);
+  }
+
+  need(n: number): void {
+    if (n > this.end - this.pos) this.eof();
+  }
+
+  u8(): number {
+    if (this.pos >= this.end) this.eof();
+    return this.buf[this.pos++];
+  }
+
+  bytes(n: number): Buffer {
+    this.need(n);
+    const b = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return b;
+  }
+
+  /** rdbLoadLenByRef(): [value, isEncoded]. Lengths beyond 2^53 come back as Infinity. */
+  lenEnc(): [number, boolean] {
+    const b = this.u8();
+    const type = (b & 0xc0) >> 6;
+    if (type === 3) return [b & 0x3f, true];
+    if (type === 0) return [b & 0x3f, false];
+    if (type === 1) return [((b & 0x3f) << 8) | this.u8(), false];
+    if (b === 0x80) {
+      this.need(4);
+      const v = this.buf.readUInt32BE(this.pos);
+      this.pos += 4;
+      return [v, false];
+    }
+    if (b === 0x81) {
+      this.need(8);
+      const v = this.buf.readBigUInt64BE(this.pos);
+      this.pos += 8;
+      return [v > BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : Number(v), false];
+    }
+    this.pos--;
+    return this.corrupt(`Unknown length encoding ${type} in rdbLoadLen()`);
+  }
+
+  /**
+   * rdbLoadLen(): a length. An encoded-value marker where a length belongs
+   * reads as its 6 bits, as in Redis.
+   */
+  len(): number {
+    return this.lenEnc()[0];
+  }
+
+  /** A length as a BigInt (module ids use all 64 bits). */
+  lenBig(): bigint {
+    if (this.pos < this.end && this.buf[this.pos] === 0x81) {
+      this.pos++;
+      this.need(8);
+      const v = this.buf.readBigUInt64BE(this.pos);
+      this.pos += 8;
+      return v;
+    }
+    return BigInt(this.len());
+  }
+
+  /**
+   * A count of items, each taking at least `minBytes` bytes: a count the
+   * input cannot hold is a short read.
+   */
+  count(minBytes = 1): number {
+    const n = this.len();
+    if (n * minBytes > this.remaining) this.eof();
+    return n;
+  }
+
+  /** rdbGenericLoadStringObject() as raw bytes (a view for plain strings). */
+  stringBytes(): Buffer {
+    const [len, enc] = this.lenEnc();
+    if (enc) {
+      switch (len) {
+        case RDB_ENC_INT8:
+        case RDB_ENC_INT16:
+        case RDB_ENC_INT32:
+          return Buffer.from(this.encodedInt(len), 'latin1');
+        case RDB_ENC_LZF:
+          return this.lzfString();
+        default:
+          return this.corrupt(`Unknown RDB string encoding type ${len}`);
+      }
+    }
+    return this.bytes(len);
+  }
+
+  /** A string as a latin1 JS string. */
+  string(): string {
+    const [len, enc] = this.lenEnc();
+    if (enc) {
+      switch (len) {
+        case RDB_ENC_INT8:
+        case RDB_ENC_INT16:
+        case RDB_ENC_INT32:
+          return this.encodedInt(len);
+        case RDB_ENC_LZF: {
+          const b = this.lzfString();
+          if (b.length > MAX_JS_STRING) this.corrupt('String too long');
+          return b.latin1Slice(0, b.length);
+        }
+        default:
+          return this.corrupt(`Unknown RDB string encoding type ${len}`);
+      }
+    }
+    this.need(len);
+    if (len > MAX_JS_STRING) this.corrupt('String too long');
+    const s = this.buf.latin1Slice(this.pos, this.pos + len);
+    this.pos += len;
+    return s;
+  }
+
+  /** A string value: a JS string, or a Buffer when too long for one. */
+  stringValue(): string | Buffer {
+    const start = this.pos;
+    const [len, enc] = this.lenEnc();
+    if (enc || len <= MAX_JS_STRING) {
+      this.pos = start;
+      return this.string();
+    }
+    return Buffer.from(this.bytes(len));
+  }
+
+  /** rdbLoadIntegerObject() as its decimal string. */
+  private encodedInt(enctype: number): string {
+    if (enctype === RDB_ENC_INT8) {
+      const v = this.u8();
+      return String(v >= 128 ? v - 256 : v);
+    }
+    if (enctype === RDB_ENC_INT16) {
+      this.need(2);
+      const v = this.buf.readInt16LE(this.pos);
+      this.pos += 2;
+      return String(v);
+    }
+    this.need(4);
+    const v = this.buf.readInt32LE(this.pos);
+    this.pos += 4;
+    return String(v);
+  }
+
+  /** rdbLoadLzfStringObject(). */
+  private lzfString(): Buffer {
+    const clen = this.len();
+    const len = this.len();
+    this.need(clen);
+    if (len > clen * LZF_MAX_RATIO + 32 || len > 0x7fffffff) this.corrupt('Invalid LZF compressed string');
+    const c = this.bytes(clen);
+    const out = lzfDecompress(c, len);
+    if (out === null) {
+      this.pos -= clen;
+      this.corrupt('Invalid LZF compressed string');
+    }
+    return out;
+  }
+
+  /** rdbLoadBinaryDoubleValue(). */
+  binaryDouble(): number {
+    this.need(8);
+    const d = this.buf.readDoubleLE(this.pos);
+    this.pos += 8;
+    return d;
+  }
+
+  /** rdbLoadDoubleValue(): length-prefixed ASCII, 253/254/255 for nan/+inf/-inf. */
+  asciiDouble(): number {
+    const len = this.u8();
+    if (len === 255) return -Infinity;
+    if (len === 254) return Infinity;
+    if (len === 253) return NaN;
+    const s = this.bytes(len).latin1Slice(0, len);
+    const d = strtod(s);
+    if (d === null) this.corrupt('Invalid double value');
+    return d;
+  }
+}
+
+/**
+ * strtod() as sscanf("%lg") and zzlStrtod() use it: the longest valid
+ * prefix, inf/nan words included; null when there is none.
+ */
+export function strtod(s: string): number | null {
+  const m = /^\s*([+-]?)(inf(inity)?|nan)/i.exec(s);
+  if (m !== null) {
+    if (m[2].toLowerCase().startsWith('nan')) return NaN;
+    return m[1] === '-' ? -Infinity : Infinity;
+  }
+  const hex = /^\s*([+-]?)0x([0-9a-f]*)(?:\.([0-9a-f]*))?(?:p([+-]?\d+))?/i.exec(s);
+  if (hex !== null && (hex[2] !== '' || (hex[3] ?? '') !== '')) {
+    let v = 0;
+    for (const ch of hex[2]) v = v * 16 + parseInt(ch, 16);
+    let scale = 1 / 16;
+    for (const ch of hex[3] ?? '') {
+      v += parseInt(ch, 16) * scale;
+      scale /= 16;
+    }
+    if (hex[4] !== undefined) v *= Math.pow(2, Number(hex[4]));
+    return hex[1] === '-' ? -v : v;
+  }
+  const d = parseFloat(s);
+  return Number.isNaN(d) ? null : d;
+}
+
+// ---- values ------------------------------------------------------------------------------------
+
+interface ValueCtx {
+  cfg: EncodingConfig;
+  deep: boolean;
+}
+
+function num(cfg: EncodingConfig, name: string): number {
+  return cfg.num(name);
+}
+
+const UNLIMITED_HASH = { entries: Infinity, value: Infinity };
+const UNLIMITED_ZSET = { maxEntries: Infinity, maxValue: Infinity };
+
+function zsetFromPairs(inp: RdbInput, pairs: string[], what: string, ctx: ValueCtx): ZSet | null {
+  const n = pairs.length >>> 1;
+  if (n === 0) return null;
+  const maxEntries = num(ctx.cfg, 'zset-max-listpack-entries');
+  const z = n > maxEntries ? ZSet.skiplist() : ZSet.listpack();
+  for (let i = 0; i < pairs.length; i += 2) {
+    const ele = pairs[i];
+    const score = strtod(pairs[i + 1]);
+    if (score === null || Number.isNaN(score)) inp.corrupt(`${what} integrity check failed.`);
+    if (z.has(ele)) inp.corrupt(`${what} integrity check failed.`);
+    z.add(score, ele, 0, UNLIMITED_ZSET);
+  }
+  return z;
+}
+
+function hashFromPairs(inp: RdbInput, pairs: string[], what: string, ctx: ValueCtx): RHash | null {
+  const n = pairs.length >>> 1;
+  if (n === 0) return null;
+  const h = new RHash();
+  if (n > num(ctx.cfg, 'hash-max-listpack-entries')) h.convert();
+  for (let i = 0; i < pairs.length; i += 2) {
+    if (h.set(pairs[i], pairs[i + 1], UNLIMITED_HASH)) inp.corrupt(`${what} integrity check failed.`);
+  }
+  return h;
+}
+
+/**
+ * rdbLoadObject(): decode a value of RDB type `type` from `inp`. Returns
+ * null for an empty value (Redis skips such keys when loading a file and
+ * refuses them in RESTORE).
+ */
+function loadObject(type: number, inp: RdbInput, ctx: ValueCtx): RValue | null {
+  const cfg = ctx.cfg;
+  switch (type) {
+    case RDB_TYPE_STRING:
+      return inp.stringValue();
+
+    case RDB_TYPE_LIST: {
+      const len = inp.count();
+      if (len === 0) return null;
+      const items = new Array<string>(len);
+      for (let i = 0; i < len; i++) items[i] = inp.string();
+      return RList.from(items);
+    }
+
+    case RDB_TYPE_SET: {
+      const len = inp.count();
+      if (len === 0) return null;
+      const maxIntset = intsetLimit(cfg);
+      const s = len > maxIntset ? RSet.createHashtable() : RSet.createIntset();
+      for (let i = 0; i < len; i++) {
+        if (!s.add(inp.string(), maxIntset)) inp.corrupt('Duplicate set members detected');
+      }
+      return s;
+    }
+
+    case RDB_TYPE_ZSET:
+    case RDB_TYPE_ZSET_2: {
+      const len = inp.count(type === RDB_TYPE_ZSET_2 ? 9 : 2);
+      if (len === 0) return null;
+      const z = ZSet.skiplist();
+      let maxEleLen = 0;
+      for (let i = 0; i < len; i++) {
+        const ele = inp.string();
+        const score = type === RDB_TYPE_ZSET_2 ? inp.binaryDouble() : inp.asciiDouble();
+        if (Number.isNaN(score)) inp.corrupt('Zset with NAN score detected');
+        if (ele.length > maxEleLen) maxEleLen = ele.length;
+        if (z.has(ele)) inp.corrupt('Duplicate zset fields detected');
+        z.add(score, ele, 0, UNLIMITED_ZSET);
+      }
+      z.convertToListpackIfNeeded(maxEleLen, {
+        maxEntries: num(cfg, 'zset-max-listpack-entries'),
+        maxValue: num(cfg, 'zset-max-listpack-value'),
+      });
+      return z;
+    }
+
+    case RDB_TYPE_HASH: {
+      const len = inp.count(2);
+      if (len === 0) return null;
+      const limits = { entries: num(cfg, 'hash-max-listpack-entries'), value: num(cfg, 'hash-max-listpack-value') };
+      const h = new RHash();
+      if (len > limits.entries) h.convert();
+      for (let i = 0; i < len; i++) {
+        const f = inp.string();
+        const v = inp.string();
+        if (h.set(f, v, limits)) inp.corrupt(h.isListpack() ? 'Hash with dup elements' : 'Duplicate hash fields detected');
+      }
+      return h;
+    }
+
+    case RDB_TYPE_LIST_QUICKLIST:
+    case RDB_TYPE_LIST_QUICKLIST_2: {
+      const nodes = inp.count(type === RDB_TYPE_LIST_QUICKLIST_2 ? 2 : 1);
+      if (nodes === 0) return null;
+      const items: string[] = [];
+      for (let i = 0; i < nodes; i++) {
+        let container = QUICKLIST_NODE_CONTAINER_PACKED;
+        if (type === RDB_TYPE_LIST_QUICKLIST_2) {
+          container = inp.len();
+          if (container !== QUICKLIST_NODE_CONTAINER_PACKED && container !== QUICKLIST_NODE_CONTAINER_PLAIN) {
+            inp.corrupt('Quicklist integrity check failed.');
+          }
+        }
+        const data = inp.stringBytes();
+        if (data.length === 0) inp.corrupt('Quicklist integrity check failed.');
+        if (container === QUICKLIST_NODE_CONTAINER_PLAIN) {
+          if (data.length > MAX_JS_STRING) inp.corrupt('String too long');
+          items.push(data.latin1Slice(0, data.length));
+          continue;
+        }
+        if (type === RDB_TYPE_LIST_QUICKLIST_2) {
+          const lp = parseListpack(data, ctx.deep);
+          if (lp === null) inp.corrupt('Listpack integrity check failed.');
+          for (const e of lp) items.push(e);
+        } else {
+          const zl = parseZiplist(data);
+          if (zl === null) inp.corrupt('Ziplist integrity check failed.');
+          for (const e of zl) items.push(e);
+        }
+      }
+      if (items.length === 0) return null;
+      return RList.from(items);
+    }
+
+    case RDB_TYPE_HASH_ZIPMAP: {
+      const data = inp.stringBytes();
+      const pairs = parseZipmap(data);
+      if (pairs === null) inp.corrupt('Zipmap integrity check failed.');
+      const n = pairs.length >>> 1;
+      const seen = new Set<string>();
+      let maxLen = 0;
+      for (let i = 0; i < pairs.length; i += 2) {
+        if (seen.has(pairs[i])) inp.corrupt(`Hash zipmap with dup elements, or big length (${pairs[i].length})`);
+        seen.add(pairs[i]);
+        maxLen = Math.max(maxLen, pairs[i].length, pairs[i + 1].length);
+      }
+      const h = hashFromPairs(inp, pairs, 'Zipmap', ctx);
+      if (h !== null && (n > num(cfg, 'hash-max-listpack-entries') || maxLen > num(cfg, 'hash-max-listpack-value'))) h.convert();
+      return h;
+    }
+
+    case RDB_TYPE_LIST_ZIPLIST: {
+      const data = inp.stringBytes();
+      const items = parseZiplist(data);
+      if (items === null) inp.corrupt('List ziplist integrity check failed.');
+      if (items.length === 0) return null;
+      return RList.from(items);
+    }
+
+    case RDB_TYPE_SET_INTSET: {
+      const data = inp.stringBytes();
+      const vals = parseIntset(data, ctx.deep);
+      if (vals === null) inp.corrupt('Intset integrity check failed.');
+      const s = RSet.createIntset();
+      const maxIntset = intsetLimit(cfg);
+      for (const v of vals) s.add(v, Infinity);
+      if (s.size > maxIntset) s.convert();
+      return s;
+    }
+
+    case RDB_TYPE_ZSET_ZIPLIST: {
+      const data = inp.stringBytes();
+      const items = parseZiplist(data);
+      if (items === null || (items.length & 1) !== 0) inp.corrupt('Zset ziplist integrity check failed.');
+      return zsetFromPairs(inp, items, 'Zset ziplist', ctx);
+    }
+
+    case RDB_TYPE_ZSET_LISTPACK: {
+      const data = inp.stringBytes();
+      const items = parseListpack(data, ctx.deep);
+      if (items === null || (items.length & 1) !== 0) inp.corrupt('Zset listpack integrity check failed.');
+      return zsetFromPairs(inp, items, 'Zset listpack', ctx);
+    }
+
+    case RDB_TYPE_HASH_ZIPLIST: {
+      const data = inp.stringBytes();
+      const items = parseZiplist(data);
+      if (items === null || (items.length & 1) !== 0) inp.corrupt('Hash ziplist integrity check failed.');
+      return hashFromPairs(inp, items, 'Hash ziplist', ctx);
+    }
+
+    case RDB_TYPE_HASH_LISTPACK: {
+      const data = inp.stringBytes();
+      const items = parseListpack(data, ctx.deep);
+      if (items === null || (items.length & 1) !== 0) inp.corrupt('Hash listpack integrity check failed.');
+      return hashFromPairs(inp, items, 'Hash listpack', ctx);
+    }
+
+    case RDB_TYPE_MODULE:
+    case RDB_TYPE_MODULE_2: {
+      const id = inp.lenBig();
+      return inp.corrupt(`The RDB file contains module data I can't load: no matching module type '${moduleTypeNameById(id)}'`);
+    }
+
+    default:
+      // Streams (15, 19) and anything else: not a type Nodis holds.
+      return inp.corrupt(`Unknown RDB encoding type ${type}`);
+  }
+}
+
+const MODULE_CHARSET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/** moduleTypeNameByID(): the 9-char name in the top 54 bits of a module type id. */
+export function moduleTypeNameById(id: bigint): string {
+  let v = id >> 10n;
+  let name = '';
+  for (let i = 0; i < 9; i++) {
+    name = MODULE_CHARSET[Number(v & 63n)] + name;
+    v >>= 6n;
+  }
+  return name;
+}
+
+/**
+ * rdbLoadObject() for one value of type `type` at buf[pos]: the value (null
+ * when empty) and the offset after it.
+ */
+export function rdbDecodeValue(
+  type: number,
+  buf: Buffer,
+  pos: number,
+  opts: { config?: EncodingConfig; deep?: boolean; end?: number } = {},
+): { value: RValue | null; pos: number } {
+  const inp = new RdbInput(buf, pos, opts.end ?? buf.length);
+  try {
+    if (!rdbIsObjectType(type)) inp.corrupt(`Unknown RDB encoding type ${type}`);
+    const value = loadObject(type, inp, { cfg: opts.config ?? defaults(), deep: opts.deep ?? false });
+    return { value, pos: inp.pos };
+  } catch (e) {
+    throw asLoadError(e, inp.pos);
+  }
+}
+
+function asLoadError(e: unknown, pos: number): RdbLoadError {
+  if (e instanceof RdbLoadError) return e;
+  const msg = e instanceof Error ? e.message : String(e);
+  return new RdbLoadError(`Failed loading RDB: ${msg}`, pos);
+}
+
+/**
+ * rdbLoadRio(): read an RDB file from `buf`, handing its contents to
+ * `sink`. Returns the version and where the RDB ends (an AOF with an RDB
+ * preamble continues there).
+ */
+export function loadRdb(buf: Buffer, sink: RdbSink, opts: RdbLoadOptions = {}): RdbLoadResult {
+  const inp = new RdbInput(buf);
+  try {
+    return loadRdbInner(inp, sink, opts);
+  } catch (e) {
+    throw asLoadError(e, inp.pos);
+  }
+}
+
+function loadRdbInner(inp: RdbInput, sink: RdbSink, opts: RdbLoadOptions): RdbLoadResult {
+  const ctx: ValueCtx = { cfg: opts.config ?? defaults(), deep: opts.deep ?? false };
+  const dbnum = opts.dbnum ?? 16;
+  const buf = inp.buf;
+  if (inp.remaining < 9) inp.eof();
+  if (buf.latin1Slice(0, 5) !== 'REDIS') {
+    throw new RdbLoadError('Wrong signature trying to load DB from file', 0);
+  }
+  const verStr = buf.latin1Slice(5, 9);
+  const version = atoi(verStr);
+  if (version < 1 || version > RDB_VERSION) {
+    throw new RdbLoadError(`Can't handle RDB format version ${version}`, 5);
+  }
+  inp.pos = 9;
+
+  let dbid = 0;
+  let keys = 0;
+  let emptyKeysSkipped = 0;
+  let expireMs = -1;
+  let idle: number | undefined;
+  let freq: number | undefined;
+
+  for (;;) {
+    const type = inp.u8();
+    if (type === RDB_OPCODE_EXPIRETIME) {
+      inp.need(4);
+      expireMs = buf.readInt32LE(inp.pos) * 1000;
+      inp.pos += 4;
+      continue;
+    }
+    if (type === RDB_OPCODE_EXPIRETIME_MS) {
+      inp.need(8);
+      expireMs = Number(buf.readBigInt64LE(inp.pos));
+      inp.pos += 8;
+      continue;
+    }
+    if (type === RDB_OPCODE_FREQ) {
+      freq = inp.u8();
+      continue;
+    }
+    if (type === RDB_OPCODE_IDLE) {
+      idle = inp.len();
+      continue;
+    }
+    if (type === RDB_OPCODE_EOF) break;
+    if (type === RDB_OPCODE_SELECTDB) {
+      const id = inp.len();
+      if (id >= dbnum) {
+        throw new RdbLoadError(
+          `FATAL: Data file was created with a Redis server configured to handle more than ${dbnum} databases. Exiting\n`,
+          inp.pos,
+        );
+      }
+      dbid = id;
+      sink.selectDb(dbid);
+      continue;
+    }
+    if (type === RDB_OPCODE_RESIZEDB) {
+      const dbSize = inp.len();
+      const expiresSize = inp.len();
+      sink.resizeDb?.(dbSize, expiresSize);
+      continue;
+    }
+    if (type === RDB_OPCODE_AUX) {
+      const k = inp.string();
+      const v = inp.string();
+      sink.aux?.(k, v);
+      continue;
+    }
+    if (type === RDB_OPCODE_MODULE_AUX) {
+      const id = inp.lenBig();
+      const whenOpcode = inp.len();
+      inp.len(); // when
+      if (whenOpcode !== RDB_MODULE_OPCODE_UINT) inp.corrupt('bad when_opcode');
+      throw new RdbLoadError(
+        `The RDB file contains AUX module data I can't load: no matching module '${moduleTypeNameById(id)}'`,
+        inp.pos,
+      );
+    }
+    if (type === RDB_OPCODE_FUNCTION || type === RDB_OPCODE_FUNCTION2) {
+      let code: string;
+      if (type === RDB_OPCODE_FUNCTION) {
+        // 7.0 rc1/rc2 format: name, engine, [description], blob.
+        const name = inp.string();
+        const engine = inp.string();
+        if (inp.len() !== 0) inp.string();
+        const blob = inp.string();
+        code = `#!${engine} name=${name}\n${blob}`;
+      } else {
+        code = inp.string();
+      }
+      if (sink.function === undefined) {
+        const m = /^#!(\S*)/.exec(code);
+        throw new RdbLoadError(`Failed loading library, Engine '${m !== null ? m[1] : ''}' not found`, inp.pos);
+      }
+      sink.function(code);
+      continue;
+    }
+
+    // A key: type, key, value.
+    if (!rdbIsObjectType(type)) inp.corrupt(`Unknown RDB encoding type ${type}`);
+    const key = inp.string();
+    const value = loadObject(type, inp, ctx);
+    if (value === null) {
+      emptyKeysSkipped++;
+    } else {
+      sink.key(dbid, key, value, expireMs, idle, freq);
+      keys++;
+    }
+    expireMs = -1;
+    idle = undefined;
+    freq = undefined;
+  }
+
+  // The CRC64 trailer (RDB 5+): zero means saved without a checksum.
+  if (version >= 5) {
+    const crcEnd = inp.pos;
+    inp.need(8);
+    if (opts.checksum !== false) {
+      const stored = buf.readBigUInt64LE(inp.pos);
+      if (stored !== 0n) {
+        const expected = new Crc64().update(buf, 0, crcEnd);
+        if (!expected.equalsLE(buf, inp.pos)) {
+          throw new RdbLoadError(
+            `Wrong RDB checksum expected: (${expected.value.toString(16)}) but got (${stored.toString(16)}). Aborting now.`,
+            inp.pos,
+          );
+        }
+      }
+    }
+    inp.pos += 8;
+  }
+  return { version, end: inp.pos, keys, emptyKeysSkipped };
+}
+
+/** atoi(): leading digits, 0 when none. */
+function atoi(s: string): number {
+  const m = /^\s*([+-]?\d+)/.exec(s);
+  return m === null ? 0 : parseInt(m[1], 10);
+}
