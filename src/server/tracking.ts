@@ -163,6 +163,8 @@ export class Tracking {
   /** Client whose command is being checked (processCommand's current_client). */
   private checking: Client | null = null;
   private limitTimeoutCounter = 0;
+  /** `tracking-table-max-keys` (0: no limit), refreshed on CONFIG SET. */
+  maxKeys = 1000000;
   private broadcastScheduled = false;
 
   constructor(readonly server: NodisServer) {}
@@ -353,7 +355,7 @@ export class Tracking {
    * the table stays over the limit.
    */
   limitUsedSlots(checking: Client | null = null): void {
-    const max = this.server.config.num('tracking-table-max-keys');
+    const max = this.maxKeys;
     if (max === 0) return;
     if (this.table.size <= max) {
       this.limitTimeoutCounter = 0;
@@ -464,6 +466,11 @@ export function trackingOf(server: NodisServer): Tracking {
   t = tr;
   registries.set(server, tr);
   server.tracking = tr;
+  const readMaxKeys = (): void => {
+    tr.maxKeys = server.config.num('tracking-table-max-keys');
+  };
+  readMaxKeys();
+  server.config.onChange(readMaxKeys);
   server.hooks.keyModified.push((_db, key, c) => tr.invalidateKey(c, key, true));
   server.hooks.dbFlushed.push(() => {
     // SWAPDB signals its dbs as flushed for WATCH: no invalidation (as Redis 7.0).
