@@ -217,6 +217,40 @@ describe.skipIf(!HAVE_REDIS)('DUMP/RESTORE vs redis-server', () => {
     }
   });
 
+  it('RESTORE errors and their order match', async () => {
+    await d.same('SET', 'ek', 'v');
+    const [np] = await d.both('DUMP', 'ek');
+    const p = bulk(np)!;
+    const cases: Arg[][] = [
+      ['RESTORE', 'ek', '0', '...', 'bad-option'],
+      ['RESTORE', 'ek', '0', '...', 'IDLETIME'],
+      ['RESTORE', 'ek', '0', '...', 'IDLETIME', 'x'],
+      ['RESTORE', 'ek', '0', '...', 'IDLETIME', '-1'],
+      ['RESTORE', 'ek', '0', '...', 'FREQ', '256'],
+      ['RESTORE', 'ek', '0', '...', 'IDLETIME', '1', 'FREQ', '1'],
+      ['RESTORE', 'ek', '0', '...', 'REPLACE', 'ABSTTL', 'FREQ', '1', 'IDLETIME', '1'],
+      ['RESTORE', 'ek', '0', '...'],
+      ['RESTORE', 'ek', 'x', '...'],
+      ['RESTORE', 'en', 'x', '...'],
+      ['RESTORE', 'en', '-1', '...'],
+      ['RESTORE', 'en', '0', '...'],
+      ['RESTORE', 'en', '0', ''],
+      ['RESTORE', 'en', '0', Buffer.concat([Buffer.from([0x08]), p.subarray(1)])],
+      ['RESTORE', 'en', '0', p, 'REPLACE', 'ABSTTL'],
+      ['RESTORE', 'ek', '0', p, 'REPLACE', 'IDLETIME', '10'],
+      ['RESTORE', 'en', '9223372036854775807', p, 'REPLACE', 'ABSTTL'],
+      ['RESTORE', 'en', '1', p, 'REPLACE', 'ABSTTL'],
+      ['EXISTS', 'en'],
+      ['RESTORE'],
+      ['RESTORE', 'a', '0'],
+      ['DUMP'],
+      ['DUMP', 'a', 'b'],
+    ];
+    for (const cmd of cases) await d.same(cmd);
+    // A payload whose CRC is correct but whose value is garbage.
+    await d.same('RESTORE', 'en', '0', Buffer.from('0003616263', 'hex'));
+  });
+
   it('DUMP of a missing key is a null bulk', async () => {
     await d.same('DUMP', 'no-such-key');
   });
