@@ -1,9 +1,8 @@
 /**
  * CLIENT and its subcommands, HELLO and AUTH (networking.c, acl.c).
  *
- * Authentication follows requirepass semantics: the only user is "default",
- * with the requirepass value as its password (or no password at all).
- * `authProvider` is the seam a full ACL implementation replaces.
+ * Users and passwords are those of the ACL (src/server/acl.ts); the
+ * default user carries `requirepass`.
  */
 import type { Client } from '../server/client.js';
 import {
@@ -30,6 +29,7 @@ import { cmd } from './table.js';
 import { RedisError, Errors, type CommandSpec } from './types.js';
 import { getLongLong, getRangeLong, eqi } from './args.js';
 import { clientUnblockSubcommand } from './client-unblock.js';
+import { USER_NOPASS } from '../server/acl.js';
 import {
   clientCachingCommand,
   clientGetredirCommand,
@@ -41,36 +41,14 @@ import {
 
 // ---- authentication --------------------------------------------------------
 
-/** Credential checks; an ACL module replaces these functions. */
-export const authProvider = {
-  /** True when the default user needs no password (no requirepass). */
-  defaultUserNoPass(server: NodisServer): boolean {
-    return server.requirepassValue === '';
-  },
-  /** ACLCheckUserCredentials(): does `user`/`pass` log in? */
-  checkCredentials(server: NodisServer, user: string, pass: string): boolean {
-    if (user !== 'default') return false;
-    const required = server.requirepassValue;
-    return required === '' || pass === required;
-  },
-  /** True if a user of that name exists (CLIENT KILL USER). */
-  userExists(_server: NodisServer, user: string): boolean {
-    return user === 'default';
-  },
-};
-
 /** ACLAuthenticateUser(): on success the client is authenticated as `user`. */
 export function authenticateUser(c: Client, user: string, pass: string): boolean {
-  if (!authProvider.checkCredentials(c.server, user, pass)) return false;
-  c.authenticated = true;
-  c.user = user;
-  return true;
+  return c.server.acl.authenticate(c, user, pass);
 }
 
 /** clientSetDefaultAuth(): back to the default user, as a new connection. */
 export function setDefaultAuth(c: Client): void {
-  c.user = 'default';
-  c.authenticated = authProvider.defaultUserNoPass(c.server);
+  c.server.acl.setDefaultAuth(c);
 }
 
 /**
@@ -94,7 +72,7 @@ function authCommand(c: Client, argv: string[]): void {
   let user: string;
   let pass: string;
   if (argv.length === 2) {
-    if (authProvider.defaultUserNoPass(c.server)) {
+    if (c.server.acl.defaultUser.flags & USER_NOPASS) {
       throw new RedisError(
         'AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
       );
@@ -272,7 +250,7 @@ export function clientInfoString(c: Client): string {
     ` flags=${flagsString(c)} db=${c.db.id} sub=${clientInfoProviders.sub(c)} psub=${clientInfoProviders.psub(c)}` +
     ` ssub=${clientInfoProviders.ssub(c)} multi=${clientInfoProviders.multi(c)} qbuf=${qbuf} qbuf-free=${qbufFree}` +
     ` argv-mem=${argvMem} multi-mem=${multiMem} rbs=${REPLY_BUF_SIZE} rbp=${REPLY_BUF_SIZE} obl=0 oll=0 omem=${omem}` +
-    ` tot-mem=${totMem} events=${events} cmd=${lastCmd} user=${c.user ?? 'default'}` +
+    ` tot-mem=${totMem} events=${events} cmd=${lastCmd} user=${c.user.name}` +
     ` redir=${clientInfoProviders.redir(c)} resp=${c.resp}`
   );
 }
@@ -382,7 +360,7 @@ function clientKillCommand(c: Client, argv: string[]): void {
       } else if (eqi(opt, 'laddr') && more) {
         laddr = argv[i + 1];
       } else if (eqi(opt, 'user') && more) {
-        if (!authProvider.userExists(c.server, argv[i + 1])) throw new RedisError(`No such user '${argv[i + 1]}'`);
+        if (c.server.acl.getUser(argv[i + 1]) === undefined) throw new RedisError(`No such user '${argv[i + 1]}'`);
         user = argv[i + 1];
       } else if (eqi(opt, 'skipme') && more) {
         if (eqi(argv[i + 1], 'yes')) skipme = true;
@@ -400,7 +378,7 @@ function clientKillCommand(c: Client, argv: string[]): void {
     if (laddr !== null && cl.laddr !== laddr) continue;
     if (type !== -1 && getClientType(cl) !== type) continue;
     if (id !== 0 && cl.id !== id) continue;
-    if (user !== null && (cl.user ?? 'default') !== user) continue;
+    if (user !== null && cl.user.name !== user) continue;
     if (cl === c && skipme) continue;
     if (cl === c) {
       closeSelf = true;

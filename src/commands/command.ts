@@ -476,7 +476,7 @@ export function commandKeysWithFlags(cmd: Command, argv: string[]): KeyRef[] {
 }
 
 /** doesCommandHaveKeys(). */
-function commandHasKeys(cmd: Command): boolean {
+export function commandHasKeys(cmd: Command): boolean {
   if (cmd.spec.getKeys !== undefined) return true;
   return keySpecsOf(cmd).some((s) => !s.flags.includes('not_key'));
 }

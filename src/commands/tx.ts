@@ -55,7 +55,10 @@ function execCommand(c: Client, argv: string[]): void {
     for (let i = 0; i < queued.length; i++) {
       const q = queued[i];
       c.argv = q.argv;
-      server.call(c, q.cmd, q.argv);
+      // The ACL rules may have changed since the command was queued.
+      const denied = c.user.unrestricted ? null : server.acl.execDenied(c, q.cmd, q.argv);
+      if (denied !== null) c.addReplyError(denied);
+      else server.call(c, q.cmd, q.argv);
     }
   } finally {
     c.argv = argv;

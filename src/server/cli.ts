@@ -25,6 +25,8 @@ import { bytePath, expandProcTitleTemplate, fsPath, procTitleVars, repr } from '
 import { createLogger, pinoLevel, type Logger } from './logger.js';
 import { NodisServer, NODIS_VERSION } from './server.js';
 import { allCommands } from '../commands/index.js';
+import { CommandTable } from '../commands/table.js';
+import { AclStartupError, userDirectiveValidator } from './acl.js';
 import { shutdownOnSignal } from '../commands/shutdown.js';
 
 const PROG = 'nodis-server';
@@ -171,7 +173,11 @@ export async function main(args: string[] = process.argv.slice(2)): Promise<void
       loadServerConfig(
         cfg,
         { file: cl.configFile, stdin: stdinText, options: cl.options },
-        { commandNames: new Set(allCommands.map((s) => s.name)), warn: (m) => early.warn(m) },
+        {
+          commandNames: new Set(allCommands.map((s) => s.name)),
+          warn: (m) => early.warn(m),
+          validateUser: userDirectiveValidator(cfg, () => new CommandTable(allCommands)),
+        },
       );
     } catch (e) {
       if (e instanceof ConfigFileError) {
@@ -222,7 +228,14 @@ export async function main(args: string[] = process.argv.slice(2)): Promise<void
     flushAndExit(logger, 1);
   }
 
-  const server = new NodisServer({ configInstance: cfg, logger });
+  let server: NodisServer;
+  try {
+    server = new NodisServer({ configInstance: cfg, logger });
+  } catch (e) {
+    if (!(e instanceof AclStartupError)) throw e;
+    logger.warn(e.message);
+    return flushAndExit(logger, 1);
+  }
   cfg.onChange((name) => {
     if (name === 'loglevel') logger.level = pinoLevel(cfg.str('loglevel'));
   });

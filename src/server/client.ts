@@ -8,6 +8,7 @@ import { ReplyWriter } from '../protocol/reply.js';
 import type { Db } from '../store/db.js';
 import type { Command } from '../commands/table.js';
 import type { NodisServer } from './server.js';
+import type { AclUser } from './acl.js';
 
 export const CLIENT_MULTI = 1 << 0;
 export const CLIENT_PUBSUB = 1 << 1;
@@ -37,8 +38,8 @@ export class Client extends ReplyWriter {
   name = '';
   libName = '';
   libVer = '';
-  /** Authenticated user name; null while authentication is required. */
-  user: string | null = 'default';
+  /** The ACL user of the connection (the default user until AUTH). */
+  user: AclUser;
   authenticated = true;
   /** Creation time (ms) and time of the last command. */
   readonly ctime: number;
@@ -67,7 +68,8 @@ export class Client extends ReplyWriter {
     this.ctime = Date.now();
     this.lastInteraction = this.ctime;
     this.parser.maxBulkLen = server.protoMaxBulkLen;
-    this.parser.authRequired = () => !this.authenticated;
+    this.user = server.acl.defaultUser;
+    this.parser.authRequired = () => !this.authenticated && server.acl.defaultAuthRequired();
     if (socket) {
       this.addr = formatAddr(socket.remoteAddress, socket.remotePort);
       this.laddr = formatAddr(socket.localAddress, socket.localPort);

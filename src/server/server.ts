@@ -23,6 +23,7 @@ import { installServerInfo } from './info.js';
 import { Blocking } from './blocking.js';
 import { NOTIFY_GENERIC, NOTIFY_EXPIRED, NOTIFY_KEY_MISS, NOTIFY_NEW } from './notify.js';
 import { installTransactions } from './multi.js';
+import { Acl, USER_NOPASS } from './acl.js';
 import type { Tracking } from './tracking.js';
 
 export const REDIS_VERSION = '7.0.15';
@@ -77,6 +78,8 @@ export class NodisServer implements KeyspaceContext {
   readonly latency = new LatencyMonitor();
   /** Clients blocked on keys (BLPOP...): blocked.c. */
   readonly blocking: Blocking;
+  /** Users and permissions (acl.c). */
+  readonly acl: Acl;
   readonly hooks: ServerHooks = {
     clientFreed: [],
     keyModified: [],
@@ -155,11 +158,13 @@ export class NodisServer implements KeyspaceContext {
     for (const [from, to] of this.config.renameCommands) this.commands.rename(from, to);
     registerListenerApply(this);
     installTransactions(this);
+    this.acl = new Acl(this);
     this.slowlog = new Slowlog();
     this.applyConfig();
     this.config.onChange(() => this.applyConfig());
     installServerInfo(this);
     this.blocking = new Blocking(this);
+    this.acl.loadUsersAtStartup();
   }
 
   /** Refresh cached values after any CONFIG SET. */
@@ -396,7 +401,7 @@ export class NodisServer implements KeyspaceContext {
       this.stats.rejectedConn++;
       return;
     }
-    if (this.config.bool('protected-mode') && this.requirePass === '' && !isLoopback(sock.remoteAddress)) {
+    if (this.config.bool('protected-mode') && this.acl.defaultUser.flags & USER_NOPASS && !isLoopback(sock.remoteAddress)) {
       sock.end(PROTECTED_MODE_ERR);
       this.stats.rejectedConn++;
       return;
@@ -417,7 +422,7 @@ export class NodisServer implements KeyspaceContext {
   /** A client object; socketless clients serve embedding and AOF loading. */
   createClient(sock: net.Socket | null): Client {
     const c = new Client(this, sock, this.nextClientId++);
-    c.authenticated = this.requirePass === '';
+    this.acl.setDefaultAuth(c);
     this.clients.set(c.id, c);
     this.stats.numConnections++;
     return c;
@@ -568,13 +573,20 @@ export class NodisServer implements KeyspaceContext {
       );
       return;
     }
-    if (!c.authenticated && (cmd.flags & CMD_NO_AUTH) === 0) {
+    if (!c.authenticated && (cmd.flags & CMD_NO_AUTH) === 0 && this.acl.defaultAuthRequired()) {
       this.rejectCommand(c, cmd, '-NOAUTH Authentication required.');
       return;
     }
     if (c.flags & CLIENT_MULTI && cmd.flags & CMD_NO_MULTI) {
       this.rejectCommand(c, cmd, 'Command not allowed inside a transaction');
       return;
+    }
+    if (!c.user.unrestricted) {
+      const denied = this.acl.denied(c, cmd, argv);
+      if (denied !== null) {
+        this.rejectCommand(c, cmd, denied);
+        return;
+      }
     }
     if (c.flags & CLIENT_PUBSUB && c.resp === 2 && !PUBSUB_ALLOWED.has(cmd.fullname)) {
       this.rejectCommand(
