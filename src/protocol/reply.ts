@@ -10,6 +10,9 @@ export type Bulk = string | Buffer;
 
 const CRLF = '\r\n';
 
+/** Growth of the pending output between two onOutputGrowth() calls. */
+export const OUTPUT_CHECK_BYTES = 16 * 1024;
+
 export abstract class ReplyWriter {
   /** Protocol version negotiated with HELLO: 2 or 3. */
   resp: 2 | 3 = 2;
@@ -19,11 +22,31 @@ export abstract class ReplyWriter {
   protected parts: Bulk[] | null = null;
   /** CLIENT REPLY OFF/SKIP suppress replies. */
   protected repliesOff = false;
+  /** Bytes moved from `out` into `parts` since the last takeOutput(). */
+  private partsBytes = 0;
+  /**
+   * `out` length past which onOutputGrowth() runs: lowered by what moves to
+   * `parts`, so it fires every OUTPUT_CHECK_BYTES of pending output.
+   */
+  protected outCheckAt = OUTPUT_CHECK_BYTES;
 
   /** Called when the buffer goes from empty to non-empty. */
   protected abstract onOutput(): void;
   /** Called after an error reply was queued (stats). */
   protected abstract afterErrorReply(text: string): void;
+
+  /**
+   * Called each time the pending output grew by OUTPUT_CHECK_BYTES (output
+   * buffer limits); it sets the next `outCheckAt`.
+   */
+  protected onOutputGrowth(): void {
+    this.outCheckAt = this.out.length + OUTPUT_CHECK_BYTES;
+  }
+
+  /** Bytes queued and not taken yet (deferred length headers aside). */
+  pendingOutputBytes(): number {
+    return this.out.length + this.partsBytes;
+  }
 
   hasPendingOutput(): boolean {
     return this.out.length > 0 || this.parts !== null;
@@ -35,6 +58,8 @@ export abstract class ReplyWriter {
     const out = this.out;
     this.out = '';
     this.parts = null;
+    this.partsBytes = 0;
+    this.outCheckAt = OUTPUT_CHECK_BYTES;
     if (parts === null) return out;
     if (out.length > 0) parts.push(out);
     return parts;
@@ -45,17 +70,26 @@ export abstract class ReplyWriter {
     if (this.repliesOff) return;
     if (this.out.length === 0 && this.parts === null) this.onOutput();
     this.out += s;
+    if (this.out.length > this.outCheckAt) this.onOutputGrowth();
   }
 
   private addReplyBuffer(b: Buffer): void {
     if (this.repliesOff) return;
     if (this.out.length === 0 && this.parts === null) this.onOutput();
     if (this.parts === null) this.parts = [];
-    if (this.out.length > 0) {
-      this.parts.push(this.out);
-      this.out = '';
-    }
+    if (this.out.length > 0) this.moveOutToParts();
     this.parts.push(b);
+    this.partsBytes += b.length;
+    this.outCheckAt -= b.length;
+    if (this.outCheckAt < 0) this.onOutputGrowth();
+  }
+
+  private moveOutToParts(): void {
+    const n = this.out.length;
+    this.parts!.push(this.out);
+    this.out = '';
+    this.partsBytes += n;
+    this.outCheckAt -= n;
   }
 
   addReplyStatus(s: string): void {
@@ -189,10 +223,7 @@ export abstract class ReplyWriter {
     if (this.repliesOff) return -1;
     if (this.out.length === 0 && this.parts === null) this.onOutput();
     if (this.parts === null) this.parts = [];
-    if (this.out.length > 0) {
-      this.parts.push(this.out);
-      this.out = '';
-    }
+    if (this.out.length > 0) this.moveOutToParts();
     this.parts.push('');
     return this.parts.length - 1;
   }
