@@ -7,7 +7,7 @@
  * The SCAN helpers (parseScanCursor, parseScanArgs, scanDict, scanFilter,
  * replyScan) are shared with HSCAN/SSCAN/ZSCAN.
  */
-import type { Client } from '../server/client.js';
+import { CLIENT_CLOSE_ASAP, type Client } from '../server/client.js';
 import type { NodisServer } from '../server/server.js';
 import { cmd } from './table.js';
 import { RedisError, Errors, type CommandSpec } from './types.js';
@@ -218,7 +218,11 @@ function keysCommand(c: Client, argv: string[]): void {
     if ((all || stringMatch(pattern, key)) && !db.keyIsExpired(key)) out.push(key);
   });
   c.addReplyArrayLen(out.length);
-  for (let i = 0; i < out.length; i++) c.addReplyBulk(out[i]);
+  for (let i = 0; i < out.length; i++) {
+    c.addReplyBulk(out[i]);
+    // Closed for its output buffer limits: nothing more reaches it.
+    if (c.flags & CLIENT_CLOSE_ASAP) break;
+  }
 }
 
 /** dbRandomKey(): a random key that is not expired, or undefined. */

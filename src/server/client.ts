@@ -4,10 +4,11 @@
  */
 import type { Socket } from 'node:net';
 import { RequestParser } from '../protocol/parser.js';
-import { ReplyWriter } from '../protocol/reply.js';
+import { ReplyWriter, OUTPUT_CHECK_BYTES } from '../protocol/reply.js';
 import type { Db } from '../store/db.js';
 import type { Command } from '../commands/table.js';
 import type { NodisServer } from './server.js';
+import { closeClientOnOutputBufferLimitReached } from './obuf.js';
 import type { AclUser } from './acl.js';
 
 export const CLIENT_MULTI = 1 << 0;
@@ -52,6 +53,8 @@ export class Client extends ReplyWriter {
   netIn = 0;
   netOut = 0;
   commandsProcessed = 0;
+  /** Unix time (s) the output buffer soft limit was first seen reached, or 0. */
+  obufSoftLimitReachedTime = 0;
   readonly addr: string;
   readonly laddr: string;
   /** Arbitrary per-feature state (transactions, pub/sub, blocking...). */
@@ -87,9 +90,23 @@ export class Client extends ReplyWriter {
     this.server.stats.recordError(text);
   }
 
-  /** Re-evaluate CLIENT REPLY OFF/SKIP after the flags changed. */
+  /** The pending output grew: enforce the output buffer limits. */
+  protected override onOutputGrowth(): void {
+    if (closeClientOnOutputBufferLimitReached(this, true)) return;
+    super.onOutputGrowth();
+  }
+
+  /** Drop every queued reply (a client closed without sending them). */
+  discardOutput(): void {
+    this.takeOutput();
+  }
+
+  /**
+   * Re-evaluate CLIENT REPLY OFF/SKIP after the flags changed. A client
+   * being closed gets nothing more (prepareClientToWrite()).
+   */
   refreshReplyMode(): void {
-    this.repliesOff = (this.flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP)) !== 0;
+    this.repliesOff = (this.flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP | CLIENT_CLOSE_ASAP)) !== 0;
   }
 
   selectDb(id: number): boolean {
@@ -102,6 +119,8 @@ export class Client extends ReplyWriter {
   /** Send everything queued to the socket in one write. */
   flush(): void {
     if (!this.hasPendingOutput()) return;
+    // Output that grew past a check step is checked whole before it is written.
+    if (this.pendingOutputBytes() > OUTPUT_CHECK_BYTES && closeClientOnOutputBufferLimitReached(this, true)) return;
     const out = this.takeOutput();
     const sock = this.socket;
     if (sock === null || sock.destroyed) return;

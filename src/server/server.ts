@@ -23,6 +23,7 @@ import { installServerInfo } from './info.js';
 import { Blocking } from './blocking.js';
 import { NOTIFY_GENERIC, NOTIFY_EXPIRED, NOTIFY_KEY_MISS, NOTIFY_NEW } from './notify.js';
 import { installTransactions } from './multi.js';
+import { installOutputBufferLimits, checkOutputAfterWrite } from './obuf.js';
 import { Acl, USER_NOPASS } from './acl.js';
 import type { Tracking } from './tracking.js';
 
@@ -158,6 +159,7 @@ export class NodisServer implements KeyspaceContext {
     for (const [from, to] of this.config.renameCommands) this.commands.rename(from, to);
     registerListenerApply(this);
     installTransactions(this);
+    installOutputBufferLimits(this);
     this.acl = new Acl(this);
     this.slowlog = new Slowlog();
     this.applyConfig();
@@ -507,9 +509,10 @@ export class NodisServer implements KeyspaceContext {
         // Close the socket once the reply is out, as freeClient() does: a
         // peer that keeps writing after our FIN must not be read forever.
         if (!sock.writableEnded) sock.end(() => sock.destroy());
-      } else if (sock.writableLength > 64 * 1024 * 1024 && !sock.isPaused()) {
-        // Stop reading from a client that does not read its replies.
-        sock.pause();
+      } else if (sock.writableLength > 0) {
+        // The client is not reading as fast as it is answered: output
+        // buffer limits, then no more reading past a backstop.
+        checkOutputAfterWrite(c);
       }
     }
   }
@@ -517,6 +520,8 @@ export class NodisServer implements KeyspaceContext {
   /** Close a client as soon as possible, without sending pending output. */
   closeClientAsap(c: Client): void {
     c.flags |= CLIENT_CLOSE_ASAP;
+    c.refreshReplyMode();
+    c.discardOutput();
     if (c.socket) c.socket.destroy();
     else this.freeClient(c);
   }
