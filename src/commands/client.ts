@@ -29,6 +29,7 @@ import { cmd } from './table.js';
 import { RedisError, Errors, type CommandSpec } from './types.js';
 import { getLongLong, getRangeLong, eqi } from './args.js';
 import { clientUnblockSubcommand } from './client-unblock.js';
+import { clientOutputFigures } from '../server/obuf.js';
 import { USER_NOPASS } from '../server/acl.js';
 import {
   clientCachingCommand,
@@ -233,9 +234,9 @@ export function clientInfoString(c: Client): string {
   }
   const qbufFree = qbuf > 0 ? Math.max(0, QBUF_ALLOC - qbuf) : 0;
   const sock = c.socket;
-  const omem = sock ? sock.writableLength : 0;
+  const { obl, oll, omem } = clientOutputFigures(c);
   const multiMem = clientInfoProviders.multiMem(c);
-  const totMem = qbuf + qbufFree + argvMem + multiMem + REPLY_BUF_SIZE + omem + CLIENT_STRUCT_MEM;
+  const totMem = qbuf + qbufFree + argvMem + multiMem + REPLY_BUF_SIZE + obl + omem + CLIENT_STRUCT_MEM;
   const handle = sock ? (sock as unknown as { _handle?: { fd?: number } })._handle : undefined;
   const fd = handle && typeof handle.fd === 'number' ? handle.fd : -1;
   let events = '';
@@ -249,7 +250,7 @@ export function clientInfoString(c: Client): string {
     ` age=${nowSec - Math.floor(c.ctime / 1000)} idle=${nowSec - Math.floor(c.lastInteraction / 1000)}` +
     ` flags=${flagsString(c)} db=${c.db.id} sub=${clientInfoProviders.sub(c)} psub=${clientInfoProviders.psub(c)}` +
     ` ssub=${clientInfoProviders.ssub(c)} multi=${clientInfoProviders.multi(c)} qbuf=${qbuf} qbuf-free=${qbufFree}` +
-    ` argv-mem=${argvMem} multi-mem=${multiMem} rbs=${REPLY_BUF_SIZE} rbp=${REPLY_BUF_SIZE} obl=0 oll=0 omem=${omem}` +
+    ` argv-mem=${argvMem} multi-mem=${multiMem} rbs=${REPLY_BUF_SIZE} rbp=${REPLY_BUF_SIZE} obl=${obl} oll=${oll} omem=${omem}` +
     ` tot-mem=${totMem} events=${events} cmd=${lastCmd} user=${c.user.name}` +
     ` redir=${clientInfoProviders.redir(c)} resp=${c.resp}`
   );

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { REDIS_VERSION, NODIS_VERSION, type NodisServer } from './server.js';
 import { CLIENT_BLOCKED, CLIENT_MONITOR, CLIENT_PAUSED, CLIENT_SLAVE, CLIENT_TRACKING } from './client.js';
 import type { Command } from '../commands/table.js';
+import { recentMaxOutputBuffer } from './obuf.js';
 
 export type InfoValue = string | number;
 /** One `name:value` line of a section, in output order. */
@@ -317,15 +318,13 @@ function clientsFields(server: NodisServer): InfoField[] {
   let blocked = 0;
   let tracking = 0;
   let maxIn = 0;
-  let maxOut = 0;
+  const maxOut = recentMaxOutputBuffer(server);
   for (const c of server.clients.values()) {
     if ((c.flags & (CLIENT_SLAVE | CLIENT_MONITOR)) !== CLIENT_SLAVE) connected++;
     if (c.flags & (CLIENT_BLOCKED | CLIENT_PAUSED)) blocked++;
     if (c.flags & CLIENT_TRACKING) tracking++;
     const qb = c.parser.bufferedBytes;
     if (qb > maxIn) maxIn = qb;
-    const ob = c.socket ? c.socket.writableLength : 0;
-    if (ob > maxOut) maxOut = ob;
   }
   return [
     ['connected_clients', connected],
