@@ -19,7 +19,8 @@ import { sortCommands } from './sort.js';
 import { memoryCommands } from './memory.js';
 import { pubsubCommands } from './pubsub.js';
 import { geoCommands } from './geo.js';
+import { persistenceCommands } from './persistence.js';
 import { aclCommands } from './acl.js';
 import { dumpCommands } from './dump.js';
 
-export const allCommands: CommandSpec[] = [...connectionCommands, ...stringCommands, ...bitopsCommands, ...commandCommands, ...keyspaceCommands, ...configCommands, ...shutdownCommands, ...clientCommands, ...serverCommands, ...hashCommands, ...setCommands, ...zsetCommands, ...listCommands, ...zsetBlockingCommands, ...memoryCommands, ...sortCommands, ...txCommands, ...pubsubCommands, ...geoCommands, ...aclCommands, ...dumpCommands];
+export const allCommands: CommandSpec[] = [...connectionCommands, ...stringCommands, ...bitopsCommands, ...commandCommands, ...keyspaceCommands, ...configCommands, ...shutdownCommands, ...clientCommands, ...serverCommands, ...hashCommands, ...setCommands, ...zsetCommands, ...listCommands, ...zsetBlockingCommands, ...memoryCommands, ...sortCommands, ...txCommands, ...pubsubCommands, ...geoCommands, ...aclCommands, ...dumpCommands, ...persistenceCommands];

@@ -438,6 +438,7 @@ function flushdbCommand(c: Client, argv: string[]): void {
 function flushallCommand(c: Client, argv: string[]): void {
   checkFlushArgs(argv);
   c.server.dirty += emptyData(c.server, -1);
+  for (const fn of c.server.hooks.flushedAll) fn();
   c.ext.forcePropagation = true;
   c.addReplyOK();
 }

@@ -23,11 +23,12 @@ import type { Dict, DictCow } from '../store/dict.js';
 import type { RValue } from '../store/types.js';
 import type { Db } from '../store/db.js';
 import type { Config } from '../server/config.js';
+import type { KeyUsageInfo } from './rdb/writer.js';
 
 /** The part of RdbWriter the snapshot drives (header and EOF are the caller's). */
 export interface SnapshotWriter {
   writeSelectDb(id: number, dbSize: number, expiresSize: number): void;
-  writeKeyValue(key: string, value: RValue, expireMs: number, cfg: Config): void;
+  writeKeyValue(key: string, value: RValue, expireMs: number, cfg: Config, usage?: KeyUsageInfo): void;
   /** Bytes produced since the last take(). */
   take(): Buffer;
   readonly pending: number;
@@ -41,6 +42,8 @@ export interface SnapshotOptions {
   out: (chunk: Buffer) => void;
   /** Hand bytes to `out` once this many are pending (default 256 KB). */
   flushBytes?: number;
+  /** The IDLE/FREQ information of a key from its LRU/LFU word (when the eviction policy keeps it). */
+  usage?: ((meta: number) => KeyUsageInfo | undefined) | null;
 }
 
 /** One captured db: the tables as they were at begin(), and the walk's position. */
@@ -87,6 +90,7 @@ export class KeyspaceSnapshot {
   private readonly cfg: Config;
   private readonly out: (chunk: Buffer) => void;
   private readonly flushBytes: number;
+  private readonly usage: ((meta: number) => KeyUsageInfo | undefined) | null;
   private dbs: SnapDb[] = [];
   /** Index in `dbs` of the db being walked. */
   private di = 0;
@@ -105,12 +109,19 @@ export class KeyspaceSnapshot {
     this.cfg = opts.cfg;
     this.out = opts.out;
     this.flushBytes = opts.flushBytes ?? 256 * 1024;
+    this.usage = opts.usage ?? null;
   }
 
-  /** Capture the dbs and start observing changes. Throws if another snapshot observes them. */
-  begin(dbs: readonly Db[]): void {
-    for (const db of dbs) {
-      if (db.dict.cow !== null) throw new Error('another snapshot of the keyspace is in progress');
+  /**
+   * Capture the dbs and start observing changes (throws if another snapshot
+   * observes them). `observe` false is for a snapshot written to the end
+   * before anything else runs (SAVE): nothing can change meanwhile.
+   */
+  begin(dbs: readonly Db[], observe = true): void {
+    if (observe) {
+      for (const db of dbs) {
+        if (db.dict.cow !== null) throw new Error('another snapshot of the keyspace is in progress');
+      }
     }
     for (const db of dbs) {
       if (db.dict.size === 0) continue;
@@ -118,7 +129,7 @@ export class KeyspaceSnapshot {
       this.keysTotal += d.size;
       this.dbs.push(d);
     }
-    for (const d of this.dbs) d.dict.cow = d;
+    if (observe) for (const d of this.dbs) d.dict.cow = d;
     this.active = true;
   }
 
@@ -143,7 +154,7 @@ export class KeyspaceSnapshot {
         const key = dict.slotKey(s);
         if (key !== undefined && (marks[s >>> 3] & (1 << (s & 7))) === 0) {
           d.cursor = s + 1;
-          this.write(d, key, dict.valueAt(s));
+          this.write(d, key, s);
           if (this.writer.pending >= this.flushBytes) this.out(this.writer.take());
           written++;
           if (written >= maxKeys || ((written & 15) === 0 && performance.now() >= deadline)) {
@@ -181,17 +192,19 @@ export class KeyspaceSnapshot {
   /** cow.preserve(): save the entry at `slot` ahead of the walk. */
   saveEntry(d: SnapDb, slot: number): void {
     this.keysPreserved++;
-    this.write(d, d.dict.slotKey(slot)!, d.dict.valueAt(slot));
+    this.write(d, d.dict.slotKey(slot)!, slot);
     if (this.writer.pending >= this.flushBytes) this.flush(false);
   }
 
-  private write(d: SnapDb, key: string, value: RValue): void {
+  private write(d: SnapDb, key: string, slot: number): void {
     if (this.section !== d.id) {
       this.writer.writeSelectDb(d.id, d.size, d.expiresSize);
       this.section = d.id;
     }
     const when = d.expires.size === 0 ? undefined : d.expires.get(key);
-    this.writer.writeKeyValue(key, value, when === undefined ? -1 : when, this.cfg);
+    const dict = d.dict;
+    const usage = this.usage === null ? undefined : this.usage(dict.meta[slot]);
+    this.writer.writeKeyValue(key, dict.valueAt(slot), when === undefined ? -1 : when, this.cfg, usage);
     this.keysProcessed++;
   }
 

@@ -28,6 +28,7 @@ import { allCommands } from '../commands/index.js';
 import { CommandTable } from '../commands/table.js';
 import { AclStartupError, userDirectiveValidator } from './acl.js';
 import { shutdownOnSignal } from '../commands/shutdown.js';
+import { loadDataFromDisk } from '../persistence/rdb-save.js';
 
 const PROG = 'nodis-server';
 const DEFAULT_PID_FILE = '/var/run/nodis.pid';
@@ -276,6 +277,8 @@ export async function main(args: string[] = process.argv.slice(2)): Promise<void
     logger.warn(`Failed listening on port ${port} (TCP), aborting.`);
     flushAndExit(logger, 1);
   }
+  // loadDataFromDisk(): synchronous, so no client is served before the dataset is there.
+  if (!loadDataFromDisk(server)) flushAndExit(logger, 1);
   if (port !== 0) logger.info('Ready to accept connections');
   const unix = cfg.str('unixsocket');
   if (unix !== '') logger.info(`The server is now ready to accept connections at ${unix}`);

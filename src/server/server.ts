@@ -23,6 +23,8 @@ import { installServerInfo } from './info.js';
 import { Blocking } from './blocking.js';
 import { NOTIFY_GENERIC, NOTIFY_EXPIRED, NOTIFY_KEY_MISS, NOTIFY_NEW } from './notify.js';
 import { installTransactions } from './multi.js';
+import { CLIENT_MASTER } from './client.js';
+import { installRdbPersistence } from '../persistence/rdb-save.js';
 import { installOutputBufferLimits, checkOutputAfterWrite } from './obuf.js';
 import { Acl, USER_NOPASS } from './acl.js';
 import type { Tracking } from './tracking.js';
@@ -66,6 +68,13 @@ export interface ServerHooks {
   saveOnShutdown: (() => boolean)[];
   /** The server is shutting down (after any save, before sockets close). */
   shutdown: (() => void)[];
+  /**
+   * writeCommandsDeniedByDiskError(): each returns the error that refuses
+   * write commands (MISCONF...), or null.
+   */
+  diskError: (() => string | null)[];
+  /** FLUSHALL emptied every db (flushAllDataAndResetRDB(): the RDB side acts). */
+  flushedAll: (() => void)[];
 }
 
 export class NodisServer implements KeyspaceContext {
@@ -91,6 +100,8 @@ export class NodisServer implements KeyspaceContext {
     clientReset: [],
     saveOnShutdown: [],
     shutdown: [],
+    diskError: [],
+    flushedAll: [],
   };
   readonly monitors = new Set<Client>();
   /** Called once a SHUTDOWN completed (the standalone server exits the process). */
@@ -165,6 +176,7 @@ export class NodisServer implements KeyspaceContext {
     this.applyConfig();
     this.config.onChange(() => this.applyConfig());
     installServerInfo(this);
+    installRdbPersistence(this);
     this.blocking = new Blocking(this);
     this.acl.loadUsersAtStartup();
   }
@@ -593,6 +605,21 @@ export class NodisServer implements KeyspaceContext {
         return;
       }
     }
+    // Writes (and PING) are refused while persisting fails, except from the primary or the AOF.
+    if (
+      (cmd.flags & CMD_WRITE || cmd.name === 'ping' || (cmd.name === 'exec' && this.execIsWrite(c))) &&
+      (c.flags & CLIENT_MASTER) === 0 &&
+      c.ext.isAof !== true
+    ) {
+      const hooks = this.hooks.diskError;
+      for (let i = 0; i < hooks.length; i++) {
+        const err = hooks[i]();
+        if (err !== null) {
+          this.rejectCommand(c, cmd, err);
+          return;
+        }
+      }
+    }
     if (c.flags & CLIENT_PUBSUB && c.resp === 2 && !PUBSUB_ALLOWED.has(cmd.fullname)) {
       this.rejectCommand(
         c,
@@ -634,6 +661,10 @@ export class NodisServer implements KeyspaceContext {
   flagTransaction: ((c: Client) => void) | null = null;
   /** Set by the transactions module: OR of the flags of the commands `c` queued. */
   queuedCommandFlags: ((c: Client) => number) | null = null;
+
+  private execIsWrite(c: Client): boolean {
+    return this.queuedCommandFlags !== null && (this.queuedCommandFlags(c) & CMD_WRITE) !== 0;
+  }
 
   private execMayReplicate(c: Client): boolean {
     return this.queuedCommandFlags !== null && (this.queuedCommandFlags(c) & (CMD_WRITE | CMD_MAY_REPLICATE)) !== 0;
