@@ -38,8 +38,17 @@ function idx(h: number): number {
  * fit in outLen (or the input is empty), as lzf_compress() returns 0.
  */
 export function lzfCompress(input: Uint8Array, outLen = input.length): Buffer | null {
-  const inLen = input.length;
-  if (inLen === 0 || outLen <= 0) return null;
+  const out = Buffer.allocUnsafe(Math.max(outLen, 0) + 4);
+  const n = lzfCompressInto(input, input.length, outLen, out);
+  return n === 0 ? null : out.subarray(0, n);
+}
+
+/**
+ * lzfCompress() of input[0, inLen) into `out` (at least outLen + 4 bytes):
+ * the compressed length, or 0 when the result would not fit in outLen.
+ */
+export function lzfCompressInto(input: Uint8Array, inLen: number, outLen: number, out: Uint8Array): number {
+  if (inLen === 0 || outLen <= 0) return 0;
   if (base + inLen + 1 >= 0x7fffffff) {
     htab.fill(0);
     base = 1;
@@ -47,8 +56,6 @@ export function lzfCompress(input: Uint8Array, outLen = input.length): Buffer | 
   const b = base;
   base += inLen + 1;
 
-  // Room for the writes the bound checks allow past outLen (3 bytes).
-  const out = Buffer.allocUnsafe(outLen + 4);
   const ip0 = input;
   const inEnd = inLen;
   const outEnd = outLen;
@@ -73,7 +80,7 @@ export function lzfCompress(input: Uint8Array, outLen = input.length): Buffer | 
       if (maxlen > MAX_REF) maxlen = MAX_REF;
 
       if (op + 3 + 1 >= outEnd) {
-        if (op - (lit === 0 ? 1 : 0) + 3 + 1 >= outEnd) return null;
+        if (op - (lit === 0 ? 1 : 0) + 3 + 1 >= outEnd) return 0;
       }
 
       out[op - lit - 1] = lit - 1; // stop run
@@ -123,7 +130,7 @@ export function lzfCompress(input: Uint8Array, outLen = input.length): Buffer | 
       ip++;
     } else {
       // One more literal byte we must copy.
-      if (op >= outEnd) return null;
+      if (op >= outEnd) return 0;
       lit++;
       out[op++] = ip0[ip++];
       if (lit === MAX_LIT) {
@@ -134,7 +141,7 @@ export function lzfCompress(input: Uint8Array, outLen = input.length): Buffer | 
     }
   }
 
-  if (op + 3 > outEnd) return null; // at most 3 bytes can be missing here
+  if (op + 3 > outEnd) return 0; // at most 3 bytes can be missing here
 
   while (ip < inEnd) {
     lit++;
@@ -149,7 +156,7 @@ export function lzfCompress(input: Uint8Array, outLen = input.length): Buffer | 
   out[op - lit - 1] = lit - 1; // end run
   if (lit === 0) op--; // undo run if length is zero
 
-  return out.subarray(0, op);
+  return op;
 }
 
 /**
@@ -159,31 +166,39 @@ export function lzfCompress(input: Uint8Array, outLen = input.length): Buffer | 
  */
 export function lzfDecompress(input: Uint8Array, outLen: number): Buffer | null {
   const out = Buffer.allocUnsafe(outLen);
-  const inEnd = input.length;
-  let ip = 0;
+  return lzfDecompressInto(input, 0, input.length, out, outLen) ? out : null;
+}
+
+/**
+ * lzfDecompress() of input[start, end) into out[0, outLen): true when the
+ * data is well formed and expands to exactly outLen bytes.
+ */
+export function lzfDecompressInto(input: Uint8Array, start: number, end: number, out: Uint8Array, outLen: number): boolean {
+  const inEnd = end;
+  let ip = start;
   let op = 0;
   while (ip < inEnd) {
     let ctrl = input[ip++];
     if (ctrl < 1 << 5) {
       ctrl++;
-      if (op + ctrl > outLen) return null;
-      if (ip + ctrl > inEnd) return null;
+      if (op + ctrl > outLen) return false;
+      if (ip + ctrl > inEnd) return false;
       for (let k = 0; k < ctrl; k++) out[op++] = input[ip++];
     } else {
       let len = ctrl >>> 5;
       let ref = op - ((ctrl & 0x1f) << 8) - 1;
-      if (ip >= inEnd) return null;
+      if (ip >= inEnd) return false;
       if (len === 7) {
         len += input[ip++];
-        if (ip >= inEnd) return null;
+        if (ip >= inEnd) return false;
       }
       ref -= input[ip++];
-      if (op + len + 2 > outLen) return null;
-      if (ref < 0) return null;
+      if (op + len + 2 > outLen) return false;
+      if (ref < 0) return false;
       len += 2;
       // Byte by byte: the areas may overlap (runs).
       for (let k = 0; k < len; k++) out[op++] = out[ref++];
     }
   }
-  return op === outLen ? out : null;
+  return op === outLen;
 }

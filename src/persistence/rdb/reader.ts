@@ -15,7 +15,7 @@ import { RHash } from '../../store/hash.js';
 import { ZSet } from '../../store/zset.js';
 import { Config } from '../../server/config.js';
 import { Crc64 } from './crc64.js';
-import { lzfDecompress } from './lzf.js';
+import { lzfDecompressInto } from './lzf.js';
 import { parseListpack, parseZiplist, parseIntset, parseZipmap } from './decode.js';
 import {
   RDB_VERSION,
@@ -127,6 +127,9 @@ const MAX_JS_STRING = (1 << 29) - 24;
 
 /** The most an LZF stream can expand: 3 input bytes make at most 264. */
 const LZF_MAX_RATIO = 88;
+
+/** Decompression buffers (the reader is synchronous: one at a time). */
+let lzfScratch: Buffer = Buffer.allocUnsafe(64 * 1024);
 
 /** Sequential reader over a Buffer, throwing RdbLoadError at the end. */
 export class RdbInput {
@@ -249,9 +252,9 @@ export class RdbInput {
         case RDB_ENC_INT32:
           return this.encodedInt(len);
         case RDB_ENC_LZF: {
-          const b = this.lzfString();
-          if (b.length > MAX_JS_STRING) this.corrupt('String too long');
-          return b.latin1Slice(0, b.length);
+          const [b, len] = this.lzfData(true);
+          if (len > MAX_JS_STRING) this.corrupt('String too long');
+          return b.latin1Slice(0, len);
         }
         default:
           return this.corrupt(`Unknown RDB string encoding type ${len}`);
@@ -293,19 +296,31 @@ export class RdbInput {
     return String(v);
   }
 
-  /** rdbLoadLzfStringObject(). */
+  /** rdbLoadLzfStringObject() into a new Buffer. */
   private lzfString(): Buffer {
+    return this.lzfData(false)[0];
+  }
+
+  /**
+   * Decompress an LZF string: [buffer, length], the buffer being a shared
+   * scratch one (bytes valid until the next call) when `scratch` and the
+   * string is not large, else a new Buffer of exactly that length.
+   */
+  private lzfData(scratch: boolean): [Buffer, number] {
     const clen = this.len();
     const len = this.len();
     this.need(clen);
     if (len > clen * LZF_MAX_RATIO + 32 || len > 0x7fffffff) this.corrupt('Invalid LZF compressed string');
-    const c = this.bytes(clen);
-    const out = lzfDecompress(c, len);
-    if (out === null) {
-      this.pos -= clen;
-      this.corrupt('Invalid LZF compressed string');
+    let out: Buffer;
+    if (scratch && len <= 1 << 22) {
+      if (lzfScratch.length < len) lzfScratch = Buffer.allocUnsafe(Math.max(len, lzfScratch.length * 2));
+      out = lzfScratch;
+    } else {
+      out = Buffer.allocUnsafe(len);
     }
-    return out;
+    if (!lzfDecompressInto(this.buf, this.pos, this.pos + clen, out, len)) this.corrupt('Invalid LZF compressed string');
+    this.pos += clen;
+    return [out, len];
   }
 
   /** rdbLoadBinaryDoubleValue(). */

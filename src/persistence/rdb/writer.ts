@@ -23,7 +23,7 @@ import { RHash } from '../../store/hash.js';
 import { ZSet } from '../../store/zset.js';
 import { string2ll, formatG } from '../../util/numbers.js';
 import { Crc64 } from './crc64.js';
-import { lzfCompress } from './lzf.js';
+import { lzfCompress, lzfCompressInto } from './lzf.js';
 import { ListpackBuilder } from './listpack.js';
 import {
   RDB_VERSION,
@@ -79,14 +79,24 @@ export class ByteOut {
   bytes(src: Uint8Array, start = 0, end = src.length): void {
     const n = end - start;
     this.ensure(n);
-    this.buf.set(start === 0 && end === src.length ? src : src.subarray(start, end), this.pos);
+    if (n <= 48) {
+      // Short copies: a loop beats Buffer.copy()'s call overhead.
+      const buf = this.buf;
+      let p = this.pos;
+      for (let i = start; i < end; i++) buf[p++] = src[i];
+    } else if (Buffer.isBuffer(src)) src.copy(this.buf, this.pos, start, end);
+    else this.buf.set(start === 0 && end === src.length ? src : src.subarray(start, end), this.pos);
     this.pos += n;
   }
 
   latin1(s: string): void {
     const n = s.length;
     this.ensure(n);
-    if (n > 0) this.buf.latin1Write(s, this.pos, n);
+    if (n <= 32) {
+      const buf = this.buf;
+      const p = this.pos;
+      for (let i = 0; i < n; i++) buf[p + i] = s.charCodeAt(i);
+    } else this.buf.latin1Write(s, this.pos, n);
     this.pos += n;
   }
 
@@ -144,17 +154,20 @@ function saveEncodedInt(out: ByteOut, v: number): boolean {
   return false;
 }
 
-/** rdbSaveLzfBlob(). */
-export function saveLzfBlob(out: ByteOut, data: Uint8Array, originalLen: number): void {
+/** rdbSaveLzfBlob() of data[0, dataLen). */
+export function saveLzfBlob(out: ByteOut, data: Uint8Array, originalLen: number, dataLen = data.length): void {
   out.byte((RDB_ENCVAL << 6) | RDB_ENC_LZF);
-  saveLen(out, data.length);
+  saveLen(out, dataLen);
   saveLen(out, originalLen);
-  out.bytes(data);
+  out.bytes(data, 0, dataLen);
 }
 
 /** Reused for compressing JS strings. */
 let scratch = Buffer.allocUnsafe(64 * 1024);
+/** Reused LZF output. */
+let lzfOut = Buffer.allocUnsafe(64 * 1024);
 
+/** The bytes of `s` in a buffer whose first s.length bytes hold them (maybe longer). */
 function asBytes(s: string | Uint8Array): Uint8Array {
   if (typeof s !== 'string') return s;
   const n = s.length;
@@ -164,8 +177,10 @@ function asBytes(s: string | Uint8Array): Uint8Array {
     while (cap < n) cap *= 2;
     scratch = Buffer.allocUnsafe(cap);
   }
-  scratch.latin1Write(s, 0, n);
-  return scratch.subarray(0, n);
+  if (n <= 64) {
+    for (let i = 0; i < n; i++) scratch[i] = s.charCodeAt(i);
+  } else scratch.latin1Write(s, 0, n);
+  return scratch;
 }
 
 /**
@@ -182,13 +197,14 @@ export function saveRawString(out: ByteOut, s: string | Uint8Array, compress: bo
   }
   if (compress && len > 20) {
     const bytes = asBytes(s);
-    const c = lzfCompress(bytes, len - 4);
-    if (c !== null) {
-      saveLzfBlob(out, c, len);
+    if (lzfOut.length < len + 4) lzfOut = Buffer.allocUnsafe(Math.max(len + 4, lzfOut.length * 2));
+    const clen = lzfCompressInto(bytes, len, len - 4, lzfOut);
+    if (clen !== 0) {
+      saveLzfBlob(out, lzfOut, len, clen);
       return;
     }
     saveLen(out, len);
-    out.bytes(bytes);
+    out.bytes(bytes, 0, len);
     return;
   }
   saveLen(out, len);
