@@ -197,10 +197,15 @@ export function saveRawString(out: ByteOut, s: string | Uint8Array, compress: bo
   }
   if (compress && len > 20) {
     const bytes = asBytes(s);
-    if (lzfOut.length < len + 4) lzfOut = Buffer.allocUnsafe(Math.max(len + 4, lzfOut.length * 2));
-    const clen = lzfCompressInto(bytes, len, len - 4, lzfOut);
+    // Large strings get a one-off output buffer: the shared one stays small.
+    let dst = lzfOut;
+    if (dst.length < len + 4) {
+      dst = Buffer.allocUnsafe(len + 4);
+      if (len <= 16 * 1024 * 1024) lzfOut = dst;
+    }
+    const clen = lzfCompressInto(bytes, len, len - 4, dst);
     if (clen !== 0) {
-      saveLzfBlob(out, lzfOut, len, clen);
+      saveLzfBlob(out, dst, len, clen);
       return;
     }
     saveLen(out, len);
