@@ -33,6 +33,11 @@ export function asInt64(s: string): bigint | null {
   return string2llBig(s);
 }
 
+/** _intsetValueEncoding(): the bytes an intset needs to hold v. */
+export function intsetWidthOf(v: bigint): number {
+  return v < -2147483648n || v > 2147483647n ? 8 : v < -32768n || v > 32767n ? 4 : 2;
+}
+
 export class RSet implements RObjectBase {
   readonly type = 'set' as const;
   /** intset form: sorted values in ints[0..n). */
@@ -42,6 +47,12 @@ export class RSet implements RObjectBase {
   private arr: string[] | null = null;
   /** hashtable form once large. */
   private ht: Dict<null> | null = null;
+  /**
+   * Bytes per member of the intset encoding (2, 4 or 8). As in Redis it
+   * grows with the members added and never shrinks; DUMP and RDB files
+   * show it.
+   */
+  intsetWidth = 2;
 
   /** setTypeCreate(): an intset if `first` is an integer, else a hashtable. */
   static create(first: string): RSet {
@@ -120,6 +131,8 @@ export class RSet implements RObjectBase {
       let i = this.intFind(v);
       if (i >= 0) return false;
       i = -i - 1;
+      const w = intsetWidthOf(v);
+      if (w > this.intsetWidth) this.intsetWidth = w;
       let a = this.ints;
       if (this.n === a.length) {
         const b = new BigInt64Array(a.length * 2);
@@ -235,6 +248,7 @@ export class RSet implements RObjectBase {
   adopt(other: RSet): void {
     this.ints = other.ints;
     this.n = other.n;
+    this.intsetWidth = other.intsetWidth;
     this.arr = other.arr;
     this.ht = other.ht;
   }
@@ -265,6 +279,7 @@ export class RSet implements RObjectBase {
     if (this.ints !== null) {
       s.ints = this.ints.slice(0, Math.max(4, this.n));
       s.n = this.n;
+      s.intsetWidth = this.intsetWidth;
     } else if (this.arr !== null) {
       s.arr = this.arr.slice();
     } else {

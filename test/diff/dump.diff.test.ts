@@ -181,6 +181,16 @@ describe.skipIf(!HAVE_REDIS)('DUMP/RESTORE vs redis-server', () => {
     await check('i16', [['SADD', 'i16', '5', '-3', '100', '32767', '-32768']]);
     await check('i32', [['SADD', 'i32', '5', '-70000', '2147483647']]);
     await check('i64', [['SADD', 'i64', '1', '-9223372036854775808', '9223372036854775807', '4294967296']]);
+    // Intsets keep their widest encoding after the wide members go.
+    await check('iw', [
+      ['SADD', 'iw', '1', '2', '9223372036854775807', '70000'],
+      ['SREM', 'iw', '9223372036854775807', '70000'],
+    ]);
+    await check('iw2', [
+      ['SADD', 'iw2', '1', '70000'],
+      ['SREM', 'iw2', '70000'],
+      ['SADD', 'iw2', '5'],
+    ]);
     await check('hs', [['SADD', 'hs', 'a', 'b', '\xff\x00\xc3', '1', '2']], false);
     await check('hsbig', [['SADD', 'hsbig', ...Array.from({ length: 600 }, (_, i) => String(i))]], false);
   });

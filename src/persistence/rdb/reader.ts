@@ -541,6 +541,9 @@ function loadObject(type: number, inp: RdbInput, ctx: ValueCtx): RValue | null {
       const s = RSet.createIntset();
       const maxIntset = intsetLimit(cfg);
       for (const v of vals) s.add(v, Infinity);
+      // The loaded blob keeps its encoding, however wide.
+      const width = data.readUInt32LE(0);
+      if (width > s.intsetWidth) s.intsetWidth = width;
       if (s.size > maxIntset) s.convert();
       return s;
     }

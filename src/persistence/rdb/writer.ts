@@ -327,15 +327,18 @@ function saveList(out: ByteOut, list: RList, cfg: EncodingConfig, compress: bool
   }
 }
 
-/** The intset blob of an intset-encoded set: encoding, length, sorted values (LE). */
-export function encodeIntset(values: readonly bigint[]): Buffer {
-  let enc = 2;
+/**
+ * The intset blob of an intset-encoded set: encoding, length, sorted values
+ * (LE). The encoding is the narrowest holding every value, at least minWidth.
+ */
+export function encodeIntset(values: readonly bigint[], minWidth = 2): Buffer {
+  let enc = minWidth === 8 || minWidth === 4 ? minWidth : 2;
   for (const v of values) {
     if (v < -2147483648n || v > 2147483647n) {
       enc = 8;
       break;
     }
-    if (v < -32768n || v > 32767n) enc = 4;
+    if ((v < -32768n || v > 32767n) && enc < 4) enc = 4;
   }
   const buf = Buffer.allocUnsafe(8 + enc * values.length);
   buf.writeUInt32LE(enc, 0);
@@ -356,7 +359,7 @@ function saveSet(out: ByteOut, set: RSet, compress: boolean): void {
     set.forEach((m) => {
       vals.push(BigInt(m));
     });
-    saveRawString(out, encodeIntset(vals), compress);
+    saveRawString(out, encodeIntset(vals, set.intsetWidth), compress);
     return;
   }
   saveLen(out, set.size);
