@@ -19,6 +19,7 @@ import { typeOf, isString, type RValue, type RString, type RObjectBase } from '.
 import { stringEncoding, dupString } from '../store/encoding.js';
 import { stringMatch } from '../util/glob.js';
 import { NOTIFY_GENERIC } from '../server/notify.js';
+import { freeEffort, LAZYFREE_THRESHOLD } from '../store/eviction.js';
 
 const LLONG_MAX = 9223372036854775807n;
 const LLONG_MIN = -9223372036854775808n;
@@ -179,13 +180,15 @@ function scanCommand(c: Client, argv: string[]): void {
 
 // ---- DEL EXISTS TYPE KEYS RANDOMKEY DBSIZE -------------------------------------
 
-function delGeneric(c: Client, argv: string[]): void {
+/** DEL (lazy with lazyfree-lazy-user-del) and UNLINK (always lazy). */
+function delGeneric(c: Client, argv: string[], lazy: boolean): void {
   const db = c.db;
   const server = c.server;
   let n = 0;
   for (let j = 1; j < argv.length; j++) {
     const key = argv[j];
     db.expireIfNeeded(key, false);
+    if (lazy) countLazyFree(server, db.peek(key));
     if (db.delete(key)) {
       server.signalModifiedKey(c, db, key);
       server.notifyKeyspaceEvent(NOTIFY_GENERIC, 'del', key, db.id);
@@ -410,7 +413,7 @@ function swapdbCommand(c: Client, argv: string[]): void {
  * only detaches the tables, so ASYNC costs no more than SYNC: the garbage
  * collector frees the old ones later.
  */
-export function emptyData(server: NodisServer, dbid: number): number {
+export function emptyData(server: NodisServer, dbid: number, async = false): number {
   for (const fn of server.hooks.dbFlushed) fn(dbid);
   let removed = 0;
   if (dbid === -1) {
@@ -418,26 +421,39 @@ export function emptyData(server: NodisServer, dbid: number): number {
   } else {
     removed = server.dbs[dbid].clear();
   }
+  // emptyDbAsync(): the dropped tables count as lazily freed objects. In
+  // both modes the tables are just dropped (the GC reclaims them), so no
+  // flush walks the keys.
+  if (async) server.stats.lazyfreedObjects += removed;
   return removed;
 }
 
-/** getFlushCommandFlags(): only a lone SYNC or ASYNC is accepted. */
-function checkFlushArgs(argv: string[]): void {
-  if (argv.length === 1) return;
-  if (argv.length === 2 && (eqi(argv[1], 'sync') || eqi(argv[1], 'async'))) return;
+/**
+ * getFlushCommandFlags(): only a lone SYNC or ASYNC is accepted; without
+ * one, lazyfree-lazy-user-flush decides. Returns true for ASYNC.
+ */
+function checkFlushArgs(c: Client, argv: string[]): boolean {
+  if (argv.length === 1) return c.server.config.bool('lazyfree-lazy-user-flush');
+  if (argv.length === 2 && eqi(argv[1], 'sync')) return false;
+  if (argv.length === 2 && eqi(argv[1], 'async')) return true;
   throw new RedisError(Errors.syntax);
 }
 
+/** dbAsyncDelete()'s bookkeeping: a value too costly to free synchronously counts as lazily freed. */
+function countLazyFree(server: NodisServer, v: RValue | undefined): void {
+  if (v !== undefined && typeof v === 'object' && freeEffort(v) > LAZYFREE_THRESHOLD) server.stats.lazyfreedObjects++;
+}
+
 function flushdbCommand(c: Client, argv: string[]): void {
-  checkFlushArgs(argv);
-  c.server.dirty += emptyData(c.server, c.db.id);
+  const async = checkFlushArgs(c, argv);
+  c.server.dirty += emptyData(c.server, c.db.id, async);
   c.ext.forcePropagation = true;
   c.addReplyOK();
 }
 
 function flushallCommand(c: Client, argv: string[]): void {
-  checkFlushArgs(argv);
-  c.server.dirty += emptyData(c.server, -1);
+  const async = checkFlushArgs(c, argv);
+  c.server.dirty += emptyData(c.server, -1, async);
   for (const fn of c.server.hooks.flushedAll) fn();
   c.ext.forcePropagation = true;
   c.addReplyOK();
@@ -692,8 +708,11 @@ function objectFreqCommand(c: Client, argv: string[]): void {
 // ---- table -------------------------------------------------------------------------------
 
 export const keyspaceCommands: CommandSpec[] = [
-  cmd('del', -2, ['write'], [1, -1, 1], { acl: ['keyspace'], handler: delGeneric }),
-  cmd('unlink', -2, ['write', 'fast'], [1, -1, 1], { acl: ['keyspace'], handler: delGeneric }),
+  cmd('del', -2, ['write'], [1, -1, 1], {
+    acl: ['keyspace'],
+    handler: (c, argv) => delGeneric(c, argv, c.server.config.bool('lazyfree-lazy-user-del')),
+  }),
+  cmd('unlink', -2, ['write', 'fast'], [1, -1, 1], { acl: ['keyspace'], handler: (c, argv) => delGeneric(c, argv, true) }),
   cmd('exists', -2, ['readonly', 'fast'], [1, -1, 1], { acl: ['keyspace'], handler: existsCommand }),
   cmd('type', 2, ['readonly', 'fast'], [1, 1, 1], { acl: ['keyspace'], handler: typeCommand }),
   cmd('keys', 2, ['readonly'], [0, 0, 0], { acl: ['keyspace', 'dangerous'], handler: keysCommand }),

@@ -8,6 +8,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { REDIS_VERSION, NODIS_VERSION, type NodisServer } from './server.js';
+import { MemoryManager } from './evict.js';
 import { CLIENT_BLOCKED, CLIENT_MONITOR, CLIENT_PAUSED, CLIENT_SLAVE, CLIENT_TRACKING } from './client.js';
 import type { Command } from '../commands/table.js';
 import { recentMaxOutputBuffer } from './obuf.js';
@@ -68,11 +69,9 @@ const TITLES: Record<InfoSectionName, string> = {
   keyspace: 'Keyspace',
 };
 
-/** Per-server state behind INFO: peaks, samples, hooks. */
+/** Per-server state behind INFO: samples, hooks. */
 interface InfoState {
   hooks: Map<string, InfoHook[]>;
-  startupMemory: number;
-  peakMemory: number;
   replid: string;
   /** Instantaneous metric samples (Redis keeps 16, one per 100 ms). */
   inSamples: number[];
@@ -87,11 +86,8 @@ const states = new WeakMap<NodisServer, InfoState>();
 function stateOf(server: NodisServer): InfoState {
   let st = states.get(server);
   if (st === undefined) {
-    const used = usedMemory();
     st = {
       hooks: new Map(),
-      startupMemory: used,
-      peakMemory: used,
       replid: randomHex(40),
       inSamples: [],
       outSamples: [],
@@ -105,14 +101,12 @@ function stateOf(server: NodisServer): InfoState {
 }
 
 /**
- * Called once when the server is built: records the startup memory and
- * samples memory peak and network rates from the cron, as serverCron() does.
+ * Called once when the server is built: samples network rates from the
+ * cron, as serverCron() does (memory figures live in evict.ts).
  */
 export function installServerInfo(server: NodisServer): void {
   const st = stateOf(server);
   server.hooks.cron.push(() => {
-    const used = usedMemory();
-    if (used > st.peakMemory) st.peakMemory = used;
     const now = Date.now();
     const dt = now - st.lastSampleAt;
     if (dt < 100) return;
@@ -165,19 +159,6 @@ export function setInfoField(fields: InfoField[], name: string, value: InfoValue
 /** The replication id INFO reports (the replication module may replace it). */
 export function replicationId(server: NodisServer): string {
   return stateOf(server).replid;
-}
-
-/** Memory in use by the process's JS heap and buffers (the used_memory estimate). */
-export function usedMemory(): number {
-  const m = process.memoryUsage();
-  return m.heapUsed + m.external;
-}
-
-/** Record a new memory peak if `used` exceeds it; returns the peak. */
-export function updatePeakMemory(server: NodisServer, used: number): number {
-  const st = stateOf(server);
-  if (used > st.peakMemory) st.peakMemory = used;
-  return st.peakMemory;
 }
 
 // ---- formatting ------------------------------------------------------------
@@ -339,23 +320,13 @@ function clientsFields(server: NodisServer): InfoField[] {
 }
 
 function memoryFields(server: NodisServer): InfoField[] {
-  const st = stateOf(server);
-  const m = process.memoryUsage();
-  const used = m.heapUsed + m.external;
-  const peak = updatePeakMemory(server, used);
-  const rss = m.rss;
-  let clientsMem = 0;
-  for (const c of server.clients.values()) {
-    clientsMem += c.parser.bufferedBytes + (c.socket ? c.socket.writableLength : 0);
-  }
-  const startup = Math.min(st.startupMemory, used);
-  const overhead = Math.min(used, startup + clientsMem);
-  const dataset = used - overhead;
-  const netUsage = used > startup ? used - startup : 1;
-  const allocated = used;
-  const active = Math.max(m.heapTotal + m.external, allocated);
-  const resident = Math.max(rss, 1);
-  const maxmemory = cfgNum(server, 'maxmemory', 0);
+  const mm = server.memory;
+  const mh = memoryOverhead(server);
+  const used = mh.total;
+  const peak = mm.peak;
+  const rss = mh.rss;
+  const netUsage = used > mh.startup ? used - mh.startup : 1;
+  const maxmemory = mm.maxmemory;
   const totalSystem = os.totalmem();
   return [
     ['used_memory', used],
@@ -365,13 +336,13 @@ function memoryFields(server: NodisServer): InfoField[] {
     ['used_memory_peak', peak],
     ['used_memory_peak_human', bytesToHuman(peak)],
     ['used_memory_peak_perc', `${fmtFixed(Math.fround((used * 100) / peak), 2)}%`],
-    ['used_memory_overhead', overhead],
-    ['used_memory_startup', startup],
-    ['used_memory_dataset', dataset],
-    ['used_memory_dataset_perc', `${fmtFixed(Math.fround((dataset * 100) / netUsage), 2)}%`],
-    ['allocator_allocated', allocated],
-    ['allocator_active', active],
-    ['allocator_resident', resident],
+    ['used_memory_overhead', mh.overhead],
+    ['used_memory_startup', mh.startup],
+    ['used_memory_dataset', mh.dataset],
+    ['used_memory_dataset_perc', `${fmtFixed(Math.fround((mh.dataset * 100) / netUsage), 2)}%`],
+    ['allocator_allocated', mh.allocated],
+    ['allocator_active', mh.active],
+    ['allocator_resident', mh.resident],
     ['total_system_memory', totalSystem],
     ['total_system_memory_human', bytesToHuman(totalSystem)],
     ['used_memory_lua', 0],
@@ -390,26 +361,112 @@ function memoryFields(server: NodisServer): InfoField[] {
     ['maxmemory', maxmemory],
     ['maxmemory_human', bytesToHuman(maxmemory)],
     ['maxmemory_policy', cfgStr(server, 'maxmemory-policy', 'noeviction')],
-    ['allocator_frag_ratio', fmtFixed(Math.fround(active / allocated), 2)],
-    ['allocator_frag_bytes', active - allocated],
-    ['allocator_rss_ratio', fmtFixed(Math.fround(resident / active), 2)],
-    ['allocator_rss_bytes', resident - active],
-    ['rss_overhead_ratio', fmtFixed(Math.fround(rss / resident), 2)],
-    ['rss_overhead_bytes', rss - resident],
-    ['mem_fragmentation_ratio', fmtFixed(Math.fround(rss / used), 2)],
+    ['allocator_frag_ratio', fmtFixed(mh.allocatorFrag, 2)],
+    ['allocator_frag_bytes', mh.active - mh.allocated],
+    ['allocator_rss_ratio', fmtFixed(mh.allocatorRss, 2)],
+    ['allocator_rss_bytes', mh.resident - mh.active],
+    ['rss_overhead_ratio', fmtFixed(mh.rssExtra, 2)],
+    ['rss_overhead_bytes', rss - mh.resident],
+    ['mem_fragmentation_ratio', fmtFixed(mh.totalFrag, 2)],
     ['mem_fragmentation_bytes', rss - used],
-    ['mem_not_counted_for_evict', 0],
+    ['mem_not_counted_for_evict', mm.notCounted()],
     ['mem_replication_backlog', 0],
     ['mem_total_replication_buffers', 0],
-    ['mem_clients_slaves', 0],
-    ['mem_clients_normal', clientsMem],
+    ['mem_clients_slaves', mh.clientsSlaves],
+    ['mem_clients_normal', mh.clientsNormal],
     ['mem_cluster_links', 0],
     ['mem_aof_buffer', 0],
     ['mem_allocator', `v8-${process.versions.v8}`],
     ['active_defrag_running', 0],
     ['lazyfree_pending_objects', 0],
-    ['lazyfreed_objects', 0],
+    ['lazyfreed_objects', server.stats.lazyfreedObjects],
   ];
+}
+
+/** One database's table overhead (MEMORY STATS db.<n>). */
+export interface DbOverhead {
+  dbid: number;
+  main: number;
+  expires: number;
+}
+
+/** getMemoryOverheadData(): the breakdown behind INFO memory and MEMORY STATS. */
+export interface MemoryOverhead {
+  total: number;
+  startup: number;
+  peak: number;
+  clientsNormal: number;
+  clientsSlaves: number;
+  dbs: DbOverhead[];
+  overhead: number;
+  dataset: number;
+  totalKeys: number;
+  bytesPerKey: number;
+  datasetPerc: number;
+  peakPerc: number;
+  rss: number;
+  allocated: number;
+  active: number;
+  resident: number;
+  allocatorFrag: number;
+  allocatorRss: number;
+  rssExtra: number;
+  totalFrag: number;
+}
+
+/**
+ * getMemoryOverheadData(). Byte figures come from the accounting
+ * (evict.ts); the allocator figures are V8's own (heap used and reserved,
+ * plus off-heap buffers) and the process RSS.
+ */
+export function memoryOverhead(server: NodisServer): MemoryOverhead {
+  const mm = server.memory;
+  mm.refreshClients();
+  const total = mm.usedMemory();
+  const peak = mm.updatePeak(total);
+  const startup = mm.startup;
+  const m = process.memoryUsage();
+  const rss = m.rss;
+  const allocated = m.heapUsed + m.external;
+  const active = Math.max(m.heapTotal + m.external, allocated);
+  const resident = Math.max(rss, 1);
+  let overhead = startup + mm.clientsNormal + mm.clientsSlaves;
+  const dbs: DbOverhead[] = [];
+  let totalKeys = 0;
+  for (const db of server.dbs) {
+    const keys = db.dict.size;
+    const [main, expires] = MemoryManager.dbOverhead(db);
+    if (keys === 0) continue;
+    totalKeys += keys;
+    dbs.push({ dbid: db.id, main, expires });
+    overhead += main + expires;
+  }
+  // Empty databases' tables belong to the startup figure.
+  if (overhead > total) overhead = total;
+  const dataset = total - overhead;
+  const netUsage = total > startup ? total - startup : 1;
+  return {
+    total,
+    startup,
+    peak,
+    clientsNormal: mm.clientsNormal,
+    clientsSlaves: mm.clientsSlaves,
+    dbs,
+    overhead,
+    dataset,
+    totalKeys,
+    bytesPerKey: totalKeys > 0 ? Math.floor(netUsage / totalKeys) : 0,
+    datasetPerc: Math.fround((dataset * 100) / netUsage),
+    peakPerc: Math.fround((total * 100) / peak),
+    rss,
+    allocated,
+    active,
+    resident,
+    allocatorFrag: Math.fround(active / allocated),
+    allocatorRss: Math.fround(resident / active),
+    rssExtra: Math.fround(rss / resident),
+    totalFrag: Math.fround(rss / total),
+  };
 }
 
 function persistenceFields(server: NodisServer): InfoField[] {
@@ -472,8 +529,8 @@ function statsFields(server: NodisServer): InfoField[] {
     ['expire_cycle_cpu_milliseconds', 0],
     ['evicted_keys', s.evictedKeys],
     ['evicted_clients', 0],
-    ['total_eviction_exceeded_time', 0],
-    ['current_eviction_exceeded_time', 0],
+    ['total_eviction_exceeded_time', Math.floor(server.memory.totalExceededMs + server.memory.currentExceededMs())],
+    ['current_eviction_exceeded_time', Math.floor(server.memory.currentExceededMs())],
     ['keyspace_hits', s.keyspaceHits],
     ['keyspace_misses', s.keyspaceMisses],
     ['pubsub_channels', 0],

@@ -20,6 +20,7 @@ import { registerListenerApply } from '../commands/config.js';
 import { Slowlog } from './slowlog.js';
 import { LatencyMonitor } from './latency.js';
 import { installServerInfo } from './info.js';
+import { MemoryManager, OOM_ERROR } from './evict.js';
 import { Blocking } from './blocking.js';
 import { NOTIFY_GENERIC, NOTIFY_EXPIRED, NOTIFY_KEY_MISS, NOTIFY_NEW } from './notify.js';
 import { installTransactions } from './multi.js';
@@ -88,6 +89,8 @@ export class NodisServer implements KeyspaceContext {
   readonly latency = new LatencyMonitor();
   /** Clients blocked on keys (BLPOP...): blocked.c. */
   readonly blocking: Blocking;
+  /** Memory accounting, maxmemory and eviction (evict.ts). */
+  readonly memory: MemoryManager;
   /** Users and permissions (acl.c). */
   readonly acl: Acl;
   readonly hooks: ServerHooks = {
@@ -176,6 +179,7 @@ export class NodisServer implements KeyspaceContext {
     this.applyConfig();
     this.config.onChange(() => this.applyConfig());
     installServerInfo(this);
+    this.memory = new MemoryManager(this);
     installRdbPersistence(this);
     this.blocking = new Blocking(this);
     this.acl.loadUsersAtStartup();
@@ -224,6 +228,16 @@ export class NodisServer implements KeyspaceContext {
   lruClock(): number {
     if (this.clock === systemClock) return this.cachedLruClock;
     return Math.floor(this.clock.now() / 1000) & 0xffffff;
+  }
+
+  /** A key was accessed: its new LRU clock or LFU word. */
+  touchMeta(meta: number): number {
+    return this.memory.lfu ? this.memory.touch(meta) : this.lruClock();
+  }
+
+  /** The LRU/LFU word of a new key. */
+  initialMeta(): number {
+    return this.memory.lfu ? this.memory.initial() : this.lruClock();
   }
 
   isReplica(): boolean {
@@ -605,6 +619,11 @@ export class NodisServer implements KeyspaceContext {
         return;
       }
     }
+    // maxmemory: evict, or refuse commands that may grow memory (OOM).
+    if (this.memory.maxmemory !== 0 && this.memory.rejectOnOom(c, cmd, this.queuedCommandFlags !== null ? this.queuedCommandFlags(c) : 0)) {
+      this.rejectCommand(c, cmd, OOM_ERROR);
+      return;
+    }
     // Writes (and PING) are refused while persisting fails, except from the primary or the AOF.
     if (
       (cmd.flags & CMD_WRITE || cmd.name === 'ping' || (cmd.name === 'exec' && this.execIsWrite(c))) &&
@@ -965,6 +984,7 @@ export class NodisServer implements KeyspaceContext {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.memory.stop();
     if (this.cronTimer) clearInterval(this.cronTimer);
     this.cronTimer = null;
     const servers = this.netServers;
@@ -1002,6 +1022,7 @@ export class NodisServer implements KeyspaceContext {
       cmd.stats.failedCalls = 0;
     }
     this.latency.histograms.clear();
+    this.memory.resetStats();
   }
 
 

@@ -6,12 +6,17 @@
  */
 import { Dict } from './dict.js';
 import type { RValue } from './types.js';
+import { MemAccount, chargeEntry, releaseEntry, replaceValue } from './memcost.js';
 
 /** What a database needs from the server around it. */
 export interface KeyspaceContext {
   now(): number;
   /** 24-bit LRU clock in seconds (LRU_CLOCK()). */
   lruClock(): number;
+  /** The LRU/LFU word of a key after an access (LRU clock, or updateLFU()). */
+  touchMeta(meta: number): number;
+  /** The LRU/LFU word of a new key (createObject()). */
+  initialMeta(): number;
   /** True while this server is a replica: keys expire only via the primary. */
   isReplica(): boolean;
   /** True while the current client is the primary link (never expire). */
@@ -54,6 +59,11 @@ export class Db {
    * dict holds them rounded to a double); null while there is none.
    */
   private bigExpires: Map<string, bigint> | null = null;
+  /**
+   * Estimated bytes of the keys and values (store/memory.ts): charged as
+   * keys come and go, and by collections as they change in place.
+   */
+  mem = new MemAccount();
 
   constructor(
     public id: number,
@@ -159,7 +169,7 @@ export class Db {
     if (slot !== -1) {
       // A write lookup may change the value in place: a snapshot keeps the old one.
       if ((flags & LOOKUP_WRITE) !== 0 && this.dict.cow !== null) this.dict.cow.preserve(slot);
-      if ((flags & LOOKUP_NOTOUCH) === 0) this.dict.meta[slot] = this.ctx.lruClock();
+      if ((flags & LOOKUP_NOTOUCH) === 0) this.dict.meta[slot] = this.ctx.touchMeta(this.dict.meta[slot]);
       if ((flags & (LOOKUP_NOSTATS | LOOKUP_WRITE)) === 0) this.ctx.onKeyHit();
       return this.dict.valueAt(slot);
     }
@@ -191,7 +201,8 @@ export class Db {
 
   /** dbAdd(): the key must not exist. */
   add(key: string, val: RValue): void {
-    const slot = this.dict.insertNew(key, val, this.ctx.lruClock());
+    const slot = this.dict.insertNew(key, val, this.ctx.initialMeta());
+    chargeEntry(this.mem, key, val);
     if (this.dict.cow !== null) this.dict.cow.inserted(slot);
     if (typeof val === 'object') this.ctx.signalKeyAsReady?.(this, key, val);
   }
@@ -201,11 +212,13 @@ export class Db {
     const slot = this.dict.find(key);
     const cow = this.dict.cow;
     if (slot === -1) {
-      const s = this.dict.insertNew(key, val, this.ctx.lruClock());
+      const s = this.dict.insertNew(key, val, this.ctx.initialMeta());
+      chargeEntry(this.mem, key, val);
       if (cow !== null) cow.inserted(s);
       if (typeof val === 'object') this.ctx.signalKeyAsReady?.(this, key, val);
     } else {
       if (cow !== null) cow.preserve(slot);
+      replaceValue(this.mem, this.dict.valueAt(slot), val);
       this.dict.setValueAt(slot, val);
     }
   }
@@ -219,12 +232,14 @@ export class Db {
     const slot = this.dict.find(key);
     const cow = this.dict.cow;
     if (slot === -1) {
-      const s = this.dict.insertNew(key, val, this.ctx.lruClock());
+      const s = this.dict.insertNew(key, val, this.ctx.initialMeta());
+      chargeEntry(this.mem, key, val);
       if (cow !== null) cow.inserted(s);
       if (typeof val === 'object') this.ctx.signalKeyAsReady?.(this, key, val);
       return true;
     } else {
       if (cow !== null) cow.preserve(slot);
+      replaceValue(this.mem, this.dict.valueAt(slot), val);
       this.dict.setValueAt(slot, val);
       if (!keepTtl && this.expires.size > 0) {
         this.expires.delete(key);
@@ -237,7 +252,9 @@ export class Db {
   /** dbDelete(): returns true if the key existed. */
   delete(key: string): boolean {
     if (this.dict.cow !== null) this.preserve(key);
-    if (this.dict.delete(key) === undefined) return false;
+    const old = this.dict.delete(key);
+    if (old === undefined) return false;
+    releaseEntry(this.mem, key, old);
     if (this.expires.size > 0) this.expires.delete(key);
     if (this.bigExpires !== null) this.bigExpires.delete(key);
     return true;
@@ -273,12 +290,17 @@ export class Db {
     this.bigExpires = null;
     this.avgTtl = 0;
     this.expiresCursor = 0;
+    // A new account: values of the dropped tables no longer charge this db.
+    this.mem = new MemAccount();
     return n;
   }
 
   /** Swap contents with another db (SWAPDB). */
   swapWith(other: Db): void {
     const tmp = { dict: this.dict, expires: this.expires, avgTtl: this.avgTtl, cur: this.expiresCursor, big: this.bigExpires };
+    const mem = this.mem;
+    this.mem = other.mem;
+    other.mem = mem;
     this.bigExpires = other.bigExpires;
     other.bigExpires = tmp.big;
     (this as { dict: Dict<RValue> }).dict = other.dict;

@@ -9,6 +9,8 @@
  * keyspace uses for the LRU/LFU clock.
  */
 
+import { EMPTY_DICT_BYTES } from './memcost.js';
+
 const INITIAL_BUCKETS = 4;
 const INITIAL_SLOTS = 8;
 
@@ -89,6 +91,17 @@ export class Dict<V> {
   /** Bucket count of the main table (for DEBUG HTSTATS style introspection). */
   get buckets(): number {
     return this.t0.length + (this.t1 ? this.t1.length : 0);
+  }
+
+  /**
+   * Estimated bytes of the table's own storage, without the keys and
+   * values it points to: the object and its typed arrays (next, hash and
+   * meta words per slot, 4 bytes per bucket) plus the key and value arrays,
+   * which V8 grows to about 1.25x their length on average.
+   */
+  structBytes(): number {
+    const top = this.top;
+    return EMPTY_DICT_BYTES + this.next.length * 12 + (top + (top >>> 2)) * 16 + this.buckets * 4;
   }
 
   isRehashing(): boolean {

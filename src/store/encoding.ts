@@ -59,6 +59,15 @@ export function embstrValue(s: string): RString {
   return b;
 }
 
+/**
+ * Bytes allocated for a Buffer value written in place (its arena, spare
+ * capacity included), or -1 for a Buffer carved from Node's shared pool.
+ */
+export function stringAllocSize(v: Buffer): number {
+  const ab = v.buffer as ArrayBuffer;
+  return arenas.has(ab) || v.byteLength === ab.byteLength ? ab.byteLength : -1;
+}
+
 /** A private copy with the same encoding (dupStringObject()). */
 export function dupString(v: RString): RString {
   if (typeof v === 'string') return v;

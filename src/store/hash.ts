@@ -14,6 +14,7 @@
  */
 import { Dict } from './dict.js';
 import type { EncodingConfig, RObjectBase } from './types.js';
+import { DICT_ENTRY_BYTES, EMPTY_DICT_BYTES, arrayBytes, memAdjust, objectBytes, stringBytes, type MemAccount, type MemTracked } from './memcost.js';
 
 /** LISTPACK_MAX_SAFETY_SIZE: listpacks never grow beyond 1 GiB. */
 const LISTPACK_MAX_SAFETY_SIZE = 1 << 30;
@@ -37,12 +38,19 @@ function lpEntryBytes(len: number): number {
   return len + (len < 64 ? 2 : len < 4096 ? 4 : 10);
 }
 
-export class RHash implements RObjectBase {
+export class RHash implements RObjectBase, MemTracked {
   readonly type = 'hash' as const;
   /** Listpack form: field/value pairs in order; null once converted. */
   private lp: string[] | null = [];
   /** Hashtable form. */
   private ht: Dict<string> | null = null;
+  memBytes = RHash.baseBytes(true);
+  memOwner: MemAccount | null = null;
+
+  /** Estimated bytes of an empty hash in either form (memcost.ts). */
+  static baseBytes(listpack: boolean): number {
+    return objectBytes(5) + (listpack ? arrayBytes(0) : EMPTY_DICT_BYTES);
+  }
 
   get size(): number {
     return this.lp !== null ? this.lp.length >>> 1 : this.ht!.size;
@@ -124,10 +132,12 @@ export class RHash implements RObjectBase {
     if (lp !== null) {
       for (let i = 0; i < lp.length; i += 2) {
         if (lp[i] === field) {
+          memAdjust(this, stringBytes(value.length) - stringBytes(lp[i + 1].length));
           lp[i + 1] = value;
           return true;
         }
       }
+      memAdjust(this, 16 + stringBytes(field.length) + stringBytes(value.length));
       if (lp.length < SMALL_EXACT) {
         // A new exactly sized array: small hashes carry no spare capacity.
         this.lp = lp = lp.concat(field, value);
@@ -140,10 +150,12 @@ export class RHash implements RObjectBase {
     const d = this.ht!;
     const s = d.find(field);
     if (s !== -1) {
+      memAdjust(this, stringBytes(value.length) - stringBytes(d.valueAt(s).length));
       d.setValueAt(s, value);
       return true;
     }
     d.insertNew(field, value);
+    memAdjust(this, DICT_ENTRY_BYTES + stringBytes(field.length) + stringBytes(value.length));
     return false;
   }
 
@@ -153,12 +165,13 @@ export class RHash implements RObjectBase {
     if (lp !== null) {
       const i = this.lpFind(field);
       if (i === -1) return false;
+      memAdjust(this, -(16 + stringBytes(field.length) + stringBytes(lp[i + 1].length)));
       lp.splice(i, 2);
       return true;
     }
-    const d = this.ht!;
-    if (!d.has(field)) return false;
-    d.delete(field);
+    const old = this.ht!.delete(field);
+    if (old === undefined) return false;
+    memAdjust(this, -(DICT_ENTRY_BYTES + stringBytes(field.length) + stringBytes(old.length)));
     return true;
   }
 
@@ -244,9 +257,14 @@ export class RHash implements RObjectBase {
     const lp = this.lp;
     if (lp === null) return;
     const d = new Dict<string>();
-    for (let i = 0; i < lp.length; i += 2) d.insertNew(lp[i], lp[i + 1]);
+    let bytes = RHash.baseBytes(false);
+    for (let i = 0; i < lp.length; i += 2) {
+      d.insertNew(lp[i], lp[i + 1]);
+      bytes += DICT_ENTRY_BYTES + stringBytes(lp[i].length) + stringBytes(lp[i + 1].length);
+    }
     this.ht = d;
     this.lp = null;
+    memAdjust(this, bytes - this.memBytes);
   }
 
   /** hashTypeDup(): same encoding. */
@@ -262,6 +280,7 @@ export class RHash implements RObjectBase {
       h.lp = null;
       h.ht = d;
     }
+    h.memBytes = this.memBytes;
     return h;
   }
 

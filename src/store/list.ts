@@ -12,32 +12,46 @@
  * lists arrived in 7.2), whatever list-max-listpack-size says.
  */
 import type { EncodingConfig, RObjectBase } from './types.js';
+import { arrayBytes, memAdjust, objectBytes, stringBytes, type MemAccount, type MemTracked } from './memcost.js';
 
 const MIN_CAPACITY = 8;
 
 export const LIST_HEAD = 0;
 export const LIST_TAIL = 1;
 
-export class RList implements RObjectBase {
+export class RList implements RObjectBase, MemTracked {
   readonly type = 'list' as const;
   private buf: (string | undefined)[];
   private mask: number;
   /** Slot of the first element. */
   private head = 0;
   private len = 0;
+  memBytes: number;
+  memOwner: MemAccount | null = null;
 
   constructor(capacity = MIN_CAPACITY) {
     let cap = MIN_CAPACITY;
     while (cap < capacity) cap *= 2;
     this.buf = new Array<string | undefined>(cap);
     this.mask = cap - 1;
+    this.memBytes = RList.baseBytes(cap);
+  }
+
+  /** Estimated bytes of an empty list with `slots` slots (memcost.ts). */
+  static baseBytes(slots: number): number {
+    return objectBytes(7) + arrayBytes(slots);
   }
 
   /** A list holding `items` in order. */
   static from(items: readonly string[]): RList {
     const l = new RList(items.length);
-    for (let i = 0; i < items.length; i++) l.buf[i] = items[i];
+    let bytes = 0;
+    for (let i = 0; i < items.length; i++) {
+      l.buf[i] = items[i];
+      bytes += stringBytes(items[i].length);
+    }
     l.len = items.length;
+    l.memBytes += bytes;
     return l;
   }
 
@@ -57,11 +71,17 @@ export class RList implements RObjectBase {
     return this.mask + 1;
   }
 
+  /** Slots of the ring buffer (for memory estimates). */
+  get capacitySlots(): number {
+    return this.mask + 1;
+  }
+
   /** Copy the elements into a new buffer of `cap` slots, head at slot 0. */
   private resize(cap: number): void {
     const nb = new Array<string | undefined>(cap);
     const { buf, mask, head, len } = this;
     for (let i = 0; i < len; i++) nb[i] = buf[(head + i) & mask];
+    memAdjust(this, 8 * (cap - (mask + 1)));
     this.buf = nb;
     this.mask = cap - 1;
     this.head = 0;
@@ -83,7 +103,9 @@ export class RList implements RObjectBase {
 
   /** Replace the element at index `i` (0 <= i < length). */
   set(i: number, v: string): void {
-    this.buf[(this.head + i) & this.mask] = v;
+    const slot = (this.head + i) & this.mask;
+    memAdjust(this, stringBytes(v.length) - stringBytes((this.buf[slot] as string).length));
+    this.buf[slot] = v;
   }
 
   /**
@@ -100,12 +122,14 @@ export class RList implements RObjectBase {
     this.head = (this.head - 1) & this.mask;
     this.buf[this.head] = v;
     this.len++;
+    memAdjust(this, stringBytes(v.length));
   }
 
   pushTail(v: string): void {
     this.growIfFull();
     this.buf[(this.head + this.len) & this.mask] = v;
     this.len++;
+    memAdjust(this, stringBytes(v.length));
   }
 
   push(v: string, where: number): void {
@@ -115,10 +139,11 @@ export class RList implements RObjectBase {
 
   popHead(): string | undefined {
     if (this.len === 0) return undefined;
-    const v = this.buf[this.head];
+    const v = this.buf[this.head] as string;
     this.buf[this.head] = undefined;
     this.head = (this.head + 1) & this.mask;
     this.len--;
+    memAdjust(this, -stringBytes(v.length));
     this.shrinkIfSparse();
     return v;
   }
@@ -126,9 +151,10 @@ export class RList implements RObjectBase {
   popTail(): string | undefined {
     if (this.len === 0) return undefined;
     const slot = (this.head + this.len - 1) & this.mask;
-    const v = this.buf[slot];
+    const v = this.buf[slot] as string;
     this.buf[slot] = undefined;
     this.len--;
+    memAdjust(this, -stringBytes(v.length));
     this.shrinkIfSparse();
     return v;
   }
@@ -161,9 +187,15 @@ export class RList implements RObjectBase {
       return;
     }
     const { buf, mask } = this;
-    for (let i = 0; i < n; i++) buf[(this.head + i) & mask] = undefined;
+    let bytes = 0;
+    for (let i = 0; i < n; i++) {
+      const slot = (this.head + i) & mask;
+      bytes += stringBytes((buf[slot] as string).length);
+      buf[slot] = undefined;
+    }
     this.head = (this.head + n) & mask;
     this.len -= n;
+    memAdjust(this, -bytes);
     this.shrinkIfSparse();
   }
 
@@ -175,8 +207,14 @@ export class RList implements RObjectBase {
       return;
     }
     const { buf, mask, head } = this;
-    for (let i = this.len - n; i < this.len; i++) buf[(head + i) & mask] = undefined;
+    let bytes = 0;
+    for (let i = this.len - n; i < this.len; i++) {
+      const slot = (head + i) & mask;
+      bytes += stringBytes((buf[slot] as string).length);
+      buf[slot] = undefined;
+    }
     this.len -= n;
+    memAdjust(this, -bytes);
     this.shrinkIfSparse();
   }
 
@@ -185,6 +223,7 @@ export class RList implements RObjectBase {
     this.mask = MIN_CAPACITY - 1;
     this.head = 0;
     this.len = 0;
+    memAdjust(this, RList.baseBytes(MIN_CAPACITY) - this.memBytes);
   }
 
   /** Insert `v` so that it becomes the element at index `i` (0 <= i <= length). */
@@ -210,11 +249,13 @@ export class RList implements RObjectBase {
     }
     buf[(this.head + i) & mask] = v;
     this.len++;
+    memAdjust(this, stringBytes(v.length));
   }
 
   /** Remove the element at index `i` (0 <= i < length). */
   removeAt(i: number): void {
     const { buf, mask } = this;
+    memAdjust(this, -stringBytes((buf[(this.head + i) & mask] as string).length));
     if (i < this.len - 1 - i) {
       for (let k = i; k > 0; k--) buf[(this.head + k) & mask] = buf[(this.head + k - 1) & mask];
       buf[this.head] = undefined;
@@ -262,7 +303,10 @@ export class RList implements RObjectBase {
       this.head = (head + removed) & mask;
     }
     this.len -= removed;
-    if (removed > 0) this.shrinkIfSparse();
+    if (removed > 0) {
+      memAdjust(this, -removed * stringBytes(v.length));
+      this.shrinkIfSparse();
+    }
     return removed;
   }
 

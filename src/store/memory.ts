@@ -1,32 +1,42 @@
 /**
- * Memory estimates of stored values (MEMORY USAGE), in the spirit of
- * Redis's objectComputeSize(): V8 exposes no per-object sizes, so the cost
- * of each representation is computed from V8's layouts (64-bit, no pointer
- * compression): a sequential one-byte string is a 16-byte header plus its
- * bytes rounded up to 8; an array slot or pointer is 8 bytes; a Buffer has a
- * JS object and an off-heap backing store. Large collections are sampled:
- * the average of the first `samples` elements is extrapolated (0 = all).
+ * Memory accounting of the keyspace: what `used_memory`, eviction and
+ * MEMORY USAGE are computed from.
+ *
+ * V8 exposes no per-object sizes, so the cost of each representation is
+ * estimated from V8's object layouts on 64-bit builds without pointer
+ * compression (Node's default), and the constants were checked against
+ * heap measurements (`bench/memory-calibrate.mjs`):
+ * - a sequential one-byte string is a 16-byte header plus its bytes
+ *   rounded up to 8;
+ * - a JS object is a 24-byte header plus 8 bytes per field; a JS array is a
+ *   32-byte object plus a 16-byte backing store header and 8 bytes a slot;
+ * - a Buffer is a typed array and an ArrayBuffer object plus its bytes;
+ * - a hash table (dict.ts) costs about 1.1 KB empty (five typed arrays)
+ *   plus about 52 bytes an entry at its average load.
+ *
+ * Accounting is incremental: every collection keeps its own estimate in
+ * `memBytes`, updated by each mutation, and reports the change to the
+ * account of the database holding it (`memOwner`). A database's account
+ * sums its keys and values (Db.add/setKey/delete); the tables themselves
+ * are measured from their capacities (Dict.structBytes()), so nothing ever
+ * walks the keyspace to know the total.
  */
 import { RHash } from './hash.js';
 import { RSet } from './set.js';
 import { ZSet } from './zset.js';
 import { RList } from './list.js';
 import type { RValue } from './types.js';
+import {
+  DICT_ENTRY_BYTES,
+  ZSKIPLIST_ENTRY_BYTES,
+  stringBytes,
+  strValueBytes,
+  trackedValueBytes,
+} from './memcost.js';
 
-/** Bytes of one dict entry: key/value pointers, chain, hash, LRU word, bucket. */
-export const DICT_ENTRY_BYTES = 36;
-const BUFFER_OVERHEAD = 96;
-const OBJECT_HEADER = 24;
+export * from './memcost.js';
 
-/** A latin1 JS string of `len` chars. */
-export function stringBytes(len: number): number {
-  return 16 + ((len + 7) & ~7);
-}
-
-/** A string value: JS string or Buffer. */
-export function strValueBytes(v: string | Buffer): number {
-  return typeof v === 'string' ? stringBytes(v.length) : BUFFER_OVERHEAD + v.length;
-}
+// ---- MEMORY USAGE (objectComputeSize()) --------------------------------------------
 
 class Stop extends Error {}
 
@@ -48,36 +58,43 @@ function sampled(size: number, samples: number, each: (visit: (bytes: number) =>
   return n === 0 ? 0 : Math.round((total / n) * size);
 }
 
-/** Estimated bytes held by a value (not counting its key). */
+/**
+ * Estimated bytes held by a value (not counting its key), as MEMORY USAGE
+ * computes it: the fixed part of the representation plus its elements,
+ * sampling the first `samples` of a collection (0 = all) as Redis's
+ * objectComputeSize() does. With every element visited it agrees with the
+ * incremental estimate up to array capacities.
+ */
 export function valueBytes(v: RValue, samples: number): number {
   if (typeof v === 'string' || Buffer.isBuffer(v)) return strValueBytes(v);
   if (v instanceof RHash) {
-    // listpack: two array slots per pair; hashtable: one dict entry per pair.
     const perPair = v.isListpack() ? 16 : DICT_ENTRY_BYTES;
     return (
-      OBJECT_HEADER +
-      sampled(v.size, samples, (visit) =>
-        v.forEach((f, val) => visit(perPair + stringBytes(f.length) + stringBytes(val.length))),
-      )
+      RHash.baseBytes(v.isListpack()) +
+      sampled(v.size, samples, (visit) => v.forEach((f, val) => visit(perPair + stringBytes(f.length) + stringBytes(val.length))))
     );
   }
   if (v instanceof RSet) {
-    if (v.isIntset()) return OBJECT_HEADER + BUFFER_OVERHEAD + 8 * v.size;
-    return OBJECT_HEADER + sampled(v.size, samples, (visit) => v.forEach((m) => visit(DICT_ENTRY_BYTES + stringBytes(m.length))));
+    if (v.isIntset()) return v.memBytes;
+    const small = v.dict === null;
+    const per = small ? 8 : DICT_ENTRY_BYTES;
+    return RSet.baseBytes(small ? 'array' : 'dict') + sampled(v.size, samples, (visit) => v.forEach((m) => visit(per + stringBytes(m.length))));
   }
   if (v instanceof ZSet) {
-    // listpack: member and score slots; skiplist: a node object with its
-    // level array plus a dict entry.
-    const perEle = v.encoding() === 'listpack' ? 16 : 72 + DICT_ENTRY_BYTES;
-    return OBJECT_HEADER + sampled(v.size, samples, (visit) => v.forEach((m) => visit(perEle + stringBytes(m.length))));
+    const lp = v.isListpack;
+    const per = lp ? 16 : ZSKIPLIST_ENTRY_BYTES;
+    return ZSet.baseBytes(lp) + sampled(v.size, samples, (visit) => v.forEach((m) => visit(per + stringBytes(m.length))));
   }
   if (v instanceof RList) {
     const n = v.length;
-    return OBJECT_HEADER + sampled(n, samples, (visit) => {
-      for (let i = 0; i < n; i++) visit(8 + stringBytes(v.get(i).length));
-    });
+    return (
+      RList.baseBytes(v.capacitySlots) +
+      sampled(n, samples, (visit) => {
+        for (let i = 0; i < n; i++) visit(stringBytes(v.get(i).length));
+      })
+    );
   }
-  return OBJECT_HEADER;
+  return trackedValueBytes(v);
 }
 
 /** MEMORY USAGE of a key: the value, the key string and its dict entry. */

@@ -13,6 +13,17 @@
 import { Dict } from './dict.js';
 import type { EncodingConfig, RObjectBase } from './types.js';
 import { string2llBig } from '../util/numbers.js';
+import {
+  DICT_ENTRY_BYTES,
+  EMPTY_DICT_BYTES,
+  TYPED_ARRAY_BYTES,
+  arrayBytes,
+  memAdjust,
+  objectBytes,
+  stringBytes,
+  type MemAccount,
+  type MemTracked,
+} from './memcost.js';
 
 /** Members a hashtable-encoded set keeps in its array form. */
 export const SMALL_MAX = 16;
@@ -38,7 +49,7 @@ export function intsetWidthOf(v: bigint): number {
   return v < -2147483648n || v > 2147483647n ? 8 : v < -32768n || v > 32767n ? 4 : 2;
 }
 
-export class RSet implements RObjectBase {
+export class RSet implements RObjectBase, MemTracked {
   readonly type = 'set' as const;
   /** intset form: sorted values in ints[0..n). */
   private ints: BigInt64Array | null = null;
@@ -53,6 +64,13 @@ export class RSet implements RObjectBase {
    * show it.
    */
   intsetWidth = 2;
+  memBytes = 0;
+  memOwner: MemAccount | null = null;
+
+  /** Estimated bytes of an empty set in each form, without the intset's slots (memcost.ts). */
+  static baseBytes(form: 'intset' | 'array' | 'dict'): number {
+    return objectBytes(7) + (form === 'intset' ? TYPED_ARRAY_BYTES : form === 'array' ? arrayBytes(0) : EMPTY_DICT_BYTES);
+  }
 
   /** setTypeCreate(): an intset if `first` is an integer, else a hashtable. */
   static create(first: string): RSet {
@@ -63,6 +81,7 @@ export class RSet implements RObjectBase {
   static createIntset(): RSet {
     const s = new RSet();
     s.ints = new BigInt64Array(4);
+    s.memBytes = RSet.baseBytes('intset') + 32;
     return s;
   }
 
@@ -70,6 +89,7 @@ export class RSet implements RObjectBase {
   static createHashtable(): RSet {
     const s = new RSet();
     s.arr = [];
+    s.memBytes = RSet.baseBytes('array');
     return s;
   }
 
@@ -137,6 +157,7 @@ export class RSet implements RObjectBase {
       if (this.n === a.length) {
         const b = new BigInt64Array(a.length * 2);
         b.set(a);
+        memAdjust(this, 8 * a.length);
         a = this.ints = b;
       }
       a.copyWithin(i + 1, i, this.n);
@@ -153,6 +174,7 @@ export class RSet implements RObjectBase {
     const d = this.ht!;
     if (d.has(member)) return false;
     d.insertNew(member, null);
+    memAdjust(this, DICT_ENTRY_BYTES + stringBytes(member.length));
     return true;
   }
 
@@ -162,10 +184,12 @@ export class RSet implements RObjectBase {
     if (arr !== null) {
       // Exactly sized copies: small sets carry no spare capacity.
       this.arr = arr.concat(member);
+      memAdjust(this, 8 + stringBytes(member.length));
       if (arr.length + 1 > SMALL_MAX) this.toDict();
       return;
     }
     this.ht!.insertNew(member, null);
+    memAdjust(this, DICT_ENTRY_BYTES + stringBytes(member.length));
   }
 
   /** setTypeRemove(): true if removed. */
@@ -186,17 +210,21 @@ export class RSet implements RObjectBase {
       if (i === -1) return false;
       const last = arr.pop()!;
       if (i < arr.length) arr[i] = last;
+      memAdjust(this, -(8 + stringBytes(member.length)));
       return true;
     }
-    const d = this.ht!;
-    if (!d.has(member)) return false;
-    d.delete(member);
+    if (this.ht!.delete(member) === undefined) return false;
+    memAdjust(this, -(DICT_ENTRY_BYTES + stringBytes(member.length)));
     return true;
   }
 
   private shrinkInts(): void {
     const a = this.ints!;
-    if (a.length > 16 && this.n * 4 < a.length) this.ints = a.slice(0, Math.max(4, this.n * 2));
+    if (a.length > 16 && this.n * 4 < a.length) {
+      const b = a.slice(0, Math.max(4, this.n * 2));
+      memAdjust(this, 8 * (b.length - a.length));
+      this.ints = b;
+    }
   }
 
   /** Every member in encoding order (intset: ascending). */
@@ -251,6 +279,7 @@ export class RSet implements RObjectBase {
     this.intsetWidth = other.intsetWidth;
     this.arr = other.arr;
     this.ht = other.ht;
+    memAdjust(this, other.memBytes - this.memBytes);
   }
 
   /** setTypeConvert(OBJ_ENCODING_HT). */
@@ -262,15 +291,23 @@ export class RSet implements RObjectBase {
     this.ints = null;
     this.n = 0;
     this.arr = arr;
+    let bytes = RSet.baseBytes('array');
+    for (let i = 0; i < arr.length; i++) bytes += 8 + stringBytes(arr[i].length);
+    memAdjust(this, bytes - this.memBytes);
     if (arr.length > SMALL_MAX) this.toDict();
   }
 
   private toDict(): void {
     const arr = this.arr!;
     const d = new Dict<null>();
-    for (let i = 0; i < arr.length; i++) d.insertNew(arr[i], null);
+    let bytes = RSet.baseBytes('dict');
+    for (let i = 0; i < arr.length; i++) {
+      d.insertNew(arr[i], null);
+      bytes += DICT_ENTRY_BYTES + stringBytes(arr[i].length);
+    }
     this.arr = null;
     this.ht = d;
+    memAdjust(this, bytes - this.memBytes);
   }
 
   /** setTypeDup(): same encoding. */
@@ -280,14 +317,17 @@ export class RSet implements RObjectBase {
       s.ints = this.ints.slice(0, Math.max(4, this.n));
       s.n = this.n;
       s.intsetWidth = this.intsetWidth;
+      s.memBytes = RSet.baseBytes('intset') + 8 * s.ints.length;
     } else if (this.arr !== null) {
       s.arr = this.arr.slice();
+      s.memBytes = this.memBytes;
     } else {
       const d = new Dict<null>();
       this.ht!.forEach((k) => {
         d.insertNew(k, null);
       });
       s.ht = d;
+      s.memBytes = this.memBytes;
     }
     return s;
   }

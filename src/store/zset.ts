@@ -29,6 +29,18 @@ import {
   type LexRange,
   type ScoreRange,
 } from './skiplist.js';
+import {
+  EMPTY_DICT_BYTES,
+  EMPTY_SKIPLIST_BYTES,
+  HEAP_NUMBER_BYTES,
+  ZSKIPLIST_ENTRY_BYTES,
+  arrayBytes,
+  memAdjust,
+  objectBytes,
+  stringBytes,
+  type MemAccount,
+  type MemTracked,
+} from './memcost.js';
 
 export const ZADD_IN_INCR = 1 << 0;
 export const ZADD_IN_NX = 1 << 1;
@@ -58,7 +70,7 @@ function lpScore(score: number): number {
 
 export type ZEmit = (ele: string, score: number) => void;
 
-export class ZSet implements RObjectBase {
+export class ZSet implements RObjectBase, MemTracked {
   readonly type = 'zset' as const;
   /** Listpack form: members and scores in (score, member) order. */
   private lpEle: string[] | null;
@@ -68,8 +80,16 @@ export class ZSet implements RObjectBase {
   dict: Dict<ZNode> | null;
   /** The resulting score of the last add() (zsetAdd()'s *newscore). */
   newScore = 0;
+  memBytes: number;
+  memOwner: MemAccount | null = null;
+
+  /** Estimated bytes of an empty sorted set in either form (memcost.ts). */
+  static baseBytes(listpack: boolean): number {
+    return objectBytes(8) + HEAP_NUMBER_BYTES + (listpack ? 2 * arrayBytes(0) : EMPTY_SKIPLIST_BYTES + EMPTY_DICT_BYTES);
+  }
 
   private constructor(listpack: boolean) {
+    this.memBytes = ZSet.baseBytes(listpack);
     if (listpack) {
       this.lpEle = [];
       this.lpSc = [];
@@ -119,6 +139,7 @@ export class ZSet implements RObjectBase {
       const z = ZSet.listpack();
       z.lpEle = this.lpEle.slice();
       z.lpSc = this.lpSc!.slice();
+      z.memBytes = this.memBytes;
       return z;
     }
     const z = ZSet.skiplist();
@@ -126,6 +147,7 @@ export class ZSet implements RObjectBase {
     for (let n = this.zsl!.tail; n !== null; n = n.backward) {
       z.dict!.insertNew(n.ele, z.zsl!.insert(n.score, n.ele));
     }
+    z.memBytes = this.memBytes;
     return z;
   }
 
@@ -138,11 +160,16 @@ export class ZSet implements RObjectBase {
     const sc = this.lpSc!;
     const zsl = new SkipList();
     const dict = new Dict<ZNode>();
-    for (let i = 0; i < ele.length; i++) dict.insertNew(ele[i], zsl.insert(sc[i], ele[i]));
+    let bytes = ZSet.baseBytes(false);
+    for (let i = 0; i < ele.length; i++) {
+      dict.insertNew(ele[i], zsl.insert(sc[i], ele[i]));
+      bytes += ZSKIPLIST_ENTRY_BYTES + stringBytes(ele[i].length);
+    }
     this.zsl = zsl;
     this.dict = dict;
     this.lpEle = null;
     this.lpSc = null;
+    memAdjust(this, bytes - this.memBytes);
   }
 
   /** zsetConvert() to listpack. */
@@ -150,14 +177,17 @@ export class ZSet implements RObjectBase {
     if (this.lpEle !== null) return;
     const ele: string[] = [];
     const sc: number[] = [];
+    let bytes = ZSet.baseBytes(true);
     for (let n = this.zsl!.first(); n !== null; n = n.n0) {
       ele.push(n.ele);
       sc.push(lpScore(n.score));
+      bytes += 16 + stringBytes(n.ele.length);
     }
     this.lpEle = ele;
     this.lpSc = sc;
     this.zsl = null;
     this.dict = null;
+    memAdjust(this, bytes - this.memBytes);
   }
 
   /**
@@ -194,11 +224,22 @@ export class ZSet implements RObjectBase {
       es.splice(lo, 0, ele);
       ss.splice(lo, 0, lpScore(score));
     }
+    memAdjust(this, 16 + stringBytes(ele.length));
   }
 
   private lpDeleteAt(i: number, n = 1): void {
-    this.lpEle!.splice(i, n);
+    const es = this.lpEle!;
+    let bytes = 16 * n;
+    for (let j = i; j < i + n; j++) bytes += stringBytes(es[j].length);
+    memAdjust(this, -bytes);
+    es.splice(i, n);
     this.lpSc!.splice(i, n);
+  }
+
+  /** A member left the skiplist form. */
+  private slDeleted(ele: string): void {
+    this.dict!.delete(ele);
+    memAdjust(this, -(ZSKIPLIST_ENTRY_BYTES + stringBytes(ele.length)));
   }
 
   /** zsetScore(): the member's score, or undefined. */
@@ -277,6 +318,7 @@ export class ZSet implements RObjectBase {
     }
     if (xx) return ZADD_OUT_NOP;
     dict.insertNew(ele, this.zsl!.insert(score, ele));
+    memAdjust(this, ZSKIPLIST_ENTRY_BYTES + stringBytes(ele.length));
     this.newScore = score;
     return ZADD_OUT_ADDED;
   }
@@ -292,6 +334,7 @@ export class ZSet implements RObjectBase {
     const n = this.dict!.delete(ele);
     if (n === undefined) return false;
     this.zsl!.delete(n.score, ele);
+    memAdjust(this, -(ZSKIPLIST_ENTRY_BYTES + stringBytes(ele.length)));
     return true;
   }
 
@@ -553,8 +596,7 @@ export class ZSet implements RObjectBase {
       this.lpDeleteAt(start, n);
       return n;
     }
-    const dict = this.dict!;
-    return this.zsl!.deleteRangeByRank(start + 1, end + 1, (e) => dict.delete(e));
+    return this.zsl!.deleteRangeByRank(start + 1, end + 1, (e) => this.slDeleted(e));
   }
 
   /** ZREMRANGEBYSCORE. */
@@ -568,8 +610,7 @@ export class ZSet implements RObjectBase {
       this.lpDeleteAt(i, j - i);
       return j - i;
     }
-    const dict = this.dict!;
-    return this.zsl!.deleteRangeByScore(r, (e) => dict.delete(e));
+    return this.zsl!.deleteRangeByScore(r, (e) => this.slDeleted(e));
   }
 
   /** ZREMRANGEBYLEX. */
@@ -583,8 +624,7 @@ export class ZSet implements RObjectBase {
       this.lpDeleteAt(i, j - i);
       return j - i;
     }
-    const dict = this.dict!;
-    return this.zsl!.deleteRangeByLex(r, (e) => dict.delete(e));
+    return this.zsl!.deleteRangeByLex(r, (e) => this.slDeleted(e));
   }
 
   // ---- random sampling ------------------------------------------------------------

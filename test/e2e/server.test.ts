@@ -89,7 +89,7 @@ describe('INFO', () => {
     expect(m.get('cluster_enabled')).toBe('0');
     expect(m.get('maxmemory_policy')).toBe('noeviction');
     expect(Number(m.get('used_memory'))).toBeGreaterThan(0);
-    expect(m.get('used_memory_human')).toMatch(/^\d+\.\d\dM$/);
+    expect(m.get('used_memory_human')).toMatch(/^\d+\.\d\d[KM]$/);
     expect(m.get('used_memory_peak_perc')).toMatch(/^\d+\.\d\d%$/);
     expect(Number(m.get('used_memory_peak'))).toBeGreaterThanOrEqual(Number(m.get('used_memory')));
     expect(m.get('used_cpu_user')).toMatch(/^\d+\.\d{6}$/);

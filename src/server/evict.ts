@@ -1,0 +1,428 @@
+/**
+ * maxmemory: memory accounting totals and key eviction (evict.c).
+ *
+ * `used_memory` is the server's own fixed state plus, for each database,
+ * its keys and values (Db.mem, kept incrementally by store/memcost.ts) and
+ * its tables (Dict.structBytes()), plus client buffers (refreshed by the
+ * cron and by INFO). Computing it is O(databases), so it is checked before
+ * every command when `maxmemory` is set, as Redis checks zmalloc's counter.
+ *
+ * Eviction follows performEvictions(): keys are picked through Redis's
+ * 16-entry eviction pool fed by sampling `maxmemory-samples` keys of each
+ * database (approximate LRU/LFU/TTL), or at random; each eviction fires the
+ * `evicted` event, touches WATCHed keys and propagates a DEL; the loop is
+ * bounded in time by `maxmemory-eviction-tenacity` and continues from the
+ * event loop (evictionTimeProc) when the budget ran out.
+ */
+import v8 from 'node:v8';
+import type { NodisServer } from './server.js';
+import type { Client } from './client.js';
+import { CLIENT_MULTI, CLIENT_SLAVE } from './client.js';
+import { CMD_DENYOOM, type Command } from '../commands/table.js';
+import { NOTIFY_EVICTED } from './notify.js';
+import type { Db } from '../store/db.js';
+import { EvictionPool, LAZYFREE_THRESHOLD, evictionTimeLimitUs, freeEffort } from '../store/eviction.js';
+import { HEAP_NUMBER_BYTES } from '../store/memcost.js';
+import { LRU_CLOCK_MAX, estimateIdleMs, lfuDecrAndReturn, lfuInitial, lfuTouch } from '../store/lru.js';
+
+export const EVICT_OK = 0;
+export const EVICT_RUNNING = 1;
+export const EVICT_FAIL = 2;
+
+/** shared.oomerr */
+export const OOM_ERROR = "-OOM command not allowed when used memory > 'maxmemory'.";
+
+/**
+ * The server's own state in an empty instance (command table, config,
+ * databases' bookkeeping), measured as the heap growth of creating a
+ * server; V8's code and runtime baseline are not counted, as Redis does
+ * not count its binary.
+ */
+export const SERVER_BASE_BYTES = 400 * 1024;
+/** A connected client: the Client object, its parser and its socket objects. */
+export const CLIENT_BASE_BYTES = 3 * 1024;
+
+// The config's enum values of maxmemory-policy (volatile-lru is 1).
+const POLICY_VOLATILE_LFU = 2;
+const POLICY_VOLATILE_RANDOM = 3;
+const POLICY_VOLATILE_TTL = 4;
+const POLICY_ALLKEYS_LRU = 5;
+const POLICY_ALLKEYS_LFU = 6;
+const POLICY_ALLKEYS_RANDOM = 7;
+const POLICY_NOEVICTION = 8;
+
+/** Memory accounting, maxmemory and eviction of one server. */
+export class MemoryManager {
+  /** `maxmemory` in bytes (0 = no limit). */
+  maxmemory = 0;
+  private policy = POLICY_NOEVICTION;
+  /** An LFU policy is selected: access words hold LFU data. */
+  lfu = false;
+  private samples = 5;
+  private tenacity = 10;
+  private lfuLogFactor = 10;
+  private lfuDecayTime = 1;
+  private lazyEviction = false;
+  readonly pool = new EvictionPool();
+  /** Random policies visit the dbs in turn (performEvictions()'s next_db). */
+  private nextDb = 0;
+  /** evictionTimeProc() is scheduled. */
+  private procRunning = false;
+  private procTimer: NodeJS.Immediate | null = null;
+  /** Start of the current over-the-limit period (ms), or 0. */
+  private exceededSince = 0;
+  /** Total time spent over the limit (stat_total_eviction_exceeded_time, ms). */
+  totalExceededMs = 0;
+  /** Client buffers (query + output), as of the last refresh. */
+  clientsNormal = 0;
+  clientsSlaves = 0;
+  /** used_memory when the server was created, and the highest seen. */
+  readonly startup: number;
+  peak: number;
+  /** Random source of the LFU counter increments (tests replace it). */
+  rand: () => number = Math.random;
+  /** Extra memory not counted for eviction (AOF and replica buffers), set by those subsystems. */
+  notCountedForEvict: (() => number)[] = [];
+
+  constructor(private readonly server: NodisServer) {
+    this.readConfig();
+    server.config.onChange((name) => {
+      if (POLICY_CONFIGS.has(name)) this.readConfig();
+    });
+    if (server.config.def('maxmemory')) server.config.registerApply('maxmemory', () => this.updateMaxmemory());
+    server.hooks.cron.push(() => this.cron());
+    this.startup = this.usedMemory();
+    this.peak = this.startup;
+  }
+
+  private readConfig(): void {
+    const cfg = this.server.config;
+    this.maxmemory = Number(cfg.big('maxmemory'));
+    setHeapGrowth(this, this.maxmemory !== 0);
+    this.policy = cfg.enumValue('maxmemory-policy');
+    this.lfu = this.policy === POLICY_VOLATILE_LFU || this.policy === POLICY_ALLKEYS_LFU;
+    this.samples = cfg.num('maxmemory-samples');
+    this.tenacity = cfg.num('maxmemory-eviction-tenacity');
+    this.lfuLogFactor = cfg.num('lfu-log-factor');
+    this.lfuDecayTime = cfg.num('lfu-decay-time');
+    this.lazyEviction = cfg.bool('lazyfree-lazy-eviction');
+  }
+
+  /** updateMaxmemory(): a lower limit starts evicting from the event loop. */
+  private updateMaxmemory(): string | null {
+    this.readConfig();
+    if (this.maxmemory !== 0) {
+      const used = this.usedMemory() - this.notCounted();
+      if (this.maxmemory < used) {
+        this.server.logger.warn(
+          `WARNING: the new maxmemory value set via CONFIG SET (${this.maxmemory}) is smaller than the current memory usage (${used}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.`,
+        );
+      }
+      this.startEvictionTimeProc();
+    }
+    return null;
+  }
+
+  // ---- accounting --------------------------------------------------------------------
+
+  /** Bytes of one database's tables (overhead.hashtable.main / .expires). */
+  static dbOverhead(db: Db): [main: number, expires: number] {
+    return [db.dict.structBytes(), db.expires.structBytes() + db.expires.size * HEAP_NUMBER_BYTES];
+  }
+
+  /** Keys and values of every database. */
+  datasetBytes(): number {
+    let n = 0;
+    for (const db of this.server.dbs) n += db.mem.bytes;
+    return n;
+  }
+
+  /** Tables of every database. */
+  tablesBytes(): number {
+    let n = 0;
+    for (const db of this.server.dbs) n += db.dict.structBytes() + db.expires.structBytes() + db.expires.size * HEAP_NUMBER_BYTES;
+    return n;
+  }
+
+  /** zmalloc_used_memory(). */
+  usedMemory(): number {
+    let n = SERVER_BASE_BYTES + this.clientsNormal + this.clientsSlaves;
+    for (const db of this.server.dbs) {
+      n += db.mem.bytes + db.dict.structBytes() + db.expires.structBytes() + db.expires.size * HEAP_NUMBER_BYTES;
+    }
+    return n;
+  }
+
+  /** Recompute client buffer memory (the cron and INFO call it). */
+  refreshClients(): void {
+    let normal = 0;
+    let slaves = 0;
+    for (const c of this.server.clients.values()) {
+      const sock = c.socket;
+      const bytes = CLIENT_BASE_BYTES + c.parser.bufferedBytes + c.pendingOutputBytes() + (sock !== null ? sock.writableLength : 0);
+      if (c.flags & CLIENT_SLAVE) slaves += bytes;
+      else normal += bytes;
+    }
+    this.clientsNormal = normal;
+    this.clientsSlaves = slaves;
+  }
+
+  /** Record the peak (INFO used_memory_peak); returns it. */
+  updatePeak(used = this.usedMemory()): number {
+    if (used > this.peak) this.peak = used;
+    return this.peak;
+  }
+
+  private cron(): void {
+    this.refreshClients();
+    this.updatePeak();
+  }
+
+  /** freeMemoryGetNotCountedMemory(). */
+  notCounted(): number {
+    let n = this.clientsSlaves;
+    for (const f of this.notCountedForEvict) n += f();
+    return n;
+  }
+
+  /** getMaxmemoryState(): bytes to free to get under the limit (0 = within it). */
+  toFree(): number {
+    if (this.maxmemory === 0) return 0;
+    const reported = this.usedMemory();
+    if (reported <= this.maxmemory) return 0;
+    const overhead = this.notCounted();
+    const used = reported > overhead ? reported - overhead : 0;
+    return used <= this.maxmemory ? 0 : used - this.maxmemory;
+  }
+
+  // ---- access words --------------------------------------------------------------------
+
+  /** The word of a key after an access (LRU clock or updateLFU()). */
+  touch(meta: number): number {
+    if (!this.lfu) return this.server.lruClock();
+    return lfuTouch(meta, this.server.now(), this.lfuDecayTime, this.lfuLogFactor, this.rand);
+  }
+
+  /** The word of a new key. */
+  initial(): number {
+    return this.lfu ? lfuInitial(this.server.now()) : this.server.lruClock();
+  }
+
+  /** OBJECT FREQ's counter. */
+  frequency(meta: number): number {
+    return lfuDecrAndReturn(meta, this.server.now(), this.lfuDecayTime);
+  }
+
+  // ---- processCommand() ------------------------------------------------------------------
+
+  /**
+   * The maxmemory part of processCommand(): evict if needed, and say
+   * whether the command is to be refused with OOM_ERROR.
+   */
+  rejectOnOom(c: Client, cmd: Command, queuedFlags: number): boolean {
+    const outOfMemory = this.performEvictions() === EVICT_FAIL;
+    if (!outOfMemory) return false;
+    let reject = (cmd.flags & CMD_DENYOOM) !== 0 || (cmd.name === 'exec' && (queuedFlags & CMD_DENYOOM) !== 0);
+    // Queuing inside MULTI takes memory too: refuse all but what ends it.
+    if (c.flags & CLIENT_MULTI && cmd.name !== 'exec' && cmd.name !== 'discard' && cmd.name !== 'quit' && cmd.name !== 'reset') {
+      reject = true;
+    }
+    return reject;
+  }
+
+  // ---- eviction ----------------------------------------------------------------------------
+
+  /** isSafeToPerformEvictions(). */
+  private isSafe(): boolean {
+    const s = this.server;
+    if (s.loading) return false;
+    if (s.isReplica() && s.config.bool('replica-ignore-maxmemory')) return false;
+    if (s.writesPaused()) return false;
+    return true;
+  }
+
+  /** performEvictions(). */
+  performEvictions(): number {
+    if (!this.isSafe()) return EVICT_OK;
+    let result = EVICT_FAIL;
+    const toFree = this.toFree();
+    if (toFree === 0) {
+      result = EVICT_OK;
+    } else if (this.policy !== POLICY_NOEVICTION) {
+      result = this.evict(toFree);
+    }
+    this.updateMetrics(result);
+    return result;
+  }
+
+  private evict(toFree: number): number {
+    const server = this.server;
+    const limitUs = evictionTimeLimitUs(this.tenacity);
+    const start = performance.now();
+    let freed = 0;
+    let keysFreed = 0;
+    while (freed < toFree) {
+      const pick = this.selectKey();
+      if (pick === null) return EVICT_FAIL;
+      const [key, dbid] = pick;
+      const db = server.dbs[dbid];
+      const before = dbBytes(db);
+      const v = db.peek(key);
+      db.delete(key);
+      if (this.lazyEviction && v !== undefined && freeEffort(v) > LAZYFREE_THRESHOLD) server.stats.lazyfreedObjects++;
+      freed += before - dbBytes(db);
+      server.stats.evictedKeys++;
+      server.signalModifiedKey(null, db, key);
+      server.notifyKeyspaceEvent(NOTIFY_EVICTED, 'evicted', key, db.id);
+      server.propagate(db.id, [this.lazyEviction ? 'UNLINK' : 'DEL', key]);
+      keysFreed++;
+      if (keysFreed % 16 === 0) {
+        if (this.lazyEviction && this.toFree() === 0) break;
+        if ((performance.now() - start) * 1000 > limitUs) {
+          // Out of time: go on from the event loop.
+          this.startEvictionTimeProc();
+          break;
+        }
+      }
+    }
+    return this.procRunning ? EVICT_RUNNING : EVICT_OK;
+  }
+
+  /** The best key to evict under the policy, as [key, dbid], or null when none. */
+  private selectKey(): [string, number] | null {
+    const dbs = this.server.dbs;
+    const allkeys = this.policy >= POLICY_ALLKEYS_LRU;
+    if (this.policy === POLICY_ALLKEYS_RANDOM || this.policy === POLICY_VOLATILE_RANDOM) {
+      for (let i = 0; i < dbs.length; i++) {
+        const j = ++this.nextDb % dbs.length;
+        const d = allkeys ? dbs[j].dict : dbs[j].expires;
+        const slot = d.randomSlot();
+        if (slot !== -1) return [d.keyAt(slot), j];
+      }
+      return null;
+    }
+    for (;;) {
+      let total = 0;
+      for (let i = 0; i < dbs.length; i++) {
+        const db = dbs[i];
+        const size = allkeys ? db.dict.size : db.expires.size;
+        if (size === 0) continue;
+        this.populate(db, allkeys);
+        total += size;
+      }
+      if (total === 0) return null;
+      const best = this.pool.takeBest((key, dbid) => (allkeys ? dbs[dbid].dict.has(key) : dbs[dbid].expires.has(key)));
+      if (best !== null) return best;
+    }
+  }
+
+  /** evictionPoolPopulate(): sample keys of `db` into the pool. */
+  private populate(db: Db, allkeys: boolean): void {
+    const sampleDict = allkeys ? db.dict : db.expires;
+    const main = db.dict;
+    const policy = this.policy;
+    const lruClock = this.server.lruClock();
+    const now = this.server.now();
+    const n = Math.min(this.samples, sampleDict.size);
+    for (let j = 0; j < n; j++) {
+      const slot = sampleDict.randomSlot();
+      const key = sampleDict.keyAt(slot);
+      let idle: number;
+      if (policy === POLICY_VOLATILE_TTL) {
+        // The sooner the expire the better.
+        idle = -(db.expires.valueAt(slot) as number);
+      } else {
+        const ms = allkeys ? slot : main.find(key);
+        if (ms === -1) continue;
+        const meta = main.meta[ms];
+        idle = this.lfu ? 255 - lfuDecrAndReturn(meta, now, this.lfuDecayTime) : estimateIdleMs(lruClock, meta & LRU_CLOCK_MAX);
+      }
+      this.pool.insert(idle, key, db.id);
+    }
+  }
+
+  /** startEvictionTimeProc(): keep evicting from the event loop. */
+  startEvictionTimeProc(): void {
+    if (this.procRunning) return;
+    this.procRunning = true;
+    this.procTimer = setImmediate(this.timeProc);
+  }
+
+  /** evictionTimeProc(). */
+  private timeProc = (): void => {
+    this.procTimer = null;
+    if (this.server.isClosed()) {
+      this.procRunning = false;
+      return;
+    }
+    if (this.performEvictions() === EVICT_RUNNING) {
+      this.procTimer = setImmediate(this.timeProc);
+      return;
+    }
+    this.procRunning = false;
+  };
+
+  /** The eviction time proc is scheduled (isEvictionProcRunning). */
+  get evictionRunning(): boolean {
+    return this.procRunning;
+  }
+
+  /** Stop the time proc (server shutdown). */
+  stop(): void {
+    setHeapGrowth(this, false);
+    if (this.procTimer !== null) clearImmediate(this.procTimer);
+    this.procTimer = null;
+    this.procRunning = false;
+  }
+
+  private updateMetrics(result: number): void {
+    if (result === EVICT_RUNNING || result === EVICT_FAIL) {
+      if (this.exceededSince === 0) this.exceededSince = performance.now();
+    } else if (this.exceededSince !== 0) {
+      this.totalExceededMs += performance.now() - this.exceededSince;
+      this.exceededSince = 0;
+    }
+  }
+
+  /** INFO's current_eviction_exceeded_time (ms). */
+  currentExceededMs(): number {
+    return this.exceededSince === 0 ? 0 : performance.now() - this.exceededSince;
+  }
+
+  /** CONFIG RESETSTAT. */
+  resetStats(): void {
+    this.totalExceededMs = 0;
+    if (this.exceededSince !== 0) this.exceededSince = performance.now();
+  }
+}
+
+const POLICY_CONFIGS = new Set([
+  'maxmemory',
+  'maxmemory-policy',
+  'maxmemory-samples',
+  'maxmemory-eviction-tenacity',
+  'lfu-log-factor',
+  'lfu-decay-time',
+  'lazyfree-lazy-eviction',
+]);
+
+/**
+ * V8 lets the old generation grow to several times the live data before a
+ * full collection when the collector judges it cheap, so evicted values
+ * could pile up as garbage far beyond maxmemory. With a limit set, the heap
+ * may grow by 20% over the live data between collections instead (the
+ * default, dynamic factor is restored when the limit is removed).
+ */
+const limitedServers = new Set<MemoryManager>();
+function setHeapGrowth(m: MemoryManager, limited: boolean): void {
+  const before = limitedServers.size > 0;
+  if (limited) limitedServers.add(m);
+  else limitedServers.delete(m);
+  const after = limitedServers.size > 0;
+  if (before !== after) v8.setFlagsFromString(after ? '--heap-growing-percent=20' : '--heap-growing-percent=0');
+}
+
+/** A database's share of used_memory: keys, values and tables. */
+function dbBytes(db: Db): number {
+  return db.mem.bytes + db.dict.structBytes() + db.expires.structBytes() + db.expires.size * HEAP_NUMBER_BYTES;
+}
