@@ -186,7 +186,15 @@ function rebind(server: NodisServer, error: string): string | null {
 /** Register the apply functions of `port` and `bind` for this server. */
 export function registerListenerApply(server: NodisServer): void {
   server.config.registerApply('port', () => rebind(server, 'Unable to listen on this port. Check server logs.'));
-  server.config.registerApply('bind', () => rebind(server, 'Failed to bind to specified addresses.'));
+  server.config.registerApply('bind', () => {
+    // changeBindAddr(): the TCP and TLS listeners move together.
+    const err = rebind(server, 'Failed to bind to specified addresses.');
+    if (err !== null) {
+      server.tls.closeListeners();
+      return err;
+    }
+    return server.tls.rebind() ? null : 'Failed to bind to specified addresses.';
+  });
 }
 
 export const configCommands: CommandSpec[] = [

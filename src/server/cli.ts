@@ -28,6 +28,7 @@ import { allCommands } from '../commands/index.js';
 import { CommandTable } from '../commands/table.js';
 import { AclStartupError, userDirectiveValidator } from './acl.js';
 import { shutdownOnSignal } from '../commands/shutdown.js';
+import { TlsConfigureError, TlsListenError } from './tls.js';
 import { loadDataFromDisk } from '../persistence/rdb-save.js';
 
 const PROG = 'nodis-server';
@@ -268,18 +269,25 @@ export async function main(args: string[] = process.argv.slice(2)): Promise<void
   }
 
   const port = cfg.num('port');
-  logger.info(`Running mode=standalone, port=${port}.`);
+  const tlsPort = cfg.num('tls-port');
+  logger.info(`Running mode=standalone, port=${port || tlsPort}.`);
   logger.warn('Server initialized');
   try {
     await server.listen();
   } catch (e) {
+    // TLS configuration errors were logged in detail by tlsConfigure().
+    if (e instanceof TlsConfigureError) {
+      logger.warn(e.message);
+      flushAndExit(logger, 1);
+    }
     logger.warn(`Warning: ${(e as Error).message}`);
-    logger.warn(`Failed listening on port ${port} (TCP), aborting.`);
+    if (e instanceof TlsListenError) logger.warn(`Failed listening on port ${tlsPort} (TLS), aborting.`);
+    else logger.warn(`Failed listening on port ${port} (TCP), aborting.`);
     flushAndExit(logger, 1);
   }
   // loadDataFromDisk(): synchronous, so no client is served before the dataset is there.
   if (!loadDataFromDisk(server)) flushAndExit(logger, 1);
-  if (port !== 0) logger.info('Ready to accept connections');
+  if (port !== 0 || tlsPort !== 0) logger.info('Ready to accept connections');
   const unix = cfg.str('unixsocket');
   if (unix !== '') logger.info(`The server is now ready to accept connections at ${unix}`);
 
@@ -305,8 +313,9 @@ function unsupportedSetting(cfg: Config): string | null {
     return 'Module Configuration detected without loadmodule directive or no ApplyConfig call: aborting';
   }
   if (cfg.bool('cluster-enabled')) return 'Cluster mode is not supported by Nodis, aborting.';
-  if (cfg.num('tls-port') !== 0) return 'TLS is not supported by Nodis (tls-port), aborting.';
-  if (cfg.num('port') === 0 && cfg.str('unixsocket') === '') return 'Configured to not listen anywhere, exiting.';
+  if (cfg.num('port') === 0 && cfg.num('tls-port') === 0 && cfg.str('unixsocket') === '') {
+    return 'Configured to not listen anywhere, exiting.';
+  }
   return null;
 }
 

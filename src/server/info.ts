@@ -265,7 +265,8 @@ function serverFields(server: NodisServer): InfoField[] {
     ['process_id', process.pid],
     ['process_supervised', 'no'],
     ['run_id', server.runId],
-    ['tcp_port', server.ports[0] ?? cfgNum(server, 'port', 6379)],
+    // port ? port : tls_port
+    ['tcp_port', server.ports[0] ?? (cfgNum(server, 'port', 6379) || cfgNum(server, 'tls-port', 0))],
     ['server_time_usec', Math.floor((performance.timeOrigin + performance.now()) * 1000)],
     ['uptime_in_seconds', uptime],
     ['uptime_in_days', Math.floor(uptime / 86400)],

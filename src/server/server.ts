@@ -24,6 +24,7 @@ import { MemoryManager, OOM_ERROR } from './evict.js';
 import { Blocking } from './blocking.js';
 import { NOTIFY_GENERIC, NOTIFY_EXPIRED, NOTIFY_KEY_MISS, NOTIFY_NEW } from './notify.js';
 import { installTransactions } from './multi.js';
+import { TlsManager } from './tls.js';
 import { CLIENT_MASTER } from './client.js';
 import { installRdbPersistence } from '../persistence/rdb-save.js';
 import { installOutputBufferLimits, checkOutputAfterWrite } from './obuf.js';
@@ -89,6 +90,8 @@ export class NodisServer implements KeyspaceContext {
   readonly latency = new LatencyMonitor();
   /** Clients blocked on keys (BLPOP...): blocked.c. */
   readonly blocking: Blocking;
+  /** tls-port listeners and the TLS contexts (tls.c). */
+  readonly tls: TlsManager;
   /** Memory accounting, maxmemory and eviction (evict.ts). */
   readonly memory: MemoryManager;
   /** Users and permissions (acl.c). */
@@ -182,6 +185,7 @@ export class NodisServer implements KeyspaceContext {
     this.memory = new MemoryManager(this);
     installRdbPersistence(this);
     this.blocking = new Blocking(this);
+    this.tls = new TlsManager(this);
     this.acl.loadUsersAtStartup();
   }
 
@@ -327,8 +331,10 @@ export class NodisServer implements KeyspaceContext {
     let boundPort = 0;
     try {
       const unix = this.config.str('unixsocket');
-      // With a unix socket, port 0 means no TCP listener (as in Redis).
-      if (unix === '' || this.config.num('port') !== 0) boundPort = await this.bindListeners();
+      this.tls.configureAtStart();
+      // With a unix socket or a tls-port, port 0 means no TCP listener (as in Redis).
+      if ((unix === '' && this.config.num('tls-port') === 0) || this.config.num('port') !== 0) boundPort = await this.bindListeners();
+      await this.tls.listen();
       if (unix !== '') await this.listenUnix(unix);
     } catch (e) {
       await this.close();
@@ -419,23 +425,31 @@ export class NodisServer implements KeyspaceContext {
     });
   }
 
-  private accept(sock: net.Socket): void {
+  /**
+   * acceptCommonHandler(): admission, then the client. `tlsWrap` adds the
+   * TLS layer to an admitted tls-port connection; one refused by maxclients
+   * is dropped without a reply, as no handshake took place.
+   */
+  accept(sock: net.Socket, tlsWrap?: (raw: net.Socket) => net.Socket): void {
     if (this.closed) {
       sock.destroy();
       return;
     }
     if (this.clients.size >= this.config.num('maxclients')) {
-      sock.end('-ERR max number of clients reached\r\n');
-      this.stats.rejectedConn++;
-      return;
-    }
-    if (this.config.bool('protected-mode') && this.acl.defaultUser.flags & USER_NOPASS && !isLoopback(sock.remoteAddress)) {
-      sock.end(PROTECTED_MODE_ERR);
+      // Written, then closed (as Redis's connWrite() + connClose()).
+      if (tlsWrap) sock.destroy();
+      else sock.end('-ERR max number of clients reached\r\n', () => sock.destroy());
       this.stats.rejectedConn++;
       return;
     }
     const keepalive = this.config.num('tcp-keepalive');
     if (keepalive > 0) sock.setKeepAlive(true, keepalive * 1000);
+    if (tlsWrap) sock = tlsWrap(sock);
+    if (this.config.bool('protected-mode') && this.acl.defaultUser.flags & USER_NOPASS && !isLoopback(sock.remoteAddress)) {
+      sock.end(PROTECTED_MODE_ERR);
+      this.stats.rejectedConn++;
+      return;
+    }
     const c = this.createClient(sock);
     sock.on('data', (chunk: Buffer) => this.onData(c, chunk));
     sock.on('error', () => {
@@ -987,6 +1001,7 @@ export class NodisServer implements KeyspaceContext {
     this.memory.stop();
     if (this.cronTimer) clearInterval(this.cronTimer);
     this.cronTimer = null;
+    this.tls.closeListeners();
     const servers = this.netServers;
     this.netServers = [];
     if (this.unixServer !== null) {
