@@ -89,13 +89,15 @@ function restoreCommand(c: Client, argv: string[]): void {
   // The value is read from the whole payload, footer included, as Redis's rio does.
   const type = payload.length > 0 ? payload[0] : -1;
   let obj;
+  const stats = { sanitizations: 0 };
   try {
     if (!rdbIsObjectType(type)) throw new RdbLoadError('bad type');
-    obj = rdbDecodeValue(type, payload, 1, { config: server.config, deep: deepSanitize(c) }).value;
+    obj = rdbDecodeValue(type, payload, 1, { config: server.config, deep: deepSanitize(c), stats }).value;
   } catch (e) {
     if (!(e instanceof RdbLoadError)) throw e;
     obj = null;
   }
+  server.stats.dumpPayloadSanitizations += stats.sanitizations;
   if (obj === null) throw new RedisError('Bad data format');
 
   let deleted = false;

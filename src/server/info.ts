@@ -552,7 +552,7 @@ function statsFields(server: NodisServer): InfoField[] {
     ['tracking_total_prefixes', 0],
     ['unexpected_error_replies', s.unexpectedErrorReplies],
     ['total_error_replies', s.totalErrorReplies],
-    ['dump_payload_sanitizations', 0],
+    ['dump_payload_sanitizations', s.dumpPayloadSanitizations],
     ['total_reads_processed', s.totalReadsProcessed],
     ['total_writes_processed', s.totalWritesProcessed],
     ['io_threaded_reads_processed', 0],

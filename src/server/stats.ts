@@ -19,6 +19,8 @@ export class Stats {
   totalWritesProcessed = 0;
   clientQbufLimitDisconnections = 0;
   clientOutbufLimitDisconnections = 0;
+  /** Payloads deep-checked by RESTORE or a load with sanitize-dump-payload (INFO dump_payload_sanitizations). */
+  dumpPayloadSanitizations = 0;
   /** Error code -> count (INFO errorstats), first seen order. */
   readonly errors = new Map<string, number>();
 

@@ -224,8 +224,15 @@ describe('DUMP / RESTORE', () => {
     bytes.writeUInt16LE(4, 4);
     const payload = withFooter(Buffer.concat([Buffer.from([16, bytes.length]), bytes]));
     expect(await c.callStr('RESTORE', 'x', '0', payload)).toBe('+OK\r\n');
+    const sanitizations = async (): Promise<number> =>
+      Number(/dump_payload_sanitizations:(\d+)/.exec(await c.callStr('INFO', 'stats'))![1]);
+    expect(await sanitizations()).toBe(0);
     await c.call('CONFIG', 'SET', 'sanitize-dump-payload', 'yes');
     expect(await c.callStr('RESTORE', 'y', '0', payload)).toBe('-ERR Bad data format\r\n');
+    expect(await sanitizations()).toBe(1);
+    await c.call('RPUSH', 'list', 'a');
+    expect(await c.callStr('RESTORE', 'list2', '0', await dump('list'))).toBe('+OK\r\n');
+    expect(await sanitizations()).toBe(2);
     await c.call('CONFIG', 'SET', 'sanitize-dump-payload', 'clients');
     expect(await c.callStr('RESTORE', 'y', '0', payload)).toBe('-ERR Bad data format\r\n');
   });

@@ -103,6 +103,13 @@ export interface RdbLoadOptions {
   checksum?: boolean;
   /** Number of databases (SELECTDB beyond it is an error). Default 16. */
   dbnum?: number;
+  /** Counts the blobs deep-checked (INFO dump_payload_sanitizations). */
+  stats?: SanitizeStats;
+}
+
+/** Where deep checks are counted. */
+export interface SanitizeStats {
+  sanitizations: number;
 }
 
 export interface RdbLoadResult {
@@ -375,6 +382,12 @@ export function strtod(s: string): number | null {
 interface ValueCtx {
   cfg: EncodingConfig;
   deep: boolean;
+  stats?: SanitizeStats;
+}
+
+/** A blob about to be checked: counted when the check is deep (as Redis counts). */
+function sanitizing(ctx: ValueCtx): void {
+  if (ctx.deep && ctx.stats !== undefined) ctx.stats.sanitizations++;
 }
 
 function num(cfg: EncodingConfig, name: string): number {
@@ -496,6 +509,7 @@ function loadObject(type: number, inp: RdbInput, ctx: ValueCtx): RValue | null {
           continue;
         }
         if (type === RDB_TYPE_LIST_QUICKLIST_2) {
+          sanitizing(ctx);
           const lp = parseListpack(data, ctx.deep);
           if (lp === null) inp.corrupt('Listpack integrity check failed.');
           for (const e of lp) items.push(e);
@@ -536,6 +550,7 @@ function loadObject(type: number, inp: RdbInput, ctx: ValueCtx): RValue | null {
 
     case RDB_TYPE_SET_INTSET: {
       const data = inp.stringBytes();
+      sanitizing(ctx);
       const vals = parseIntset(data, ctx.deep);
       if (vals === null) inp.corrupt('Intset integrity check failed.');
       const s = RSet.createIntset();
@@ -557,6 +572,7 @@ function loadObject(type: number, inp: RdbInput, ctx: ValueCtx): RValue | null {
 
     case RDB_TYPE_ZSET_LISTPACK: {
       const data = inp.stringBytes();
+      sanitizing(ctx);
       const items = parseListpack(data, ctx.deep);
       if (items === null || (items.length & 1) !== 0) inp.corrupt('Zset listpack integrity check failed.');
       return zsetFromPairs(inp, items, 'Zset listpack', ctx);
@@ -571,6 +587,7 @@ function loadObject(type: number, inp: RdbInput, ctx: ValueCtx): RValue | null {
 
     case RDB_TYPE_HASH_LISTPACK: {
       const data = inp.stringBytes();
+      sanitizing(ctx);
       const items = parseListpack(data, ctx.deep);
       if (items === null || (items.length & 1) !== 0) inp.corrupt('Hash listpack integrity check failed.');
       return hashFromPairs(inp, items, 'Hash listpack', ctx);
@@ -609,12 +626,12 @@ export function rdbDecodeValue(
   type: number,
   buf: Buffer,
   pos: number,
-  opts: { config?: EncodingConfig; deep?: boolean; end?: number } = {},
+  opts: { config?: EncodingConfig; deep?: boolean; end?: number; stats?: SanitizeStats } = {},
 ): { value: RValue | null; pos: number } {
   const inp = new RdbInput(buf, pos, opts.end ?? buf.length);
   try {
     if (!rdbIsObjectType(type)) inp.corrupt(`Unknown RDB encoding type ${type}`);
-    const value = loadObject(type, inp, { cfg: opts.config ?? defaults(), deep: opts.deep ?? false });
+    const value = loadObject(type, inp, { cfg: opts.config ?? defaults(), deep: opts.deep ?? false, stats: opts.stats });
     return { value, pos: inp.pos };
   } catch (e) {
     throw asLoadError(e, inp.pos);
@@ -642,7 +659,7 @@ export function loadRdb(buf: Buffer, sink: RdbSink, opts: RdbLoadOptions = {}): 
 }
 
 function loadRdbInner(inp: RdbInput, sink: RdbSink, opts: RdbLoadOptions): RdbLoadResult {
-  const ctx: ValueCtx = { cfg: opts.config ?? defaults(), deep: opts.deep ?? false };
+  const ctx: ValueCtx = { cfg: opts.config ?? defaults(), deep: opts.deep ?? false, stats: opts.stats };
   const dbnum = opts.dbnum ?? 16;
   const buf = inp.buf;
   if (inp.remaining < 9) inp.eof();
