@@ -69,6 +69,18 @@ export function keyUsageInfo(
   if (policy === 'none') return undefined;
   const meta = db.getMeta(key);
   if (meta < 0) return undefined;
+  return usageFromMeta(meta, policy, lruClock, nowMs, lfuDecayTime);
+}
+
+/** keyUsageInfo() from a key's metadata word (e.g. one captured by a snapshot). */
+export function usageFromMeta(
+  meta: number,
+  policy: 'lfu' | 'lru' | 'none',
+  lruClock: number,
+  nowMs: number,
+  lfuDecayTime: number,
+): KeyUsageInfo | undefined {
+  if (policy === 'none') return undefined;
   if (policy === 'lru') {
     const lru = meta & LRU_CLOCK_MAX;
     const idleSec = lruClock >= lru ? lruClock - lru : lruClock + (LRU_CLOCK_MAX - lru);
