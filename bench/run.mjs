@@ -4,7 +4,7 @@
 //
 //   npm run build && npm run bench -- [--rounds 3] [--requests 100000]
 //       [--tests set,get,incr,mset] [--pipelines 1,16] [--clients 50]
-//       [--skip-memory] [--skip-throughput] [--memory-keys 1000000]
+//       [--skip-memory] [--skip-throughput] [--memory-keys 1000000] [--memory-hashes 100000]
 //       [--node-flags "--max-semi-space-size=4"]  (V8 flags for the Nodis process)
 //
 // Ratios (Nodis / redis, median over rounds) are what matter: the machine may
@@ -32,6 +32,7 @@ function parseArgs(argv) {
     skipMemory: false,
     skipThroughput: false,
     memoryKeys: 1000000,
+    memoryHashes: 100000,
     // The V8 flags Nodis ships with (package.json "start", bin shebang, Dockerfile).
     nodeFlags: '--max-semi-space-size=4',
   };
@@ -69,6 +70,9 @@ function parseArgs(argv) {
         break;
       case '--memory-keys':
         o.memoryKeys = Number(val());
+        break;
+      case '--memory-hashes':
+        o.memoryHashes = Number(val());
         break;
       case '--node-flags':
         o.nodeFlags = val();
@@ -259,16 +263,15 @@ function rssBytes(pid) {
   return Number(m[1]) * 1024;
 }
 
-/** A file of `n` `SET key:%09d val:%012d` commands in RESP. */
-function writeLoadFile(n) {
-  const file = path.join(os.tmpdir(), `nodis-bench-load-${n}.resp`);
+/** A RESP file of `n` commands made by `command(i)` (cached in the temp dir under `name`). */
+function writeLoadFile(name, n, command) {
+  const file = path.join(os.tmpdir(), `nodis-bench-load-${name}-${n}.resp`);
   if (fs.existsSync(file)) return file;
   const fd = fs.openSync(file + '.tmp', 'w');
   const chunk = [];
   for (let i = 0; i < n; i++) {
-    const k = `key:${String(i).padStart(9, '0')}`;
-    const v = `val:${String(i).padStart(12, '0')}`;
-    chunk.push(`*3\r\n$3\r\nSET\r\n$${k.length}\r\n${k}\r\n$${v.length}\r\n${v}\r\n`);
+    const args = command(i);
+    chunk.push(`*${args.length}\r\n${args.map((a) => `$${a.length}\r\n${a}\r\n`).join('')}`);
     if (chunk.length === 10000) {
       fs.writeSync(fd, chunk.join(''));
       chunk.length = 0;
@@ -285,36 +288,72 @@ async function dbsize(port) {
   return Number(out.trim());
 }
 
+async function usedMemory(port) {
+  const out = await run('redis-cli', ['-p', String(port), 'INFO', 'memory']);
+  return Number(/used_memory:(\d+)/.exec(out)[1]);
+}
+
+/** The datasets of the memory measurement: each loaded into fresh servers. */
+const DATASETS = [
+  {
+    name: 'strings',
+    count: (o) => o.memoryKeys,
+    title: (n) => `${fmtInt(n)} x SET key:%09d val:%012d`,
+    command: (i) => ['SET', `key:${String(i).padStart(9, '0')}`, `val:${String(i).padStart(12, '0')}`],
+  },
+  {
+    name: 'hashes',
+    count: (o) => o.memoryHashes,
+    title: (n) => `${fmtInt(n)} x HSET hash:%09d f0 v:%012d ... f9 v:%012d (10 fields, listpack)`,
+    command: (i) => {
+      const args = ['HSET', `hash:${String(i).padStart(9, '0')}`];
+      for (let f = 0; f < 10; f++) args.push(`f${f}`, `v:${String(i * 10 + f).padStart(12, '0')}`);
+      return args;
+    },
+  },
+];
+
 async function memory(o) {
-  const n = o.memoryKeys;
-  const file = writeLoadFile(n);
-  const rows = {};
-  for (const name of ['redis', 'nodis']) {
-    const s = await startServer(name);
-    try {
-      await new Promise((r) => setTimeout(r, 300));
-      const before = rssBytes(s.pid);
-      await run('redis-cli', ['-p', String(s.port), '--pipe'], file);
-      const keys = await dbsize(s.port);
-      if (keys !== n) throw new Error(`${name}: DBSIZE ${keys} after loading ${n} keys`);
-      await new Promise((r) => setTimeout(r, 1000));
-      const after = rssBytes(s.pid);
-      rows[name] = { before, after, perKey: (after - before) / n };
-      process.stderr.write(`memory ${name} done\n`);
-    } finally {
-      await s.stop();
-    }
-  }
   const mb = (b) => (b / 1024 / 1024).toFixed(1);
-  return [
-    `Memory: ${fmtInt(n)} x SET key:%09d val:%012d through redis-cli --pipe (VmRSS)`,
-    '',
-    '| server | RSS before | RSS after | bytes/key (after - before) |',
-    '| --- | ---: | ---: | ---: |',
-    ...['redis', 'nodis'].map((k) => `| ${k === 'redis' ? 'redis-server' : 'Nodis'} | ${mb(rows[k].before)} MB | ${mb(rows[k].after)} MB | ${rows[k].perKey.toFixed(1)} |`),
-    '',
-    `Nodis / redis bytes per key: ${(rows.nodis.perKey / rows.redis.perKey).toFixed(2)}; absolute RSS after load: ${(rows.nodis.after / rows.redis.after).toFixed(2)}`,
-  ].join('\n');
+  const out = [];
+  for (const ds of DATASETS) {
+    const n = ds.count(o);
+    if (n <= 0) continue;
+    const file = writeLoadFile(ds.name, n, ds.command);
+    const rows = {};
+    for (const name of ['redis', 'nodis']) {
+      const s = await startServer(name);
+      try {
+        await new Promise((r) => setTimeout(r, 300));
+        const before = rssBytes(s.pid);
+        const usedBefore = await usedMemory(s.port);
+        await run('redis-cli', ['-p', String(s.port), '--pipe'], file);
+        const keys = await dbsize(s.port);
+        if (keys !== n) throw new Error(`${name}: DBSIZE ${keys} after loading ${n} keys`);
+        await new Promise((r) => setTimeout(r, 1000));
+        const after = rssBytes(s.pid);
+        const used = await usedMemory(s.port);
+        rows[name] = { before, after, perKey: (after - before) / n, usedPerKey: (used - usedBefore) / n };
+        process.stderr.write(`memory ${ds.name} ${name} done\n`);
+      } finally {
+        await s.stop();
+      }
+    }
+    out.push(
+      `Memory: ${ds.title(n)} through redis-cli --pipe (VmRSS; used_memory as each server reports it)`,
+      '',
+      '| server | RSS before | RSS after | RSS bytes/key (after - before) | used_memory bytes/key |',
+      '| --- | ---: | ---: | ---: | ---: |',
+      ...['redis', 'nodis'].map(
+        (k) =>
+          `| ${k === 'redis' ? 'redis-server' : 'Nodis'} | ${mb(rows[k].before)} MB | ${mb(rows[k].after)} MB | ${rows[k].perKey.toFixed(1)} | ${rows[k].usedPerKey.toFixed(1)} |`,
+      ),
+      '',
+      `Nodis / redis RSS bytes per key: ${(rows.nodis.perKey / rows.redis.perKey).toFixed(2)}; absolute RSS after load: ${(rows.nodis.after / rows.redis.after).toFixed(2)}`,
+      '',
+    );
+  }
+  return out.join('\n');
 }
 
 // ---- main -------------------------------------------------------------------
