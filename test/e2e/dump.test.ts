@@ -237,6 +237,24 @@ describe('DUMP / RESTORE', () => {
     expect(await c.callStr('RESTORE', 'y', '0', payload)).toBe('-ERR Bad data format\r\n');
   });
 
+  it('a restored list serves a client blocked on its key', async () => {
+    await c.call('RPUSH', 'src', 'x', 'y');
+    const p = await dump('src');
+    const blocked = await RawClient.connect(srv.port);
+    try {
+      blocked.write('*3\r\n$5\r\nBLPOP\r\n$4\r\ndest\r\n$1\r\n0\r\n');
+      // Wait until the server has it blocked.
+      for (let i = 0; i < 200 && !/blocked_clients:1/.test(await c.callStr('INFO', 'clients')); i++) {
+        await new Promise((res) => setTimeout(res, 10));
+      }
+      expect(await c.callStr('RESTORE', 'dest', '0', p)).toBe('+OK\r\n');
+      expect((await blocked.readReply()).latin1Slice()).toBe('*2\r\n$4\r\ndest\r\n$1\r\nx\r\n');
+      expect(await c.callStr('LRANGE', 'dest', '0', '-1')).toBe('*1\r\n$1\r\ny\r\n');
+    } finally {
+      blocked.close();
+    }
+  });
+
   it('is queued inside MULTI and runs in EXEC', async () => {
     await c.call('SET', 'k', 'v');
     const p = await dump('k');
