@@ -215,6 +215,11 @@ describe.skipIf(!HAVE_REDIS)('DUMP/RESTORE vs redis-server', () => {
     const many = Array.from({ length: 200 }, (_, i) => [String(i % 13 === 0 ? i / 7 : i), `m${i}`]).flat();
     await check('z3', [['ZADD', 'z3', ...many]]);
     await check('z4', [['ZADD', 'z4', '1', 'k'.repeat(65), '2', 'short']]);
+    await check('z5', [
+      ['ZADD', 'z5', '0.30000000000000004', 'a', '1e-300', 'b', '-1.5e300', 'c', '-1234.5678', 'd', '5e-324', 'e'],
+      ['ZADD', 'z5', '4611686018427387905', 'f', '-4611686018427387904', 'g', '9007199254740993', 'h', '1e19', 'i'],
+      ['ZINCRBY', 'z5', '0.1', 'a'],
+    ]);
   });
 
   it('rdbcompression no stores long strings verbatim', async () => {
