@@ -11,7 +11,8 @@ import { getLongLongBig } from './args.js';
 import { copt } from './string.js';
 import { dbAdd, lookupRead } from './db-ops.js';
 import { NOTIFY_GENERIC } from '../server/notify.js';
-import { createDumpPayload, verifyDumpPayload } from '../persistence/rdb/payload.js';
+import { createDumpPayload, verifyDumpPayload, setSkipChecksumValidation, skipChecksumValidation } from '../persistence/rdb/payload.js';
+import { registerDebugSubcommand } from './server.js';
 import { rdbDecodeValue, RdbLoadError } from '../persistence/rdb/reader.js';
 import { rdbIsObjectType } from '../persistence/rdb/constants.js';
 import { setKeyUsage, usagePolicy } from '../persistence/rdb/usage.js';
@@ -84,7 +85,7 @@ function restoreCommand(c: Client, argv: string[]): void {
   if (ttl < 0n) throw new RedisError('Invalid TTL value, must be >= 0');
 
   const payload = Buffer.from(argv[3], 'latin1');
-  if (!verifyDumpPayload(payload)) throw new RedisError('DUMP payload version or checksum are wrong');
+  if (!verifyDumpPayload(payload, skipChecksumValidation(server))) throw new RedisError('DUMP payload version or checksum are wrong');
 
   // The value is read from the whole payload, footer included, as Redis's rio does.
   const type = payload.length > 0 ? payload[0] : -1;
@@ -139,6 +140,22 @@ function restoreCommand(c: Client, argv: string[]): void {
   c.addReplyStatus('OK');
   server.dirty++;
 }
+
+/** atoi(): the leading decimal integer, 0 when none. */
+function atoi(s: string): number {
+  const m = /^\s*([+-]?\d+)/.exec(s);
+  return m === null ? 0 : parseInt(m[1], 10);
+}
+
+registerDebugSubcommand({
+  name: 'set-skip-checksum-validation',
+  argcOk: (argc) => argc === 3,
+  help: ['SET-SKIP-CHECKSUM-VALIDATION <0|1>', "    Enables or disables checksum checks for RDB files and RESTORE's payload."],
+  handler: (c, argv) => {
+    setSkipChecksumValidation(c.server, atoi(argv[2]) !== 0);
+    c.addReplyOK();
+  },
+});
 
 export const dumpCommands: CommandSpec[] = [
   cmd('dump', 2, ['readonly'], [1, 1, 1], { acl: ['keyspace'], handler: dumpCommand }),

@@ -26,7 +26,7 @@ let modified: string[] = [];
 
 beforeAll(async () => {
   clock = new ManualClock(NOW);
-  srv = await startNodis({ clock, config: { 'notify-keyspace-events': 'KEA' } });
+  srv = await startNodis({ clock, config: { 'notify-keyspace-events': 'KEA', 'enable-debug-command': 'yes' } });
   observe(srv.server, { event: (e) => events.push(e), propagate: (a) => propagated.push(a), modified: (k) => modified.push(k) });
   srv.server.activeExpireEnabled = false;
   r = new Redis(srv.port, '127.0.0.1', { lazyConnect: true, enableReadyCheck: false });
@@ -149,6 +149,22 @@ describe('DUMP / RESTORE', () => {
     expect(await c.callStr('RESTORE', 'n', '0', withFooter(Buffer.from([0x02, 0x00])))).toBe('-ERR Bad data format\r\n');
     expect(await c.callStr('RESTORE', 'n', '0', withFooter(Buffer.alloc(0)))).toBe('-ERR Bad data format\r\n');
     expect(await c.callStr('EXISTS', 'n')).toBe(':0\r\n');
+  });
+
+  it('DEBUG SET-SKIP-CHECKSUM-VALIDATION 1 accepts a wrong CRC, not a newer version', async () => {
+    await c.call('SET', 'k', 'v');
+    const p = await dump('k');
+    p[p.length - 1] ^= 0xff;
+    expect(await c.callStr('RESTORE', 'n', '0', p)).toBe('-ERR DUMP payload version or checksum are wrong\r\n');
+    expect(await c.callStr('DEBUG', 'SET-SKIP-CHECKSUM-VALIDATION', '1')).toBe('+OK\r\n');
+    try {
+      expect(await c.callStr('RESTORE', 'n', '0', p)).toBe('+OK\r\n');
+      p.writeUInt16LE(11, p.length - 10);
+      expect(await c.callStr('RESTORE', 'm', '0', p)).toBe('-ERR DUMP payload version or checksum are wrong\r\n');
+    } finally {
+      expect(await c.callStr('DEBUG', 'SET-SKIP-CHECKSUM-VALIDATION', '0')).toBe('+OK\r\n');
+    }
+    expect(await c.callStr('RESTORE', 'o', '0', p)).toBe('-ERR DUMP payload version or checksum are wrong\r\n');
   });
 
   it('an older RDB version in the footer is accepted', async () => {

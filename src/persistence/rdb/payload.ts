@@ -33,3 +33,16 @@ export function verifyDumpPayload(p: Uint8Array, skipChecksum = false): boolean 
   if (skipChecksum) return true;
   return new Crc64().update(p, 0, len - 8).equalsLE(p, len - 8);
 }
+
+/** Servers with DEBUG SET-SKIP-CHECKSUM-VALIDATION 1 (server.skip_checksum_validation). */
+const skipChecksum = new WeakSet<object>();
+
+export function setSkipChecksumValidation(server: object, on: boolean): void {
+  if (on) skipChecksum.add(server);
+  else skipChecksum.delete(server);
+}
+
+/** True when RESTORE payloads and RDB files are loaded without checking their CRC64. */
+export function skipChecksumValidation(server: object): boolean {
+  return skipChecksum.has(server);
+}
