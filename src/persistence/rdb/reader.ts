@@ -718,7 +718,8 @@ function loadRdbInner(inp: RdbInput, sink: RdbSink, opts: RdbLoadOptions): RdbLo
     if (type === RDB_OPCODE_RESIZEDB) {
       const dbSize = inp.len();
       const expiresSize = inp.len();
-      sink.resizeDb?.(dbSize, expiresSize);
+      // Only a hint: never more keys than the rest of the input can hold.
+      sink.resizeDb?.(Math.min(dbSize, inp.remaining), Math.min(expiresSize, inp.remaining));
       continue;
     }
     if (type === RDB_OPCODE_AUX) {

@@ -45,7 +45,8 @@ export function setKeyUsage(
     return false;
   }
   if (idleSec !== undefined && idleSec >= 0) {
-    let abs = BigInt(lruClock) - BigInt(Math.trunc(idleSec));
+    const idle = Number.isFinite(idleSec) ? Math.trunc(idleSec) : Number.MAX_SAFE_INTEGER;
+    let abs = BigInt(lruClock) - BigInt(idle);
     if (abs < 0n) abs += BigInt(LRU_CLOCK_MAX);
     // The lru field is 24 bits wide.
     db.setMeta(key, Number(BigInt.asUintN(24, abs)));
