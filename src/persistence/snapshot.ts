@@ -31,6 +31,12 @@ export interface SnapshotWriter {
   writeKeyValue(key: string, value: RValue, expireMs: number, cfg: Config, usage?: KeyUsageInfo): void;
   /** Bytes produced since the last take(). */
   take(): Buffer;
+  /**
+   * When present, used instead of take(): hands the pending bytes to `fn`
+   * as a view that is only valid during the call, and keeps the buffer for
+   * what follows (no garbage buffer per chunk over a long save).
+   */
+  drain?(fn: (chunk: Buffer) => void): void;
   readonly pending: number;
 }
 
@@ -38,7 +44,10 @@ export interface SnapshotOptions {
   writer: SnapshotWriter;
   /** Encoding thresholds passed to writeKeyValue(). */
   cfg: Config;
-  /** Receives the serialized bytes, in order, as they accumulate. */
+  /**
+   * Receives the serialized bytes, in order, as they accumulate. The chunk
+   * may be a view of the writer's buffer: consume it before returning.
+   */
   out: (chunk: Buffer) => void;
   /** Hand bytes to `out` once this many are pending (default 256 KB). */
   flushBytes?: number;
@@ -155,7 +164,7 @@ export class KeyspaceSnapshot {
         if (key !== undefined && (marks[s >>> 3] & (1 << (s & 7))) === 0) {
           d.cursor = s + 1;
           this.write(d, key, s);
-          if (this.writer.pending >= this.flushBytes) this.out(this.writer.take());
+          if (this.writer.pending >= this.flushBytes) this.flush(true);
           written++;
           if (written >= maxKeys || ((written & 15) === 0 && performance.now() >= deadline)) {
             this.flush(false);
@@ -210,6 +219,8 @@ export class KeyspaceSnapshot {
 
   private flush(all: boolean): void {
     const w = this.writer;
-    if (w.pending > 0 && (all || w.pending >= this.flushBytes)) this.out(w.take());
+    if (w.pending === 0 || (!all && w.pending < this.flushBytes)) return;
+    if (w.drain !== undefined) w.drain(this.out);
+    else this.out(w.take());
   }
 }
