@@ -8,6 +8,8 @@
  */
 import { NodisServer, type ServerOptions, REDIS_VERSION, NODIS_VERSION } from './server/server.js';
 import { silentLogger } from './server/logger.js';
+import { loadDataFromDisk } from './persistence/rdb-save.js';
+import { aofStartup } from './persistence/aof/index.js';
 
 export { NodisServer, REDIS_VERSION, NODIS_VERSION };
 export type { ServerOptions };
@@ -49,6 +51,11 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerHandle
     config,
     logger: opts.logger ?? (opts.verbose ? undefined : silentLogger()),
   });
+  // loadDataFromDisk(): the RDB file, or the AOF when appendonly yes.
+  if (!loadDataFromDisk(server) || !aofStartup(server)) {
+    await server.close();
+    throw new Error('Failed loading the dataset at start-up (see the log)');
+  }
   const port = await server.listen();
   return {
     port,

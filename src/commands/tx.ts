@@ -66,9 +66,11 @@ function execCommand(c: Client, argv: string[]): void {
     discardTransaction(c);
     if (outer === null) {
       server.propagateBuffer = null;
-      if (buffer.length > 1) server.propagate(buffer[0][0], ['MULTI']);
+      // Under call() the outermost command's collector wraps them.
+      const wrap = buffer.length > 1 && server.alsoPropagate === null;
+      if (wrap) server.propagate(buffer[0][0], ['MULTI']);
       for (const [dbid, a] of buffer) server.propagate(dbid, a);
-      if (buffer.length > 1) server.propagate(buffer[buffer.length - 1][0], ['EXEC']);
+      if (wrap) server.propagate(buffer[buffer.length - 1][0], ['EXEC']);
     }
   }
 }

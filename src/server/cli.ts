@@ -30,6 +30,7 @@ import { AclStartupError, userDirectiveValidator } from './acl.js';
 import { shutdownOnSignal } from '../commands/shutdown.js';
 import { TlsConfigureError, TlsListenError } from './tls.js';
 import { loadDataFromDisk } from '../persistence/rdb-save.js';
+import { aofStartup } from '../persistence/aof/index.js';
 
 const PROG = 'nodis-server';
 const DEFAULT_PID_FILE = '/var/run/nodis.pid';
@@ -287,6 +288,7 @@ export async function main(args: string[] = process.argv.slice(2)): Promise<void
   }
   // loadDataFromDisk(): synchronous, so no client is served before the dataset is there.
   if (!loadDataFromDisk(server)) flushAndExit(logger, 1);
+  if (!aofStartup(server)) flushAndExit(logger, 1);
   if (port !== 0 || tlsPort !== 0) logger.info('Ready to accept connections');
   const unix = cfg.str('unixsocket');
   if (unix !== '') logger.info(`The server is now ready to accept connections at ${unix}`);

@@ -27,6 +27,7 @@ import { installTransactions } from './multi.js';
 import { TlsManager } from './tls.js';
 import { CLIENT_MASTER } from './client.js';
 import { installRdbPersistence } from '../persistence/rdb-save.js';
+import { installAof } from '../persistence/aof/index.js';
 import { installOutputBufferLimits, checkOutputAfterWrite } from './obuf.js';
 import { Acl, USER_NOPASS } from './acl.js';
 import type { Tracking } from './tracking.js';
@@ -70,6 +71,8 @@ export interface ServerHooks {
   saveOnShutdown: (() => boolean)[];
   /** The server is shutting down (after any save, before sockets close). */
   shutdown: (() => void)[];
+  /** close() started (also for an embedded server): release files, stop background work. */
+  closing: (() => void)[];
   /**
    * writeCommandsDeniedByDiskError(): each returns the error that refuses
    * write commands (MISCONF...), or null.
@@ -106,6 +109,7 @@ export class NodisServer implements KeyspaceContext {
     clientReset: [],
     saveOnShutdown: [],
     shutdown: [],
+    closing: [],
     diskError: [],
     flushedAll: [],
   };
@@ -184,6 +188,7 @@ export class NodisServer implements KeyspaceContext {
     installServerInfo(this);
     this.memory = new MemoryManager(this);
     installRdbPersistence(this);
+    installAof(this);
     this.blocking = new Blocking(this);
     this.tls = new TlsManager(this);
     this.acl.loadUsersAtStartup();
@@ -313,6 +318,10 @@ export class NodisServer implements KeyspaceContext {
   propagate(dbid: number, argv: string[]): void {
     if (this.propagateBuffer !== null) {
       this.propagateBuffer.push([dbid, argv]);
+      return;
+    }
+    if (this.alsoPropagate !== null) {
+      this.alsoPropagate.push([dbid, argv]);
       return;
     }
     const hooks = this.hooks.propagate;
@@ -527,6 +536,12 @@ export class NodisServer implements KeyspaceContext {
     }
   }
 
+  /**
+   * Run before pending replies are written; one returning true holds them
+   * (the AOF with appendfsync always) and calls flushPendingWrites() later.
+   */
+  readonly beforeReplies: (() => boolean)[] = [];
+
   /** True while onData() runs: it flushes every pending client at its end. */
   private inDataHandler = false;
   private flushScheduled = false;
@@ -539,6 +554,9 @@ export class NodisServer implements KeyspaceContext {
   flushPendingWrites(): void {
     const list = this.pendingWrites;
     if (list.length === 0) return;
+    // beforeSleep(): the AOF is written (or held for its fsync) before replies.
+    const barriers = this.beforeReplies;
+    for (let i = 0; i < barriers.length; i++) if (barriers[i]()) return;
     this.pendingWrites = [];
     for (let i = 0; i < list.length; i++) {
       const c = list[i];
@@ -747,6 +765,9 @@ export class NodisServer implements KeyspaceContext {
     const start = this.lastTick >= 0 ? this.lastTick : performance.now();
     // Nested calls (EXEC) keep the time of the outermost command.
     if (prevClient === null) this.cmdTime = -1;
+    // The outermost call collects every effect (server.also_propagate).
+    const top = prevClient === null && this.alsoPropagate === null && this.propagateBuffer === null && this.hooks.propagate.length > 0;
+    if (top) this.alsoPropagate = [];
     try {
       cmd.handler!(c, argv);
     } catch (e) {
@@ -790,7 +811,7 @@ export class NodisServer implements KeyspaceContext {
       if (many !== undefined) {
         // Several effects of one command go out as one transaction (SPOP count).
         // Inside EXEC they join the transaction's own block.
-        const wrap = many.length > 1 && this.propagateBuffer === null;
+        const wrap = many.length > 1 && this.propagateBuffer === null && this.alsoPropagate === null;
         if (wrap) this.propagate(c.db.id, ['MULTI']);
         for (const a of many) this.propagate(c.db.id, a);
         if (wrap) this.propagate(c.db.id, ['EXEC']);
@@ -801,10 +822,32 @@ export class NodisServer implements KeyspaceContext {
     if (c.ext.propagateMany !== undefined) c.ext.propagateMany = undefined;
     if (c.ext.propagateArgv !== undefined) c.ext.propagateArgv = undefined;
     if (c.ext.forcePropagation !== undefined) c.ext.forcePropagation = undefined;
+    if (top) this.propagatePending(cmd);
     // afterCommand(): invalidations for the client's own keys follow its reply.
     if (prevClient === null && this.tracking !== null) this.tracking.handlePending();
     this.currentClient = prevClient;
     if (prevClient === null) this.cmdTime = -1;
+  }
+
+  /**
+   * Effects collected while the outermost command ran (server.also_propagate);
+   * null outside call().
+   */
+  alsoPropagate: [number, string[]][] | null = null;
+
+  /**
+   * propagatePendingCommands(): several effects of one command (a key that
+   * expired on access, then the write) go out as one MULTI/EXEC, except for
+   * commands that may expire arbitrary keys (SCAN, RANDOMKEY).
+   */
+  private propagatePending(cmd: Command): void {
+    const ops = this.alsoPropagate!;
+    this.alsoPropagate = null;
+    if (ops.length === 0) return;
+    const wrap = ops.length > 1 && cmd.name !== 'scan' && cmd.name !== 'randomkey';
+    if (wrap) this.propagate(ops[0][0], ['MULTI']);
+    for (let i = 0; i < ops.length; i++) this.propagate(ops[i][0], ops[i][1]);
+    if (wrap) this.propagate(ops[ops.length - 1][0], ['EXEC']);
   }
 
   /**
@@ -998,6 +1041,7 @@ export class NodisServer implements KeyspaceContext {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const fn of this.hooks.closing) fn();
     this.memory.stop();
     if (this.cronTimer) clearInterval(this.cronTimer);
     this.cronTimer = null;

@@ -103,6 +103,8 @@ export class Aof {
   lastFsync = unixtime();
   /** Background fsyncs queued or running (bio BIO_AOF_FSYNC jobs). */
   bioFsyncPending = 0;
+  /** fsync-and-close jobs of replaced INCR files (BIO_CLOSE_FILE: not waited for). */
+  private bioClosePending = 0;
   private bioChain: Promise<void> = Promise.resolve();
   bioFsyncOk = true;
   bioFsyncErrno = '';
@@ -366,7 +368,8 @@ export class Aof {
 
   /** aof_background_fsync() / aof_background_fsync_and_close(): one job queue, like bio. */
   private backgroundFsync(fd: number, close: boolean): void {
-    this.bioFsyncPending++;
+    if (close) this.bioClosePending++;
+    else this.bioFsyncPending++;
     this.bioChain = this.bioChain.then(
       () =>
         new Promise<void>((resolve) => {
@@ -381,7 +384,8 @@ export class Aof {
               this.bioFsyncOk = true;
             }
             const done = (): void => {
-              this.bioFsyncPending--;
+              if (close) this.bioClosePending--;
+              else this.bioFsyncPending--;
               resolve();
             };
             if (close) fs.close(fd, () => done());
@@ -1108,6 +1112,27 @@ export class Aof {
       this.flush(true);
       this.fsyncNow();
     }
+  }
+
+  /**
+   * The server is closing (an embedded server, or after SHUTDOWN): write
+   * and fsync what is buffered, stop a rewrite, release the file.
+   */
+  close(): void {
+    if (this.child !== null) this.killChild();
+    if (this.state !== AOF_OFF) {
+      this.flush(true);
+      this.fsyncNow();
+    }
+    if (this.fd !== -1) {
+      try {
+        fs.closeSync(this.fd);
+      } catch {
+        /* closed */
+      }
+      this.fd = -1;
+    }
+    this.state = AOF_OFF;
   }
 
   /** writeCommandsDeniedByDiskError() for the AOF: the MISCONF text, or null. */

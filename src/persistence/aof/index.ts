@@ -1,0 +1,95 @@
+/**
+ * Wiring of the AOF into the server: the propagation hook, the flush before
+ * replies, the cron, CONFIG SET appendonly / aof-disable-auto-gc, INFO and
+ * shutdown; and the start-up sequence (aofLoadManifestFromDisk(), the AOF
+ * part of loadDataFromDisk(), aofOpenIfNeededOnServerStart(),
+ * aofDelHistoryFiles()).
+ */
+import type { NodisServer } from '../../server/server.js';
+import { addInfoHook } from '../../server/info.js';
+import { rdbChildActive, rdbOf, registerChildProbe } from '../rdb-save.js';
+import { Aof, AOF_OFF, AOF_ON, AofFatalError } from './aof.js';
+
+export { Aof, AofFatalError };
+
+const instances = new WeakMap<NodisServer, Aof>();
+
+/** The server's AOF (installed with the server). */
+export function aofOf(server: NodisServer): Aof {
+  let aof = instances.get(server);
+  if (aof === undefined) aof = installAof(server);
+  return aof;
+}
+
+export function installAof(server: NodisServer): Aof {
+  const existing = instances.get(server);
+  if (existing !== undefined) return existing;
+  const aof = new Aof(server);
+  instances.set(server, aof);
+  server.hooks.propagate.push((dbid, argv) => {
+    if (aof.state !== AOF_OFF) aof.feed(dbid, argv);
+  });
+  server.hooks.cron.push(() => aof.cron());
+  server.hooks.shutdown.push(() => aof.shutdown());
+  server.hooks.closing.push(() => aof.close());
+  server.beforeReplies.push(() => aof.beforeReplies());
+  server.hooks.diskError.push(() => aof.diskError());
+  // One background job at a time, as with Redis's single child process.
+  aof.otherChildActive = () => rdbChildActive(server);
+  registerChildProbe(server, () => aof.child !== null);
+  aof.loadRdb = (buf) => rdbOf(server).loadBuffer(buf, { allowDup: false, preamble: true });
+  server.config.registerApply('appendonly', () => {
+    const enabled = server.config.bool('appendonly');
+    if (!enabled && aof.state !== AOF_OFF) {
+      aof.stop();
+    } else if (enabled && aof.state === AOF_OFF) {
+      if (!aof.start()) return 'Unable to turn on AOF. Check server logs.';
+    }
+    return null;
+  });
+  server.config.registerApply('aof-disable-auto-gc', () => {
+    if (!server.config.bool('aof-disable-auto-gc')) aof.delHistoryFiles();
+    return null;
+  });
+  addInfoHook(server, 'persistence', (fields) => aof.infoPersistence(fields));
+  addInfoHook(server, 'memory', (fields) => aof.infoMemory(fields));
+  return aof;
+}
+
+/**
+ * Start-up: read the manifest, load the AOF when `appendonly yes` (then
+ * the RDB file is not read, as in Redis), open the INCR file to append to
+ * and delete leftover HISTORY files. Returns true when the AOF decided the
+ * dataset (appendonly yes). Throws AofFatalError where Redis exits.
+ */
+export function aofLoadAtStartup(server: NodisServer): boolean {
+  const aof = aofOf(server);
+  aof.state = server.config.bool('appendonly') ? AOF_ON : AOF_OFF;
+  aof.loadManifestFromDisk();
+  if (aof.state !== AOF_ON) return false;
+  aof.loadAtStartup();
+  return true;
+}
+
+/** After the dataset is loaded: open the AOF for appending, drop HISTORY files. */
+export function aofOpenAtStartup(server: NodisServer): void {
+  const aof = aofOf(server);
+  aof.openAtStartup();
+  aof.delHistoryFiles();
+}
+
+/**
+ * The whole AOF start-up, after the RDB part of loadDataFromDisk() (which
+ * leaves the dataset to the AOF when `appendonly yes`). Returns false when
+ * the server must exit (the reason is logged, as Redis does).
+ */
+export function aofStartup(server: NodisServer): boolean {
+  try {
+    aofLoadAtStartup(server);
+    aofOpenAtStartup(server);
+    return true;
+  } catch (e) {
+    if (e instanceof AofFatalError) return false;
+    throw e;
+  }
+}
