@@ -16,6 +16,8 @@ import { registerDebugSubcommand } from './server.js';
 import { rdbDecodeValue, RdbLoadError } from '../persistence/rdb/reader.js';
 import { rdbIsObjectType } from '../persistence/rdb/constants.js';
 import { setKeyUsage, usagePolicy } from '../persistence/rdb/usage.js';
+import { setQuicklistPackedThreshold } from '../persistence/rdb/writer.js';
+import { memtoullBig } from '../server/config-defs.js';
 
 /** USER_FLAG_SANITIZE_PAYLOAD_SKIP (acl.c). */
 const USER_SANITIZE_PAYLOAD_SKIP = 1 << 4;
@@ -153,6 +155,24 @@ registerDebugSubcommand({
   help: ['SET-SKIP-CHECKSUM-VALIDATION <0|1>', "    Enables or disables checksum checks for RDB files and RESTORE's payload."],
   handler: (c, argv) => {
     setSkipChecksumValidation(c.server, atoi(argv[2]) !== 0);
+    c.addReplyOK();
+  },
+});
+
+// Lists have no nodes in Nodis: the threshold only shapes their RDB/DUMP form.
+registerDebugSubcommand({
+  name: 'quicklist-packed-threshold',
+  argcOk: (argc) => argc === 3,
+  help: [
+    'QUICKLIST-PACKED-THRESHOLD <size>',
+    '    Sets the threshold for elements to be inserted as plain vs packed nodes',
+    '    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.',
+  ],
+  handler: (c, argv) => {
+    const sz = memtoullBig(argv[2]);
+    if (sz === null || !setQuicklistPackedThreshold(sz)) {
+      throw new RedisError('argument must be a memory value bigger than 1 and smaller than 4gb');
+    }
     c.addReplyOK();
   },
 });

@@ -60,7 +60,7 @@ describe.skipIf(!HAVE_REDIS)('DUMP/RESTORE vs redis-server', () => {
   let d: DiffPair;
 
   beforeAll(async () => {
-    d = await DiffPair.start();
+    d = await DiffPair.start(['--enable-debug-command', 'yes'], { 'enable-debug-command': 'yes' });
   });
   afterAll(async () => {
     await d?.close();
@@ -174,6 +174,19 @@ describe.skipIf(!HAVE_REDIS)('DUMP/RESTORE vs redis-server', () => {
         ['CONFIG', 'SET', 'list-max-listpack-size', '-2'],
         ['CONFIG', 'SET', 'list-compress-depth', '0'],
       ]);
+    }
+  });
+
+  it('lists: elements over quicklist-packed-threshold get PLAIN nodes', async () => {
+    await d.same('DEBUG', 'QUICKLIST-PACKED-THRESHOLD', '100');
+    try {
+      await check('lp1', [['RPUSH', 'lp1', 'small', 'p'.repeat(100), 'x', 'y', 'q'.repeat(150), 'r'.repeat(99)]]);
+      await check('lp2', [['RPUSH', 'lp2', 'z'.repeat(200)]]);
+      await d.same('DEBUG', 'QUICKLIST-PACKED-THRESHOLD', '5gb');
+      await d.same('DEBUG', 'QUICKLIST-PACKED-THRESHOLD', 'abc');
+      await d.same('DEBUG', 'QUICKLIST-PACKED-THRESHOLD', '-1');
+    } finally {
+      await d.same('DEBUG', 'QUICKLIST-PACKED-THRESHOLD', '0');
     }
   });
 

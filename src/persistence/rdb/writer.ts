@@ -261,13 +261,23 @@ const OPTIMIZATION_LEVEL = [4096, 8192, 16384, 32768, 65536];
 const SIZE_SAFETY_LIMIT = 8192;
 const SIZE_ESTIMATE_OVERHEAD = 8;
 /** packed_threshold: elements this large get a PLAIN node of their own. */
-const PACKED_THRESHOLD = 1 << 30;
+let packedThreshold = 1 << 30;
+
+/**
+ * quicklistisSetPackedThreshold() (DEBUG QUICKLIST-PACKED-THRESHOLD): false
+ * when `sz` is beyond 4 GB - 1 MB; 0 restores the 1 GB default.
+ */
+export function setQuicklistPackedThreshold(sz: bigint): boolean {
+  if (sz > (1n << 32n) - (1n << 20n)) return false;
+  packedThreshold = sz === 0n ? 1 << 30 : Number(sz);
+  return true;
+}
 const MIN_COMPRESS_BYTES = 48;
 const MIN_COMPRESS_IMPROVE = 8;
 
 /** _quicklistNodeAllowInsert() for a packed node of `nodeSz` bytes and `count` entries. */
 function nodeAllowInsert(nodeSz: number, count: number, fill: number, sz: number): boolean {
-  if (sz >= PACKED_THRESHOLD) return false;
+  if (sz >= packedThreshold) return false;
   const newSz = nodeSz + sz + SIZE_ESTIMATE_OVERHEAD;
   if (fill < 0) {
     const off = -fill - 1;
@@ -286,7 +296,7 @@ function quicklistNodes(list: RList, fill: number): QNode[] {
   const n = list.length;
   for (let i = 0; i < n; i++) {
     const e = list.get(i);
-    if (e.length >= PACKED_THRESHOLD) {
+    if (e.length >= packedThreshold) {
       nodes.push({ plain: e });
       cur = null;
       continue;
