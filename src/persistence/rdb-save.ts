@@ -20,6 +20,7 @@ import { KeyspaceSnapshot, type SnapshotWriter } from './snapshot.js';
 import { RdbWriter, defaultAux, type KeyUsageInfo } from './rdb/writer.js';
 import { loadRdb, RdbLoadError, type RdbSink } from './rdb/reader.js';
 import { keyUsageInfo, setKeyUsage, usagePolicy } from './rdb/usage.js';
+import { skipChecksumValidation } from './rdb/payload.js';
 import type { RValue } from '../store/types.js';
 import type { Db } from '../store/db.js';
 
@@ -511,19 +512,16 @@ export class RdbPersistence {
     try {
       const r = loadRdb(buf, sink, {
         config: server.config,
-        checksum: server.config.bool('rdbchecksum'),
+        // rdbchecksum no, or DEBUG SET-SKIP-CHECKSUM-VALIDATION 1: the CRC is not checked.
+        checksum: server.config.bool('rdbchecksum') && !skipChecksumValidation(server),
         dbnum: dbs.length,
       });
-      if (!opts.preamble) {
-        this.lastLoadKeysLoaded = loaded;
-        this.lastLoadKeysExpired = expired;
-        if (r.emptyKeysSkipped > 0) {
-          log.info(
-            `Done loading RDB, keys loaded: ${loaded}, keys expired: ${expired}, empty keys skipped: ${r.emptyKeysSkipped}.`,
-          );
-        } else {
-          log.info(`Done loading RDB, keys loaded: ${loaded}, keys expired: ${expired}.`);
-        }
+      this.lastLoadKeysLoaded = loaded;
+      this.lastLoadKeysExpired = expired;
+      if (r.emptyKeysSkipped > 0) {
+        log.info(`Done loading RDB, keys loaded: ${loaded}, keys expired: ${expired}, empty keys skipped: ${r.emptyKeysSkipped}.`);
+      } else {
+        log.info(`Done loading RDB, keys loaded: ${loaded}, keys expired: ${expired}.`);
       }
       return r.end;
     } finally {

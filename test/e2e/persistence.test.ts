@@ -305,6 +305,33 @@ describe('SAVE, BGSAVE, LASTSAVE, INFO persistence', () => {
   });
 });
 
+describe('SHUTDOWN while a BGSAVE runs', () => {
+  it('SHUTDOWN NOSAVE stops the BGSAVE and removes its temp file', async () => {
+    const dir = freshDir();
+    const { c } = await nodis({ dir, 'rdb-key-save-delay': '200000' });
+    for (let i = 0; i < 10; i++) await c.call('SET', `k${i}`, 'v');
+    expect(await c.callStr('BGSAVE')).toBe('+Background saving started\r\n');
+    expect(fs.readdirSync(dir)).toEqual([`temp-${process.pid}.rdb`]);
+    c.write('*2\r\n$8\r\nSHUTDOWN\r\n$6\r\nNOSAVE\r\n');
+    await until(() => handles[0].server.isClosed(), 'the shutdown');
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  it('SHUTDOWN SAVE stops the BGSAVE and saves the current dataset', async () => {
+    const dir = freshDir();
+    const { c } = await nodis({ dir, 'rdb-key-save-delay': '200000' });
+    for (let i = 0; i < 10; i++) await c.call('SET', `k${i}`, 'v');
+    expect(await c.callStr('BGSAVE')).toBe('+Background saving started\r\n');
+    await c.call('SET', 'after', 'the start');
+    c.write('*2\r\n$8\r\nSHUTDOWN\r\n$4\r\nSAVE\r\n');
+    await until(() => handles[0].server.isClosed(), 'the shutdown');
+    expect(fs.readdirSync(dir)).toEqual(['dump.rdb']);
+    const keys = pictureOfFile(path.join(dir, 'dump.rdb')).get(0)!;
+    expect(keys.size).toBe(11);
+    expect(keys.get('after')?.value).toEqual({ t: 'string', v: 'the start' });
+  });
+});
+
 describe('MISCONF', () => {
   it('a failed BGSAVE with save points refuses writes and PING until it works again', async () => {
     const dir = freshDir();
