@@ -178,24 +178,30 @@ export class RdbInput {
     return b;
   }
 
-  /** rdbLoadLenByRef(): [value, isEncoded]. Lengths beyond 2^53 come back as Infinity. */
-  lenEnc(): [number, boolean] {
+  /** Set by lenEnc(): the value read was a special-encoding marker. */
+  encoded = false;
+
+  /**
+   * rdbLoadLenByRef(): the length, `encoded` telling whether it is an
+   * encoding type instead. Lengths beyond 2^53 come back as Infinity.
+   */
+  lenEnc(): number {
     const b = this.u8();
     const type = (b & 0xc0) >> 6;
-    if (type === 3) return [b & 0x3f, true];
-    if (type === 0) return [b & 0x3f, false];
-    if (type === 1) return [((b & 0x3f) << 8) | this.u8(), false];
+    this.encoded = type === 3;
+    if (type === 3 || type === 0) return b & 0x3f;
+    if (type === 1) return ((b & 0x3f) << 8) | this.u8();
     if (b === 0x80) {
       this.need(4);
       const v = this.buf.readUInt32BE(this.pos);
       this.pos += 4;
-      return [v, false];
+      return v;
     }
     if (b === 0x81) {
       this.need(8);
       const v = this.buf.readBigUInt64BE(this.pos);
       this.pos += 8;
-      return [v > BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : Number(v), false];
+      return v > BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : Number(v);
     }
     this.pos--;
     return this.corrupt(`Unknown length encoding ${type} in rdbLoadLen()`);
@@ -206,7 +212,7 @@ export class RdbInput {
    * reads as its 6 bits, as in Redis.
    */
   len(): number {
-    return this.lenEnc()[0];
+    return this.lenEnc();
   }
 
   /** A length as a BigInt (module ids use all 64 bits). */
@@ -233,7 +239,8 @@ export class RdbInput {
 
   /** rdbGenericLoadStringObject() as raw bytes (a view for plain strings). */
   stringBytes(): Buffer {
-    const [len, enc] = this.lenEnc();
+    const len = this.lenEnc();
+    const enc = this.encoded;
     if (enc) {
       switch (len) {
         case RDB_ENC_INT8:
@@ -251,7 +258,8 @@ export class RdbInput {
 
   /** A string as a latin1 JS string. */
   string(): string {
-    const [len, enc] = this.lenEnc();
+    const len = this.lenEnc();
+    const enc = this.encoded;
     if (enc) {
       switch (len) {
         case RDB_ENC_INT8:
@@ -277,7 +285,8 @@ export class RdbInput {
   /** A string value: a JS string, or a Buffer when too long for one. */
   stringValue(): string | Buffer {
     const start = this.pos;
-    const [len, enc] = this.lenEnc();
+    const len = this.lenEnc();
+    const enc = this.encoded;
     if (enc || len <= MAX_JS_STRING) {
       this.pos = start;
       return this.string();
