@@ -182,6 +182,12 @@ describe.skipIf(!HAVE_REDIS)('DUMP/RESTORE vs redis-server', () => {
     try {
       await check('lp1', [['RPUSH', 'lp1', 'small', 'p'.repeat(100), 'x', 'y', 'q'.repeat(150), 'r'.repeat(99)]]);
       await check('lp2', [['RPUSH', 'lp2', 'z'.repeat(200)]]);
+      await d.same('CONFIG', 'SET', 'list-compress-depth', '1');
+      try {
+        await check('lp3', [['RPUSH', 'lp3', 'a', 'b'.repeat(300), 'c'.repeat(120), 'noise\xff'.repeat(30), 'd']]);
+      } finally {
+        await d.same('CONFIG', 'SET', 'list-compress-depth', '0');
+      }
       await d.same('DEBUG', 'QUICKLIST-PACKED-THRESHOLD', '5gb');
       await d.same('DEBUG', 'QUICKLIST-PACKED-THRESHOLD', 'abc');
       await d.same('DEBUG', 'QUICKLIST-PACKED-THRESHOLD', '-1');

@@ -317,23 +317,19 @@ function saveList(out: ByteOut, list: RList, cfg: EncodingConfig, compress: bool
   saveLen(out, count);
   for (let i = 0; i < count; i++) {
     const node = nodes[i];
-    if ('plain' in node) {
-      saveLen(out, QUICKLIST_NODE_CONTAINER_PLAIN);
-      saveRawString(out, node.plain, compress);
-      continue;
-    }
-    saveLen(out, QUICKLIST_NODE_CONTAINER_PACKED);
-    const lp = node.lp.encode();
+    const plain = 'plain' in node;
+    saveLen(out, plain ? QUICKLIST_NODE_CONTAINER_PLAIN : QUICKLIST_NODE_CONTAINER_PACKED);
+    const data = plain ? Buffer.from(node.plain, 'latin1') : node.lp.encode();
     // Interior nodes beyond list-compress-depth are held LZF-compressed
     // (__quicklistCompressNode()) and saved as such.
-    if (depth > 0 && i >= depth && i < count - depth && lp.length >= MIN_COMPRESS_BYTES) {
-      const c = lzfCompress(lp, lp.length);
-      if (c !== null && c.length + MIN_COMPRESS_IMPROVE < lp.length) {
-        saveLzfBlob(out, c, lp.length);
+    if (depth > 0 && i >= depth && i < count - depth && data.length >= MIN_COMPRESS_BYTES) {
+      const c = lzfCompress(data, data.length);
+      if (c !== null && c.length + MIN_COMPRESS_IMPROVE < data.length) {
+        saveLzfBlob(out, c, data.length);
         continue;
       }
     }
-    saveRawString(out, lp, compress);
+    saveRawString(out, data, compress);
   }
 }
 
