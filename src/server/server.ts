@@ -618,6 +618,13 @@ export class NodisServer implements KeyspaceContext {
   }
 
   private processCommandChecked(c: Client, argv: string[]): void {
+    // An HTTP request sent to the server (cross protocol scripting): closed
+    // without a reply, as securityWarningCommand() does.
+    const first = cTrunc(argv[0], 6).toLowerCase();
+    if (first === 'host:' || first === 'post') {
+      this.securityWarning(c);
+      return;
+    }
     const cmd = this.commands.lookup(argv);
     c.lastCmd = cmd ?? null;
     if (cmd === undefined) {
@@ -706,6 +713,21 @@ export class NodisServer implements KeyspaceContext {
 
   /** Client side caching (tracking.ts), installed by the first CLIENT TRACKING ON. */
   tracking: Tracking | null = null;
+  /** Time (s) of the last "Possible SECURITY ATTACK" log line: one a minute at most. */
+  private securityWarningLogged = 0;
+
+  /** securityWarningCommand(). */
+  private securityWarning(c: Client): void {
+    const now = Math.floor(Date.now() / 1000);
+    if (Math.abs(now - this.securityWarningLogged) > 60) {
+      this.logger.warn(
+        'Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis instance. Connection aborted.',
+      );
+      this.securityWarningLogged = now;
+    }
+    this.closeClientAsap(c);
+  }
+
   /** Set by the transactions module: queue a command inside MULTI. */
   queueMulti: ((c: Client, cmd: Command, argv: string[]) => void) | null = null;
   /** Set by the transactions module: an error makes the next EXEC abort. */
