@@ -2,9 +2,11 @@
  * The hash value type (t_hash.c semantics).
  *
  * Two representations, as in Redis:
- * - "listpack": a flat array [field0, value0, field1, value1, ...] in
- *   insertion order, searched linearly. Small hashes (the common case) cost
- *   one array and their strings.
+ * - "listpack": the field/value pairs packed in insertion order into one
+ *   latin1 string, each string preceded by its length (one char below 254,
+ *   else char 254 and four chars big-endian), and searched linearly as
+ *   Redis searches its listpack. A small hash costs its object and one
+ *   string, not an array and a string per field and value.
  * - "hashtable": a Dict<string> from field to value.
  *
  * A hash starts as a listpack and is converted, once and for good, when it
@@ -14,12 +16,12 @@
  */
 import { Dict } from './dict.js';
 import type { EncodingConfig, RObjectBase } from './types.js';
-import { DICT_ENTRY_BYTES, EMPTY_DICT_BYTES, arrayBytes, memAdjust, objectBytes, stringBytes, type MemAccount, type MemTracked } from './memcost.js';
+import { DICT_ENTRY_BYTES, EMPTY_DICT_BYTES, memAdjust, objectBytes, stringBytes, type MemAccount, type MemTracked } from './memcost.js';
 
 /** LISTPACK_MAX_SAFETY_SIZE: listpacks never grow beyond 1 GiB. */
 const LISTPACK_MAX_SAFETY_SIZE = 1 << 30;
-/** Listpacks shorter than this many strings grow by exact copies. */
-const SMALL_EXACT = 64;
+/** A length of at least this is written as LONG_LEN and four chars. */
+const LONG_LEN = 254;
 
 export interface HashLimits {
   /** hash-max-listpack-entries */
@@ -33,15 +35,48 @@ export function hashLimits(cfg: EncodingConfig): HashLimits {
   return { entries: cfg.num('hash-max-listpack-entries'), value: cfg.num('hash-max-listpack-value') };
 }
 
-/** Approximate size in bytes of a listpack entry holding `len` bytes. */
+/** Approximate size in bytes of a Redis listpack entry holding `len` bytes. */
 function lpEntryBytes(len: number): number {
   return len + (len < 64 ? 2 : len < 4096 ? 4 : 10);
 }
 
+/** `s` with its length header, as packed. */
+function packed(s: string): string {
+  const n = s.length;
+  if (n < LONG_LEN) return String.fromCharCode(n) + s;
+  return String.fromCharCode(LONG_LEN, (n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255) + s;
+}
+
+/** Bytes packed() adds to a string of `n` chars. */
+function headerLen(n: number): number {
+  return n < LONG_LEN ? 1 : 5;
+}
+
+/** The length of the packed string at `p` (its header's value). */
+function lenAt(s: string, p: number): number {
+  const c = s.charCodeAt(p);
+  if (c !== LONG_LEN) return c;
+  return ((s.charCodeAt(p + 1) << 24) | (s.charCodeAt(p + 2) << 16) | (s.charCodeAt(p + 3) << 8) | s.charCodeAt(p + 4)) >>> 0;
+}
+
+/**
+ * A string built by concatenation, flattened now: V8 would otherwise keep
+ * the concatenation as a tree of the old string's slices until first read.
+ */
+function flat(s: string): string {
+  if (s.length > 0) s.charCodeAt(0);
+  return s;
+}
+
 export class RHash implements RObjectBase, MemTracked {
-  readonly type = 'hash' as const;
-  /** Listpack form: field/value pairs in order; null once converted. */
-  private lp: string[] | null = [];
+  /** On the prototype: no per-object field. */
+  get type(): 'hash' {
+    return 'hash';
+  }
+  /** Listpack form: the packed pairs; null once converted. */
+  private lp: string | null = '';
+  /** Pairs in the listpack. */
+  private lpPairs = 0;
   /** Hashtable form. */
   private ht: Dict<string> | null = null;
   memBytes = RHash.baseBytes(true);
@@ -49,15 +84,25 @@ export class RHash implements RObjectBase, MemTracked {
 
   /** Estimated bytes of an empty hash in either form (memcost.ts). */
   static baseBytes(listpack: boolean): number {
-    return objectBytes(5) + (listpack ? arrayBytes(0) : EMPTY_DICT_BYTES);
+    return objectBytes(5) + (listpack ? 0 : EMPTY_DICT_BYTES);
+  }
+
+  /** Estimated bytes of a packed listpack of `chars` chars. */
+  static listpackBytes(chars: number): number {
+    return chars === 0 ? 0 : stringBytes(chars);
   }
 
   get size(): number {
-    return this.lp !== null ? this.lp.length >>> 1 : this.ht!.size;
+    return this.lp !== null ? this.lpPairs : this.ht!.size;
   }
 
   isListpack(): boolean {
     return this.lp !== null;
+  }
+
+  /** Chars of the packed listpack (memory estimates); 0 once converted. */
+  get listpackChars(): number {
+    return this.lp !== null ? this.lp.length : 0;
   }
 
   /** The hashtable (null while listpack encoded), for SCAN. */
@@ -69,18 +114,54 @@ export class RHash implements RObjectBase, MemTracked {
     return this.lp !== null ? 'listpack' : 'hashtable';
   }
 
-  /** Index of `field` in the listpack, or -1. */
+  /** Offset of the entry of `field` in the listpack, or -1. */
   private lpFind(field: string): number {
-    const lp = this.lp!;
-    for (let i = 0; i < lp.length; i += 2) if (lp[i] === field) return i;
+    const s = this.lp!;
+    const flen = field.length;
+    let p = 0;
+    for (let i = 0; i < this.lpPairs; i++) {
+      const fl = lenAt(s, p);
+      const fs = p + headerLen(fl);
+      if (fl === flen && s.startsWith(field, fs)) return p;
+      const vp = fs + fl;
+      const vl = lenAt(s, vp);
+      p = vp + headerLen(vl) + vl;
+    }
     return -1;
   }
 
+  /** Offset of the value of the entry at `p`. */
+  private lpValueAt(p: number): number {
+    const fl = lenAt(this.lp!, p);
+    return p + headerLen(fl) + fl;
+  }
+
+  /** The packed string at `p`. */
+  private lpString(p: number): string {
+    const s = this.lp!;
+    const n = lenAt(s, p);
+    const start = p + headerLen(n);
+    return s.slice(start, start + n);
+  }
+
+  /** Offset just past the packed string at `p`. */
+  private lpSkip(p: number): number {
+    const n = lenAt(this.lp!, p);
+    return p + headerLen(n) + n;
+  }
+
+  /** Replace chars [a, b) of the listpack by `insert`. */
+  private lpSplice(a: number, b: number, insert: string): void {
+    const s = this.lp!;
+    const next = flat(s.slice(0, a) + insert + s.slice(b));
+    memAdjust(this, RHash.listpackBytes(next.length) - RHash.listpackBytes(s.length));
+    this.lp = next;
+  }
+
   get(field: string): string | undefined {
-    const lp = this.lp;
-    if (lp !== null) {
-      for (let i = 0; i < lp.length; i += 2) if (lp[i] === field) return lp[i + 1];
-      return undefined;
+    if (this.lp !== null) {
+      const p = this.lpFind(field);
+      return p === -1 ? undefined : this.lpString(this.lpValueAt(p));
     }
     return this.ht!.get(field);
   }
@@ -107,15 +188,19 @@ export class RHash implements RObjectBase, MemTracked {
     }
     // Entries are at most limits.value bytes (unless the limit was lowered
     // later): only near the 1 GiB bound is the exact size worth computing.
-    if (7 + lpEntryBytes(limits.value) * this.lp.length + sum <= LISTPACK_MAX_SAFETY_SIZE) return;
+    if (7 + lpEntryBytes(limits.value) * this.lpPairs * 2 + sum <= LISTPACK_MAX_SAFETY_SIZE) return;
     if (this.lpBytes() + sum > LISTPACK_MAX_SAFETY_SIZE) this.convert();
   }
 
-  /** Estimated serialized listpack size (only large with raised limits). */
+  /** Estimated size of Redis's listpack (only large with raised limits). */
   private lpBytes(): number {
-    const lp = this.lp!;
     let total = 7;
-    for (let i = 0; i < lp.length; i++) total += lpEntryBytes(lp[i].length);
+    const s = this.lp!;
+    for (let i = 0, p = 0; i < this.lpPairs * 2; i++) {
+      const n = lenAt(s, p);
+      total += lpEntryBytes(n);
+      p += headerLen(n) + n;
+    }
     return total;
   }
 
@@ -124,27 +209,18 @@ export class RHash implements RObjectBase, MemTracked {
    * (an update), false when it was inserted.
    */
   set(field: string, value: string, limits: HashLimits): boolean {
-    let lp = this.lp;
-    if (lp !== null && (field.length > limits.value || value.length > limits.value)) {
-      this.convert();
-      lp = null;
-    }
-    if (lp !== null) {
-      for (let i = 0; i < lp.length; i += 2) {
-        if (lp[i] === field) {
-          memAdjust(this, stringBytes(value.length) - stringBytes(lp[i + 1].length));
-          lp[i + 1] = value;
-          return true;
-        }
+    if (this.lp !== null && (field.length > limits.value || value.length > limits.value)) this.convert();
+    if (this.lp !== null) {
+      const p = this.lpFind(field);
+      if (p !== -1) {
+        const vp = this.lpValueAt(p);
+        this.lpSplice(vp, this.lpSkip(vp), packed(value));
+        return true;
       }
-      memAdjust(this, 16 + stringBytes(field.length) + stringBytes(value.length));
-      if (lp.length < SMALL_EXACT) {
-        // A new exactly sized array: small hashes carry no spare capacity.
-        this.lp = lp = lp.concat(field, value);
-      } else {
-        lp.push(field, value);
-      }
-      if (lp.length >>> 1 > limits.entries) this.convert();
+      const s = this.lp;
+      this.lpSplice(s.length, s.length, packed(field) + packed(value));
+      this.lpPairs++;
+      if (this.lpPairs > limits.entries) this.convert();
       return false;
     }
     const d = this.ht!;
@@ -161,12 +237,11 @@ export class RHash implements RObjectBase, MemTracked {
 
   /** hashTypeDelete(): true if the field existed. */
   delete(field: string): boolean {
-    const lp = this.lp;
-    if (lp !== null) {
-      const i = this.lpFind(field);
-      if (i === -1) return false;
-      memAdjust(this, -(16 + stringBytes(field.length) + stringBytes(lp[i + 1].length)));
-      lp.splice(i, 2);
+    if (this.lp !== null) {
+      const p = this.lpFind(field);
+      if (p === -1) return false;
+      this.lpSplice(p, this.lpSkip(this.lpValueAt(p)), '');
+      this.lpPairs--;
       return true;
     }
     const old = this.ht!.delete(field);
@@ -177,9 +252,18 @@ export class RHash implements RObjectBase, MemTracked {
 
   /** Every field/value pair in encoding order (listpack: insertion order). */
   forEach(fn: (field: string, value: string) => void): void {
-    const lp = this.lp;
-    if (lp !== null) {
-      for (let i = 0; i < lp.length; i += 2) fn(lp[i], lp[i + 1]);
+    const s = this.lp;
+    if (s !== null) {
+      const n = this.lpPairs;
+      for (let i = 0, p = 0; i < n; i++) {
+        const fl = lenAt(s, p);
+        const fs = p + headerLen(fl);
+        const vp = fs + fl;
+        const vl = lenAt(s, vp);
+        const vs = vp + headerLen(vl);
+        p = vs + vl;
+        fn(s.slice(fs, fs + fl), s.slice(vs, vs + vl));
+      }
       return;
     }
     this.ht!.forEach((k, v) => fn(k, v));
@@ -187,21 +271,23 @@ export class RHash implements RObjectBase, MemTracked {
 
   /** Flat [field, value, ...] in encoding order. */
   pairs(): string[] {
-    if (this.lp !== null) return this.lp.slice();
     const out: string[] = [];
-    this.ht!.forEach((k, v) => {
+    this.forEach((k, v) => {
       out.push(k, v);
     });
     return out;
   }
 
+  /** The pair at index `i` of the listpack, as [field, value]. */
+  private lpPairAt(i: number): [string, string] {
+    let p = 0;
+    for (let j = 0; j < i; j++) p = this.lpSkip(this.lpSkip(p));
+    return [this.lpString(p), this.lpString(this.lpSkip(p))];
+  }
+
   /** A uniformly random pair, as [field, value]; the hash must not be empty. */
   randomPair(): [string, string] {
-    const lp = this.lp;
-    if (lp !== null) {
-      const i = Math.floor(Math.random() * (lp.length >>> 1)) * 2;
-      return [lp[i], lp[i + 1]];
-    }
+    if (this.lp !== null) return this.lpPairAt(Math.floor(Math.random() * this.lpPairs));
     const d = this.ht!;
     const s = d.randomSlot();
     return [d.keyAt(s), d.valueAt(s)];
@@ -214,17 +300,18 @@ export class RHash implements RObjectBase, MemTracked {
   randomPairsUnique(count: number): string[] {
     const n = this.size;
     const out: string[] = [];
-    const lp = this.lp;
-    if (lp !== null) {
+    if (this.lp !== null) {
       // Selection sampling: each pair is picked with probability
       // (still needed) / (still available).
       let need = count;
-      for (let i = 0; i < n && need > 0; i++) {
-        if (Math.random() * (n - i) < need) {
-          out.push(lp[2 * i], lp[2 * i + 1]);
+      let i = 0;
+      this.forEach((f, v) => {
+        if (need > 0 && Math.random() * (n - i) < need) {
+          out.push(f, v);
           need--;
         }
-      }
+        i++;
+      });
       return out;
     }
     const d = this.ht!;
@@ -254,16 +341,17 @@ export class RHash implements RObjectBase, MemTracked {
 
   /** hashTypeConvert(OBJ_ENCODING_HT). */
   convert(): void {
-    const lp = this.lp;
-    if (lp === null) return;
+    if (this.lp === null) return;
     const d = new Dict<string>();
     let bytes = RHash.baseBytes(false);
-    for (let i = 0; i < lp.length; i += 2) {
-      d.insertNew(lp[i], lp[i + 1]);
-      bytes += DICT_ENTRY_BYTES + stringBytes(lp[i].length) + stringBytes(lp[i + 1].length);
-    }
+    this.forEach((f, v) => {
+      // Own copies: slices would keep the whole listpack string alive.
+      d.insertNew(copyString(f), copyString(v));
+      bytes += DICT_ENTRY_BYTES + stringBytes(f.length) + stringBytes(v.length);
+    });
     this.ht = d;
     this.lp = null;
+    this.lpPairs = 0;
     memAdjust(this, bytes - this.memBytes);
   }
 
@@ -271,7 +359,8 @@ export class RHash implements RObjectBase, MemTracked {
   dup(): RHash {
     const h = new RHash();
     if (this.lp !== null) {
-      h.lp = this.lp.slice();
+      h.lp = this.lp;
+      h.lpPairs = this.lpPairs;
     } else {
       const d = new Dict<string>();
       this.ht!.forEach((k, v) => {
@@ -290,4 +379,10 @@ export class RHash implements RObjectBase, MemTracked {
     for (let i = 0; i + 1 < pairs.length; i += 2) h.set(pairs[i], pairs[i + 1], limits);
     return h;
   }
+}
+
+/** A flat copy of `s` that shares no storage with a larger string (slices do). */
+function copyString(s: string): string {
+  if (s.length < 13) return s; // V8 copies short slices
+  return Buffer.from(s, 'latin1').latin1Slice();
 }

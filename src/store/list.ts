@@ -20,7 +20,10 @@ export const LIST_HEAD = 0;
 export const LIST_TAIL = 1;
 
 export class RList implements RObjectBase, MemTracked {
-  readonly type = 'list' as const;
+  /** On the prototype: no per-object field. */
+  get type(): 'list' {
+    return 'list';
+  }
   private buf: (string | undefined)[];
   private mask: number;
   /** Slot of the first element. */
@@ -39,7 +42,7 @@ export class RList implements RObjectBase, MemTracked {
 
   /** Estimated bytes of an empty list with `slots` slots (memcost.ts). */
   static baseBytes(slots: number): number {
-    return objectBytes(7) + arrayBytes(slots);
+    return objectBytes(6) + arrayBytes(slots);
   }
 
   /** A list holding `items` in order. */

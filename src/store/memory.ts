@@ -68,10 +68,11 @@ function sampled(size: number, samples: number, each: (visit: (bytes: number) =>
 export function valueBytes(v: RValue, samples: number): number {
   if (typeof v === 'string' || Buffer.isBuffer(v)) return strValueBytes(v);
   if (v instanceof RHash) {
-    const perPair = v.isListpack() ? 16 : DICT_ENTRY_BYTES;
+    // A listpack is one string: its size is known without sampling.
+    if (v.isListpack()) return RHash.baseBytes(true) + RHash.listpackBytes(v.listpackChars);
     return (
-      RHash.baseBytes(v.isListpack()) +
-      sampled(v.size, samples, (visit) => v.forEach((f, val) => visit(perPair + stringBytes(f.length) + stringBytes(val.length))))
+      RHash.baseBytes(false) +
+      sampled(v.size, samples, (visit) => v.forEach((f, val) => visit(DICT_ENTRY_BYTES + stringBytes(f.length) + stringBytes(val.length))))
     );
   }
   if (v instanceof RSet) {

@@ -50,7 +50,10 @@ export function intsetWidthOf(v: bigint): number {
 }
 
 export class RSet implements RObjectBase, MemTracked {
-  readonly type = 'set' as const;
+  /** On the prototype: no per-object field. */
+  get type(): 'set' {
+    return 'set';
+  }
   /** intset form: sorted values in ints[0..n). */
   private ints: BigInt64Array | null = null;
   private n = 0;
@@ -69,7 +72,7 @@ export class RSet implements RObjectBase, MemTracked {
 
   /** Estimated bytes of an empty set in each form, without the intset's slots (memcost.ts). */
   static baseBytes(form: 'intset' | 'array' | 'dict'): number {
-    return objectBytes(7) + (form === 'intset' ? TYPED_ARRAY_BYTES : form === 'array' ? arrayBytes(0) : EMPTY_DICT_BYTES);
+    return objectBytes(6) + (form === 'intset' ? TYPED_ARRAY_BYTES : form === 'array' ? arrayBytes(0) : EMPTY_DICT_BYTES);
   }
 
   /** setTypeCreate(): an intset if `first` is an integer, else a hashtable. */

@@ -71,7 +71,10 @@ function lpScore(score: number): number {
 export type ZEmit = (ele: string, score: number) => void;
 
 export class ZSet implements RObjectBase, MemTracked {
-  readonly type = 'zset' as const;
+  /** On the prototype: no per-object field. */
+  get type(): 'zset' {
+    return 'zset';
+  }
   /** Listpack form: members and scores in (score, member) order. */
   private lpEle: string[] | null;
   private lpSc: number[] | null;
@@ -85,7 +88,7 @@ export class ZSet implements RObjectBase, MemTracked {
 
   /** Estimated bytes of an empty sorted set in either form (memcost.ts). */
   static baseBytes(listpack: boolean): number {
-    return objectBytes(8) + HEAP_NUMBER_BYTES + (listpack ? 2 * arrayBytes(0) : EMPTY_SKIPLIST_BYTES + EMPTY_DICT_BYTES);
+    return objectBytes(7) + HEAP_NUMBER_BYTES + (listpack ? 2 * arrayBytes(0) : EMPTY_SKIPLIST_BYTES + EMPTY_DICT_BYTES);
   }
 
   private constructor(listpack: boolean) {
