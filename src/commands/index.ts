@@ -24,5 +24,6 @@ import { aclCommands } from './acl.js';
 import { aofCommands } from './aof.js';
 import './debug-digest.js';
 import { dumpCommands } from './dump.js';
+import { replicationCommands } from './replication.js';
 
-export const allCommands: CommandSpec[] = [...connectionCommands, ...stringCommands, ...bitopsCommands, ...commandCommands, ...keyspaceCommands, ...configCommands, ...shutdownCommands, ...clientCommands, ...serverCommands, ...hashCommands, ...setCommands, ...zsetCommands, ...listCommands, ...zsetBlockingCommands, ...memoryCommands, ...sortCommands, ...txCommands, ...pubsubCommands, ...geoCommands, ...aclCommands, ...aofCommands, ...dumpCommands, ...persistenceCommands];
+export const allCommands: CommandSpec[] = [...connectionCommands, ...stringCommands, ...bitopsCommands, ...commandCommands, ...keyspaceCommands, ...configCommands, ...shutdownCommands, ...clientCommands, ...serverCommands, ...hashCommands, ...setCommands, ...zsetCommands, ...listCommands, ...zsetBlockingCommands, ...memoryCommands, ...sortCommands, ...txCommands, ...pubsubCommands, ...geoCommands, ...aclCommands, ...aofCommands, ...dumpCommands, ...persistenceCommands, ...replicationCommands];

@@ -75,6 +75,12 @@ export class RdbPersistence {
   lastLoadKeysExpired = 0;
   /** Other "children" (AOF rewrite) that exclude a BGSAVE, as hasActiveChildProcess(). */
   readonly childProbes: (() => boolean)[] = [];
+  /** RDB "children" other than a BGSAVE (a diskless replication transfer), for rdbChildActive(). */
+  readonly rdbChildProbes: (() => boolean)[] = [];
+  /** The repl-stream-db / repl-id / repl-offset AUX fields (rdbPopulateSaveInfo()), set by replication. */
+  replAux: (() => Array<[string, string | number]> | null) | null = null;
+  /** Called when a BGSAVE ends: true on success, false on failure or when killed (updateSlavesWaitingBgsave()). */
+  readonly bgsaveDoneHooks: ((ok: boolean) => void)[] = [];
   /** Slice sizing (see SLICE_SHARE). */
   sliceCfg = { min: SLICE_MIN_MS, max: SLICE_MAX_MS, share: SLICE_SHARE };
 
@@ -108,7 +114,13 @@ export class RdbPersistence {
   private newWriter(): RdbWriter & SnapshotWriter {
     const cfg = this.server.config;
     const w = withDrain(new RdbWriter({ compression: cfg.bool('rdbcompression'), checksum: cfg.bool('rdbchecksum') }));
-    w.writeHeader(defaultAux(this.server));
+    const aux = defaultAux(this.server);
+    const repl = this.replAux !== null ? this.replAux() : null;
+    if (repl !== null) {
+      const at = aux.findIndex(([k]) => k === 'aof-base');
+      aux.splice(at === -1 ? aux.length : at, 0, ...repl);
+    }
+    w.writeHeader(aux);
     return w;
   }
 
@@ -357,6 +369,7 @@ export class RdbPersistence {
       this.lastBgsaveOk = false;
     }
     this.endChild();
+    for (const h of this.bgsaveDoneHooks) h(ok);
   }
 
   private endChild(): void {
@@ -384,6 +397,7 @@ export class RdbPersistence {
     this.log.warn('Background saving terminated by signal 10');
     unlinkQuietly(job.tmp);
     this.endChild();
+    for (const h of this.bgsaveDoneHooks) h(false);
   }
 
   // ---- cron ------------------------------------------------------------------
@@ -543,7 +557,8 @@ export function rdbOf(server: NodisServer): RdbPersistence {
 
 /** True while a BGSAVE runs (for the AOF rewrite, which may not overlap it). */
 export function rdbChildActive(server: NodisServer): boolean {
-  return rdbOf(server).bg !== null;
+  const st = rdbOf(server);
+  return st.bg !== null || st.rdbChildProbes.some((p) => p());
 }
 
 /** Another background job (AOF rewrite) whose activity prevents a BGSAVE. */

@@ -103,6 +103,14 @@ export function registerServeFn(btype: number, fn: ServeFn): void {
   serveFns.set(btype, fn);
 }
 
+/** Replies for a blocking type that times out with something else than a null array (WAIT). */
+const timeoutReplies = new Map<number, (c: Client, data: unknown) => void>();
+
+/** replyToBlockedClientTimedOut() for `btype`. */
+export function registerTimeoutReply(btype: number, fn: (c: Client, data: unknown) => void): void {
+  timeoutReplies.set(btype, fn);
+}
+
 /** Largest delay setTimeout() accepts. */
 const MAX_TIMER_MS = 0x7fffffff;
 
@@ -207,7 +215,10 @@ export class Blocking {
 
   /** replyToBlockedClientTimedOut(). */
   replyTimedOut(c: Client): void {
-    c.addReplyNullArray();
+    const info = c.ext.blocked as BlockInfo | undefined;
+    const fn = info !== undefined ? timeoutReplies.get(info.btype) : undefined;
+    if (fn !== undefined) fn(c, info!.data);
+    else c.addReplyNullArray();
   }
 
   /** Drop the bpop state (unblockClientWaitingData()). */

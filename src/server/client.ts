@@ -59,6 +59,12 @@ export class Client extends ReplyWriter {
   readonly laddr: string;
   /** Arbitrary per-feature state (transactions, pub/sub, blocking...). */
   ext: Record<string, unknown> = {};
+  /**
+   * Output accumulates without being written (a replica receiving its RDB:
+   * the replication stream waits behind it, within the replica's output
+   * buffer limit).
+   */
+  outputHeld = false;
 
   constructor(
     readonly server: NodisServer,
@@ -118,7 +124,7 @@ export class Client extends ReplyWriter {
 
   /** Send everything queued to the socket in one write. */
   flush(): void {
-    if (!this.hasPendingOutput()) return;
+    if (!this.hasPendingOutput() || this.outputHeld) return;
     // Output that grew past a check step is checked whole before it is written.
     if (this.pendingOutputBytes() > OUTPUT_CHECK_BYTES && closeClientOnOutputBufferLimitReached(this, true)) return;
     const out = this.takeOutput();

@@ -31,6 +31,7 @@ import { installAof } from '../persistence/aof/index.js';
 import { installOutputBufferLimits, checkOutputAfterWrite } from './obuf.js';
 import { Acl, USER_NOPASS } from './acl.js';
 import type { Tracking } from './tracking.js';
+import { installReplication } from '../replication/replication.js';
 
 export const REDIS_VERSION = '7.0.15';
 export const NODIS_VERSION = '0.1.0';
@@ -80,6 +81,16 @@ export interface ServerHooks {
   diskError: (() => string | null)[];
   /** FLUSHALL emptied every db (flushAllDataAndResetRDB(): the RDB side acts). */
   flushedAll: (() => void)[];
+}
+
+/** What processCommand() asks the replication module (replication/replication.ts). */
+export interface ReplicationChecks {
+  /** NOREPLICAS / READONLY for a command, or null. */
+  beforePubsub(c: Client, cmd: Command, isWrite: boolean): string | null;
+  /** MASTERDOWN for a command, or null. */
+  afterPubsub(c: Client, cmd: Command): string | null;
+  /** A command of the primary's stream completed. */
+  primaryCommandProcessed(c: Client): void;
 }
 
 export class NodisServer implements KeyspaceContext {
@@ -189,6 +200,7 @@ export class NodisServer implements KeyspaceContext {
     this.memory = new MemoryManager(this);
     installRdbPersistence(this);
     installAof(this);
+    installReplication(this);
     this.blocking = new Blocking(this);
     this.tls = new TlsManager(this);
     this.acl.loadUsersAtStartup();
@@ -249,12 +261,17 @@ export class NodisServer implements KeyspaceContext {
     return this.memory.lfu ? this.memory.initial() : this.lruClock();
   }
 
+  /** The primary this server replicates from (server.masterhost), set by the replication module. */
+  masterHost: string | null = null;
+
   isReplica(): boolean {
-    return false;
+    return this.masterHost !== null;
   }
 
+  /** The running command comes from our primary. */
   applyingFromPrimary(): boolean {
-    return false;
+    const c = this.currentClient;
+    return c !== null && (c.flags & CLIENT_MASTER) !== 0;
   }
 
   isLoading(): boolean {
@@ -610,6 +627,8 @@ export class NodisServer implements KeyspaceContext {
    */
   commandProcessed(c: Client): void {
     if (this.tracking !== null) this.tracking.commandProcessed(c);
+    // The primary's stream advances past each command it applied.
+    if (c.flags & CLIENT_MASTER && this.replicationChecks !== null) this.replicationChecks.primaryCommandProcessed(c);
     const f = c.flags;
     if ((f & (CLIENT_REPLY_SKIP | CLIENT_REPLY_SKIP_NEXT)) === 0) return;
     c.flags &= ~CLIENT_REPLY_SKIP;
@@ -678,6 +697,15 @@ export class NodisServer implements KeyspaceContext {
         }
       }
     }
+    // NOREPLICAS (min-replicas-to-write) and READONLY (read-only replica).
+    const repl = this.replicationChecks;
+    if (repl !== null) {
+      const err = repl.beforePubsub(c, cmd, (cmd.flags & CMD_WRITE) !== 0 || (cmd.name === 'exec' && this.execIsWrite(c)));
+      if (err !== null) {
+        this.rejectCommand(c, cmd, err);
+        return;
+      }
+    }
     if (c.flags & CLIENT_PUBSUB && c.resp === 2 && !PUBSUB_ALLOWED.has(cmd.fullname)) {
       this.rejectCommand(
         c,
@@ -685,6 +713,14 @@ export class NodisServer implements KeyspaceContext {
         `Can't execute '${cmd.fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
       );
       return;
+    }
+    // MASTERDOWN: a replica without its primary and replica-serve-stale-data no.
+    if (repl !== null) {
+      const err = repl.afterPubsub(c, cmd);
+      if (err !== null) {
+        this.rejectCommand(c, cmd, err);
+        return;
+      }
     }
     const mayReplicate = (cmd.flags & (CMD_WRITE | CMD_MAY_REPLICATE)) !== 0 || (cmd.name === 'exec' && this.execMayReplicate(c));
     if (c.flags & (CLIENT_SLAVE | CLIENT_MONITOR) && (mayReplicate || cmd.flags & CMD_READONLY)) {
@@ -713,6 +749,8 @@ export class NodisServer implements KeyspaceContext {
 
   /** Client side caching (tracking.ts), installed by the first CLIENT TRACKING ON. */
   tracking: Tracking | null = null;
+  /** Set by the replication module: its processCommand() checks and the primary's offset tracking. */
+  replicationChecks: ReplicationChecks | null = null;
   /** Time (s) of the last "Possible SECURITY ATTACK" log line: one a minute at most. */
   private securityWarningLogged = 0;
 
