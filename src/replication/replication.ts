@@ -413,7 +413,7 @@ export class Replication {
   }
 
   /** A WAIT timed out (or CLIENT UNBLOCK): the replicas that acknowledged so far. */
-  private waitTimedOut(c: Client, data: unknown): void {
+  waitTimedOut(c: Client, data: unknown): void {
     this.waiting.delete(c);
     c.addReplyLongLong(this.countAcksByOffset((data as WaitInfo).offset));
   }
@@ -685,7 +685,8 @@ export class Replication {
       afterPubsub: (_c, cmd) => this.checkStale(cmd),
       primaryCommandProcessed: (c) => this.replica.primaryCommandProcessed(c),
     };
-    registerTimeoutReply(BLOCKED_WAIT, (c, data) => this.waitTimedOut(c, data));
+    // One registration for all servers of the process: dispatch on the client's.
+    registerTimeoutReply(BLOCKED_WAIT, (c, data) => replOf(c.server).waitTimedOut(c, data));
     server.config.onChange((name) => {
       if (name === 'repl-backlog-size' && this.backlog !== null) this.backlog.resize(server.config.num('repl-backlog-size'));
     });

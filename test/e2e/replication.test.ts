@@ -1,0 +1,430 @@
+/**
+ * Replication between Nodis servers: full sync (diskless and disk-based,
+ * every repl-diskless-load mode), the live stream with transactions and
+ * db switches, expiry only through the primary's DELs, partial resync
+ * after a broken link, chains, PSYNC2 after a promotion, WAIT, READONLY,
+ * NOREPLICAS, MASTERDOWN, ROLE and FAILOVER. Every wait polls observable
+ * state with a generous cap.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import Redis from 'ioredis';
+import type { ServerHandle } from '../../src/index.js';
+import { startNodis } from '../helpers/servers.js';
+import { RawClient } from '../helpers/resp.js';
+import { pictureOverWire, sortedPicture } from '../helpers/keyspace.js';
+import { B, ask, cmdOn, dataset, info, liveWrites, rawOn, run, sleep, waitFor, waitSynced } from '../helpers/repl.js';
+
+const open: ServerHandle[] = [];
+const dirs: string[] = [];
+
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.close();
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+function tmpdir(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'nodis-repl-'));
+  dirs.push(d);
+  return d;
+}
+
+async function nodis(config: Record<string, string> = {}): Promise<ServerHandle> {
+  const s = await startNodis({ config: { 'repl-diskless-sync-delay': '0', dir: tmpdir(), ...config } });
+  open.push(s);
+  return s;
+}
+
+async function replicaOf(primary: ServerHandle, config: Record<string, string> = {}): Promise<ServerHandle> {
+  return nodis({ replicaof: `127.0.0.1 ${primary.port}`, ...config });
+}
+
+async function sameKeyspace(a: number, b: number): Promise<void> {
+  expect(sortedPicture(await pictureOverWire(b))).toEqual(sortedPicture(await pictureOverWire(a)));
+}
+
+describe('full synchronization', () => {
+  for (const [label, primaryCfg, replicaCfg] of [
+    ['diskless transfer, loaded from a temp file', { 'repl-diskless-sync': 'yes' }, {}],
+    ['disk-based transfer ($<len>)', { 'repl-diskless-sync': 'no' }, {}],
+    ['diskless transfer, repl-diskless-load swapdb', { 'repl-diskless-sync': 'yes' }, { 'repl-diskless-load': 'swapdb' }],
+    ['disk-based transfer, repl-diskless-load on-empty-db', { 'repl-diskless-sync': 'no' }, { 'repl-diskless-load': 'on-empty-db' }],
+  ] as const) {
+    it(`${label}: dataset, then live writes`, async () => {
+      const p = await nodis(primaryCfg);
+      await run(p.port, dataset());
+      const r = await replicaOf(p, replicaCfg);
+      await waitSynced(p.port, [r.port]);
+      await sameKeyspace(p.port, r.port);
+      await run(p.port, liveWrites());
+      await waitSynced(p.port, [r.port]);
+      await sameKeyspace(p.port, r.port);
+      // The replica follows the primary's replication id and offset.
+      const [pi, ri] = [await info(p.port), await info(r.port)];
+      expect(ri.master_replid).toBe(pi.master_replid);
+      expect(ri.master_repl_offset).toBe(pi.master_repl_offset);
+      expect((await info(p.port, 'stats')).sync_full).toBe('1');
+    });
+  }
+
+  it('a replica that had data drops it for the primary dataset', async () => {
+    const p = await nodis();
+    await run(p.port, [['SET', 'from-primary', '1']]);
+    const r = await nodis();
+    await run(r.port, [['SET', 'stale', 'x'], ['SELECT', '3'], ['SET', 'stale3', 'y']]);
+    expect(await rawOn(r.port, 'REPLICAOF', '127.0.0.1', String(p.port))).toBe('+OK\r\n');
+    await waitSynced(p.port, [r.port]);
+    await sameKeyspace(p.port, r.port);
+  });
+
+  it('the disk-based sync leaves the received RDB as dbfilename on the replica, with repl-* AUX fields', async () => {
+    const p = await nodis({ 'repl-diskless-sync': 'no' });
+    await run(p.port, [['SET', 'k', 'v']]);
+    const r = await replicaOf(p);
+    await waitSynced(p.port, [r.port]);
+    const file = path.join(r.server.config.str('dir'), 'dump.rdb');
+    const rdb = fs.readFileSync(file).latin1Slice();
+    expect(rdb).toContain('repl-id');
+    expect(rdb).toContain((await info(p.port)).master_replid);
+    expect(rdb).toContain('repl-stream-db');
+  });
+
+  it('writes during the transfer reach the replica after the snapshot', async () => {
+    // rdb-key-save-delay slows the snapshot so writes interleave with it.
+    const p = await nodis({ 'rdb-key-save-delay': '2000' });
+    const cmds: string[][] = [];
+    for (let i = 0; i < 200; i++) cmds.push(['SET', `k${i}`, `v${i}`]);
+    await run(p.port, cmds);
+    const r = await replicaOf(p);
+    await waitFor('the transfer to start', async () => (await info(p.port)).slave0?.includes('state=wait_bgsave') === true);
+    const writes: string[][] = [];
+    for (let i = 0; i < 200; i += 2) writes.push(['SET', `k${i}`, `new${i}`], ['DEL', `k${i + 1}`]);
+    writes.push(['SET', 'added', 'during sync']);
+    await run(p.port, writes);
+    await p.server.config.set('rdb-key-save-delay', '0');
+    await waitSynced(p.port, [r.port]);
+    await sameKeyspace(p.port, r.port);
+    expect(await rawOn(r.port, 'GET', 'added')).toBe('$11\r\nduring sync\r\n');
+  });
+});
+
+describe('the replica keyspace', () => {
+  it('expired keys stay until the primary deletes them', async () => {
+    const p = await nodis();
+    const r = await replicaOf(p);
+    await waitSynced(p.port, [r.port]);
+    p.server.activeExpireEnabled = false;
+    await run(p.port, [['SET', `short${B}`, 'v', 'PX', '50'], ['SET', 'other', 'x']]);
+    await waitSynced(p.port, [r.port]);
+    await sleep(150);
+    // Logically expired on the replica, but only the primary's DEL removes it.
+    expect(await rawOn(r.port, 'GET', `short${B}`)).toBe('$-1\r\n');
+    expect(await rawOn(r.port, 'DBSIZE')).toBe(':2\r\n');
+    await sleep(200);
+    expect(await rawOn(r.port, 'DBSIZE')).toBe(':2\r\n');
+    // An access on the primary expires it and propagates the DEL.
+    expect(await rawOn(p.port, 'GET', `short${B}`)).toBe('$-1\r\n');
+    await waitSynced(p.port, [r.port]);
+    expect(await rawOn(r.port, 'DBSIZE')).toBe(':1\r\n');
+  });
+
+  it('READONLY on a read-only replica; replica-read-only no takes local writes', async () => {
+    const p = await nodis();
+    const r = await replicaOf(p);
+    await waitSynced(p.port, [r.port]);
+    expect(await rawOn(r.port, 'SET', 'x', '1')).toBe("-READONLY You can't write against a read only replica.\r\n");
+    const c = await RawClient.connect(r.port);
+    expect(await c.callStr('MULTI')).toBe('+OK\r\n');
+    expect(await c.callStr('INCR', 'x')).toBe("-READONLY You can't write against a read only replica.\r\n");
+    expect(await c.callStr('EXEC')).toBe('-EXECABORT Transaction discarded because of previous errors.\r\n');
+    expect(await c.callStr('GET', 'x')).toBe('$-1\r\n');
+    expect(await c.callStr('CONFIG', 'SET', 'replica-read-only', 'no')).toBe('+OK\r\n');
+    expect(await c.callStr('SET', 'x', '1')).toBe('+OK\r\n');
+    c.close();
+  });
+
+  it('MASTERDOWN with replica-serve-stale-data no while the link is down', async () => {
+    const p = await nodis();
+    const r = await replicaOf(p, { 'replica-serve-stale-data': 'no' });
+    await waitSynced(p.port, [r.port]);
+    expect(await rawOn(r.port, 'GET', 'x')).toBe('$-1\r\n');
+    await p.close();
+    open.splice(open.indexOf(p), 1);
+    await waitFor('the link to go down', async () => (await info(r.port)).master_link_status === 'down');
+    expect(await rawOn(r.port, 'GET', 'x')).toBe(
+      "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.\r\n",
+    );
+    // Commands flagged stale still run (PING is not one of them).
+    expect(await rawOn(r.port, 'PING')).toBe(
+      "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.\r\n",
+    );
+    expect(await rawOn(r.port, 'CONFIG', 'GET', 'replica-serve-stale-data')).toBe(
+      '*2\r\n$24\r\nreplica-serve-stale-data\r\n$2\r\nno\r\n',
+    );
+    const ri = await info(r.port);
+    expect(Number(ri.master_link_down_since_seconds)).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('partial resynchronization', () => {
+  it('a replica whose link is killed continues with +CONTINUE', async () => {
+    const p = await nodis();
+    await run(p.port, dataset());
+    const r = await replicaOf(p);
+    await waitSynced(p.port, [r.port]);
+    expect(await rawOn(r.port, 'CLIENT', 'KILL', 'TYPE', 'master')).toBe(':1\r\n');
+    await run(p.port, liveWrites());
+    await waitSynced(p.port, [r.port]);
+    await sameKeyspace(p.port, r.port);
+    const stats = await info(p.port, 'stats');
+    expect(stats.sync_full).toBe('1');
+    expect(stats.sync_partial_ok).toBe('1');
+  });
+
+  it('a replica dropped by the primary continues from the backlog', async () => {
+    const p = await nodis();
+    const r = await replicaOf(p);
+    await waitSynced(p.port, [r.port]);
+    await run(p.port, [['SET', 'before', '1']]);
+    expect(await rawOn(p.port, 'CLIENT', 'KILL', 'TYPE', 'replica')).toBe(':1\r\n');
+    await run(p.port, [['SET', 'while-down', '2'], ['SELECT', '4'], ['SET', 'in4', '4']]);
+    await waitSynced(p.port, [r.port]);
+    await sameKeyspace(p.port, r.port);
+    expect((await info(p.port, 'stats')).sync_partial_ok).toBe('1');
+  });
+
+  it('a replica too far behind for the backlog needs a full sync', async () => {
+    const p = await nodis({ 'repl-backlog-size': '16384' });
+    const r = await replicaOf(p);
+    await waitSynced(p.port, [r.port]);
+    await cmdOn(r.port, 'REPLICAOF', 'NO', 'ONE');
+    await run(p.port, [['SET', 'big', 'x'.repeat(40000)]]);
+    await cmdOn(r.port, 'REPLICAOF', '127.0.0.1', String(p.port));
+    await waitSynced(p.port, [r.port]);
+    await sameKeyspace(p.port, r.port);
+    const stats = await info(p.port, 'stats');
+    expect(stats.sync_full).toBe('2');
+    expect(stats.sync_partial_err).toBe('1');
+  });
+
+  it('PSYNC2: after a promotion the other replicas continue with the new primary', async () => {
+    const p = await nodis();
+    await run(p.port, dataset());
+    const a = await replicaOf(p);
+    const b = await replicaOf(p);
+    await waitSynced(p.port, [a.port, b.port]);
+    const oldId = (await info(p.port)).master_replid;
+    expect(await rawOn(a.port, 'REPLICAOF', 'NO', 'ONE')).toBe('+OK\r\n');
+    const ai = await info(a.port);
+    expect(ai.role).toBe('master');
+    expect(ai.master_replid2).toBe(oldId);
+    expect(Number(ai.second_repl_offset)).toBe(Number(ai.master_repl_offset) + 1);
+    expect(await rawOn(b.port, 'REPLICAOF', '127.0.0.1', String(a.port))).toBe('+OK\r\n');
+    await run(a.port, [['SET', 'after-promotion', '1']]);
+    await waitSynced(a.port, [b.port]);
+    await sameKeyspace(a.port, b.port);
+    const stats = await info(a.port, 'stats');
+    expect(stats.sync_full).toBe('0');
+    expect(stats.sync_partial_ok).toBe('1');
+    expect((await info(b.port)).master_replid).toBe((await info(a.port)).master_replid);
+    // The old primary demoted to a replica of the new one continues too.
+    expect(await rawOn(p.port, 'REPLICAOF', '127.0.0.1', String(a.port))).toBe('+OK\r\n');
+    await waitSynced(a.port, [p.port, b.port]);
+    await sameKeyspace(a.port, p.port);
+    expect((await info(a.port, 'stats')).sync_partial_ok).toBe('2');
+  });
+});
+
+describe('chained replication', () => {
+  it('a three-node chain converges; the middle forwards the stream with the primary replid', async () => {
+    const p = await nodis();
+    await run(p.port, dataset());
+    const mid = await replicaOf(p);
+    const leaf = await replicaOf(mid);
+    await waitSynced(p.port, [mid.port]);
+    await waitSynced(mid.port, [leaf.port]);
+    await run(p.port, liveWrites());
+    await waitSynced(p.port, [mid.port, leaf.port]);
+    await sameKeyspace(p.port, leaf.port);
+    const [pi, mi, li] = [await info(p.port), await info(mid.port), await info(leaf.port)];
+    expect(mi.master_replid).toBe(pi.master_replid);
+    expect(li.master_replid).toBe(pi.master_replid);
+    expect(li.master_repl_offset).toBe(pi.master_repl_offset);
+    expect(mi.connected_slaves).toBe('1');
+    // A sub-replica can't sync from a replica whose own link is down.
+    await p.close();
+    open.splice(open.indexOf(p), 1);
+    await waitFor('the middle link to go down', async () => (await info(mid.port)).master_link_status === 'down');
+    expect(await rawOn(mid.port, 'PSYNC', '?', '-1')).toBe("-NOMASTERLINK Can't SYNC while not connected with my master\r\n");
+  });
+});
+
+describe('WAIT, min-replicas, ROLE, introspection', () => {
+  it('WAIT counts the replicas that acknowledged the last write', async () => {
+    const p = await nodis();
+    const r = await replicaOf(p);
+    await waitSynced(p.port, [r.port]);
+    const c = await RawClient.connect(p.port);
+    await c.callStr('SET', 'w', '1');
+    expect(await c.callStr('WAIT', '1', '0')).toBe(':1\r\n');
+    await c.callStr('SET', 'w', '2');
+    // Two replicas never answer: the timeout ends the wait with the count so far.
+    expect(await c.callStr('WAIT', '2', '200')).toBe(':1\r\n');
+    expect(await c.callStr('WAIT', '0', '0')).toBe(':1\r\n');
+    expect(await c.callStr('WAIT', 'x', '0')).toBe('-ERR value is not an integer or out of range\r\n');
+    expect(await c.callStr('WAIT', '1', '-1')).toBe('-ERR timeout is negative\r\n');
+    expect(await c.callStr('WAIT', '1', 'x')).toBe('-ERR timeout is not an integer or out of range\r\n');
+    // A WAIT blocked forever is released by CLIENT UNBLOCK with the count.
+    const id = (await c.callStr('CLIENT', 'ID')).slice(1, -2);
+    c.write('*3\r\n$4\r\nWAIT\r\n$1\r\n5\r\n$1\r\n0\r\n');
+    await waitFor('WAIT to block', async () => (await info(p.port, 'clients')).blocked_clients === '1');
+    expect(await rawOn(p.port, 'CLIENT', 'UNBLOCK', id)).toBe(':1\r\n');
+    expect((await c.readReply()).latin1Slice()).toBe(':1\r\n');
+    c.close();
+    expect(await rawOn(r.port, 'WAIT', '1', '0')).toMatch(/^-ERR WAIT cannot be used with replica instances/);
+  });
+
+  it('min-replicas-to-write refuses writes without enough good replicas', async () => {
+    const p = await nodis({ 'min-replicas-to-write': '1', 'min-replicas-max-lag': '10' });
+    expect(await rawOn(p.port, 'SET', 'x', '1')).toBe('-NOREPLICAS Not enough good replicas to write.\r\n');
+    expect(await rawOn(p.port, 'GET', 'x')).toBe('$-1\r\n');
+    const r = await replicaOf(p);
+    await waitSynced(p.port, [r.port]);
+    await waitFor('a good replica', async () => (await info(p.port)).min_slaves_good_slaves === '1');
+    expect(await rawOn(p.port, 'SET', 'x', '1')).toBe('+OK\r\n');
+  });
+
+  it('ROLE on both sides and INFO replication fields', async () => {
+    const p = await nodis();
+    const r = await replicaOf(p, { 'replica-announce-ip': '10.1.2.3', 'replica-priority': '42' });
+    await waitSynced(p.port, [r.port]);
+    const pr = await cmdOn(p.port, 'ROLE');
+    const offset = (await info(p.port)).master_repl_offset;
+    expect(pr).toEqual({
+      t: 'array',
+      kind: '*',
+      v: [
+        { t: 'bulk', v: Buffer.from('master') },
+        { t: 'int', v: BigInt(offset) },
+        {
+          t: 'array',
+          kind: '*',
+          v: [
+            {
+              t: 'array',
+              kind: '*',
+              v: [
+                { t: 'bulk', v: Buffer.from('10.1.2.3') },
+                { t: 'bulk', v: Buffer.from(String(r.port)) },
+                expect.objectContaining({ t: 'bulk' }),
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    const rr = await rawOn(r.port, 'ROLE');
+    expect(rr).toBe(`*5\r\n$5\r\nslave\r\n$9\r\n127.0.0.1\r\n:${p.port}\r\n$9\r\nconnected\r\n:${(await info(r.port)).slave_repl_offset}\r\n`);
+    const pi = await info(p.port);
+    expect(pi.connected_slaves).toBe('1');
+    expect(pi.slave0).toMatch(new RegExp(`^ip=10\\.1\\.2\\.3,port=${r.port},state=online,offset=\\d+,lag=\\d+$`));
+    const ri = await info(r.port);
+    expect(ri.role).toBe('slave');
+    expect(ri.master_port).toBe(String(p.port));
+    expect(ri.slave_priority).toBe('42');
+    expect(ri.slave_read_only).toBe('1');
+    // CLIENT LIST: the replica connection on the primary (S), the primary's on the replica (M).
+    expect(await rawOn(p.port, 'CLIENT', 'LIST', 'TYPE', 'replica')).toMatch(/ flags=S /);
+    expect(await rawOn(r.port, 'CLIENT', 'LIST', 'TYPE', 'master')).toMatch(/ flags=M .* user=\(superuser\)/);
+    // HELLO reports the role.
+    expect(await rawOn(r.port, 'HELLO')).toContain('$4\r\nrole\r\n$7\r\nreplica\r\n');
+  });
+
+  it('REPLICAOF replies and errors', async () => {
+    const p = await nodis();
+    const r = await nodis();
+    expect(await rawOn(r.port, 'REPLICAOF', 'NO', 'ONE')).toBe('+OK\r\n');
+    expect(await rawOn(r.port, 'REPLICAOF', '127.0.0.1', '70000')).toBe('-ERR Invalid master port\r\n');
+    expect(await rawOn(r.port, 'SLAVEOF', '127.0.0.1', String(p.port))).toBe('+OK\r\n');
+    expect(await rawOn(r.port, 'REPLICAOF', '127.0.0.1', String(p.port))).toBe('+OK Already connected to specified master\r\n');
+    expect(await rawOn(r.port, 'CONFIG', 'GET', 'replicaof')).toBe(`*2\r\n$9\r\nreplicaof\r\n$${String(p.port).length + 10}\r\n127.0.0.1 ${p.port}\r\n`);
+    await waitSynced(p.port, [r.port]);
+    expect(await rawOn(r.port, 'REPLICAOF', 'NO', 'ONE')).toBe('+OK\r\n');
+    expect(await rawOn(r.port, 'CONFIG', 'GET', 'replicaof')).toBe('*2\r\n$9\r\nreplicaof\r\n$0\r\n\r\n');
+    expect((await info(r.port)).role).toBe('master');
+    expect(await rawOn(p.port, 'REPLCONF', 'listening-port')).toBe('-ERR syntax error\r\n');
+    expect(await rawOn(p.port, 'REPLCONF', 'foo', 'bar')).toBe('-ERR Unrecognized REPLCONF option: foo\r\n');
+    expect(await rawOn(p.port, 'REPLCONF', 'listening-port', '1', 'capa', 'eof', 'capa', 'whatever')).toBe('+OK\r\n');
+    expect(await rawOn(p.port, 'PSYNC', '?', 'x')).toBe('-ERR value is not an integer or out of range\r\n');
+    expect(await rawOn(p.port, 'FAILOVER')).toBe('-ERR FAILOVER requires connected replicas.\r\n');
+    expect(await rawOn(p.port, 'FAILOVER', 'ABORT')).toBe('-ERR No failover in progress.\r\n');
+  });
+
+  it('a raw PSYNC gets +FULLRESYNC, an EOF-marked RDB and then the stream', async () => {
+    const p = await nodis();
+    await run(p.port, [['SET', 'k', 'v']]);
+    const c = await RawClient.connect(p.port);
+    expect(await c.callStr('REPLCONF', 'capa', 'eof', 'capa', 'psync2')).toBe('+OK\r\n');
+    c.write('PSYNC ? -1\r\n');
+    await waitFor('the RDB', async () => {
+      const s = c.pending().latin1Slice();
+      const m = /^\+FULLRESYNC [0-9a-f]{40} (\d+)\r\n\$EOF:([0-9a-f]{40})\r\n/.exec(s);
+      return m !== null && s.endsWith(m[2]);
+    });
+    const s = c.pending().latin1Slice();
+    expect(s).toContain('REDIS0010');
+    expect(s).toContain('repl-offset');
+    // Nothing of the stream before the first ACK.
+    await run(p.port, [['SET', 'after', '1']]);
+    await sleep(100);
+    expect(c.pending().latin1Slice()).toBe(s);
+    c.write('REPLCONF ACK 0\r\n');
+    await waitFor('the stream', async () => c.pending().latin1Slice().includes('$5\r\nafter\r\n'));
+    // (PINGs of the cron may come first.)
+    expect(c.pending().latin1Slice().slice(s.length).replace(/\*1\r\n\$4\r\nPING\r\n/g, '')).toBe(
+      '*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$5\r\nafter\r\n$1\r\n1\r\n',
+    );
+    c.close();
+  });
+});
+
+describe('FAILOVER', () => {
+  it('hands the primary role to a caught-up replica, which continues with the same data', async () => {
+    const p = await nodis();
+    await run(p.port, dataset());
+    const r = await replicaOf(p);
+    await waitSynced(p.port, [r.port]);
+    expect(await rawOn(p.port, 'FAILOVER', 'TO', '127.0.0.1', String(r.port))).toBe('+OK\r\n');
+    await waitFor('the roles to swap', async () => (await info(r.port)).role === 'master' && (await info(p.port)).role === 'slave');
+    await waitFor('the failover to end', async () => (await info(p.port)).master_failover_state === 'no-failover');
+    await waitSynced(r.port, [p.port]);
+    await run(r.port, [['SET', 'on-new-primary', '1']]);
+    await waitSynced(r.port, [p.port]);
+    await sameKeyspace(r.port, p.port);
+    expect((await info(r.port, 'stats')).sync_partial_ok).toBe('1');
+  });
+});
+
+describe('clients of a replication setup', () => {
+  it('ioredis reads from a replica what it wrote to the primary', async () => {
+    const p = await nodis();
+    const r = await replicaOf(p);
+    await waitSynced(p.port, [r.port]);
+    const w = new Redis(p.port, { lazyConnect: true });
+    const rd = new Redis(r.port, { lazyConnect: true });
+    try {
+      await w.connect();
+      await rd.connect();
+      await w.set(Buffer.from(`k${B}`, 'latin1'), Buffer.from(`v${B}`, 'latin1'));
+      expect(await w.wait(1, 5000)).toBe(1);
+      expect((await rd.getBuffer(Buffer.from(`k${B}`, 'latin1')))!.latin1Slice()).toBe(`v${B}`);
+      await expect(rd.set('x', '1')).rejects.toThrow(/READONLY/);
+    } finally {
+      w.disconnect();
+      rd.disconnect();
+    }
+    void ask;
+  });
+});
