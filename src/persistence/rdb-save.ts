@@ -27,14 +27,19 @@ import type { Db } from '../store/db.js';
 /** CONFIG_BGSAVE_RETRY_DELAY: seconds before a save point retries after a failed BGSAVE. */
 const BGSAVE_RETRY_DELAY = 5;
 /**
- * BGSAVE slices (ms of event loop time). A slice may take SLICE_SHARE of the
- * time the loop spent on other work since the previous slice, within
- * [SLICE_MIN_MS, SLICE_MAX_MS]: on an idle server slices run back to back,
- * under load a request waits at most about SLICE_SHARE longer.
+ * BGSAVE slices (ms of event loop time). While clients are active (commands
+ * in the last SLICE_ACTIVE_MS), a slice may take SLICE_SHARE of the time the
+ * loop spent elsewhere since the previous one, within [SLICE_MIN_MS,
+ * SLICE_MAX_MS]: a request waits at most about SLICE_SHARE longer, and the
+ * loop's idle moments go to the save in short slices. On an idle server,
+ * slices of SLICE_MAX_MS run back to back.
  */
-const SLICE_MIN_MS = 0.25;
+const SLICE_MIN_MS = 0.05;
 const SLICE_MAX_MS = 1;
 const SLICE_SHARE = 0.5;
+const SLICE_ACTIVE_MS = 100;
+/** Bytes handed to the file at a time: small writes keep each slice near its budget. */
+const BGSAVE_WRITE_BYTES = 64 * 1024;
 
 /** shared.bgsaveerr, without its CRLF. */
 export const MISCONF_ERR =
@@ -58,6 +63,10 @@ interface BgSave {
   t0: number;
   /** performance.now() when the previous slice ended. */
   lastSliceEnd: number;
+  /** Commands processed when the previous slice ended. */
+  lastCommands: number;
+  /** performance.now() when commands were last seen running. */
+  lastActive: number;
 }
 
 export class RdbPersistence {
@@ -222,11 +231,14 @@ export class RdbPersistence {
       timer: null,
       t0: performance.now(),
       lastSliceEnd: performance.now(),
+      lastCommands: server.stats.numCommands,
+      lastActive: -Infinity,
     };
     job.snap = new KeyspaceSnapshot({
       writer,
       cfg: server.config,
       usage: this.usageFn(),
+      flushBytes: BGSAVE_WRITE_BYTES,
       out: (b) => {
         if (job.error !== null || job.fd === -1) return;
         try {
@@ -269,7 +281,10 @@ export class RdbPersistence {
       const delay = this.server.config.num('rdb-key-save-delay');
       const now = performance.now();
       const { min, max, share } = this.sliceCfg;
-      const deadline = now + Math.min(max, Math.max(min, (now - job.lastSliceEnd) * share));
+      const stats = this.server.stats;
+      if (stats.numCommands !== job.lastCommands) job.lastActive = now;
+      const active = now - job.lastActive < SLICE_ACTIVE_MS;
+      const deadline = now + (active ? Math.min(max, Math.max(min, (now - job.lastSliceEnd) * share)) : max);
       let done: boolean;
       if (delay > 0) {
         // rdb-key-save-delay: the child sleeps this many microseconds per key.
@@ -284,6 +299,7 @@ export class RdbPersistence {
         done = job.snap.step(deadline);
       }
       job.lastSliceEnd = performance.now();
+      job.lastCommands = stats.numCommands;
       if (!done && job.error === null) {
         this.schedule(job, delay > 0 ? Math.max(1, Math.ceil(delay / 1000)) : 0);
         return;
