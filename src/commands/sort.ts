@@ -20,6 +20,7 @@ import type { ZSet } from '../store/zset.js';
 import type { RHash } from '../store/hash.js';
 import { string2d } from '../util/numbers.js';
 import { pqsort } from '../util/pqsort.js';
+import { KEY_PERM_READ } from '../server/acl.js';
 
 /** The part of `s` a C string function sees: up to the first NUL. */
 function cstr(s: string): string {
@@ -112,6 +113,8 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
   let sortby: string | null = null;
   let storekey: string | null = null;
   const gets: string[] = [];
+  // BY and GET patterns reach keys the ACL check never saw: they need read access to every key.
+  const fullKeyAccess = c.user.unrestricted || c.user.checkCmdWithUnrestrictedKeyAccess(c.cmd!, argv, KEY_PERM_READ);
 
   for (let j = 2; j < argv.length; j++) {
     const left = argv.length - j - 1;
@@ -132,7 +135,9 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
       sortby = argv[++j];
       // A constant BY pattern means "do not sort" (and it sticks).
       if (cstr(sortby).indexOf('*') === -1) dontsort = true;
+      else if (!fullKeyAccess) throw new RedisError('BY option of SORT denied due to insufficient ACL permissions.');
     } else if (copt(a, 'get') && left >= 1) {
+      if (!fullKeyAccess) throw new RedisError('GET option of SORT denied due to insufficient ACL permissions.');
       gets.push(argv[++j]);
     } else {
       throw new RedisError(Errors.syntax);

@@ -49,6 +49,8 @@ const SEL_ALL = SEL_ALLKEYS | SEL_ALLCOMMANDS | SEL_ALLCHANNELS;
 
 const PERM_READ = 1;
 const PERM_WRITE = 2;
+/** The read permission of a key (CMD_KEY_ACCESS), for checks outside the dispatcher. */
+export const KEY_PERM_READ = PERM_READ;
 const PERM_ALL = PERM_READ | PERM_WRITE;
 
 export const ACL_OK = 0;

@@ -64,7 +64,7 @@ export interface BoolDef extends BaseDef {
 }
 
 export interface StringDef extends BaseDef {
-  /** 'string' (char*) and 'sds' behave the same here. */
+  /** 'string' (char*) values end at a NUL byte; 'sds' values are binary. */
   type: 'string' | 'sds';
   default: string | null;
   /** EMPTY_STRING_IS_NULL: '' is stored as "unset" (not rewritten). */

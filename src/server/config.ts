@@ -366,7 +366,8 @@ export class Config {
       }
       case 'string':
       case 'sds': {
-        const s = cString(args[0]);
+        // A char* config ends at a NUL byte; an sds one (requirepass) is binary.
+        const s = def.type === 'sds' ? args[0] : cString(args[0]);
         const err = def.validate?.(s, this);
         if (err) throw new ConfigError(err);
         return def.emptyToNull && s === '' ? null : s;
