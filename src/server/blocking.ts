@@ -338,6 +338,8 @@ export class Blocking {
           if (serve === undefined || this.blockedByType[btype] === 0) continue;
           const clients = this.blockingKeys[db.id].get(key);
           if (clients === undefined) continue;
+          // Served clients pop from the value found by this read lookup.
+          db.beforeChange(key);
           for (const receiver of clients) {
             const info = receiver.ext.blocked as BlockInfo | undefined;
             if (info === undefined || info.btype !== btype) continue;

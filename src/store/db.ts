@@ -260,6 +260,14 @@ export class Db {
     return true;
   }
 
+  /**
+   * `key`'s value is about to change in place though it was looked up for
+   * reading (a blocked client being served): a running snapshot saves it first.
+   */
+  beforeChange(key: string): void {
+    if (this.dict.cow !== null) this.preserve(key);
+  }
+
   /** Copy-on-write: let a running snapshot save `key` before it changes. */
   private preserve(key: string): void {
     const slot = this.dict.find(key);

@@ -246,6 +246,21 @@ describe('keyspace snapshot', () => {
     expect(sortedPicture(w.picture())).toEqual(sortedPicture(expected));
   });
 
+  it('keeps a list that a served blocked client pops from (made ready by SWAPDB)', () => {
+    const s = makeServer();
+    const c = s.createClient(null);
+    const waiter = s.createClient(null);
+    run(s, c, 'RPUSH', 'q', 'a', 'b', 'c');
+    run(s, waiter, 'SELECT', '1');
+    expect(run(s, waiter, 'BLPOP', 'q', '0')).toBe('');
+    const { snap, w, expected } = startSnapshot(s);
+    // The list moves to db 1 where the client waits: it is served from a read lookup.
+    expect(run(s, c, 'SWAPDB', '0', '1')).toBe('+OK\r\n');
+    expect(run(s, waiter, 'PING')).toBe('*2\r\n$1\r\nq\r\n$1\r\na\r\n+PONG\r\n');
+    snap.runToEnd();
+    expect(sortedPicture(w.picture())).toEqual(sortedPicture(expected));
+  });
+
   it('abort() stops observing', () => {
     const s = makeServer();
     const c = s.createClient(null);
