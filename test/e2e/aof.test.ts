@@ -241,6 +241,23 @@ describe('AOF persistence', () => {
     c.close();
   });
 
+  it('a BGREWRITEAOF during a BGSAVE is scheduled, and a BGSAVE during a rewrite is refused', async () => {
+    const s = await start({ 'rdb-key-save-delay': '2000' });
+    const c = await RawClient.connect(s.port);
+    for (let i = 0; i < 100; i++) await c.call('SET', `k${i}`, 'v');
+    expect((await c.call('BGSAVE')).toString()).toBe('+Background saving started\r\n');
+    expect((await c.call('BGREWRITEAOF')).toString()).toBe('+Background append only file rewriting scheduled\r\n');
+    expect(await info(c, 'aof_rewrite_scheduled')).toBe('1');
+    await until(async () => (await info(c, 'aof_rewrite_in_progress')) === '1', 'the scheduled rewrite to start');
+    expect(await info(c, 'rdb_bgsave_in_progress')).toBe('0');
+    expect((await c.call('BGSAVE')).toString()).toBe(
+      "-ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.\r\n",
+    );
+    await until(async () => (await info(c, 'aof_rewrite_in_progress')) === '0', 'the rewrite');
+    expect(await info(c, 'aof_last_bgrewrite_status')).toBe('ok');
+    c.close();
+  });
+
   it('an automatic rewrite starts on growth (auto-aof-rewrite-percentage / min-size)', async () => {
     const s = await start({ 'auto-aof-rewrite-min-size': '1000', 'auto-aof-rewrite-percentage': '100' });
     const c = await RawClient.connect(s.port);
