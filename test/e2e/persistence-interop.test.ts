@@ -14,7 +14,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient } from '../helpers/resp.js';
 import { HAVE_REDIS, startNodis, startRedis, warnIfNoRedis } from '../helpers/servers.js';
 import { pictureOverWire, sortedPicture } from '../helpers/keyspace.js';
-import { loadDataFromDisk } from '../../src/persistence/rdb-save.js';
 
 warnIfNoRedis('e2e/persistence-interop');
 
@@ -144,9 +143,12 @@ describe.skipIf(!HAVE_REDIS)('RDB interop with redis-server 7.0', () => {
     } finally {
       await redis.close();
     }
+    // Starting a server loads dir/dbfilename (loadDataFromDisk()).
     const nodis = await startNodis({ config: { dir } });
     try {
-      expect(loadDataFromDisk(nodis.server)).toBe(true);
+      const info = await RawClient.connect(nodis.port);
+      expect(await info.callStr('INFO', 'persistence')).toContain(`rdb_last_load_keys_loaded:${[...expected.values()].reduce((n, m) => n + m.size, 0)}\r\n`);
+      info.close();
       expect(sortedPicture(await pictureOverWire(nodis.port))).toEqual(sortedPicture(expected));
       // And what Nodis writes back is still the same for redis-server.
       const c = await RawClient.connect(nodis.port);
