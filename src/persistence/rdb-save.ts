@@ -90,6 +90,12 @@ export class RdbPersistence {
   replAux: (() => Array<[string, string | number]> | null) | null = null;
   /** Called when a BGSAVE ends: true on success, false on failure or when killed (updateSlavesWaitingBgsave()). */
   readonly bgsaveDoneHooks: ((ok: boolean) => void)[] = [];
+  /** Replication around the start-up load (loadDataFromDisk()'s rdbSaveInfo), set by replication. */
+  startupLoad: { begin(): void; end(aux: Map<string, string>): void } | null = null;
+  /** Keys dropped as expired while loading (RDBFLAGS_FEED_REPL: their DELs go to the backlog). */
+  expiredAtLoad: ((dbid: number, key: string) => void) | null = null;
+  /** The AUX fields of the last RDB file loaded (lower-case names). */
+  lastLoadAux = new Map<string, string>();
   /** Slice sizing (see SLICE_SHARE). */
   sliceCfg = { min: SLICE_MIN_MS, max: SLICE_MAX_MS, share: SLICE_SHARE };
 
@@ -509,9 +515,14 @@ export class RdbPersistence {
     const dbs = server.dbs;
     const policy = usagePolicy(server.config.str('maxmemory-policy'));
     const lruClock = server.lruClock();
+    const auxSeen = new Map<string, string>();
+    // A replica keeps expired keys: its primary's DELs remove them (iAmMaster()).
+    const dropExpired = !opts.preamble && !server.isReplica();
+    const expiredAtLoad = this.expiredAtLoad;
     const sink: RdbSink = {
       aux(k, v) {
         const key = k.toLowerCase();
+        auxSeen.set(key, v);
         if (k.startsWith('%')) log.info(`RDB '${k}': ${v}`);
         else if (key === 'redis-ver') log.info(`Loading RDB produced by version ${v}`);
         else if (key === 'ctime') log.info(`RDB age ${Math.max(0, unixtime() - (parseInt(v, 10) || 0))} seconds`);
@@ -521,8 +532,9 @@ export class RdbPersistence {
       },
       selectDb() {},
       key(dbid: number, key: string, value: RValue, expireMs: number, idleSec?: number, freq?: number) {
-        if (!opts.preamble && expireMs !== -1 && expireMs < now) {
+        if (dropExpired && expireMs !== -1 && expireMs < now) {
           expired++;
+          if (expiredAtLoad !== null) expiredAtLoad(dbid, key);
           return;
         }
         const db = dbs[dbid];
@@ -548,6 +560,7 @@ export class RdbPersistence {
       });
       this.lastLoadKeysLoaded = loaded;
       this.lastLoadKeysExpired = expired;
+      if (!opts.preamble) this.lastLoadAux = auxSeen;
       if (r.emptyKeysSkipped > 0) {
         log.info(`Done loading RDB, keys loaded: ${loaded}, keys expired: ${expired}, empty keys skipped: ${r.emptyKeysSkipped}.`);
       } else {
@@ -621,10 +634,14 @@ export function loadDataFromDisk(server: NodisServer): boolean {
   if (server.config.bool('appendonly')) return true;
   const st = rdbOf(server);
   const start = performance.now();
+  st.startupLoad?.begin();
   try {
+    let aux = new Map<string, string>();
     if (st.loadFile(st.filePath())) {
       server.logger.info(`DB loaded from disk: ${((performance.now() - start) / 1000).toFixed(3)} seconds`);
+      aux = st.lastLoadAux;
     }
+    st.startupLoad?.end(aux);
   } catch (e) {
     if (e instanceof RdbLoadError) {
       server.logger.warn(`Internal error in RDB reading offset ${e.offset}, function at rdb.c:0 -> ${e.message}`);

@@ -933,12 +933,12 @@ export class ReplicaSide {
   }
 
   /** replicationCacheMasterUsingMyself(): a replica-to-be may continue from our own history. */
-  private cacheUsingMyself(): void {
+  cacheUsingMyself(dbid = 0): void {
     this.log.info(
       'Before turning into a replica, using my own master parameters to synthesize a cached master: I may be able to synchronize with the new master with just a partial transfer.',
     );
     this.masterInitialOffset = this.repl.masterReplOffset;
-    this.cached = { replid: this.repl.replid, reploff: this.repl.masterReplOffset, dbid: 0 };
+    this.cached = { replid: this.repl.replid, reploff: this.repl.masterReplOffset, dbid };
   }
 
   /** replicationDiscardCachedMaster(). */

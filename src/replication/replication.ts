@@ -16,6 +16,7 @@ import { CMD_STALE, type Command } from '../commands/table.js';
 import { addInfoHook, setInfoField, type InfoField } from '../server/info.js';
 import { BLOCKED_WAIT, registerTimeoutReply } from '../server/blocking.js';
 import { ReplBacklog } from './backlog.js';
+import { rdbOf } from '../persistence/rdb-save.js';
 import { PrimarySync } from './primary.js';
 import { ReplicaSide } from './replica.js';
 
@@ -665,6 +666,37 @@ export class Replication {
     return n;
   }
 
+  // ---- restart ---------------------------------------------------------------------------------------
+
+  /**
+   * loadDataFromDisk()'s use of the RDB's repl-* AUX fields: a replica
+   * continues from the recorded history (a cached primary), a primary keeps
+   * it as replid2 so its replicas can continue.
+   */
+  restoreFromRdb(aux: Map<string, string>): void {
+    const id = aux.get('repl-id');
+    const off = aux.get('repl-offset');
+    const db = aux.get('repl-stream-db');
+    const offset = off !== undefined ? parseInt(off, 10) || 0 : -1;
+    const dbid = db !== undefined ? parseInt(db, 10) || 0 : -1;
+    const valid = id !== undefined && id.length === 40 && off !== undefined && offset !== -1 && dbid !== -1;
+    if (valid) {
+      if (this.server.masterHost !== null) {
+        this.replid = id;
+        this.masterReplOffset = offset;
+        this.replica.cacheUsingMyself(dbid);
+      } else {
+        this.replid2 = id;
+        this.secondReplidOffset = offset + 1;
+        this.masterReplOffset += offset;
+        if (this.backlog !== null) this.backlog.offset = this.masterReplOffset - this.backlog.histlen + 1;
+        this.noReplicasSince = unixtime();
+      }
+    }
+    // Without a history to continue, the backlog has no use.
+    if (!valid && this.backlog !== null) this.freeBacklog();
+  }
+
   // ---- wiring ------------------------------------------------------------------------------------------
 
   install(): void {
@@ -695,6 +727,20 @@ export class Replication {
     addInfoHook(server, 'memory', (fields) => this.infoMemory(fields));
     this.primary.install();
     this.replica.install();
+    const rdb = rdbOf(server);
+    rdb.startupLoad = {
+      begin: () => {
+        if (server.masterHost !== null) return;
+        // A primary records the DELs of keys found expired (RDBFLAGS_FEED_REPL).
+        this.createBacklog();
+        rdb.expiredAtLoad = (dbid, key) =>
+          this.feedCommand(dbid, [server.config.bool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key]);
+      },
+      end: (aux) => {
+        rdb.expiredAtLoad = null;
+        this.restoreFromRdb(aux);
+      },
+    };
   }
 }
 

@@ -199,6 +199,24 @@ describe.skipIf(!HAVE_REDIS)('Nodis replicates a redis-server primary', () => {
     expect(stats.sync_partial_ok).toBe('2');
   });
 
+  it('a Nodis replica restarted from its RDB continues with PSYNC', async () => {
+    const p = await redis();
+    await run(p.port, dataset());
+    const dir = tmpdir();
+    let r = await nodis({ replicaof: `127.0.0.1 ${p.port}`, dir });
+    await waitSynced(p.port, [r.port]);
+    expect(await rawOn(r.port, 'SAVE')).toBe('+OK\r\n');
+    await r.close();
+    nodisOpen.splice(nodisOpen.indexOf(r), 1);
+    await run(p.port, liveWrites());
+    r = await nodis({ replicaof: `127.0.0.1 ${p.port}`, dir });
+    await waitSynced(p.port, [r.port]);
+    await sameKeyspace(p.port, r.port);
+    const stats = await info(p.port, 'stats');
+    expect(stats.sync_full).toBe('1');
+    expect(stats.sync_partial_ok).toBe('1');
+  });
+
   it('writes made while the RDB is produced arrive after it', async () => {
     const p = await redis(['--rdb-key-save-delay', '2000']);
     const cmds: string[][] = [];

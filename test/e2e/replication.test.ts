@@ -237,6 +237,56 @@ describe('partial resynchronization', () => {
   });
 });
 
+describe('restarts', () => {
+  it('a replica restarted from its RDB continues with PSYNC', async () => {
+    const p = await nodis();
+    await run(p.port, dataset());
+    const dir = tmpdir();
+    let r = await replicaOf(p, { dir });
+    await waitSynced(p.port, [r.port]);
+    // The RDB records the primary's replid and the offset the replica reached.
+    expect(await rawOn(r.port, 'SAVE')).toBe('+OK\r\n');
+    await r.close();
+    open.splice(open.indexOf(r), 1);
+    await run(p.port, liveWrites());
+    r = await replicaOf(p, { dir });
+    const ri = await info(r.port);
+    expect(ri.master_replid).toBe((await info(p.port)).master_replid);
+    await waitSynced(p.port, [r.port]);
+    await sameKeyspace(p.port, r.port);
+    const stats = await info(p.port, 'stats');
+    expect(stats.sync_full).toBe('1');
+    expect(stats.sync_partial_ok).toBe('1');
+  });
+
+  it('a primary restarted from its RDB keeps its history as replid2; its replica continues', async () => {
+    const dir = tmpdir();
+    let p = await nodis({ dir });
+    await run(p.port, dataset());
+    const r = await replicaOf(p);
+    await waitSynced(p.port, [r.port]);
+    const port = p.port;
+    const before = await info(p.port);
+    await run(p.port, [['SET', 'expires-while-down', 'v', 'PX', '100']]);
+    await waitSynced(p.port, [r.port]);
+    expect(await rawOn(p.port, 'SAVE')).toBe('+OK\r\n');
+    await p.close();
+    open.splice(open.indexOf(p), 1);
+    await sleep(200);
+    p = await startNodis({ port, config: { dir, 'repl-diskless-sync-delay': '0' } });
+    open.push(p);
+    const pi = await info(p.port);
+    expect(pi.master_replid2).toBe(before.master_replid);
+    expect(pi.master_replid).not.toBe(before.master_replid);
+    await waitSynced(p.port, [r.port]);
+    // The key that expired while the primary was down is deleted on the replica too.
+    expect(await rawOn(r.port, 'DBSIZE')).toBe(await rawOn(p.port, 'DBSIZE'));
+    await sameKeyspace(p.port, r.port);
+    expect((await info(p.port, 'stats')).sync_partial_ok).toBe('1');
+    expect((await info(r.port)).master_replid).toBe(pi.master_replid);
+  });
+});
+
 describe('chained replication', () => {
   it('a three-node chain converges; the middle forwards the stream with the primary replid', async () => {
     const p = await nodis();
