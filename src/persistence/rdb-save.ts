@@ -283,6 +283,11 @@ export class RdbPersistence {
   private slice(job: BgSave): void {
     job.timer = null;
     if (this.bg !== job || job.killed) return;
+    // A closed server's BGSAVE stops, as a child is killed when its server exits.
+    if (this.server.isClosed()) {
+      this.killBackgroundSave();
+      return;
+    }
     if (job.error === null) {
       const delay = this.server.config.num('rdb-key-save-delay');
       const now = performance.now();

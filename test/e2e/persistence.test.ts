@@ -332,6 +332,18 @@ describe('SHUTDOWN while a BGSAVE runs', () => {
   });
 });
 
+describe('a server closed while its BGSAVE runs', () => {
+  it('stops the BGSAVE and removes the temp file', async () => {
+    const dir = freshDir();
+    const { h, c } = await nodis({ dir, 'rdb-key-save-delay': '100000' });
+    for (let i = 0; i < 10; i++) await c.call('SET', `k${i}`, 'v');
+    expect(await c.callStr('BGSAVE')).toBe('+Background saving started\r\n');
+    expect(fs.readdirSync(dir)).toEqual([`temp-${process.pid}.rdb`]);
+    await h.close();
+    await until(() => fs.readdirSync(dir).length === 0, 'the temp file to go');
+  });
+});
+
 describe('MISCONF', () => {
   it('a failed BGSAVE with save points refuses writes and PING until it works again', async () => {
     const dir = freshDir();
