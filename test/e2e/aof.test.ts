@@ -228,6 +228,24 @@ describe('AOF persistence', () => {
     });
   }
 
+  it('turning the AOF off kills a slow rewrite; the next rewrite completes', async () => {
+    const s = await start();
+    const c = await RawClient.connect(s.port);
+    await c.call('SET', 'k', 'v');
+    await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '10000000');
+    await c.call('BGREWRITEAOF');
+    expect(await info(c, 'aof_rewrite_in_progress')).toBe('1');
+    await c.call('CONFIG', 'SET', 'appendonly', 'no');
+    expect(await info(c, 'aof_rewrite_in_progress')).toBe('0');
+    await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '0');
+    await c.call('RPUSH', 'l', 'a', 'b');
+    expect((await c.call('BGREWRITEAOF')).toString()).toBe('+Background append only file rewriting started\r\n');
+    await until(async () => (await info(c, 'aof_rewrite_in_progress')) === '0', 'the second rewrite');
+    expect(await info(c, 'aof_last_bgrewrite_status')).toBe('ok');
+    expect(manifest()).toMatch(/^file appendonly\.aof\.2\.base\.rdb seq 2 type b\n/);
+    c.close();
+  });
+
   it('BGREWRITEAOF inside MULTI is scheduled; with appendonly no it writes a base of the data', async () => {
     const s = await start({ appendonly: 'no' });
     const c = await RawClient.connect(s.port);

@@ -77,6 +77,8 @@ interface RewriteJob {
   bgPath: string;
   finished: boolean;
   timer: NodeJS.Immediate | NodeJS.Timeout | null;
+  /** `timer` is a setTimeout() handle (rdb-key-save-delay pacing), else a setImmediate() one. */
+  timerIsTimeout: boolean;
   error: string | null;
 }
 
@@ -799,7 +801,7 @@ export class Aof {
       this.warning(`Can't rewrite append only file in background: ${strerror(e as NodeJS.ErrnoException)}`);
       return false;
     }
-    const job: RewriteJob = { snapshot: null, fd, tmpPath, bgPath, finished: false, timer: null, error: null };
+    const job: RewriteJob = { snapshot: null, fd, tmpPath, bgPath, finished: false, timer: null, timerIsTimeout: false, error: null };
     const w = this.baseWriter(this.cfg.bool('aof-use-rdb-preamble'));
     const sink = new FdSink(fd);
     const snap = new KeyspaceSnapshot({
@@ -851,6 +853,7 @@ export class Aof {
       }
       if (!done) {
         const delay = this.cfg.num('rdb-key-save-delay');
+        job.timerIsTimeout = delay > 0;
         job.timer = delay > 0 ? setTimeout(tick, Math.max(1, Math.ceil(delay / 1000))) : setImmediate(tick);
         return;
       }
@@ -983,9 +986,12 @@ export class Aof {
     const job = this.child;
     if (job === null) return;
     this.notice(`Killing running AOF rewrite child: ${path.basename(job.tmpPath).replace(/\D/g, '')}`);
+    // Each kind of handle to its own clear function: clearImmediate() on a
+    // Timeout would corrupt the immediate queue.
     if (job.timer !== null) {
-      clearImmediate(job.timer as NodeJS.Immediate);
-      clearTimeout(job.timer as NodeJS.Timeout);
+      if (job.timerIsTimeout) clearTimeout(job.timer as NodeJS.Timeout);
+      else clearImmediate(job.timer as NodeJS.Immediate);
+      job.timer = null;
     }
     job.snapshot?.abort();
     if (!job.finished) {
