@@ -13,6 +13,13 @@
 #   --logs DIR        where to write the logs (default: a new /tmp/nodis-redis-tests.* dir)
 #   --no-patch        run the harness unmodified (by default the work copy's
 #                     external-server setup tolerates a server without FUNCTION)
+#   --spawn           let the harness start its own servers (tests/assets/
+#                     default.conf; src/redis-server runs Nodis or redis-server)
+#                     instead of external mode: units tagged external:skip,
+#                     such as unit/maxmemory, then run too
+#   --tags "TAGS"     the harness's tag filter instead of the default one, e.g.
+#                     "-needs:debug -needs:repl -needs:save" to include the
+#                     tests that change maxmemory (needs:config-maxmemory)
 #   units             default: the list in DEFAULT_UNITS below
 #
 # Each unit gets a fresh server. Needs tclsh, redis-server, redis-cli, node,
@@ -26,6 +33,7 @@ BASELINE=1
 KEEP=0
 LOGS=""
 PATCH=1
+SPAWN=0
 DEFAULT_UNITS=(unit/type/string unit/type/incr unit/keyspace unit/expire unit/bitops unit/bitfield unit/protocol
   unit/info-command unit/other unit/introspection unit/introspection-2 unit/quit)
 TAGS="-needs:debug -needs:repl -needs:config-maxmemory -needs:save"
@@ -43,7 +51,9 @@ while [ $# -gt 0 ]; do
     --keep) KEEP=1; shift ;;
     --logs) LOGS="$2"; shift 2 ;;
     --no-patch) PATCH=0; shift ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --tags) TAGS="$2"; shift 2 ;;
+    --spawn) SPAWN=1; shift ;;
+    -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "unknown option $1" >&2; exit 2 ;;
     *) UNITS+=("$1"); shift ;;
   esac
@@ -94,7 +104,10 @@ fi
 
 # src/redis-server runs the server under test.
 set_server_wrapper() {
-  if [ "$1" = nodis ] && [ ${#NODIS_CMD[@]} -gt 0 ]; then
+  if [ "$1" = nodis ] && [ ${#NODIS_CMD[@]} -gt 0 ] && [ "$SPAWN" = 1 ]; then
+    # The harness waits for redis-server's " PID: <pid>" log line; exec keeps the pid.
+    printf '#!/bin/sh\necho " PID: $$"\nexec node %q "$@"\n' "$NODIS_BIN" > "$WORK/src/redis-server"
+  elif [ "$1" = nodis ] && [ ${#NODIS_CMD[@]} -gt 0 ]; then
     printf '#!/bin/sh\nexec node %q "$@"\n' "$NODIS_BIN" > "$WORK/src/redis-server"
   else
     printf '#!/bin/sh\nexec %q "$@"\n' "$(command -v redis-server)" > "$WORK/src/redis-server"
@@ -144,12 +157,19 @@ run_unit() {
   slog="$LOGS/$name.server.log"
   port="$(free_port)"
   set_server_wrapper "$kind"
-  if ! start_server "$kind" "$port" "$slog"; then
-    echo "0 0 1"
-    return
+  local target=()
+  if [ "$SPAWN" = 1 ]; then
+    # The harness starts src/redis-server itself, on ports from --baseport.
+    target=(--baseport "$BASEPORT" --portcount 1000)
+  else
+    if ! start_server "$kind" "$port" "$slog"; then
+      echo "0 0 1"
+      return
+    fi
+    target=(--host 127.0.0.1 --port "$port" --baseport "$BASEPORT")
   fi
-  (cd "$WORK" && TERM=dumb timeout -k 5 "$UNIT_TIMEOUT" tclsh tests/test_helper.tcl --host 127.0.0.1 --port "$port" \
-    --clients 1 --durable --ignore-encoding --ignore-digest --timeout "$UNIT_TIMEOUT" --baseport "$BASEPORT" \
+  (cd "$WORK" && TERM=dumb timeout -k 5 "$UNIT_TIMEOUT" tclsh tests/test_helper.tcl "${target[@]}" \
+    --clients 1 --durable --ignore-encoding --ignore-digest --timeout "$UNIT_TIMEOUT" \
     --single "$unit" --tags "$TAGS" </dev/null >"$log" 2>&1)
   rc=$?
   stop_server
@@ -162,7 +182,9 @@ run_unit() {
   echo "$ok $err $exc"
 }
 
-echo "Redis TCL suite ($TAG, external mode) against Nodis; logs in $LOGS"
+MODE="external mode"
+[ "$SPAWN" = 1 ] && MODE="servers spawned by the harness"
+echo "Redis TCL suite ($TAG, $MODE) against Nodis; logs in $LOGS"
 [ "$PATCH" = 1 ] && echo "(harness patched: a missing FUNCTION FLUSH is tolerated; --no-patch to disable)"
 printf '\n| unit | Nodis ok | err | exc | redis ok | err | exc | Nodis/redis |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n'
 T_NOK=0; T_NERR=0; T_NEXC=0; T_ROK=0; T_RERR=0; T_REXC=0

@@ -231,6 +231,14 @@ export class RequestParser {
     return this.buf.length - this.pos + this.pendingLen;
   }
 
+  /** Bytes of the arguments already parsed of a partially received command (c->argv_len_sum). */
+  get partialArgvBytes(): number {
+    const argv = this.argv;
+    let n = 0;
+    for (let i = 0; i < argv.length; i++) n += argv[i].length;
+    return n;
+  }
+
   /** True if a command is partially received. */
   get inProgress(): boolean {
     return this.multibulklen > 0 || this.bufferedBytes > 0;

@@ -29,6 +29,9 @@ export const EVICT_OK = 0;
 export const EVICT_RUNNING = 1;
 export const EVICT_FAIL = 2;
 
+/** HASHTABLE_MAX_LOAD_FACTOR: past it a table grows even over maxmemory. */
+const HASHTABLE_MAX_LOAD_FACTOR = 1.618;
+
 /** shared.oomerr */
 export const OOM_ERROR = "-OOM command not allowed when used memory > 'maxmemory'.";
 
@@ -91,6 +94,7 @@ export class MemoryManager {
     });
     if (server.config.def('maxmemory')) server.config.registerApply('maxmemory', () => this.updateMaxmemory());
     server.hooks.cron.push(() => this.cron());
+    server.hooks.clientFreed.push((c) => this.clientFreed(c));
     this.startup = this.usedMemory();
     this.peak = this.startup;
   }
@@ -153,13 +157,45 @@ export class MemoryManager {
     return n;
   }
 
-  /** Recompute client buffer memory (the cron and INFO call it). */
+  /**
+   * A client's memory: its objects, the query buffer with the arguments
+   * parsed so far, and its pending output (Nodis's reply buffer and what
+   * the socket holds).
+   */
+  static clientBytes(c: Client): number {
+    const sock = c.socket;
+    const p = c.parser;
+    return CLIENT_BASE_BYTES + p.bufferedBytes + p.partialArgvBytes + c.pendingOutputBytes() + (sock !== null ? sock.writableLength : 0);
+  }
+
+  /**
+   * Bring a client's share of used_memory up to date (after reading and
+   * after writing), as Redis's counter follows every buffer allocation.
+   */
+  clientUpdated(c: Client): void {
+    if (!this.server.clients.has(c.id)) return;
+    const bytes = MemoryManager.clientBytes(c);
+    const prev = (c.ext.memAccounted as number | undefined) ?? 0;
+    if (bytes === prev) return;
+    c.ext.memAccounted = bytes;
+    if (c.flags & CLIENT_SLAVE) this.clientsSlaves += bytes - prev;
+    else this.clientsNormal += bytes - prev;
+  }
+
+  private clientFreed(c: Client): void {
+    const prev = (c.ext.memAccounted as number | undefined) ?? 0;
+    c.ext.memAccounted = 0;
+    if (c.flags & CLIENT_SLAVE) this.clientsSlaves -= prev;
+    else this.clientsNormal -= prev;
+  }
+
+  /** Recompute client memory from scratch (the cron and INFO call it). */
   refreshClients(): void {
     let normal = 0;
     let slaves = 0;
     for (const c of this.server.clients.values()) {
-      const sock = c.socket;
-      const bytes = CLIENT_BASE_BYTES + c.parser.bufferedBytes + c.pendingOutputBytes() + (sock !== null ? sock.writableLength : 0);
+      const bytes = MemoryManager.clientBytes(c);
+      c.ext.memAccounted = bytes;
       if (c.flags & CLIENT_SLAVE) slaves += bytes;
       else normal += bytes;
     }
@@ -193,6 +229,26 @@ export class MemoryManager {
     const overhead = this.notCounted();
     const used = reported > overhead ? reported - overhead : 0;
     return used <= this.maxmemory ? 0 : used - this.maxmemory;
+  }
+
+  /** overMaxmemoryAfterAlloc(): would `more` bytes take used_memory over the limit? */
+  overAfterAlloc(more: number): boolean {
+    if (this.maxmemory === 0) return false;
+    let used = this.usedMemory();
+    if (used + more <= this.maxmemory) return false;
+    const overhead = this.notCounted();
+    used = used > overhead ? used - overhead : 0;
+    return used + more > this.maxmemory;
+  }
+
+  /**
+   * dictExpandAllowed(): below HASHTABLE_MAX_LOAD_FACTOR a keyspace table
+   * only grows if that does not cross maxmemory (growing would evict keys
+   * just to make room for an emptier table).
+   */
+  expandAllowed(moreBytes: number, usedRatio: number): boolean {
+    if (usedRatio <= HASHTABLE_MAX_LOAD_FACTOR) return !this.overAfterAlloc(moreBytes);
+    return true;
   }
 
   // ---- access words --------------------------------------------------------------------
@@ -409,9 +465,10 @@ const POLICY_CONFIGS = new Set([
 /**
  * V8 lets the old generation grow to several times the live data before a
  * full collection when the collector judges it cheap, so evicted values
- * could pile up as garbage far beyond maxmemory. With a limit set, the heap
- * may grow by 20% over the live data between collections instead (the
- * default, dynamic factor is restored when the limit is removed).
+ * could pile up as garbage far beyond maxmemory, and it keeps pages that
+ * evictions left sparse. With a limit set, the heap may grow by 20% over the
+ * live data between collections and every full collection compacts (the
+ * defaults come back when no server has a limit).
  */
 const limitedServers = new Set<MemoryManager>();
 function setHeapGrowth(m: MemoryManager, limited: boolean): void {
@@ -419,7 +476,9 @@ function setHeapGrowth(m: MemoryManager, limited: boolean): void {
   if (limited) limitedServers.add(m);
   else limitedServers.delete(m);
   const after = limitedServers.size > 0;
-  if (before !== after) v8.setFlagsFromString(after ? '--heap-growing-percent=20' : '--heap-growing-percent=0');
+  if (before === after) return;
+  v8.setFlagsFromString(after ? '--heap-growing-percent=20' : '--heap-growing-percent=0');
+  v8.setFlagsFromString(after ? '--compact-on-every-full-gc' : '--no-compact-on-every-full-gc');
 }
 
 /** A database's share of used_memory: keys, values and tables. */

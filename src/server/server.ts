@@ -261,6 +261,11 @@ export class NodisServer implements KeyspaceContext {
     return this.memory.lfu ? this.memory.initial() : this.lruClock();
   }
 
+  /** dictExpandAllowed(): no keyspace table growth that crosses maxmemory. */
+  dictExpandAllowed(moreBytes: number, usedRatio: number): boolean {
+    return this.memory.expandAllowed(moreBytes, usedRatio);
+  }
+
   /** The primary this server replicates from (server.masterhost), set by the replication module. */
   masterHost: string | null = null;
 
@@ -483,6 +488,7 @@ export class NodisServer implements KeyspaceContext {
     });
     sock.on('close', () => this.freeClient(c));
     sock.on('drain', () => {
+      this.memory.clientUpdated(c);
       if (sock.isPaused() && !(c.flags & CLIENT_CLOSE_ASAP)) sock.resume();
     });
   }
@@ -503,6 +509,7 @@ export class NodisServer implements KeyspaceContext {
     c.lastInteraction = Date.now();
     if (c.flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP)) return;
     c.parser.feed(chunk);
+    this.memory.clientUpdated(c);
     // Replies queued while reading are flushed below, not from a setImmediate.
     this.inDataHandler = true;
     try {
@@ -516,6 +523,7 @@ export class NodisServer implements KeyspaceContext {
       this.closeClientAsap(c);
     }
     this.flushPendingWrites();
+    this.memory.clientUpdated(c);
   }
 
   /** processInputBuffer(): run every complete command buffered for `c`. */
@@ -578,6 +586,7 @@ export class NodisServer implements KeyspaceContext {
     for (let i = 0; i < list.length; i++) {
       const c = list[i];
       c.flush();
+      this.memory.clientUpdated(c);
       const sock = c.socket;
       if (sock === null) continue;
       if (c.flags & CLIENT_CLOSE_AFTER_REPLY) {

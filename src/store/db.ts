@@ -33,6 +33,11 @@ export interface KeyspaceContext {
    * "keymiss" event, as the lookup flags allow (both when omitted).
    */
   onKeyMiss(db: Db, key: string, countStats?: boolean, notify?: boolean): void;
+  /**
+   * dictExpandAllowed(): may the keyspace's bucket table grow by
+   * `moreBytes` at this load factor (not when that crosses maxmemory)?
+   */
+  dictExpandAllowed?(moreBytes: number, usedRatio: number): boolean;
   /** A key was created (dbAdd()): clients blocked on it may be served. */
   signalKeyAsReady?(db: Db, key: string, val: RValue): void;
   /** SWAPDB exchanged the contents of two dbs. */
@@ -68,7 +73,12 @@ export class Db {
   constructor(
     public id: number,
     private ctx: KeyspaceContext,
-  ) {}
+  ) {
+    this.dict.expandAllowed = this.expandAllowed;
+  }
+
+  private readonly expandAllowed = (moreBytes: number, usedRatio: number): boolean =>
+    this.ctx.dictExpandAllowed === undefined || this.ctx.dictExpandAllowed(moreBytes, usedRatio);
 
   get size(): number {
     return this.dict.size;
@@ -290,6 +300,7 @@ export class Db {
     if (this.dict.cow !== null) {
       // A snapshot still walks these tables: leave them to it, untouched.
       (this as { dict: Dict<RValue> }).dict = new Dict<RValue>();
+      this.dict.expandAllowed = this.expandAllowed;
       (this as { expires: Dict<number> }).expires = new Dict<number>();
     } else {
       this.dict.clear();

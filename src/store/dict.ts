@@ -68,6 +68,12 @@ export interface DictCow {
 export class Dict<V> {
   /** Set while a snapshot walks this dict (see DictCow); slots are then never compacted. */
   cow: DictCow | null = null;
+  /**
+   * dictTypeExpandAllowed(): asked before the bucket table grows, with the
+   * bytes the new table takes and the current load factor; false defers
+   * the growth (the keyspace uses it not to cross maxmemory by a resize).
+   */
+  expandAllowed: ((moreBytes: number, usedRatio: number) => boolean) | null = null;
   private keys: (string | undefined)[] = [];
   private vals: (V | undefined)[] = [];
   private next = new Int32Array(INITIAL_SLOTS);
@@ -95,13 +101,14 @@ export class Dict<V> {
 
   /**
    * Estimated bytes of the table's own storage, without the keys and
-   * values it points to: the object and its typed arrays (next, hash and
-   * meta words per slot, 4 bytes per bucket) plus the key and value arrays,
-   * which V8 grows to about 1.25x their length on average.
+   * values it points to: the object, the next/hash/meta words of the slots
+   * in use (the typed arrays are zero-filled allocations whose pages beyond
+   * the used slots are never touched), the key and value arrays (V8 grows
+   * them to about 1.25x their length on average) and 4 bytes per bucket.
    */
   structBytes(): number {
     const top = this.top;
-    return EMPTY_DICT_BYTES + this.next.length * 12 + (top + (top >>> 2)) * 16 + this.buckets * 4;
+    return EMPTY_DICT_BYTES + top * 12 + (top + (top >>> 2)) * 16 + this.buckets * 4;
   }
 
   isRehashing(): boolean {
@@ -323,7 +330,11 @@ export class Dict<V> {
 
   private expandIfNeeded(): void {
     if (this.t1 !== null) return;
-    if (this.count + 1 > this.t0.length) this.startRehash(nextPow2((this.count + 1) * 2));
+    if (this.count + 1 > this.t0.length) {
+      const size = nextPow2((this.count + 1) * 2);
+      if (this.expandAllowed !== null && !this.expandAllowed(size * 4, (this.count + 1) / this.t0.length)) return;
+      this.startRehash(size);
+    }
   }
 
   private shrinkIfNeeded(): void {

@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../helpers/servers.js';
@@ -22,6 +23,7 @@ const BATCH = 1000;
 
 let proc: ChildProcess;
 let port: number;
+let dir: string;
 
 function vmRssBytes(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -35,10 +37,29 @@ beforeAll(async () => {
     throw new Error('dist/ is missing: run `npm run build` (npm test does it first)');
   }
   port = await freePort();
+  // An empty working directory: no dump file to load at start-up.
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodis-maxmemory-'));
   proc = spawn(
     process.execPath,
-    ['--max-semi-space-size=4', BIN, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lru'],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
+    [
+      '--max-semi-space-size=4',
+      BIN,
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+      '--maxmemory',
+      '64mb',
+      '--maxmemory-policy',
+      'allkeys-lru',
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'], cwd: dir },
   );
   for (let i = 0; i < 200; i++) {
     try {
@@ -54,6 +75,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   proc?.kill('SIGKILL');
+  if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 describe.runIf(process.platform === 'linux')('maxmemory 64mb under 400 MB of writes', () => {
