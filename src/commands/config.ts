@@ -179,8 +179,24 @@ function rebind(server: NodisServer, error: string): string | null {
     server.logger.warn(`Could not create server TCP listening socket ${failure.host}:${port}: ${failure.message}`);
     return error;
   }
-  server.bindListeners().catch((e: Error) => server.logger.warn(`Failed listening on port ${port} (TCP): ${e.message}`));
+  holdReplyUntil(
+    server,
+    server.bindListeners().catch((e: Error) => server.logger.warn(`Failed listening on port ${port} (TCP): ${e.message}`)),
+  );
   return null;
+}
+
+/**
+ * Node binds on a later tick, while Redis answers CONFIG SET port/bind
+ * once the socket listens: the reply of the client running the command is
+ * held (its socket corked) until `bound` settles, so a client connecting to
+ * the new port right after the reply finds it listening.
+ */
+export function holdReplyUntil(server: NodisServer, bound: Promise<unknown>): void {
+  const sock = server.currentClient?.socket;
+  if (!sock || sock.destroyed) return;
+  sock.cork();
+  void bound.finally(() => sock.uncork());
 }
 
 /** Register the apply functions of `port` and `bind` for this server. */

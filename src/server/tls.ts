@@ -24,7 +24,7 @@ import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
 import { fsPath, strerror } from './config-defs.js';
-import { probeListen } from '../commands/config.js';
+import { holdReplyUntil, probeListen } from '../commands/config.js';
 import type { NodisServer } from './server.js';
 
 export const TLS_CLIENT_AUTH_NO = 0;
@@ -357,7 +357,10 @@ export class TlsManager {
       this.warn(`Could not create server TCP listening socket ${failure.host}:${port}: ${failure.message}`);
       return false;
     }
-    this.bind(port).catch((e: Error) => this.warn(`Failed listening on port ${port} (TLS): ${e.message}`));
+    holdReplyUntil(
+      this.server,
+      this.bind(port).catch((e: Error) => this.warn(`Failed listening on port ${port} (TLS): ${e.message}`)),
+    );
     return true;
   }
 
