@@ -17,6 +17,7 @@ import {
   type ClientPubSub,
 } from '../server/pubsub.js';
 import { stringMatch } from '../util/glob.js';
+import { replicationOnly } from '../replication/propagate.js';
 
 function subsOf(c: Client): ClientPubSub | undefined {
   return c.ext.pubsub as ClientPubSub | undefined;
@@ -66,6 +67,9 @@ function punsubscribeCommand(c: Client, argv: string[]): void {
 function publishCommand(c: Client, argv: string[]): void {
   const ps = existingPubSub(c.server);
   c.addReplyLongLong(ps ? ps.publish(argv[1], argv[2], GLOBAL) : 0);
+  // forceCommandPropagation(c, PROPAGATE_REPL): replicas deliver it to their subscribers.
+  c.ext.forcePropagation = true;
+  c.ext.propagateArgv = replicationOnly(argv);
 }
 
 function ssubscribeCommand(c: Client, argv: string[]): void {
@@ -86,6 +90,8 @@ function sunsubscribeCommand(c: Client, argv: string[]): void {
 function spublishCommand(c: Client, argv: string[]): void {
   const ps = existingPubSub(c.server);
   c.addReplyLongLong(ps ? ps.publish(argv[1], argv[2], SHARD) : 0);
+  c.ext.forcePropagation = true;
+  c.ext.propagateArgv = replicationOnly(argv);
 }
 
 // ---- PUBSUB ---------------------------------------------------------------

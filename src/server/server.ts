@@ -875,7 +875,8 @@ export class NodisServer implements KeyspaceContext {
     }
     if (this.monitors.size > 0 && (cmd.flags & (CMD_SKIP_MONITOR | CMD_ADMIN)) === 0) this.feedMonitors(c, shownArgv);
     // c.ext.forcePropagation: forceCommandPropagation() (FLUSHALL on empty dbs).
-    if ((this.dirty !== dirtyBefore || c.ext.forcePropagation === true) && cmd.flags & CMD_WRITE && this.hooks.propagate.length > 0) {
+    // forceCommandPropagation() applies to any command (PUBLISH is not a write).
+    if (((this.dirty !== dirtyBefore && cmd.flags & CMD_WRITE) || c.ext.forcePropagation === true) && this.hooks.propagate.length > 0) {
       const many = c.ext.propagateMany as string[][] | undefined;
       if (many !== undefined) {
         // Several effects of one command go out as one transaction (SPOP count).

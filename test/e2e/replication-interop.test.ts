@@ -231,6 +231,27 @@ describe.skipIf(!HAVE_REDIS)('Nodis replicates a redis-server primary', () => {
   });
 });
 
+describe.skipIf(!HAVE_REDIS)('PUBLISH across servers', () => {
+  it('reaches subscribers of a redis-server replica of Nodis, and of a Nodis replica of redis-server', async () => {
+    const np = await nodis();
+    const rr = await redis(['--replicaof', '127.0.0.1', String(np.port)]);
+    const rp = await redis();
+    const nr = await nodis({ replicaof: `127.0.0.1 ${rp.port}` });
+    await waitSynced(np.port, [rr.port]);
+    await waitSynced(rp.port, [nr.port]);
+    for (const [primary, replica] of [
+      [np.port, rr.port],
+      [rp.port, nr.port],
+    ]) {
+      const sub = await RawClient.connect(replica);
+      await sub.call('SUBSCRIBE', 'news');
+      await rawOn(primary, 'PUBLISH', 'news', `hello${B}`);
+      expect((await sub.readReply()).latin1Slice()).toBe(`*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$8\r\nhello${B}\r\n`);
+      sub.close();
+    }
+  });
+});
+
 describe.skipIf(!HAVE_REDIS)('mixed topologies', () => {
   it('Nodis -> redis-server -> Nodis chain converges', async () => {
     const a = await nodis();

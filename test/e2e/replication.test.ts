@@ -440,6 +440,28 @@ describe('WAIT, min-replicas, ROLE, introspection', () => {
   });
 });
 
+describe('pub/sub', () => {
+  it("PUBLISH reaches the replicas' subscribers and stays out of the AOF", async () => {
+    const p = await nodis({ appendonly: 'yes' });
+    const r = await replicaOf(p);
+    await waitSynced(p.port, [r.port]);
+    const sub = await RawClient.connect(r.port);
+    await sub.call('SUBSCRIBE', `ch${B}`);
+    expect(await rawOn(p.port, 'PUBLISH', `ch${B}`, `msg${B}`)).toBe(':0\r\n');
+    expect((await sub.readReply()).latin1Slice()).toBe(`*3\r\n$7\r\nmessage\r\n$5\r\nch${B}\r\n$6\r\nmsg${B}\r\n`);
+    await run(p.port, [['MULTI'], ['SET', 'k', 'v'], ['PUBLISH', `ch${B}`, 'in-multi'], ['EXEC']]);
+    expect((await sub.readReply()).latin1Slice()).toBe(`*3\r\n$7\r\nmessage\r\n$5\r\nch${B}\r\n$8\r\nin-multi\r\n`);
+    sub.close();
+    await waitSynced(p.port, [r.port]);
+    expect(await rawOn(r.port, 'GET', 'k')).toBe('$1\r\nv\r\n');
+    const aofDir = path.join(p.server.config.str('dir'), 'appendonlydir');
+    await waitFor('the AOF to hold the SET', async () =>
+      fs.readdirSync(aofDir).some((f) => fs.readFileSync(path.join(aofDir, f), 'latin1').includes('$1\r\nk\r\n')),
+    );
+    for (const f of fs.readdirSync(aofDir)) expect(fs.readFileSync(path.join(aofDir, f), 'latin1')).not.toMatch(/PUBLISH/i);
+  });
+});
+
 describe('FAILOVER', () => {
   it('hands the primary role to a caught-up replica, which continues with the same data', async () => {
     const p = await nodis();

@@ -9,6 +9,7 @@ import type { NodisServer } from '../../server/server.js';
 import { addInfoHook } from '../../server/info.js';
 import { rdbChildActive, rdbOf, registerChildProbe } from '../rdb-save.js';
 import { Aof, AOF_OFF, AOF_ON, AofFatalError } from './aof.js';
+import { isReplicationOnly } from '../../replication/propagate.js';
 
 export { Aof, AofFatalError };
 
@@ -27,7 +28,8 @@ export function installAof(server: NodisServer): Aof {
   const aof = new Aof(server);
   instances.set(server, aof);
   server.hooks.propagate.push((dbid, argv) => {
-    if (aof.state !== AOF_OFF) aof.feed(dbid, argv);
+    // PUBLISH is propagated to replicas only (PROPAGATE_REPL).
+    if (aof.state !== AOF_OFF && !isReplicationOnly(argv)) aof.feed(dbid, argv);
   });
   server.hooks.cron.push(() => aof.cron());
   server.hooks.shutdown.push(() => aof.shutdown());
