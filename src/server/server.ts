@@ -261,6 +261,11 @@ export class NodisServer implements KeyspaceContext {
     return this.memory.lfu ? this.memory.initial() : this.lruClock();
   }
 
+  /** A key's value was replaced: a new LRU clock, the same LFU data. */
+  overwriteMeta(meta: number): number {
+    return this.memory.lfu ? meta : this.lruClock();
+  }
+
   /** dictExpandAllowed(): no keyspace table growth that crosses maxmemory. */
   dictExpandAllowed(moreBytes: number, usedRatio: number): boolean {
     return this.memory.expandAllowed(moreBytes, usedRatio);

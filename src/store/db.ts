@@ -17,6 +17,11 @@ export interface KeyspaceContext {
   touchMeta(meta: number): number;
   /** The LRU/LFU word of a new key (createObject()). */
   initialMeta(): number;
+  /**
+   * The word of a key whose value is replaced (dbSetValue()): the new
+   * object's LRU clock, but the LFU data carries over.
+   */
+  overwriteMeta?(meta: number): number;
   /** True while this server is a replica: keys expire only via the primary. */
   isReplica(): boolean;
   /** True while the current client is the primary link (never expire). */
@@ -230,6 +235,7 @@ export class Db {
       if (cow !== null) cow.preserve(slot);
       replaceValue(this.mem, this.dict.valueAt(slot), val);
       this.dict.setValueAt(slot, val);
+      if (this.ctx.overwriteMeta !== undefined) this.dict.meta[slot] = this.ctx.overwriteMeta(this.dict.meta[slot]);
     }
   }
 
@@ -251,6 +257,7 @@ export class Db {
       if (cow !== null) cow.preserve(slot);
       replaceValue(this.mem, this.dict.valueAt(slot), val);
       this.dict.setValueAt(slot, val);
+      if (this.ctx.overwriteMeta !== undefined) this.dict.meta[slot] = this.ctx.overwriteMeta(this.dict.meta[slot]);
       if (!keepTtl && this.expires.size > 0) {
         this.expires.delete(key);
         if (this.bigExpires !== null) this.bigExpires.delete(key);

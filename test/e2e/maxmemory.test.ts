@@ -319,6 +319,32 @@ describe('OBJECT FREQ and IDLETIME follow the policy', () => {
   });
 });
 
+describe('overwriting a value', () => {
+  it('gives the key a new LRU clock but keeps its LFU data, as dbSetValue()', async () => {
+    await r.set('k', 'v');
+    clock.advance(50_000);
+    expect(await r.object('IDLETIME', 'k')).toBe(50);
+    await r.set('k', 'v2');
+    expect(await r.object('IDLETIME', 'k')).toBe(0);
+    clock.advance(20_000);
+    await r.mset('k', 'v3');
+    expect(await r.object('IDLETIME', 'k')).toBe(0);
+    clock.advance(20_000);
+    // TTL does not touch the key.
+    await r.ttl('k');
+    expect(await r.object('IDLETIME', 'k')).toBe(20);
+    await r.config('SET', 'maxmemory-policy', 'allkeys-lfu');
+    await r.set('f', 'v');
+    for (let i = 0; i < 10; i++) await r.get('f');
+    const freq = await r.object('FREQ', 'f');
+    expect(freq).toBeGreaterThan(5);
+    await r.set('f', 'v2');
+    // SET's own write lookup may count one more access.
+    expect(await r.object('FREQ', 'f')).toBeGreaterThanOrEqual(freq as number);
+    expect(await r.object('FREQ', 'f')).toBeLessThanOrEqual((freq as number) + 1);
+  });
+});
+
 describe('memory introspection', () => {
   const REDIS_MEMORY_FIELDS = [
     'used_memory', 'used_memory_human', 'used_memory_rss', 'used_memory_rss_human', 'used_memory_peak',
