@@ -65,10 +65,17 @@ describe.skipIf(!HAVE_REDIS)('persistence: nodis vs redis', () => {
     await d.same('SAVE');
     await d.same('BGSAVE');
     await bgsaveOver(d);
+    const saves = await Promise.all([infoField(d.n, 'rdb_saves'), infoField(d.r, 'rdb_saves')]);
     await d.same('MULTI');
     await d.same('BGSAVE');
     await d.same('EXEC');
-    await bgsaveOver(d);
+    // The scheduled BGSAVE starts from the cron: wait until it ran.
+    for (const [i, c] of [d.n, d.r].entries()) {
+      await until(
+        async () => Number(await infoField(c, 'rdb_saves')) > Number(saves[i]) && (await infoField(c, 'rdb_bgsave_in_progress')) === '0',
+        'the scheduled BGSAVE',
+      );
+    }
     await d.same('BGSAVE', 'SCHEDULE');
     await bgsaveOver(d);
   });
