@@ -12,7 +12,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import Redis from 'ioredis';
 import type { ServerHandle } from '../../src/index.js';
-import { startNodis } from '../helpers/servers.js';
+import { freePort, startNodis } from '../helpers/servers.js';
+import { HAVE_OPENSSL, generateCerts, tlsConfig } from '../helpers/tls-certs.js';
 import { RawClient } from '../helpers/resp.js';
 import { pictureOverWire, sortedPicture } from '../helpers/keyspace.js';
 import { B, ask, cmdOn, dataset, info, liveWrites, rawOn, run, sleep, waitFor, waitSynced } from '../helpers/repl.js';
@@ -31,8 +32,8 @@ function tmpdir(): string {
   return d;
 }
 
-async function nodis(config: Record<string, string> = {}): Promise<ServerHandle> {
-  const s = await startNodis({ config: { 'repl-diskless-sync-delay': '0', dir: tmpdir(), ...config } });
+async function nodis(config: Record<string, string> = {}, port = 0): Promise<ServerHandle> {
+  const s = await startNodis({ port, config: { 'repl-diskless-sync-delay': '0', dir: tmpdir(), ...config } });
   open.push(s);
   return s;
 }
@@ -107,6 +108,34 @@ describe('full synchronization', () => {
     await waitSynced(p.port, [r.port]);
     await sameKeyspace(p.port, r.port);
     expect(await rawOn(r.port, 'GET', 'added')).toBe('$11\r\nduring sync\r\n');
+  });
+});
+
+describe('authentication', () => {
+  it('masterauth with requirepass, masteruser with an ACL user; a wrong password keeps the link down', async () => {
+    const p = await nodis({ requirepass: `pw${B}` });
+    await run(p.port, [['AUTH', `pw${B}`], ['ACL', 'SETUSER', 'repl', 'on', '>replpw', '+psync', '+replconf', '+ping']]);
+    const r1 = await replicaOf(p, { masterauth: `pw${B}` });
+    const r2 = await replicaOf(p, { masteruser: 'repl', masterauth: 'replpw' });
+    const r3 = await replicaOf(p, { masterauth: 'wrong' });
+    const offsets = async (port: number): Promise<string> => {
+      const c = await RawClient.connect(port);
+      try {
+        await c.call('AUTH', Buffer.from(`pw${B}`, 'latin1'));
+        const text = (await c.call('INFO', 'replication')).latin1Slice();
+        return /master_repl_offset:(\d+)/.exec(text)![1];
+      } finally {
+        c.close();
+      }
+    };
+    await waitFor('authenticated replicas to sync', async () => {
+      const want = await offsets(p.port);
+      const i1 = await info(r1.port);
+      const i2 = await info(r2.port);
+      return i1.master_link_status === 'up' && i2.master_link_status === 'up' && i1.slave_repl_offset === want && i2.slave_repl_offset === want;
+    });
+    await sleep(300);
+    expect((await info(r3.port)).master_link_status).toBe('down');
   });
 });
 
@@ -437,6 +466,30 @@ describe('WAIT, min-replicas, ROLE, introspection', () => {
       '*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$5\r\nafter\r\n$1\r\n1\r\n',
     );
     c.close();
+  });
+});
+
+describe.skipIf(!HAVE_OPENSSL)('tls-replication', () => {
+  it('a replica syncs and streams over TLS from the primary tls-port', async () => {
+    const certs = generateCerts();
+    try {
+      const tlsPort = await freePort();
+      // With a tls-port, port 0 would mean no TCP listener.
+      const p = await nodis(tlsConfig(certs, tlsPort), await freePort());
+      await run(p.port, dataset());
+      const r = await nodis(
+        { ...tlsConfig(certs, await freePort()), 'tls-replication': 'yes', replicaof: `127.0.0.1 ${tlsPort}` },
+        await freePort(),
+      );
+      await waitSynced(p.port, [r.port]);
+      await run(p.port, liveWrites());
+      await waitSynced(p.port, [r.port]);
+      await sameKeyspace(p.port, r.port);
+      // The replica announces its TLS port as its listening port.
+      expect((await info(p.port)).slave0).toContain(`port=${r.server.config.num('tls-port')},state=online`);
+    } finally {
+      certs.remove();
+    }
   });
 });
 
