@@ -644,14 +644,7 @@ export class KeyCache {
     } catch {
       refs = [];
     }
-    for (const r of refs) {
-      let perms = 0;
-      for (const f of r.flags) {
-        if (f === 'access') perms |= PERM_READ;
-        else if (f === 'insert' || f === 'delete' || f === 'update') perms |= PERM_WRITE;
-      }
-      out.push(r.pos, perms);
-    }
+    for (const r of refs) out.push(r.pos, keyPermsOf(r.flags));
     this.keys = out;
     return out;
   }
@@ -809,12 +802,6 @@ export class AclUser {
     return relevant;
   }
 
-  /** ACLUserCheckKeyPerm(). */
-  checkKey(key: string, perms: number): boolean {
-    for (const s of this.selectors) if (s.checkKey(key, perms)) return true;
-    return false;
-  }
-
   /** ACLUserCheckCmdWithUnrestrictedKeyAccess(): SORT BY/GET patterns and the like. */
   checkCmdWithUnrestrictedKeyAccess(cmd: Command, argv: string[], perms: number): boolean {
     const id = this.ctx.index.id(cmd);
@@ -835,8 +822,8 @@ export class AclUser {
   }
 }
 
-/** The key permission bits of ACLUserCheckKeyPerm() for a key spec's flag names. */
-export function keyPermsOf(flags: readonly string[]): number {
+/** The ACL permissions a key needs, from its key spec flags (ACLSelectorCheckKey()). */
+function keyPermsOf(flags: readonly string[]): number {
   let perms = 0;
   for (const f of flags) {
     if (f === 'access') perms |= PERM_READ;
