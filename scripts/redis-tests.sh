@@ -20,6 +20,9 @@
 #   --tags "TAGS"     the harness's tag filter instead of the default one, e.g.
 #                     "-needs:debug -needs:repl -needs:save" to include the
 #                     tests that change maxmemory (needs:config-maxmemory)
+#   --tls             run over TLS (the harness's --tls, which needs the tcl-tls
+#                     package): certificates from utils/gen-test-certs.sh, and
+#                     external servers listening with --port 0 --tls-port
 #   units             default: the list in DEFAULT_UNITS below
 #
 # Each unit gets a fresh server. Needs tclsh, redis-server, redis-cli, node,
@@ -34,6 +37,7 @@ KEEP=0
 LOGS=""
 PATCH=1
 SPAWN=0
+TLS=0
 DEFAULT_UNITS=(unit/type/string unit/type/incr unit/keyspace unit/expire unit/bitops unit/bitfield unit/protocol
   unit/info-command unit/other unit/introspection unit/introspection-2 unit/quit)
 TAGS="-needs:debug -needs:repl -needs:config-maxmemory -needs:save"
@@ -53,7 +57,8 @@ while [ $# -gt 0 ]; do
     --no-patch) PATCH=0; shift ;;
     --tags) TAGS="$2"; shift 2 ;;
     --spawn) SPAWN=1; shift ;;
-    -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --tls) TLS=1; shift ;;
+    -h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "unknown option $1" >&2; exit 2 ;;
     *) UNITS+=("$1"); shift ;;
   esac
@@ -95,6 +100,26 @@ for tool in redis-cli redis-benchmark redis-check-aof redis-check-rdb; do
   if command -v "$tool" >/dev/null 2>&1; then ln -s "$(command -v "$tool")" "$WORK/src/$tool"; fi
 done
 
+# --tls: the harness's certificates in tests/tls (DSA-style DH parameters: the
+# 2048-bit safe prime takes minutes to generate and no test depends on it).
+LISTEN_TLS=()
+CLI_TLS=()
+HARNESS_TLS=()
+if [ "$TLS" = 1 ]; then
+  echo 'package require tls' | tclsh >/dev/null 2>&1 || die "the Tcl tls package is missing (apt-get install -y tcl-tls)"
+  (cd "$WORK" && sed 's/openssl dhparam -out/openssl dhparam -dsaparam -out/' "$REDIS_SRC/utils/gen-test-certs.sh" | bash >/dev/null 2>&1) ||
+    die "utils/gen-test-certs.sh failed"
+  T="$WORK/tests/tls"
+  LISTEN_TLS=(--tls-cert-file "$T/redis.crt" --tls-key-file "$T/redis.key" --tls-ca-cert-file "$T/ca.crt")
+  CLI_TLS=(--tls --cacert "$T/ca.crt" --cert "$T/client.crt" --key "$T/client.key")
+  HARNESS_TLS=(--tls)
+fi
+
+# listen_args PORT: the server's listening options (TLS only with --tls).
+listen_args() {
+  if [ "$TLS" = 1 ]; then echo "--port 0 --tls-port $1"; else echo "--port $1"; fi
+}
+
 NODIS_BIN="$ROOT/bin/nodis-server"
 if [ -x "$NODIS_BIN" ] && [ -f "$ROOT/dist/server/cli.js" ]; then
   NODIS_CMD=(node "$NODIS_BIN")
@@ -124,16 +149,16 @@ start_server() {
   local kind="$1" port="$2" log="$3" dir="$WORK/data-$kind"
   rm -rf "$dir" && mkdir -p "$dir"
   if [ "$kind" = redis ]; then
-    (cd "$dir" && exec redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" >"$log" 2>&1) &
+    (cd "$dir" && exec redis-server $(listen_args "$port") "${LISTEN_TLS[@]}" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" >"$log" 2>&1) &
   elif [ ${#NODIS_CMD[@]} -gt 0 ]; then
-    (cd "$dir" && exec "${NODIS_CMD[@]}" --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" >"$log" 2>&1) &
+    (cd "$dir" && exec "${NODIS_CMD[@]}" $(listen_args "$port") "${LISTEN_TLS[@]}" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" >"$log" 2>&1) &
   else
     (cd "$dir" && exec node --input-type=module -e \
       "import('$ROOT/dist/index.js').then((m) => m.startServer({ port: $port, verbose: true }))" >"$log" 2>&1) &
   fi
   SERVER_PID=$!
   for _ in $(seq 1 100); do
-    if [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ]; then return 0; fi
+    if [ "$(redis-cli "${CLI_TLS[@]}" -p "$port" ping 2>/dev/null)" = PONG ]; then return 0; fi
     kill -0 "$SERVER_PID" 2>/dev/null || break
     sleep 0.1
   done
@@ -168,7 +193,7 @@ run_unit() {
     fi
     target=(--host 127.0.0.1 --port "$port" --baseport "$BASEPORT")
   fi
-  (cd "$WORK" && TERM=dumb timeout -k 5 "$UNIT_TIMEOUT" tclsh tests/test_helper.tcl "${target[@]}" \
+  (cd "$WORK" && TERM=dumb timeout -k 5 "$UNIT_TIMEOUT" tclsh tests/test_helper.tcl "${target[@]}" "${HARNESS_TLS[@]}" \
     --clients 1 --durable --ignore-encoding --ignore-digest --timeout "$UNIT_TIMEOUT" \
     --single "$unit" --tags "$TAGS" </dev/null >"$log" 2>&1)
   rc=$?

@@ -7,6 +7,7 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +15,7 @@ import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerHandle } from '../../src/index.js';
 import { DiffPair } from '../helpers/diff.js';
+import { Gen } from '../helpers/hostile.js';
 import { encodeCommand, parseReply, replyLength, RawClient } from '../helpers/resp.js';
 import { freePort, HAVE_REDIS, redisServerPath, startNodis } from '../helpers/servers.js';
 import { generateCerts, HAVE_OPENSSL, tlsConfig, warnIfNoOpenssl, type TestCerts } from '../helpers/tls-certs.js';
@@ -199,6 +201,39 @@ describe.skipIf(!HAVE_OPENSSL)('TLS', () => {
       await io.connect();
       expect(await io.ping()).toBe('PONG');
       io.disconnect();
+    });
+  });
+
+  describe('hostile input on the TLS port', () => {
+    it('garbage handshakes and half-open connections are dropped; TLS clients are still served', async () => {
+      const { s, tlsPort } = await startTls({ 'tls-auth-clients': 'no' });
+      try {
+        const g = new Gen(77);
+        const raws: net.Socket[] = [];
+        const closed = new Set<net.Socket>();
+        for (let i = 0; i < 30; i++) {
+          const sock = net.connect(tlsPort, '127.0.0.1');
+          sock.on('error', () => {});
+          sock.on('close', () => closed.add(sock));
+          sock.resume();
+          // Half of them send random bytes (some shaped like a TLS record header), half stall silently.
+          if (i % 2 === 0) sock.write(Buffer.from((i % 4 === 0 ? '\x16\x03\x01\x00\x10' : '') + g.bytes(1 + g.int(300)), 'latin1'));
+          raws.push(sock);
+        }
+        // A real handshake meanwhile.
+        expect((await tlsExchange(tlsPort, mb('PING'), 1)).data).toBe('+PONG\r\n');
+        // The garbage senders are closed by the server; the silent ones wait, as in Redis, until the idle timeout.
+        await waitFor(() => raws.filter((_, i) => i % 2 === 0).every((x) => closed.has(x)), 'the garbage connections to be closed');
+        expect(raws.filter((_, i) => i % 2 === 1).some((x) => closed.has(x))).toBe(false);
+        const admin = await RawClient.connect(s.port);
+        expect(await admin.callStr('CONFIG', 'SET', 'timeout', '1')).toBe('+OK\r\n');
+        await waitFor(() => raws.every((x) => closed.has(x)), 'the stalled handshakes to time out');
+        expect((await tlsExchange(tlsPort, mb('PING'), 1)).data).toBe('+PONG\r\n');
+        admin.close();
+        for (const x of raws) x.destroy();
+      } finally {
+        await s.close();
+      }
     });
   });
 
