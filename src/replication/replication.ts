@@ -11,6 +11,7 @@
  * in replica.ts.
  */
 import type { NodisServer } from '../server/server.js';
+import type { Db } from '../store/db.js';
 import { CLIENT_MASTER, CLIENT_SLAVE, type Client } from '../server/client.js';
 import { CMD_STALE, type Command } from '../commands/table.js';
 import { addInfoHook, setInfoField, type InfoField } from '../server/info.js';
@@ -163,6 +164,11 @@ export class Replication {
   private getAckPending = false;
   private readonly waiting = new Set<Client>();
   private waitScheduled = false;
+  /**
+   * Keys a writable replica's own clients gave a TTL, with the dbs holding
+   * them (slaveKeysWithExpire): the replica expires these itself.
+   */
+  private replicaKeysWithExpire = new Map<string, Set<number>>();
 
   // ---- failover --------------------------------------------------------------------------
   failoverState = NO_FAILOVER;
@@ -449,6 +455,45 @@ export class Replication {
     return null;
   }
 
+  // ---- keys with a TTL on a writable replica -----------------------------------------------------------
+
+  /** rememberSlaveKeyWithExpire(): a client of a writable replica set a TTL. */
+  rememberReplicaKeyWithExpire(db: Db, key: string): void {
+    const c = this.server.currentClient;
+    if (this.server.replicaReadOnly || c === null || c.flags & CLIENT_MASTER) return;
+    let dbs = this.replicaKeysWithExpire.get(key);
+    if (dbs === undefined) {
+      dbs = new Set();
+      this.replicaKeysWithExpire.set(key, dbs);
+    }
+    dbs.add(db.id);
+  }
+
+  /** expireSlaveKeys(): delete the tracked keys whose time has come, within about 1 ms. */
+  private expireReplicaKeys(): void {
+    const tracked = this.replicaKeysWithExpire;
+    if (tracked.size === 0) return;
+    const server = this.server;
+    const start = performance.now();
+    const now = server.clock.now();
+    let budget = tracked.size;
+    for (const [key, dbs] of tracked) {
+      if (budget-- === 0) break;
+      const keep = new Set<number>();
+      for (const id of dbs) {
+        const db = server.dbs[id];
+        const when = db.expires.get(key);
+        if (when === undefined) continue;
+        if (when < now) db.deleteExpired(key);
+        else keep.add(id);
+      }
+      // Checked entries go to the end, so the next round starts with others.
+      tracked.delete(key);
+      if (keep.size > 0) tracked.set(key, keep);
+      if ((budget & 63) === 0 && performance.now() - start > 1) break;
+    }
+  }
+
   // ---- cron ------------------------------------------------------------------------------------------
 
   /** Called on every server cron tick: replicationCron() once a second, pending full syncs more often. */
@@ -459,6 +504,8 @@ export class Replication {
       this.replicationCron();
     }
     this.primary.startPendingSync();
+    // databasesCron(): a replica expires the keys its own clients set to expire.
+    if (this.server.masterHost !== null) this.expireReplicaKeys();
   }
 
   /** replicationCron(). */
@@ -651,6 +698,7 @@ export class Replication {
     setInfoField(fields, 'sync_partial_err', this.statSyncPartialErr);
     setInfoField(fields, 'total_net_repl_input_bytes', this.statNetReplInput);
     setInfoField(fields, 'total_net_repl_output_bytes', this.netReplOutput());
+    setInfoField(fields, 'slave_expires_tracked_keys', this.replicaKeysWithExpire.size);
   }
 
   infoMemory(fields: InfoField[]): void {
@@ -716,11 +764,24 @@ export class Replication {
       beforePubsub: (c, _cmd, isWrite) => this.checkWrites(c, isWrite),
       afterPubsub: (_c, cmd) => this.checkStale(cmd),
       primaryCommandProcessed: (c) => this.replica.primaryCommandProcessed(c),
+      expireSet: (db, key) => this.rememberReplicaKeyWithExpire(db, key),
     };
+    server.replicaReadOnly = server.config.bool('replica-read-only');
+    // FLUSHALL forgets the tracked keys (flushSlaveKeysWithExpireList()).
+    server.hooks.dbFlushed.push((dbid) => {
+      if (dbid === -1) this.replicaKeysWithExpire.clear();
+    });
+    for (const name of ['min-replicas-to-write', 'min-replicas-max-lag']) {
+      server.config.registerApply(name, () => {
+        this.refreshGoodReplicasCount();
+        return null;
+      });
+    }
     // One registration for all servers of the process: dispatch on the client's.
     registerTimeoutReply(BLOCKED_WAIT, (c, data) => replOf(c.server).waitTimedOut(c, data));
     server.config.onChange((name) => {
       if (name === 'repl-backlog-size' && this.backlog !== null) this.backlog.resize(server.config.num('repl-backlog-size'));
+      if (name === 'replica-read-only') server.replicaReadOnly = server.config.bool('replica-read-only');
     });
     addInfoHook(server, 'replication', (fields) => this.infoReplication(fields));
     addInfoHook(server, 'stats', (fields) => this.infoStats(fields));

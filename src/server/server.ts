@@ -91,6 +91,8 @@ export interface ReplicationChecks {
   afterPubsub(c: Client, cmd: Command): string | null;
   /** A command of the primary's stream completed. */
   primaryCommandProcessed(c: Client): void;
+  /** A key got a TTL while this server is a replica. */
+  expireSet(db: Db, key: string): void;
 }
 
 export class NodisServer implements KeyspaceContext {
@@ -282,6 +284,18 @@ export class NodisServer implements KeyspaceContext {
   applyingFromPrimary(): boolean {
     const c = this.currentClient;
     return c !== null && (c.flags & CLIENT_MASTER) !== 0;
+  }
+
+  /** replica-read-only, kept current by the replication module. */
+  replicaReadOnly = true;
+
+  isReadOnlyReplica(): boolean {
+    return this.masterHost !== null && this.replicaReadOnly;
+  }
+
+  /** setExpire(): a writable replica remembers the keys its clients set to expire. */
+  expireSet(db: Db, key: string): void {
+    if (this.masterHost !== null && this.replicationChecks !== null) this.replicationChecks.expireSet(db, key);
   }
 
   isLoading(): boolean {

@@ -24,6 +24,8 @@ export interface KeyspaceContext {
   overwriteMeta?(meta: number): number;
   /** True while this server is a replica: keys expire only via the primary. */
   isReplica(): boolean;
+  /** A replica with replica-read-only yes (writes may not delete expired keys); isReplica() when absent. */
+  isReadOnlyReplica?(): boolean;
   /** True while the current client is the primary link (never expire). */
   applyingFromPrimary(): boolean;
   /** True while loading a dataset (nothing expires). */
@@ -47,6 +49,8 @@ export interface KeyspaceContext {
   signalKeyAsReady?(db: Db, key: string, val: RValue): void;
   /** SWAPDB exchanged the contents of two dbs. */
   dbsSwapped?(a: Db, b: Db): void;
+  /** A key got a TTL (a writable replica tracks the keys its own clients set to expire). */
+  expireSet?(db: Db, key: string): void;
 }
 
 export const LOOKUP_NONE = 0;
@@ -105,6 +109,7 @@ export class Db {
     if (this.dict.cow !== null) this.preserve(key);
     this.expires.set(key, when);
     if (this.bigExpires !== null) this.bigExpires.delete(key);
+    this.ctx.expireSet?.(this, key);
   }
 
   /** setExpire() with an exact int64 time (EXPIREAT far in the future). */
@@ -118,6 +123,7 @@ export class Db {
     this.expires.set(key, n);
     if (this.bigExpires === null) this.bigExpires = new Map();
     this.bigExpires.set(key, when);
+    this.ctx.expireSet?.(this, key);
   }
 
   /** getExpire() as an exact int64; -1n when the key has no TTL. */
@@ -172,12 +178,10 @@ export class Db {
   /** lookupKey() with Redis's LOOKUP_* flags. */
   lookup(key: string, flags: number): RValue | undefined {
     let slot = this.dict.find(key);
-    if (slot !== -1) {
-      const isRoReplica = this.ctx.isReplica();
-      if (
-        this.expires.size > 0 &&
-        this.expireIfNeeded(key, (flags & LOOKUP_WRITE) !== 0 && !isRoReplica, (flags & LOOKUP_NOEXPIRE) !== 0)
-      ) {
+    if (slot !== -1 && this.expires.size > 0) {
+      // Writes may delete an expired key, except on a read-only replica.
+      const isRoReplica = this.ctx.isReadOnlyReplica !== undefined ? this.ctx.isReadOnlyReplica() : this.ctx.isReplica();
+      if (this.expireIfNeeded(key, (flags & LOOKUP_WRITE) !== 0 && !isRoReplica, (flags & LOOKUP_NOEXPIRE) !== 0)) {
         slot = -1;
       }
     }

@@ -174,6 +174,24 @@ describe('the replica keyspace', () => {
     c.close();
   });
 
+  it("a writable replica expires the keys its own clients gave a TTL, not the primary's", async () => {
+    const p = await nodis();
+    const r = await replicaOf(p, { 'replica-read-only': 'no' });
+    await waitSynced(p.port, [r.port]);
+    p.server.activeExpireEnabled = false;
+    await run(p.port, [['SET', 'from-primary', 'v', 'PX', '50']]);
+    await waitSynced(p.port, [r.port]);
+    await run(r.port, [['SET', `local${B}`, 'v', 'PX', '50'], ['SET', 'local2', 'v', 'PX', '50']]);
+    expect((await info(r.port, 'stats')).slave_expires_tracked_keys).toBe('2');
+    await waitFor('the local keys to expire', async () => (await rawOn(r.port, 'DBSIZE')) === ':1\r\n');
+    expect((await info(r.port, 'stats')).slave_expires_tracked_keys).toBe('0');
+    // The primary's key is logically expired but stays until the primary deletes it;
+    // a write on the writable replica may delete and re-create it.
+    expect(await rawOn(r.port, 'EXISTS', 'from-primary')).toBe(':0\r\n');
+    expect(await rawOn(r.port, 'INCR', 'from-primary')).toBe(':1\r\n');
+    expect(await rawOn(r.port, 'TTL', 'from-primary')).toBe(':-1\r\n');
+  });
+
   it('MASTERDOWN with replica-serve-stale-data no while the link is down', async () => {
     const p = await nodis();
     const r = await replicaOf(p, { 'replica-serve-stale-data': 'no' });
