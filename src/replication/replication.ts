@@ -756,10 +756,13 @@ export class Replication {
       if (c.flags & CLIENT_MASTER) this.replica.primaryClientFreed(c);
       if (this.waiting.has(c)) this.waiting.delete(c);
     });
-    server.hooks.shutdown.push(() => {
+    const stop = (): void => {
       this.primary.shutdown();
       this.replica.shutdown();
-    });
+    };
+    server.hooks.shutdown.push(stop);
+    // An embedded server's close(): no transfer or link outlives it.
+    server.hooks.closing.push(stop);
     server.replicationChecks = {
       beforePubsub: (c, _cmd, isWrite) => this.checkWrites(c, isWrite),
       afterPubsub: (_c, cmd) => this.checkStale(cmd),
