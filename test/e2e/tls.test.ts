@@ -204,6 +204,32 @@ describe.skipIf(!HAVE_OPENSSL)('TLS', () => {
     });
   });
 
+  describe('TLS turned on at runtime', () => {
+    it('a server started without TLS starts listening on CONFIG SET tls-port; bind moves both listeners', async () => {
+      const s = await startNodis({ port: await freePort() });
+      const admin = await RawClient.connect(s.port);
+      try {
+        // Not wanted yet: the files are only stored.
+        for (const [k, v] of Object.entries(tlsConfig(certs, 0, { 'tls-auth-clients': 'no' }))) {
+          if (k !== 'tls-port') expect(await admin.callStr('CONFIG', 'SET', k, v), k).toBe('+OK\r\n');
+        }
+        expect(s.server.tls.configured).toBe(false);
+        const tlsPort = await freePort();
+        expect(await admin.callStr('CONFIG', 'SET', 'tls-port', String(tlsPort))).toBe('+OK\r\n');
+        expect(s.server.tls.configured).toBe(true);
+        expect((await tlsExchange(tlsPort, mb('PING'), 1)).data).toBe('+PONG\r\n');
+        expect(await admin.callStr('CONFIG', 'SET', 'bind', '127.0.0.1 -::1')).toBe('+OK\r\n');
+        expect((await tlsExchange(tlsPort, mb('PING'), 1)).data).toBe('+PONG\r\n');
+        const again = await RawClient.connect(s.port);
+        expect(await again.callStr('PING')).toBe('+PONG\r\n');
+        again.close();
+      } finally {
+        admin.close();
+        await s.close();
+      }
+    });
+  });
+
   describe('hostile input on the TLS port', () => {
     it('garbage handshakes and half-open connections are dropped; TLS clients are still served', async () => {
       const { s, tlsPort } = await startTls({ 'tls-auth-clients': 'no' });
