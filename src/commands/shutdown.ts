@@ -63,6 +63,14 @@ function finishShutdown(server: NodisServer, flags: number): boolean {
   const savePoints = server.config.raw('save') as SavePoint[];
   const saveHooks = server.hooks.saveOnShutdown;
 
+  for (const h of server.hooks.prepareShutdown) {
+    if (!h(force)) {
+      log.warn('Errors trying to shut down the server. Check the logs for more information.');
+      cancelShutdown(server);
+      return false;
+    }
+  }
+
   if (((savePoints.length > 0 && !nosave) || save) && saveHooks.length > 0) {
     log.info('Saving the final RDB snapshot before exiting.');
     let ok = true;

@@ -70,6 +70,12 @@ export interface ServerHooks {
    * save points are configured or SHUTDOWN SAVE is used; false on failure.
    */
   saveOnShutdown: (() => boolean)[];
+  /**
+   * Steps of a shutdown before the final save (the AOF: stop a rewrite,
+   * flush and fsync); one returning false stops the shutdown (`force` asks
+   * to go on anyway).
+   */
+  prepareShutdown: ((force: boolean) => boolean)[];
   /** The server is shutting down (after any save, before sockets close). */
   shutdown: (() => void)[];
   /** close() started (also for an embedded server): release files, stop background work. */
@@ -121,6 +127,7 @@ export class NodisServer implements KeyspaceContext {
     cron: [],
     clientReset: [],
     saveOnShutdown: [],
+    prepareShutdown: [],
     shutdown: [],
     closing: [],
     diskError: [],

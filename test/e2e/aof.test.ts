@@ -246,6 +246,19 @@ describe('AOF persistence', () => {
     c.close();
   });
 
+  it('SHUTDOWN refuses to exit while the first AOF is being written, unless FORCE', async () => {
+    const s = await start({ appendonly: 'no', 'rdb-key-save-delay': '10000000' });
+    const c = await RawClient.connect(s.port);
+    await c.call('SET', 'k', 'v');
+    await c.call('CONFIG', 'SET', 'appendonly', 'yes');
+    expect(await info(c, 'aof_rewrite_in_progress')).toBe('1');
+    expect((await c.call('SHUTDOWN', 'NOSAVE')).toString()).toBe('-ERR Errors trying to SHUTDOWN. Check logs.\r\n');
+    expect(await c.callStr('PING')).toBe('+PONG\r\n');
+    c.write('*3\r\n$8\r\nSHUTDOWN\r\n$6\r\nNOSAVE\r\n$5\r\nFORCE\r\n');
+    await until(() => s.server.isClosed(), 'the shutdown');
+    c.close();
+  });
+
   it('BGREWRITEAOF inside MULTI is scheduled; with appendonly no it writes a base of the data', async () => {
     const s = await start({ appendonly: 'no' });
     const c = await RawClient.connect(s.port);

@@ -1107,17 +1107,36 @@ export class Aof {
     }
   }
 
-  /** The AOF part of finishShutdown(): flush and fsync before exiting. */
-  shutdown(): void {
+  /**
+   * The AOF part of finishShutdown(), before the final save: a rewrite is
+   * stopped (refusing to exit while the first BASE is being written, unless
+   * forced), then the buffer is written and fsynced.
+   */
+  prepareShutdown(force: boolean): boolean {
     if (this.child !== null) {
+      if (this.state === AOF_WAIT_REWRITE) {
+        if (force) {
+          this.warning('Writing initial AOF. Exit anyway.');
+        } else {
+          this.warning("Writing initial AOF, can't exit.");
+          return false;
+        }
+      }
       this.warning('There is a child rewriting the AOF. Killing it!');
       this.killChild();
     }
     if (this.state !== AOF_OFF) {
       this.notice('Calling fsync() on the AOF file.');
       this.flush(true);
-      this.fsyncNow();
+      if (this.fd !== -1) {
+        try {
+          fs.fdatasyncSync(this.fd);
+        } catch (e) {
+          this.warning(`Fail to fsync the AOF file: ${strerror(e as NodeJS.ErrnoException)}.`);
+        }
+      }
     }
+    return true;
   }
 
   /**

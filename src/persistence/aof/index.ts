@@ -32,7 +32,7 @@ export function installAof(server: NodisServer): Aof {
     if (aof.state !== AOF_OFF && !isReplicationOnly(argv)) aof.feed(dbid, argv);
   });
   server.hooks.cron.push(() => aof.cron());
-  server.hooks.shutdown.push(() => aof.shutdown());
+  server.hooks.prepareShutdown.push((force) => aof.prepareShutdown(force));
   server.hooks.closing.push(() => aof.close());
   server.beforeReplies.push(() => aof.beforeReplies());
   server.hooks.diskError.push(() => aof.diskError());
