@@ -5,6 +5,7 @@
 //   npm run build && npm run bench -- [--rounds 3] [--requests 100000]
 //       [--tests set,get,incr,mset] [--pipelines 1,16] [--clients 50]
 //       [--skip-memory] [--skip-throughput] [--memory-keys 1000000] [--memory-hashes 100000]
+//       [--memory-sets 0] [--memory-zsets 0]  (ten-member sets and sorted sets)
 //       [--node-flags "--max-semi-space-size=4"]  (V8 flags for the Nodis process)
 //
 // Ratios (Nodis / redis, median over rounds) are what matter: the machine may
@@ -33,6 +34,8 @@ function parseArgs(argv) {
     skipThroughput: false,
     memoryKeys: 1000000,
     memoryHashes: 100000,
+    memorySets: 0,
+    memoryZsets: 0,
     // The V8 flags Nodis ships with (package.json "start", bin shebang, Dockerfile).
     nodeFlags: '--max-semi-space-size=4',
   };
@@ -73,6 +76,12 @@ function parseArgs(argv) {
         break;
       case '--memory-hashes':
         o.memoryHashes = Number(val());
+        break;
+      case '--memory-sets':
+        o.memorySets = Number(val());
+        break;
+      case '--memory-zsets':
+        o.memoryZsets = Number(val());
         break;
       case '--node-flags':
         o.nodeFlags = val();
@@ -155,9 +164,13 @@ async function startServer(kind) {
     const bin = path.join(root, 'bin', 'nodis-server');
     if (fs.existsSync(bin) && fs.existsSync(cli)) {
       const flags = OPTS.nodeFlags.split(/\s+/).filter((f) => f !== '');
-      proc = spawn(process.execPath, [...flags, bin, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--loglevel', 'warning'], {
-        stdio: ['ignore', 'ignore', 'inherit'],
-      });
+      // An empty working directory, as for redis-server: no dump file is loaded.
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-nodis-'));
+      proc = spawn(
+        process.execPath,
+        [...flags, bin, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning'],
+        { stdio: ['ignore', 'ignore', 'inherit'], cwd: dir },
+      );
     } else {
       // Before the command-line entry point exists: the embedding API in a child process.
       const entry = path.join(root, 'dist', 'index.js');
@@ -308,6 +321,22 @@ const DATASETS = [
     command: (i) => {
       const args = ['HSET', `hash:${String(i).padStart(9, '0')}`];
       for (let f = 0; f < 10; f++) args.push(`f${f}`, `v:${String(i * 10 + f).padStart(12, '0')}`);
+      return args;
+    },
+  },
+  {
+    name: 'sets',
+    count: (o) => o.memorySets,
+    title: (n) => `${fmtInt(n)} x SADD set:%09d m:%012d x 10 (hashtable encoding)`,
+    command: (i) => ['SADD', `set:${String(i).padStart(9, '0')}`, ...Array.from({ length: 10 }, (_, f) => `m:${String(i * 10 + f).padStart(12, '0')}`)],
+  },
+  {
+    name: 'zsets',
+    count: (o) => o.memoryZsets,
+    title: (n) => `${fmtInt(n)} x ZADD zset:%09d <score> m:%012d x 10 (listpack)`,
+    command: (i) => {
+      const args = ['ZADD', `zset:${String(i).padStart(9, '0')}`];
+      for (let f = 0; f < 10; f++) args.push(String(f * 1.5), `m:${String(i * 10 + f).padStart(12, '0')}`);
       return args;
     },
   },
