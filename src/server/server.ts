@@ -317,7 +317,8 @@ export class NodisServer implements KeyspaceContext {
     this.stats.expiredKeys++;
     this.notifyKeyspaceEvent(NOTIFY_EXPIRED, 'expired', key, db.id);
     this.signalModifiedKey(null, db, key);
-    this.propagate(db.id, ['DEL', key]);
+    // propagateDeletion(): UNLINK when the expired value is freed lazily.
+    this.propagate(db.id, [this.config.bool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key]);
   }
 
   onKeyHit(): void {

@@ -204,6 +204,22 @@ describe.skipIf(!HAVE_REDIS)('AOF: the propagated effects equal redis-server 7.0
     });
   });
 
+  it('keys expired with lazyfree-lazy-expire yes are logged as UNLINK', async () => {
+    await scenario(async (call) => {
+      await call('CONFIG', 'SET', 'lazyfree-lazy-expire', 'yes');
+      try {
+        await call('SET', 'k', 'v', 'PX', '1');
+        await call('SET', 'k2', 'v');
+        await call('PEXPIREAT', 'k2', '1');
+        await new Promise((res) => setTimeout(res, 30));
+        await call('GET', 'k');
+        await call('SET', 'k', 'w');
+      } finally {
+        await call('CONFIG', 'SET', 'lazyfree-lazy-expire', 'no');
+      }
+    });
+  });
+
   it('store commands and in-place edits', async () => {
     await scenario(async (call) => {
       await call('SADD', 'a', '1', '2', '3');
