@@ -100,14 +100,16 @@ for tool in redis-cli redis-benchmark redis-check-aof redis-check-rdb; do
   if command -v "$tool" >/dev/null 2>&1; then ln -s "$(command -v "$tool")" "$WORK/src/$tool"; fi
 done
 
-# --tls: the harness's certificates in tests/tls (DSA-style DH parameters: the
-# 2048-bit safe prime takes minutes to generate and no test depends on it).
+# --tls: the harness's certificates in tests/tls. The DH parameters are the
+# ffdhe2048 group rather than a freshly generated 2048-bit safe prime, which
+# takes minutes.
 LISTEN_TLS=()
 CLI_TLS=()
 HARNESS_TLS=()
 if [ "$TLS" = 1 ]; then
   echo 'package require tls' | tclsh >/dev/null 2>&1 || die "the Tcl tls package is missing (apt-get install -y tcl-tls)"
-  (cd "$WORK" && sed 's/openssl dhparam -out/openssl dhparam -dsaparam -out/' "$REDIS_SRC/utils/gen-test-certs.sh" | bash >/dev/null 2>&1) ||
+  (cd "$WORK" && mkdir -p tests/tls && openssl genpkey -genparam -algorithm DH -pkeyopt group:ffdhe2048 -out tests/tls/redis.dh &&
+    bash "$REDIS_SRC/utils/gen-test-certs.sh" >/dev/null 2>&1) ||
     die "utils/gen-test-certs.sh failed"
   T="$WORK/tests/tls"
   LISTEN_TLS=(--tls-cert-file "$T/redis.crt" --tls-key-file "$T/redis.key" --tls-ca-cert-file "$T/ca.crt")

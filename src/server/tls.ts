@@ -289,7 +289,8 @@ export class TlsManager {
           this.warn(`Failed to load ${dhFile}: ${strerror(e)}`);
           return null;
         }
-        if (!/-----BEGIN (?:X9\.42 )?DH PARAMETERS-----/.test(dh)) {
+        // PKCS#3 parameters only, as OpenSSL's "DH" decoder (X9.42 ones are refused).
+        if (!/-----BEGIN DH PARAMETERS-----/.test(dh)) {
           this.warn(`${dhFile}: failed to read DH params.`);
           return null;
         }

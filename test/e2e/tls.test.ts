@@ -497,6 +497,8 @@ describe.skipIf(!HAVE_OPENSSL)('TLS', () => {
         await d.same('CONFIG', 'SET', 'tls-auth-clients', 'no', 'tls-ca-cert-file', '');
         await d.same('CONFIG', 'SET', 'tls-cert-file', certs.file('server2.crt'), 'tls-key-file', certs.file('server2.key'));
         await d.same('CONFIG', 'SET', 'tls-dh-params-file', certs.file('missing.dh'));
+        await d.same('CONFIG', 'SET', 'tls-dh-params-file', certs.file('x942.dh'));
+        await d.same('CONFIG', 'SET', 'tls-dh-params-file', certs.file('ffdhe.dh'));
         await d.same('CONFIG', 'SET', 'tls-port', '0');
         const [n, r] = await d.both('CONFIG', 'GET', 'tls-*');
         const pairs = (b: Buffer): string[] => {
@@ -585,6 +587,7 @@ describe.skipIf(!HAVE_OPENSSL)('TLS', () => {
       ['bad ciphers', ['--tls-cert-file', 'server.crt', '--tls-key-file', 'server.key', '--tls-ca-cert-file', 'ca.crt', '--tls-ciphers', 'NOPE']],
       ['bad ciphersuites', ['--tls-cert-file', 'server.crt', '--tls-key-file', 'server.key', '--tls-ca-cert-file', 'ca.crt', '--tls-ciphersuites', 'NOPE']],
       ['missing DH params', ['--tls-cert-file', 'server.crt', '--tls-key-file', 'server.key', '--tls-ca-cert-file', 'ca.crt', '--tls-dh-params-file', 'missing.dh']],
+      ['X9.42 DH params', ['--tls-cert-file', 'server.crt', '--tls-key-file', 'server.key', '--tls-ca-cert-file', 'ca.crt', '--tls-dh-params-file', 'x942.dh']],
     ];
 
     const tlsLines = (lines: string[]): string[] => {

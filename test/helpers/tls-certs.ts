@@ -9,6 +9,8 @@
  *   rogue.crt/rogue.key    a self-signed client certificate (not trusted)
  *   enc.key                server.crt's key encrypted with the password "secret"
  *   cadir/                 a directory holding a copy of ca.crt
+ *   ffdhe.dh               DH parameters (the ffdhe2048 group, PKCS#3 PEM)
+ *   x942.dh                DH parameters in X9.42 form (which Redis refuses)
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -58,6 +60,8 @@ export function generateCerts(): TestCerts {
     '-days', '2', '-subj', '/O=Elsewhere/CN=Rogue',
   ]);
   openssl(dir, ['pkey', '-in', 'server.key', '-aes256', '-passout', 'pass:secret', '-out', 'enc.key']);
+  openssl(dir, ['genpkey', '-genparam', '-algorithm', 'DH', '-pkeyopt', 'group:ffdhe2048', '-out', 'ffdhe.dh']);
+  openssl(dir, ['dhparam', '-dsaparam', '-out', 'x942.dh', '1024']);
   fs.mkdirSync(path.join(dir, 'cadir'));
   fs.copyFileSync(path.join(dir, 'ca.crt'), path.join(dir, 'cadir', 'ca.pem'));
   return {
