@@ -82,9 +82,8 @@ export function valueBytes(v: RValue, samples: number): number {
     return RSet.baseBytes(small ? 'array' : 'dict') + sampled(v.size, samples, (visit) => v.forEach((m) => visit(per + stringBytes(m.length))));
   }
   if (v instanceof ZSet) {
-    const lp = v.isListpack;
-    const per = lp ? 16 : ZSKIPLIST_ENTRY_BYTES;
-    return ZSet.baseBytes(lp) + sampled(v.size, samples, (visit) => v.forEach((m) => visit(per + stringBytes(m.length))));
+    if (v.isListpack) return ZSet.baseBytes(true) + ZSet.listpackBytes(v.listpackChars);
+    return ZSet.baseBytes(false) + sampled(v.size, samples, (visit) => v.forEach((m) => visit(ZSKIPLIST_ENTRY_BYTES + stringBytes(m.length))));
   }
   if (v instanceof RList) {
     const n = v.length;

@@ -1,8 +1,10 @@
 /**
  * The sorted set value (t_zset.c), in Redis's two encodings:
  *
- * - "listpack": small sets, kept as two parallel arrays sorted by
- *   (score, member). Operations are linear scans like Redis's listpack
+ * - "listpack": small sets, packed into one latin1 string sorted by
+ *   (score, member): each entry is the member with a length header (one
+ *   char below 254, else char 254 and four chars) followed by the score's
+ *   eight IEEE 754 bytes. Operations are linear scans like Redis's listpack
  *   ones (cheap at <= zset-max-listpack-entries). Scores are stored as the
  *   listpack stores them: a score that is an integer of at most 2^62 in
  *   magnitude is kept as an integer, which turns -0 into 0.
@@ -32,9 +34,7 @@ import {
 import {
   EMPTY_DICT_BYTES,
   EMPTY_SKIPLIST_BYTES,
-  HEAP_NUMBER_BYTES,
   ZSKIPLIST_ENTRY_BYTES,
-  arrayBytes,
   memAdjust,
   objectBytes,
   stringBytes,
@@ -70,40 +70,139 @@ function lpScore(score: number): number {
 
 export type ZEmit = (ele: string, score: number) => void;
 
+/** A member length of at least this is written as LONG_LEN and four chars. */
+const LONG_LEN = 254;
+/** Scratch for moving a score in and out of its eight bytes. */
+const F64 = new Float64Array(1);
+const F64B = new Uint8Array(F64.buffer);
+
+function headerLen(n: number): number {
+  return n < LONG_LEN ? 1 : 5;
+}
+
+function lenAt(s: string, p: number): number {
+  const c = s.charCodeAt(p);
+  if (c !== LONG_LEN) return c;
+  return ((s.charCodeAt(p + 1) << 24) | (s.charCodeAt(p + 2) << 16) | (s.charCodeAt(p + 3) << 8) | s.charCodeAt(p + 4)) >>> 0;
+}
+
+/** The packed entry of a member and its score. */
+function packEntry(ele: string, score: number): string {
+  const n = ele.length;
+  const head = n < LONG_LEN ? String.fromCharCode(n) : String.fromCharCode(LONG_LEN, (n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
+  F64[0] = score;
+  return head + ele + String.fromCharCode(F64B[0], F64B[1], F64B[2], F64B[3], F64B[4], F64B[5], F64B[6], F64B[7]);
+}
+
+/** The score stored at `p`. */
+function scoreAt(s: string, p: number): number {
+  for (let k = 0; k < 8; k++) F64B[k] = s.charCodeAt(p + k);
+  return F64[0];
+}
+
+/** Flatten a string built by concatenation now (see hash.ts). */
+function flat(s: string): string {
+  if (s.length > 0) s.charCodeAt(0);
+  return s;
+}
+
+/** A flat copy of `s` that shares no storage with a larger string (slices do). */
+function copyString(s: string): string {
+  return s.length < 13 ? s : Buffer.from(s, 'latin1').latin1Slice();
+}
+
+/** Index access to a packed listpack: the offset of every entry. */
+class LpView {
+  readonly off: Int32Array;
+  constructor(
+    readonly s: string,
+    readonly n: number,
+  ) {
+    const off = new Int32Array(n + 1);
+    let p = 0;
+    for (let i = 0; i < n; i++) {
+      off[i] = p;
+      const len = lenAt(s, p);
+      p += headerLen(len) + len + 8;
+    }
+    off[n] = p;
+    this.off = off;
+  }
+
+  ele(i: number): string {
+    const p = this.off[i];
+    const len = lenAt(this.s, p);
+    const start = p + headerLen(len);
+    return this.s.slice(start, start + len);
+  }
+
+  score(i: number): number {
+    return scoreAt(this.s, this.off[i + 1] - 8);
+  }
+}
+
+/** The resulting score of the last add() (zsetAdd()'s *newscore). */
+let lastNewScore = 0;
+
 export class ZSet implements RObjectBase, MemTracked {
   /** On the prototype: no per-object field. */
   get type(): 'zset' {
     return 'zset';
   }
-  /** Listpack form: members and scores in (score, member) order. */
-  private lpEle: string[] | null;
-  private lpSc: number[] | null;
+  /** Listpack form: the packed entries in (score, member) order; null as a skiplist. */
+  private lp: string | null;
+  /** Entries in the listpack. */
+  private lpN = 0;
   /** Skiplist form. */
   zsl: SkipList | null;
   dict: Dict<ZNode> | null;
-  /** The resulting score of the last add() (zsetAdd()'s *newscore). */
-  newScore = 0;
   memBytes: number;
   memOwner: MemAccount | null = null;
 
   /** Estimated bytes of an empty sorted set in either form (memcost.ts). */
   static baseBytes(listpack: boolean): number {
-    return objectBytes(7) + HEAP_NUMBER_BYTES + (listpack ? 2 * arrayBytes(0) : EMPTY_SKIPLIST_BYTES + EMPTY_DICT_BYTES);
+    return objectBytes(6) + (listpack ? 0 : EMPTY_SKIPLIST_BYTES + EMPTY_DICT_BYTES);
+  }
+
+  /** Estimated bytes of a packed listpack of `chars` chars. */
+  static listpackBytes(chars: number): number {
+    return chars === 0 ? 0 : stringBytes(chars);
   }
 
   private constructor(listpack: boolean) {
     this.memBytes = ZSet.baseBytes(listpack);
     if (listpack) {
-      this.lpEle = [];
-      this.lpSc = [];
+      this.lp = '';
       this.zsl = null;
       this.dict = null;
     } else {
-      this.lpEle = null;
-      this.lpSc = null;
+      this.lp = null;
       this.zsl = new SkipList();
       this.dict = new Dict<ZNode>();
     }
+  }
+
+  /** The resulting score of the last add() (zsetAdd()'s *newscore), read right after it. */
+  get newScore(): number {
+    return lastNewScore;
+  }
+
+  /** Chars of the packed listpack (memory estimates); 0 as a skiplist. */
+  get listpackChars(): number {
+    return this.lp !== null ? this.lp.length : 0;
+  }
+
+  private lpView(): LpView {
+    return new LpView(this.lp!, this.lpN);
+  }
+
+  /** Replace chars [a, b) of the listpack by `insert`, which holds `delta` more entries. */
+  private lpSplice(a: number, b: number, insert: string, delta: number): void {
+    const s = this.lp!;
+    const next = flat(s.slice(0, a) + insert + s.slice(b));
+    memAdjust(this, ZSet.listpackBytes(next.length) - ZSet.listpackBytes(s.length));
+    this.lp = next;
+    this.lpN += delta;
   }
 
   /** createZsetListpackObject(). */
@@ -125,23 +224,23 @@ export class ZSet implements RObjectBase, MemTracked {
   }
 
   get isListpack(): boolean {
-    return this.lpEle !== null;
+    return this.lp !== null;
   }
 
   get size(): number {
-    return this.lpEle !== null ? this.lpEle.length : this.zsl!.length;
+    return this.lp !== null ? this.lpN : this.zsl!.length;
   }
 
   encoding(_cfg?: EncodingConfig): string {
-    return this.lpEle !== null ? 'listpack' : 'skiplist';
+    return this.lp !== null ? 'listpack' : 'skiplist';
   }
 
   /** zsetDup(): a deep copy with the same encoding. */
   dup(): ZSet {
-    if (this.lpEle !== null) {
+    if (this.lp !== null) {
       const z = ZSet.listpack();
-      z.lpEle = this.lpEle.slice();
-      z.lpSc = this.lpSc!.slice();
+      z.lp = this.lp;
+      z.lpN = this.lpN;
       z.memBytes = this.memBytes;
       return z;
     }
@@ -158,39 +257,34 @@ export class ZSet implements RObjectBase, MemTracked {
 
   /** zsetConvert() to skiplist. */
   convertToSkiplist(): void {
-    const ele = this.lpEle;
-    if (ele === null) return;
-    const sc = this.lpSc!;
+    if (this.lp === null) return;
     const zsl = new SkipList();
     const dict = new Dict<ZNode>();
     let bytes = ZSet.baseBytes(false);
-    for (let i = 0; i < ele.length; i++) {
-      dict.insertNew(ele[i], zsl.insert(sc[i], ele[i]));
-      bytes += ZSKIPLIST_ENTRY_BYTES + stringBytes(ele[i].length);
-    }
+    this.forEach((e, score) => {
+      // Own copies: slices would keep the whole listpack string alive.
+      const ele = copyString(e);
+      dict.insertNew(ele, zsl.insert(score, ele));
+      bytes += ZSKIPLIST_ENTRY_BYTES + stringBytes(ele.length);
+    });
     this.zsl = zsl;
     this.dict = dict;
-    this.lpEle = null;
-    this.lpSc = null;
+    this.lp = null;
+    this.lpN = 0;
     memAdjust(this, bytes - this.memBytes);
   }
 
   /** zsetConvert() to listpack. */
   private convertToListpack(): void {
-    if (this.lpEle !== null) return;
-    const ele: string[] = [];
-    const sc: number[] = [];
-    let bytes = ZSet.baseBytes(true);
-    for (let n = this.zsl!.first(); n !== null; n = n.n0) {
-      ele.push(n.ele);
-      sc.push(lpScore(n.score));
-      bytes += 16 + stringBytes(n.ele.length);
-    }
-    this.lpEle = ele;
-    this.lpSc = sc;
+    if (this.lp !== null) return;
+    const parts: string[] = [];
+    for (let n = this.zsl!.first(); n !== null; n = n.n0) parts.push(packEntry(n.ele, lpScore(n.score)));
+    const lp = parts.join('');
+    this.lpN = parts.length;
+    this.lp = lp;
     this.zsl = null;
     this.dict = null;
-    memAdjust(this, bytes - this.memBytes);
+    memAdjust(this, ZSet.baseBytes(true) + ZSet.listpackBytes(lp.length) - this.memBytes);
   }
 
   /**
@@ -198,45 +292,43 @@ export class ZSet implements RObjectBase, MemTracked {
    * the longest member's length.
    */
   convertToListpackIfNeeded(maxEleLen: number, lim: ZsetLimits): void {
-    if (this.lpEle !== null) return;
+    if (this.lp !== null) return;
     if (this.zsl!.length <= lim.maxEntries && maxEleLen <= lim.maxValue) this.convertToListpack();
   }
 
   // ---- point operations -------------------------------------------------------
 
+  /** Index of `ele` in the listpack, or -1. */
   private lpFind(ele: string): number {
-    return this.lpEle!.indexOf(ele);
+    const s = this.lp!;
+    const len = ele.length;
+    for (let i = 0, p = 0; i < this.lpN; i++) {
+      const n = lenAt(s, p);
+      const start = p + headerLen(n);
+      if (n === len && s.startsWith(ele, start)) return i;
+      p = start + n + 8;
+    }
+    return -1;
   }
 
   /** zzlInsert(): at the (score, member) position; `ele` must be absent. */
   private lpInsert(ele: string, score: number): void {
-    const es = this.lpEle!;
-    const ss = this.lpSc!;
+    const v = this.lpView();
     let lo = 0;
-    let hi = es.length;
+    let hi = v.n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const s = ss[mid];
-      if (s < score || (s === score && es[mid] < ele)) lo = mid + 1;
+      const s = v.score(mid);
+      if (s < score || (s === score && v.ele(mid) < ele)) lo = mid + 1;
       else hi = mid;
     }
-    if (lo === es.length) {
-      es.push(ele);
-      ss.push(lpScore(score));
-    } else {
-      es.splice(lo, 0, ele);
-      ss.splice(lo, 0, lpScore(score));
-    }
-    memAdjust(this, 16 + stringBytes(ele.length));
+    const at = v.off[lo];
+    this.lpSplice(at, at, packEntry(ele, lpScore(score)), 1);
   }
 
   private lpDeleteAt(i: number, n = 1): void {
-    const es = this.lpEle!;
-    let bytes = 16 * n;
-    for (let j = i; j < i + n; j++) bytes += stringBytes(es[j].length);
-    memAdjust(this, -bytes);
-    es.splice(i, n);
-    this.lpSc!.splice(i, n);
+    const v = this.lpView();
+    this.lpSplice(v.off[i], v.off[i + n], '', -n);
   }
 
   /** A member left the skiplist form. */
@@ -247,16 +339,16 @@ export class ZSet implements RObjectBase, MemTracked {
 
   /** zsetScore(): the member's score, or undefined. */
   score(ele: string): number | undefined {
-    if (this.lpEle !== null) {
+    if (this.lp !== null) {
       const i = this.lpFind(ele);
-      return i === -1 ? undefined : this.lpSc![i];
+      return i === -1 ? undefined : this.lpView().score(i);
     }
     const n = this.dict!.get(ele);
     return n === undefined ? undefined : n.score;
   }
 
   has(ele: string): boolean {
-    return this.lpEle !== null ? this.lpFind(ele) !== -1 : this.dict!.has(ele);
+    return this.lp !== null ? this.lpFind(ele) !== -1 : this.dict!.has(ele);
   }
 
   /**
@@ -272,17 +364,17 @@ export class ZSet implements RObjectBase, MemTracked {
     const lt = (inFlags & ZADD_IN_LT) !== 0;
     if (Number.isNaN(score)) return ZADD_OUT_NAN;
 
-    if (this.lpEle !== null) {
+    if (this.lp !== null) {
       const i = this.lpFind(ele);
       if (i !== -1) {
         if (nx) return ZADD_OUT_NOP;
-        const cur = this.lpSc![i];
+        const cur = this.lpView().score(i);
         if (incr) {
           score += cur;
           if (Number.isNaN(score)) return ZADD_OUT_NAN;
         }
         if ((lt && score >= cur) || (gt && score <= cur)) return ZADD_OUT_NOP;
-        this.newScore = score;
+        lastNewScore = score;
         if (score !== cur) {
           this.lpDeleteAt(i);
           this.lpInsert(ele, score);
@@ -291,11 +383,11 @@ export class ZSet implements RObjectBase, MemTracked {
         return 0;
       }
       if (xx) return ZADD_OUT_NOP;
-      if (this.lpEle.length + 1 > lim.maxEntries || ele.length > lim.maxValue) {
+      if (this.lpN + 1 > lim.maxEntries || ele.length > lim.maxValue) {
         this.convertToSkiplist();
       } else {
         this.lpInsert(ele, score);
-        this.newScore = score;
+        lastNewScore = score;
         return ZADD_OUT_ADDED;
       }
     }
@@ -311,7 +403,7 @@ export class ZSet implements RObjectBase, MemTracked {
         if (Number.isNaN(score)) return ZADD_OUT_NAN;
       }
       if ((lt && score >= cur) || (gt && score <= cur)) return ZADD_OUT_NOP;
-      this.newScore = score;
+      lastNewScore = score;
       if (score !== cur) {
         const nn = this.zsl!.updateScore(cur, ele, score);
         if (nn !== node) dict.setValueAt(slot, nn);
@@ -322,13 +414,13 @@ export class ZSet implements RObjectBase, MemTracked {
     if (xx) return ZADD_OUT_NOP;
     dict.insertNew(ele, this.zsl!.insert(score, ele));
     memAdjust(this, ZSKIPLIST_ENTRY_BYTES + stringBytes(ele.length));
-    this.newScore = score;
+    lastNewScore = score;
     return ZADD_OUT_ADDED;
   }
 
   /** zsetDel(): true if the member was there. */
   remove(ele: string): boolean {
-    if (this.lpEle !== null) {
+    if (this.lp !== null) {
       const i = this.lpFind(ele);
       if (i === -1) return false;
       this.lpDeleteAt(i);
@@ -345,7 +437,7 @@ export class ZSet implements RObjectBase, MemTracked {
   rank(ele: string, reverse: boolean): number {
     const len = this.size;
     let r: number; // 1-based
-    if (this.lpEle !== null) {
+    if (this.lp !== null) {
       const i = this.lpFind(ele);
       if (i === -1) return -1;
       r = i + 1;
@@ -359,11 +451,12 @@ export class ZSet implements RObjectBase, MemTracked {
 
   /** The lowest (or highest) member and its score, or null when empty. */
   peek(max: boolean): [string, number] | null {
-    if (this.lpEle !== null) {
-      const n = this.lpEle.length;
+    if (this.lp !== null) {
+      const n = this.lpN;
       if (n === 0) return null;
+      const v = this.lpView();
       const i = max ? n - 1 : 0;
-      return [this.lpEle[i], this.lpSc![i]];
+      return [v.ele(i), v.score(i)];
     }
     const x = max ? this.zsl!.tail : this.zsl!.first();
     return x === null ? null : [x.ele, x.score];
@@ -373,10 +466,9 @@ export class ZSet implements RObjectBase, MemTracked {
 
   /** Every member in ascending order. */
   forEach(fn: ZEmit): void {
-    if (this.lpEle !== null) {
-      const es = this.lpEle;
-      const ss = this.lpSc!;
-      for (let i = 0; i < es.length; i++) fn(es[i], ss[i]);
+    if (this.lp !== null) {
+      const v = this.lpView();
+      for (let i = 0; i < v.n; i++) fn(v.ele(i), v.score(i));
       return;
     }
     for (let n = this.zsl!.first(); n !== null; n = n.n0) fn(n.ele, n.score);
@@ -384,10 +476,9 @@ export class ZSet implements RObjectBase, MemTracked {
 
   /** Every member from the highest down (zuiNext()'s order). */
   forEachReverse(fn: ZEmit): void {
-    if (this.lpEle !== null) {
-      const es = this.lpEle;
-      const ss = this.lpSc!;
-      for (let i = es.length - 1; i >= 0; i--) fn(es[i], ss[i]);
+    if (this.lp !== null) {
+      const v = this.lpView();
+      for (let i = v.n - 1; i >= 0; i--) fn(v.ele(i), v.score(i));
       return;
     }
     for (let n = this.zsl!.tail; n !== null; n = n.backward) fn(n.ele, n.score);
@@ -399,13 +490,12 @@ export class ZSet implements RObjectBase, MemTracked {
    */
   rangeByRank(start: number, end: number, reverse: boolean, emit: ZEmit): void {
     let n = end - start + 1;
-    if (this.lpEle !== null) {
-      const es = this.lpEle;
-      const ss = this.lpSc!;
+    if (this.lp !== null) {
+      const v = this.lpView();
       if (reverse) {
-        for (let i = es.length - 1 - start; n-- > 0; i--) emit(es[i], ss[i]);
+        for (let i = v.n - 1 - start; n-- > 0; i--) emit(v.ele(i), v.score(i));
       } else {
-        for (let i = start; n-- > 0; i++) emit(es[i], ss[i]);
+        for (let i = start; n-- > 0; i++) emit(v.ele(i), v.score(i));
       }
       return;
     }
@@ -421,52 +511,46 @@ export class ZSet implements RObjectBase, MemTracked {
 
   // listpack range search (zzlFirstInRange() and friends: linear scans).
 
-  private lpIsInRange(r: ScoreRange): boolean {
+  private lpIsInRange(v: LpView, r: ScoreRange): boolean {
     if (scoreRangeEmpty(r)) return false;
-    const ss = this.lpSc!;
-    if (ss.length === 0) return false;
-    return valueGteMin(ss[ss.length - 1], r) && valueLteMax(ss[0], r);
+    if (v.n === 0) return false;
+    return valueGteMin(v.score(v.n - 1), r) && valueLteMax(v.score(0), r);
   }
 
-  private lpFirstInRange(r: ScoreRange): number {
-    if (!this.lpIsInRange(r)) return -1;
-    const ss = this.lpSc!;
-    for (let i = 0; i < ss.length; i++) {
-      if (valueGteMin(ss[i], r)) return valueLteMax(ss[i], r) ? i : -1;
+  private lpFirstInRange(v: LpView, r: ScoreRange): number {
+    if (!this.lpIsInRange(v, r)) return -1;
+    for (let i = 0; i < v.n; i++) {
+      if (valueGteMin(v.score(i), r)) return valueLteMax(v.score(i), r) ? i : -1;
     }
     return -1;
   }
 
-  private lpLastInRange(r: ScoreRange): number {
-    if (!this.lpIsInRange(r)) return -1;
-    const ss = this.lpSc!;
-    for (let i = ss.length - 1; i >= 0; i--) {
-      if (valueLteMax(ss[i], r)) return valueGteMin(ss[i], r) ? i : -1;
+  private lpLastInRange(v: LpView, r: ScoreRange): number {
+    if (!this.lpIsInRange(v, r)) return -1;
+    for (let i = v.n - 1; i >= 0; i--) {
+      if (valueLteMax(v.score(i), r)) return valueGteMin(v.score(i), r) ? i : -1;
     }
     return -1;
   }
 
-  private lpIsInLexRange(r: LexRange): boolean {
+  private lpIsInLexRange(v: LpView, r: LexRange): boolean {
     if (lexRangeEmpty(r)) return false;
-    const es = this.lpEle!;
-    if (es.length === 0) return false;
-    return lexGteMin(es[es.length - 1], r) && lexLteMax(es[0], r);
+    if (v.n === 0) return false;
+    return lexGteMin(v.ele(v.n - 1), r) && lexLteMax(v.ele(0), r);
   }
 
-  private lpFirstInLexRange(r: LexRange): number {
-    if (!this.lpIsInLexRange(r)) return -1;
-    const es = this.lpEle!;
-    for (let i = 0; i < es.length; i++) {
-      if (lexGteMin(es[i], r)) return lexLteMax(es[i], r) ? i : -1;
+  private lpFirstInLexRange(v: LpView, r: LexRange): number {
+    if (!this.lpIsInLexRange(v, r)) return -1;
+    for (let i = 0; i < v.n; i++) {
+      if (lexGteMin(v.ele(i), r)) return lexLteMax(v.ele(i), r) ? i : -1;
     }
     return -1;
   }
 
-  private lpLastInLexRange(r: LexRange): number {
-    if (!this.lpIsInLexRange(r)) return -1;
-    const es = this.lpEle!;
-    for (let i = es.length - 1; i >= 0; i--) {
-      if (lexLteMax(es[i], r)) return lexGteMin(es[i], r) ? i : -1;
+  private lpLastInLexRange(v: LpView, r: LexRange): number {
+    if (!this.lpIsInLexRange(v, r)) return -1;
+    for (let i = v.n - 1; i >= 0; i--) {
+      if (lexLteMax(v.ele(i), r)) return lexGteMin(v.ele(i), r) ? i : -1;
     }
     return -1;
   }
@@ -491,19 +575,18 @@ export class ZSet implements RObjectBase, MemTracked {
   rangeByScore(r: ScoreRange, offset: number, limit: number, reverse: boolean, emit: ZEmit): number {
     let count = 0;
     if (offset > 0 && offset >= this.size) return 0;
-    if (this.lpEle !== null) {
-      const es = this.lpEle;
-      const ss = this.lpSc!;
-      let i = reverse ? this.lpLastInRange(r) : this.lpFirstInRange(r);
+    if (this.lp !== null) {
+      const v = this.lpView();
+      let i = reverse ? this.lpLastInRange(v, r) : this.lpFirstInRange(v, r);
       if (i === -1) return 0;
       if (offset < 0) return 0;
       i += reverse ? -offset : offset;
-      while (i >= 0 && i < es.length && limit !== 0) {
+      while (i >= 0 && i < v.n && limit !== 0) {
         limit--;
-        const s = ss[i];
+        const s = v.score(i);
         if (reverse ? !valueGteMin(s, r) : !valueLteMax(s, r)) break;
         count++;
-        emit(es[i], s);
+        emit(v.ele(i), s);
         i += reverse ? -1 : 1;
       }
       return count;
@@ -523,19 +606,18 @@ export class ZSet implements RObjectBase, MemTracked {
   /** genericZrangebylexCommand(). */
   rangeByLex(r: LexRange, offset: number, limit: number, reverse: boolean, emit: ZEmit): number {
     let count = 0;
-    if (this.lpEle !== null) {
-      const es = this.lpEle;
-      const ss = this.lpSc!;
-      let i = reverse ? this.lpLastInLexRange(r) : this.lpFirstInLexRange(r);
+    if (this.lp !== null) {
+      const v = this.lpView();
+      let i = reverse ? this.lpLastInLexRange(v, r) : this.lpFirstInLexRange(v, r);
       if (i === -1) return 0;
       if (offset < 0) return 0;
       i += reverse ? -offset : offset;
-      while (i >= 0 && i < es.length && limit !== 0) {
+      while (i >= 0 && i < v.n && limit !== 0) {
         limit--;
-        const e = es[i];
+        const e = v.ele(i);
         if (reverse ? !lexGteMin(e, r) : !lexLteMax(e, r)) break;
         count++;
-        emit(e, ss[i]);
+        emit(e, v.score(i));
         i += reverse ? -1 : 1;
       }
       return count;
@@ -554,12 +636,12 @@ export class ZSet implements RObjectBase, MemTracked {
 
   /** ZCOUNT. */
   countInRange(r: ScoreRange): number {
-    if (this.lpEle !== null) {
-      const ss = this.lpSc!;
-      let i = this.lpFirstInRange(r);
+    if (this.lp !== null) {
+      const v = this.lpView();
+      let i = this.lpFirstInRange(v, r);
       if (i === -1) return 0;
       let count = 0;
-      for (; i < ss.length && valueLteMax(ss[i], r); i++) count++;
+      for (; i < v.n && valueLteMax(v.score(i), r); i++) count++;
       return count;
     }
     const zsl = this.zsl!;
@@ -573,12 +655,12 @@ export class ZSet implements RObjectBase, MemTracked {
 
   /** ZLEXCOUNT. */
   countInLexRange(r: LexRange): number {
-    if (this.lpEle !== null) {
-      const es = this.lpEle;
-      let i = this.lpFirstInLexRange(r);
+    if (this.lp !== null) {
+      const v = this.lpView();
+      let i = this.lpFirstInLexRange(v, r);
       if (i === -1) return 0;
       let count = 0;
-      for (; i < es.length && lexLteMax(es[i], r); i++) count++;
+      for (; i < v.n && lexLteMax(v.ele(i), r); i++) count++;
       return count;
     }
     const zsl = this.zsl!;
@@ -594,7 +676,7 @@ export class ZSet implements RObjectBase, MemTracked {
 
   /** ZREMRANGEBYRANK: 0-based inclusive, already clamped. */
   deleteRangeByRank(start: number, end: number): number {
-    if (this.lpEle !== null) {
+    if (this.lp !== null) {
       const n = end - start + 1;
       this.lpDeleteAt(start, n);
       return n;
@@ -604,12 +686,12 @@ export class ZSet implements RObjectBase, MemTracked {
 
   /** ZREMRANGEBYSCORE. */
   deleteRangeByScore(r: ScoreRange): number {
-    if (this.lpEle !== null) {
-      const ss = this.lpSc!;
-      const i = this.lpFirstInRange(r);
+    if (this.lp !== null) {
+      const v = this.lpView();
+      const i = this.lpFirstInRange(v, r);
       if (i === -1) return 0;
       let j = i;
-      while (j < ss.length && valueLteMax(ss[j], r)) j++;
+      while (j < v.n && valueLteMax(v.score(j), r)) j++;
       this.lpDeleteAt(i, j - i);
       return j - i;
     }
@@ -618,12 +700,12 @@ export class ZSet implements RObjectBase, MemTracked {
 
   /** ZREMRANGEBYLEX. */
   deleteRangeByLex(r: LexRange): number {
-    if (this.lpEle !== null) {
-      const es = this.lpEle;
-      const i = this.lpFirstInLexRange(r);
+    if (this.lp !== null) {
+      const v = this.lpView();
+      const i = this.lpFirstInLexRange(v, r);
       if (i === -1) return 0;
       let j = i;
-      while (j < es.length && lexLteMax(es[j], r)) j++;
+      while (j < v.n && lexLteMax(v.ele(j), r)) j++;
       this.lpDeleteAt(i, j - i);
       return j - i;
     }
@@ -634,9 +716,10 @@ export class ZSet implements RObjectBase, MemTracked {
 
   /** zsetTypeRandomElement(): a uniformly random member; the set is non-empty. */
   randomElement(): [string, number] {
-    if (this.lpEle !== null) {
-      const i = Math.floor(Math.random() * this.lpEle.length);
-      return [this.lpEle[i], this.lpSc![i]];
+    if (this.lp !== null) {
+      const v = this.lpView();
+      const i = Math.floor(Math.random() * v.n);
+      return [v.ele(i), v.score(i)];
     }
     const dict = this.dict!;
     const n = dict.valueAt(dict.randomSlot());
@@ -650,12 +733,11 @@ export class ZSet implements RObjectBase, MemTracked {
   randomDistinct(count: number, emit: ZEmit): void {
     const size = this.size;
     let need = count;
-    if (this.lpEle !== null) {
-      const es = this.lpEle;
-      const ss = this.lpSc!;
+    if (this.lp !== null) {
+      const v = this.lpView();
       for (let i = 0; i < size && need > 0; i++) {
         if (Math.random() * (size - i) < need) {
-          emit(es[i], ss[i]);
+          emit(v.ele(i), v.score(i));
           need--;
         }
       }
