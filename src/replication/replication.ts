@@ -357,7 +357,7 @@ export class Replication {
     if (offset > info.ackOff) info.ackOff = offset;
     info.ackTime = unixtime();
     if (info.startOnAck && info.state === SLAVE_STATE_ONLINE) this.replicaStartCommandStream(c);
-    if (this.waiting.size > 0) this.scheduleWaitCheck();
+    if (this.waiting.size > 0 || this.failoverState === FAILOVER_WAIT_FOR_SYNC) this.scheduleWaitCheck();
   }
 
   // ---- WAIT ------------------------------------------------------------------------------------
@@ -398,6 +398,8 @@ export class Replication {
     setImmediate(() => {
       this.waitScheduled = false;
       this.processClientsWaitingReplicas();
+      // Not where the ACK is read: a failover disconnects the replicas.
+      this.updateFailoverStatus();
       this.server.flushPendingWrites();
     });
   }
@@ -504,6 +506,8 @@ export class Replication {
       this.replicationCron();
     }
     this.primary.startPendingSync();
+    // beforeSleep() checks a coordinated failover on every turn.
+    this.updateFailoverStatus();
     // databasesCron(): a replica expires the keys its own clients set to expire.
     if (this.server.masterHost !== null) this.expireReplicaKeys();
   }
