@@ -863,7 +863,7 @@ export class NodisServer implements KeyspaceContext {
     if (prevClient === null) this.cmdTime = -1;
     // The outermost call collects every effect (server.also_propagate).
     const top = prevClient === null && this.alsoPropagate === null && this.propagateBuffer === null && this.hooks.propagate.length > 0;
-    if (top) this.alsoPropagate = [];
+    if (top) this.alsoPropagate = this.propagateScratch;
     try {
       cmd.handler!(c, argv);
     } catch (e) {
@@ -931,6 +931,8 @@ export class NodisServer implements KeyspaceContext {
    * null outside call().
    */
   alsoPropagate: [number, string[]][] | null = null;
+  /** The empty array alsoPropagate starts from (replaced once used: reads allocate nothing). */
+  private propagateScratch: [number, string[]][] = [];
 
   /**
    * propagatePendingCommands(): several effects of one command (a key that
@@ -941,6 +943,7 @@ export class NodisServer implements KeyspaceContext {
     const ops = this.alsoPropagate!;
     this.alsoPropagate = null;
     if (ops.length === 0) return;
+    this.propagateScratch = [];
     const wrap = ops.length > 1 && cmd.name !== 'scan' && cmd.name !== 'randomkey';
     if (wrap) this.propagate(ops[0][0], ['MULTI']);
     for (let i = 0; i < ops.length; i++) this.propagate(ops[i][0], ops[i][1]);
