@@ -10,8 +10,31 @@ import path from 'node:path';
 import { startServer, type ServerHandle, type StartOptions } from '../../src/index.js';
 import { RawClient } from './resp.js';
 
-export function startNodis(opts: StartOptions = {}): Promise<ServerHandle> {
-  return startServer({ port: 0, ...opts });
+/**
+ * An in-process Nodis on a free port. Unless the test names a `dir`, the
+ * server works in a fresh temporary directory (removed on close), so no
+ * test loads or leaves a dump.rdb / appendonlydir in the working directory.
+ */
+export async function startNodis(opts: StartOptions = {}): Promise<ServerHandle> {
+  if (opts.config?.dir !== undefined) return startServer({ port: 0, ...opts });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodis-test-'));
+  const rm = () => fs.rmSync(dir, { recursive: true, force: true });
+  let h: ServerHandle;
+  try {
+    h = await startServer({ port: 0, ...opts, config: { dir, ...(opts.config ?? {}) } });
+  } catch (e) {
+    rm();
+    throw e;
+  }
+  const close = h.close;
+  h.close = async () => {
+    try {
+      await close();
+    } finally {
+      rm();
+    }
+  };
+  return h;
 }
 
 let redisPath: string | null | undefined;
