@@ -132,8 +132,9 @@ fi
 # src/redis-server runs the server under test.
 set_server_wrapper() {
   if [ "$1" = nodis ] && [ ${#NODIS_CMD[@]} -gt 0 ] && [ "$SPAWN" = 1 ]; then
-    # The harness waits for redis-server's " PID: <pid>" log line; exec keeps the pid.
-    printf '#!/bin/sh\necho " PID: $$"\nexec node %q "$@"\n' "$NODIS_BIN" > "$WORK/src/redis-server"
+    # The harness waits for redis-server's " PID: <pid>" logo line, which
+    # nodis-server logs once listening (always-show-logo yes); exec keeps the pid.
+    printf '#!/bin/sh\nexec node %q "$@"\n' "$NODIS_BIN" > "$WORK/src/redis-server"
   elif [ "$1" = nodis ] && [ ${#NODIS_CMD[@]} -gt 0 ]; then
     printf '#!/bin/sh\nexec node %q "$@"\n' "$NODIS_BIN" > "$WORK/src/redis-server"
   else

@@ -286,6 +286,11 @@ export async function main(args: string[] = process.argv.slice(2)): Promise<void
     else logger.warn(`Failed listening on port ${port} (TCP), aborting.`);
     flushAndExit(logger, 1);
   }
+  // Redis's logo (always-show-logo yes) carries " PID: <pid>" once the
+  // listeners are bound; test harnesses wait for that line.
+  if (cfg.bool('always-show-logo')) {
+    logger.info(`Nodis ${NODIS_VERSION} (Redis ${REDIS_COMPAT_VERSION} compatible) 64 bit, standalone mode, Port: ${port || tlsPort} PID: ${process.pid}`);
+  }
   // loadDataFromDisk(): synchronous, so no client is served before the dataset is there.
   if (!loadDataFromDisk(server)) flushAndExit(logger, 1);
   if (!aofStartup(server)) flushAndExit(logger, 1);
