@@ -25,5 +25,6 @@ import { aofCommands } from './aof.js';
 import './debug-digest.js';
 import { dumpCommands } from './dump.js';
 import { replicationCommands } from './replication.js';
+import { scriptingCommands } from './scripting.js';
 
-export const allCommands: CommandSpec[] = [...connectionCommands, ...stringCommands, ...bitopsCommands, ...commandCommands, ...keyspaceCommands, ...configCommands, ...shutdownCommands, ...clientCommands, ...serverCommands, ...hashCommands, ...setCommands, ...zsetCommands, ...listCommands, ...zsetBlockingCommands, ...memoryCommands, ...sortCommands, ...txCommands, ...pubsubCommands, ...geoCommands, ...aclCommands, ...aofCommands, ...dumpCommands, ...persistenceCommands, ...replicationCommands];
+export const allCommands: CommandSpec[] = [...connectionCommands, ...stringCommands, ...bitopsCommands, ...commandCommands, ...keyspaceCommands, ...configCommands, ...shutdownCommands, ...clientCommands, ...serverCommands, ...hashCommands, ...setCommands, ...zsetCommands, ...listCommands, ...zsetBlockingCommands, ...memoryCommands, ...sortCommands, ...txCommands, ...pubsubCommands, ...geoCommands, ...aclCommands, ...aofCommands, ...dumpCommands, ...persistenceCommands, ...replicationCommands, ...scriptingCommands];

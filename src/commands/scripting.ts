@@ -1,0 +1,124 @@
+/** Lua scripting: EVAL EVALSHA EVAL_RO EVALSHA_RO SCRIPT (eval.c). */
+import type { Client } from '../server/client.js';
+import { cmd } from './table.js';
+import { RedisError, type CommandSpec } from './types.js';
+import { getLongLong, eqi } from './args.js';
+import { scriptingEngine } from '../scripting/engine.js';
+
+/** evalGetKeys(): numkeys at argv[2], the keys after it. */
+function evalGetKeys(argv: string[]): number[] {
+  if (argv.length < 3) return [];
+  const s = argv[2];
+  if (!/^-?\d+$/.test(s)) return [];
+  const n = Number(s);
+  if (n <= 0 || n > argv.length - 3) return [];
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(3 + i);
+  return out;
+}
+
+const NOSCRIPT = '-NOSCRIPT No matching script. Please use EVAL.';
+
+/** evalGenericCommand(). */
+function evalGeneric(c: Client, argv: string[], evalsha: boolean, ro: boolean): void {
+  const server = c.server;
+  // EVAL is skip_monitor: fed here so the script's commands follow it.
+  if (server.monitors.size > 0) server.feedMonitors(c, argv);
+  if (evalsha && argv[1].length !== 40) throw new RedisError(NOSCRIPT);
+  const numkeys = getLongLong(argv[2]);
+  if (numkeys > argv.length - 3) throw new RedisError("Number of keys can't be greater than number of args");
+  if (numkeys < 0) throw new RedisError("Number of keys can't be negative");
+  const engine = scriptingEngine(server);
+  let sha: string;
+  if (evalsha) {
+    sha = argv[1].toLowerCase();
+    if (!engine.scripts.has(sha)) throw new RedisError(NOSCRIPT);
+  } else {
+    const r = engine.createFunction(argv[1]);
+    if ('error' in r) throw new RedisError(r.error);
+    sha = r.sha;
+  }
+  const script = engine.scripts.get(sha)!;
+  const err = engine.prepareError(c, script.flags, ro);
+  if (err !== null) throw new RedisError(err);
+  engine.callScript(c, sha, argv.slice(3, 3 + numkeys), argv.slice(3 + numkeys), ro);
+}
+
+const SCRIPT_HELP = [
+  'DEBUG (YES|SYNC|NO)',
+  '    Set the debug mode for subsequent scripts executed.',
+  'EXISTS <sha1> [<sha1> ...]',
+  '    Return information about the existence of the scripts in the script cache.',
+  'FLUSH [ASYNC|SYNC]',
+  '    Flush the Lua scripts cache. Very dangerous on replicas.',
+  '    When called without the optional mode argument, the behavior is determined by the',
+  '    lazyfree-lazy-user-flush configuration directive. Valid modes are:',
+  '    * ASYNC: Asynchronously flush the scripts cache.',
+  '    * SYNC: Synchronously flush the scripts cache.',
+  'KILL',
+  '    Kill the currently executing Lua script.',
+  'LOAD <script>',
+  '    Load a script into the scripts cache without executing it.',
+];
+
+function scriptFlush(c: Client, argv: string[]): void {
+  if (!(argv.length === 2 || (argv.length === 3 && (eqi(argv[2], 'sync') || eqi(argv[2], 'async'))))) {
+    throw new RedisError('SCRIPT FLUSH only support SYNC|ASYNC option');
+  }
+  scriptingEngine(c.server).reset();
+  c.addReplyOK();
+}
+
+function scriptExists(c: Client, argv: string[]): void {
+  const engine = scriptingEngine(c.server);
+  c.addReplyArrayLen(argv.length - 2);
+  for (let j = 2; j < argv.length; j++) c.addReplyLongLong(engine.scripts.has(argv[j].toLowerCase()) ? 1 : 0);
+}
+
+function scriptLoad(c: Client, argv: string[]): void {
+  const r = scriptingEngine(c.server).createFunction(argv[2]);
+  if ('error' in r) throw new RedisError(r.error);
+  c.addReplyBulk(r.sha);
+}
+
+/**
+ * SCRIPT KILL: a script never runs while another client is served (Nodis
+ * is single-threaded), so there is never one to kill.
+ */
+function scriptKill(): void {
+  throw new RedisError('-NOTBUSY No scripts in execution right now.');
+}
+
+const evalFlags = ['noscript', 'stale', 'skip_monitor', 'no_mandatory_keys'] as const;
+
+export const scriptingCommands: CommandSpec[] = [
+  cmd('eval', -3, [...evalFlags], [0, 0, 0], {
+    acl: ['scripting'],
+    getKeys: evalGetKeys,
+    handler: (c, argv) => evalGeneric(c, argv, false, false),
+  }),
+  cmd('evalsha', -3, [...evalFlags], [0, 0, 0], {
+    acl: ['scripting'],
+    getKeys: evalGetKeys,
+    handler: (c, argv) => evalGeneric(c, argv, true, false),
+  }),
+  cmd('eval_ro', -3, ['readonly', ...evalFlags], [0, 0, 0], {
+    acl: ['scripting'],
+    getKeys: evalGetKeys,
+    handler: (c, argv) => evalGeneric(c, argv, false, true),
+  }),
+  cmd('evalsha_ro', -3, ['readonly', ...evalFlags], [0, 0, 0], {
+    acl: ['scripting'],
+    getKeys: evalGetKeys,
+    handler: (c, argv) => evalGeneric(c, argv, true, true),
+  }),
+  cmd('script', -2, [], [0, 0, 0], {
+    subcommands: [
+      cmd('help', 2, ['loading', 'stale'], [0, 0, 0], { acl: ['scripting'], handler: (c) => c.addReplyHelp('script', SCRIPT_HELP) }),
+      cmd('exists', -3, ['noscript'], [0, 0, 0], { acl: ['scripting'], handler: scriptExists }),
+      cmd('load', 3, ['noscript', 'stale'], [0, 0, 0], { acl: ['scripting'], handler: scriptLoad }),
+      cmd('flush', -2, ['noscript'], [0, 0, 0], { acl: ['scripting'], handler: scriptFlush }),
+      cmd('kill', 2, ['noscript', 'allow_busy'], [0, 0, 0], { acl: ['scripting'], handler: scriptKill }),
+    ],
+  }),
+];

@@ -1,0 +1,1028 @@
+/**
+ * The Lua scripting engine (eval.c, script_lua.c, script.c): one Lua state
+ * per server holding the cached scripts, the sandbox Redis gives them, the
+ * redis.* API, RESP <-> Lua conversions and the script client that runs
+ * redis.call() through the command table.
+ *
+ * The VM is fengari (Lua 5.3); differences from Redis's Lua 5.1 that
+ * scripts can see are bridged here: unpack/loadstring/table.getn/math.pow
+ * exist, integral floats print as integers, numbers beyond 32-bit integers
+ * are floats (as every 5.1 number is a double).
+ */
+import { createHash } from 'node:crypto';
+import { Client, CLIENT_MULTI, CLIENT_MASTER } from '../server/client.js';
+import type { NodisServer } from '../server/server.js';
+import { CMD_DENYOOM, CMD_MAY_REPLICATE, CMD_NOSCRIPT, CMD_WRITE } from '../commands/table.js';
+import { ACL_LOG_CTX_LUA } from '../server/acl.js';
+import { EVICT_FAIL, OOM_ERROR } from '../server/evict.js';
+import { formatDouble } from '../util/numbers.js';
+import { lua, lauxlib, lualib, pushStr, toStr, pushNum, raise, fromLuaBytes, toLuaBytes, type LuaState } from './lua.js';
+import { Rand48, RAND48_MAX } from './rand48.js';
+import { openCjson } from './cjson.js';
+import { openBit } from './bit.js';
+
+export const SCRIPT_FLAG_NO_WRITES = 1 << 0;
+export const SCRIPT_FLAG_ALLOW_OOM = 1 << 1;
+export const SCRIPT_FLAG_ALLOW_STALE = 1 << 2;
+export const SCRIPT_FLAG_NO_CLUSTER = 1 << 3;
+export const SCRIPT_FLAG_EVAL_COMPAT_MODE = 1 << 4;
+export const SCRIPT_FLAG_ALLOW_CROSS_SLOT = 1 << 5;
+
+const SHEBANG_FLAGS: [string, number][] = [
+  ['no-writes', SCRIPT_FLAG_NO_WRITES],
+  ['allow-oom', SCRIPT_FLAG_ALLOW_OOM],
+  ['allow-stale', SCRIPT_FLAG_ALLOW_STALE],
+  ['no-cluster', SCRIPT_FLAG_NO_CLUSTER],
+  ['allow-cross-slot-keys', SCRIPT_FLAG_ALLOW_CROSS_SLOT],
+];
+
+/** Flags of one run (scriptRunCtx.flags). */
+const RUN_READ_ONLY = 1 << 0;
+const RUN_WRITE_DIRTY = 1 << 1;
+const RUN_ALLOW_OOM = 1 << 2;
+const RUN_KILLED = 1 << 3;
+const RUN_EVAL_MODE = 1 << 4;
+
+const LL_DEBUG = 0;
+const LL_WARNING = 3;
+
+export interface CachedScript {
+  body: string;
+  flags: number;
+  ref: number;
+}
+
+export interface RunCtx {
+  caller: Client;
+  funcname: string;
+  flags: number;
+  startTime: number;
+  oomAtStart: boolean;
+}
+
+/** The (non connected) client scripts issue their commands through. */
+class ScriptClient extends Client {
+  protected override onOutput(): void {
+    /* replies are taken by the engine, never written */
+  }
+}
+
+export function sha1hex(s: string): string {
+  return createHash('sha1').update(Buffer.from(s, 'latin1')).digest('hex');
+}
+
+/**
+ * evalExtractShebangFlags(): the script flags, the length of the shebang
+ * line, or an error text.
+ */
+export function extractShebangFlags(body: string): { flags: number; shebangLen: number } | string {
+  if (!body.startsWith('#!')) return { flags: SCRIPT_FLAG_EVAL_COMPAT_MODE, shebangLen: 0 };
+  const end = body.indexOf('\n');
+  if (end === -1) return 'Invalid script shebang';
+  const parts = body
+    .slice(0, end)
+    .split(/[ \t\r\v\f]+/)
+    .filter((p) => p.length > 0);
+  if (parts.length === 0) return 'Invalid engine in script shebang';
+  if (parts[0] !== '#!lua') return `Unexpected engine in script shebang: ${parts[0]}`;
+  let flags = 0;
+  for (let j = 1; j < parts.length; j++) {
+    if (!parts[j].startsWith('flags=')) return `Unknown lua shebang option: ${parts[j]}`;
+    const list = parts[j].slice(6);
+    if (list.length === 0) continue;
+    for (const f of list.split(',')) {
+      const def = SHEBANG_FLAGS.find(([name]) => name === f);
+      if (def === undefined) return `Unexpected flag in script shebang: ${f}`;
+      flags |= def[1];
+    }
+  }
+  return { flags, shebangLen: end };
+}
+
+export class ScriptingEngine {
+  L: LuaState = null;
+  readonly scripts = new Map<string, CachedScript>();
+  /** Bytes of the cached bodies and their SHAs (used_memory_scripts_eval). */
+  scriptsMem = 0;
+  readonly client: ScriptClient;
+  run: RunCtx | null = null;
+  private readonly rand = new Rand48();
+  private handlerRef = 0;
+
+  constructor(readonly server: NodisServer) {
+    this.client = new ScriptClient(server, null, 0);
+    this.client.ext.isLua = true;
+    this.client.ext.denyBlocking = true;
+    this.init();
+  }
+
+  /** scriptingInit(): a fresh Lua state with the sandboxed globals. */
+  private init(): void {
+    const L = lauxlib.luaL_newstate();
+    this.L = L;
+    for (const [name, open] of [
+      ['_G', lualib.luaopen_base],
+      ['table', lualib.luaopen_table],
+      ['string', lualib.luaopen_string],
+      ['math', lualib.luaopen_math],
+      ['coroutine', lualib.luaopen_coroutine],
+    ] as [string, unknown][]) {
+      lauxlib.luaL_requiref(L, toLuaBytes(name), open, 1);
+      lua.lua_pop(L, 1);
+    }
+    openCjson(L);
+    openBit(L);
+    for (const name of ['dofile', 'loadfile', 'print', 'require']) {
+      lua.lua_pushnil(L);
+      lua.lua_setglobal(L, toLuaBytes(name));
+    }
+    this.registerRedisApi(L);
+    lua.lua_pushcfunction(L, redisPcall);
+    lua.lua_setglobal(L, toLuaBytes('pcall'));
+    // Lua 5.1 names scripts use, on top of the 5.3 libraries.
+    const compat = `
+local rawload, tunpack = load, table.unpack
+unpack = tunpack
+load = function(chunk, name, mode, env) return rawload(chunk, name, 't', env) end
+loadstring = function(s, name) return rawload(s, name, 't') end
+gcinfo = function() return math.floor(collectgarbage('count')) end
+_VERSION = 'Lua 5.1'
+table.getn = function(t) return #t end
+table.maxn = function(t) local n = 0 for k in pairs(t) do if type(k) == 'number' and k > n then n = k end end return n end
+table.foreach = function(t, f) for k, v in pairs(t) do local r = f(k, v) if r ~= nil then return r end end end
+table.foreachi = function(t, f) for i = 1, #t do local r = f(i, t[i]) if r ~= nil then return r end end end
+math.pow = function(x, y) return x ^ y end
+math.mod = math.fmod
+math.log10 = function(x) return math.log(x, 10) end
+math.ldexp = function(m, e) return m * 2.0 ^ e end
+math.cosh = function(x) return (math.exp(x) + math.exp(-x)) / 2 end
+math.sinh = function(x) return (math.exp(x) - math.exp(-x)) / 2 end
+math.tanh = function(x) local a, b = math.exp(x), math.exp(-x) return (a - b) / (a + b) end
+string.gfind = string.gmatch
+`;
+    const b = toLuaBytes(compat);
+    if (lauxlib.luaL_loadbufferx(L, b, b.length, toLuaBytes('=compat'), toLuaBytes('t')) !== lua.LUA_OK || lua.lua_pcall(L, 0, 0, 0) !== lua.LUA_OK) {
+      throw new Error('Lua compat setup failed: ' + toStr(L, -1));
+    }
+    lua.lua_pushcfunction(L, errorHandler);
+    this.handlerRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+    this.protectGlobals(L);
+  }
+
+  /**
+   * The globals and the library tables are read-only (Redis's readonly
+   * tables), and reading a missing global is an error. The real globals sit
+   * behind a proxy that every chunk gets as its environment.
+   */
+  private protectGlobals(L: LuaState): void {
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS); // G
+    const G = lua.lua_gettop(L);
+    // Library tables: proxies that read through and refuse writes.
+    for (const lib of ['string', 'table', 'math', 'coroutine', 'redis', 'cjson', 'bit']) {
+      lua.lua_getfield(L, G, toLuaBytes(lib));
+      if (lua.lua_type(L, -1) !== lua.LUA_TTABLE) {
+        lua.lua_pop(L, 1);
+        continue;
+      }
+      lua.lua_newtable(L); // proxy
+      lua.lua_newtable(L); // its metatable
+      lua.lua_pushvalue(L, -3);
+      lua.lua_setfield(L, -2, toLuaBytes('__index'));
+      lua.lua_pushcfunction(L, readonlyError);
+      lua.lua_setfield(L, -2, toLuaBytes('__newindex'));
+      lua.lua_setmetatable(L, -2);
+      lua.lua_setfield(L, G, toLuaBytes(lib));
+      lua.lua_pop(L, 1);
+    }
+    lua.lua_newtable(L); // the globals proxy P
+    lua.lua_newtable(L);
+    lua.lua_pushvalue(L, G);
+    lua.lua_pushcclosure(L, globalsIndex, 1);
+    lua.lua_setfield(L, -2, toLuaBytes('__index'));
+    lua.lua_pushcfunction(L, readonlyError);
+    lua.lua_setfield(L, -2, toLuaBytes('__newindex'));
+    lua.lua_setmetatable(L, -2);
+    lua.lua_pushvalue(L, -1);
+    lua.lua_setfield(L, G, toLuaBytes('_G'));
+    lua.lua_rawseti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
+    // Keep the real table reachable for KEYS/ARGV.
+    lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, toLuaBytes('nodis_real_globals'));
+  }
+
+  private registerRedisApi(L: LuaState): void {
+    lua.lua_newtable(L);
+    const fn = (name: string, f: (L: LuaState) => number): void => {
+      lua.lua_pushcfunction(L, f);
+      lua.lua_setfield(L, -2, toLuaBytes(name));
+    };
+    const num = (name: string, v: number): void => {
+      lua.lua_pushinteger(L, v);
+      lua.lua_setfield(L, -2, toLuaBytes(name));
+    };
+    fn('call', (L) => this.redisCommand(L, true));
+    fn('pcall', (L) => this.redisCommand(L, false));
+    fn('log', (L) => this.logCommand(L));
+    num('LOG_DEBUG', 0);
+    num('LOG_VERBOSE', 1);
+    num('LOG_NOTICE', 2);
+    num('LOG_WARNING', 3);
+    num('REDIS_VERSION_NUM', 0x07000f);
+    pushStr(L, '7.0.15');
+    lua.lua_setfield(L, -2, toLuaBytes('REDIS_VERSION'));
+    fn('setresp', (L) => {
+      const run = this.requireRun(L, 'redis.setresp can only be called inside a script invocation');
+      if (lua.lua_gettop(L) !== 1) throwErrorTable(L, 'redis.setresp() requires one argument.');
+      const resp = Math.trunc(lua.lua_tonumber(L, 1));
+      if (resp !== 2 && resp !== 3) throwErrorTable(L, 'RESP version must be 2 or 3.');
+      void run;
+      this.client.resp = resp as 2 | 3;
+      return 0;
+    });
+    fn('sha1hex', (L) => {
+      if (lua.lua_gettop(L) !== 1) throwErrorTable(L, 'wrong number of arguments');
+      pushStr(L, sha1hex(toStr(L, 1) ?? ''));
+      return 1;
+    });
+    fn('error_reply', (L) => {
+      if (lua.lua_gettop(L) !== 1 || lua.lua_type(L, -1) !== lua.LUA_TSTRING) {
+        pushErrorTable(L, 'wrong number or type of arguments');
+        return 1;
+      }
+      const e = toStr(L, -1)!;
+      pushErrorTable(L, e.startsWith('-') ? e : '-' + e);
+      return 1;
+    });
+    fn('status_reply', (L) => {
+      if (lua.lua_gettop(L) !== 1 || lua.lua_type(L, -1) !== lua.LUA_TSTRING) {
+        pushErrorTable(L, 'wrong number or type of arguments');
+        return 1;
+      }
+      lua.lua_newtable(L);
+      lua.lua_pushvalue(L, 1);
+      lua.lua_setfield(L, -2, toLuaBytes('ok'));
+      return 1;
+    });
+    fn('set_repl', (L) => {
+      this.requireRun(L, 'redis.set_repl can only be called inside a script invocation');
+      if (lua.lua_gettop(L) !== 1) throwErrorTable(L, 'redis.set_repl() requires two arguments.');
+      const flags = Math.trunc(lua.lua_tonumber(L, -1));
+      if ((flags & ~3) !== 0) throwErrorTable(L, 'Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.');
+      return 0;
+    });
+    num('REPL_NONE', 0);
+    num('REPL_AOF', 1);
+    num('REPL_SLAVE', 2);
+    num('REPL_REPLICA', 2);
+    num('REPL_ALL', 3);
+    fn('replicate_commands', (L) => {
+      lua.lua_pushboolean(L, 1);
+      return 1;
+    });
+    fn('breakpoint', (L) => {
+      lua.lua_pushboolean(L, 0);
+      return 1;
+    });
+    fn('debug', () => 0);
+    fn('acl_check_cmd', (L) => this.aclCheckCmd(L));
+    lua.lua_setglobal(L, toLuaBytes('redis'));
+
+    // math.random / math.randomseed: Redis's own generator.
+    lua.lua_getglobal(L, toLuaBytes('math'));
+    lua.lua_pushcfunction(L, (L: LuaState) => {
+      this.requireRun(L, 'math.random can only be called inside a script invocation', true);
+      const r = (this.rand.next() % RAND48_MAX) / RAND48_MAX;
+      switch (lua.lua_gettop(L)) {
+        case 0:
+          lua.lua_pushnumber(L, r);
+          break;
+        case 1: {
+          const u = Math.trunc(lauxlib.luaL_checknumber(L, 1));
+          lauxlib.luaL_argcheck(L, 1 <= u, 1, toLuaBytes('interval is empty'));
+          pushNum(L, Math.floor(r * u) + 1);
+          break;
+        }
+        case 2: {
+          const l = Math.trunc(lauxlib.luaL_checknumber(L, 1));
+          const u = Math.trunc(lauxlib.luaL_checknumber(L, 2));
+          lauxlib.luaL_argcheck(L, l <= u, 2, toLuaBytes('interval is empty'));
+          pushNum(L, Math.floor(r * (u - l + 1)) + l);
+          break;
+        }
+        default:
+          raise(L, 'wrong number of arguments');
+      }
+      return 1;
+    });
+    lua.lua_setfield(L, -2, toLuaBytes('random'));
+    lua.lua_pushcfunction(L, (L: LuaState) => {
+      this.requireRun(L, 'math.randomseed can only be called inside a script invocation', true);
+      this.rand.seed(Math.trunc(lauxlib.luaL_checknumber(L, 1)));
+      return 0;
+    });
+    lua.lua_setfield(L, -2, toLuaBytes('randomseed'));
+    lua.lua_pop(L, 1);
+  }
+
+  private requireRun(L: LuaState, msg: string, plain = false): RunCtx {
+    if (this.run === null) {
+      if (plain) raise(L, msg);
+      throwErrorTable(L, msg);
+    }
+    return this.run;
+  }
+
+  /** redis.log(level, ...). */
+  private logCommand(L: LuaState): number {
+    const argc = lua.lua_gettop(L);
+    if (argc < 2) throwErrorTable(L, 'redis.log() requires two arguments or more.');
+    if (!lua.lua_isnumber(L, 1)) throwErrorTable(L, 'First argument must be a number (log level).');
+    const level = Math.trunc(lua.lua_tonumber(L, 1));
+    if (level < LL_DEBUG || level > LL_WARNING) throwErrorTable(L, 'Invalid debug level.');
+    const parts: string[] = [];
+    for (let j = 2; j <= argc; j++) {
+      const s = toStr(L, j);
+      if (s !== null) parts.push(s);
+    }
+    const msg = parts.join(' ');
+    const log = this.server.logger;
+    if (level === 0) log.trace(msg);
+    else if (level === 1) log.debug(msg);
+    else if (level === 2) log.info(msg);
+    else log.warn(msg);
+    return 0;
+  }
+
+  /** redis.acl_check_cmd(cmd, args...). */
+  private aclCheckCmd(L: LuaState): number {
+    const run = this.requireRun(L, 'redis.acl_check_cmd can only be called inside a script invocation');
+    const argv = argsToArgv(L);
+    if (argv === null) return lua.lua_error(L);
+    const cmd = this.server.commands.lookup(argv);
+    if (cmd === undefined) throwErrorTable(L, 'Invalid command passed to redis.acl_check_cmd()');
+    if ((cmd.arity > 0 && cmd.arity !== argv.length) || argv.length < -cmd.arity) {
+      throwErrorTable(L, 'Wrong number of args calling Redis command from script');
+    }
+    const u = run.caller.user;
+    lua.lua_pushboolean(L, u.unrestricted || this.server.acl.dryRun(u, cmd, argv).result === 0 ? 1 : 0);
+    return 1;
+  }
+
+  /** luaRedisGenericCommand(): redis.call (raise) / redis.pcall. */
+  private redisCommand(L: LuaState, raiseError: boolean): number {
+    const run = this.requireRun(L, 'redis.call/pcall can only be called inside a script invocation');
+    const argv = argsToArgv(L);
+    if (argv === null) return raiseError ? lua.lua_error(L) : 1;
+    const err = this.scriptCall(run, argv);
+    if (err !== null) {
+      pushErrorTable(L, err);
+      lua.lua_pushboolean(L, 1);
+      lua.lua_setfield(L, -2, toLuaBytes('ignore_error_stats_update'));
+      if (raiseError) return lua.lua_error(L);
+      return 1;
+    }
+    const out = this.client.takeOutput();
+    const reply = typeof out === 'string' ? out : out.map((p) => (typeof p === 'string' ? p : p.toString('latin1'))).join('');
+    if (raiseError && reply.charCodeAt(0) !== 45) raiseError = false;
+    lua.lua_checkstack(L, 16);
+    respToLua(L, reply, 0);
+    if (raiseError) return lua.lua_error(L);
+    return 1;
+  }
+
+  /** scriptCall(): the checks of script.c, then call(). An error text, or null. */
+  private scriptCall(run: RunCtx, argv: string[]): string | null {
+    const server = this.server;
+    const c = this.client;
+    c.user = run.caller.user;
+    c.argv = argv;
+    const cmd = server.commands.lookup(argv);
+    let err: string | null = null;
+    if (cmd === undefined) err = 'Unknown Redis command called from script';
+    else if ((cmd.arity > 0 && cmd.arity !== argv.length) || argv.length < -cmd.arity) err = 'Wrong number of args calling Redis command from script';
+    else if (cmd.flags & CMD_NOSCRIPT) err = 'This Redis command is not allowed from script';
+    if (err === null && cmd !== undefined && !c.user.unrestricted) {
+      const { result, pos } = server.acl.dryRun(c.user, cmd, argv);
+      if (result !== 0) {
+        server.acl.addLogEntry(run.caller, result, ACL_LOG_CTX_LUA, pos, null, null, cmd, argv);
+        err = 'The user executing the script ' + aclErrorMessage(result);
+      }
+    }
+    if (err === null && cmd !== undefined) err = this.verifyWrite(run, cmd.flags);
+    if (err === null && cmd !== undefined && (run.flags & (RUN_ALLOW_OOM | RUN_WRITE_DIRTY)) === 0) {
+      if (server.memory.maxmemory !== 0 && run.oomAtStart && cmd.flags & CMD_DENYOOM && !mustObey(run.caller)) err = OOM_ERROR;
+    }
+    if (err !== null) {
+      server.stats.recordError(err.startsWith('-') ? err : '-ERR ' + err);
+      if (cmd !== undefined) cmd.stats.rejectedCalls++;
+      return err;
+    }
+    if (cmd!.flags & CMD_WRITE) run.flags |= RUN_WRITE_DIRTY;
+    server.call(c, cmd!, argv);
+    return null;
+  }
+
+  /** scriptVerifyWriteCommandAllow(). */
+  private verifyWrite(run: RunCtx, flags: number): string | null {
+    if (run.flags & RUN_READ_ONLY && flags & (CMD_WRITE | CMD_MAY_REPLICATE)) return 'Write commands are not allowed from read-only scripts.';
+    if ((flags & CMD_WRITE) === 0 || run.flags & RUN_WRITE_DIRTY) return null;
+    const server = this.server;
+    if (server.isReplica() && server.config.bool('replica-read-only') && !mustObey(run.caller)) {
+      return "-READONLY You can't write against a read only replica.";
+    }
+    for (const h of server.hooks.diskError) {
+      const e = h();
+      if (e !== null) return e;
+    }
+    return null;
+  }
+
+  /** luaCreateFunction(): compile and cache; the SHA, or an error text for the caller. */
+  createFunction(body: string): { sha: string } | { error: string } {
+    const sha = sha1hex(body);
+    if (this.scripts.has(sha)) return { sha };
+    const sb = extractShebangFlags(body);
+    if (typeof sb === 'string') return { error: sb };
+    const L = this.L;
+    const code = toLuaBytes(body.slice(sb.shebangLen));
+    if (lauxlib.luaL_loadbufferx(L, code, code.length, toLuaBytes('@user_script'), toLuaBytes('t')) !== lua.LUA_OK) {
+      const msg = lua51Message(toStr(L, -1) ?? '');
+      lua.lua_pop(L, 1);
+      return { error: `Error compiling script (new function): ${msg}` };
+    }
+    const ref = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+    this.scripts.set(sha, { body, flags: sb.flags, ref });
+    this.scriptsMem += 40 + body.length + 16;
+    return { sha };
+  }
+
+  /** scriptingReset(): SCRIPT FLUSH drops the state and every script. */
+  reset(): void {
+    this.scripts.clear();
+    this.scriptsMem = 0;
+    this.init();
+  }
+
+  /**
+   * scriptPrepareForRun() checks; an error reply text or null.
+   */
+  prepareError(caller: Client, flags: number, ro: boolean): string | null {
+    const server = this.server;
+    const obey = mustObey(caller);
+    if (flags & SCRIPT_FLAG_EVAL_COMPAT_MODE) return null;
+    if ((flags & SCRIPT_FLAG_NO_WRITES) === 0) {
+      if (server.isReplica() && server.config.bool('replica-read-only') && !obey) return '-READONLY Can not run script with write flag on readonly replica';
+      if (!obey) {
+        for (const h of server.hooks.diskError) {
+          const e = h();
+          if (e !== null) {
+            if (e.startsWith('-MISCONF') && e.includes('RDB')) {
+              return '-MISCONF Redis is configured to save RDB snapshots, but it\'s currently unable to persist to disk. Writable scripts are blocked. Use \'no-writes\' flag for read only scripts.';
+            }
+            return e;
+          }
+        }
+      }
+      if (ro) return 'Can not execute a script with write flag using *_ro command.';
+    }
+    if (server.memory.maxmemory !== 0 && (flags & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES)) === 0 && this.oomNow()) {
+      return "-OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'";
+    }
+    return null;
+  }
+
+  private oomNow(): boolean {
+    return this.server.memory.maxmemory !== 0 && this.server.memory.performEvictions() === EVICT_FAIL;
+  }
+
+  /** luaCallFunction() for EVAL: runs the cached script and replies to `caller`. */
+  callScript(caller: Client, sha: string, keys: string[], args: string[], ro: boolean): void {
+    const script = this.scripts.get(sha)!;
+    const L = this.L;
+    const server = this.server;
+    let flags = RUN_EVAL_MODE;
+    const compat = (script.flags & SCRIPT_FLAG_EVAL_COMPAT_MODE) !== 0;
+    if (ro || (!compat && script.flags & SCRIPT_FLAG_NO_WRITES)) flags |= RUN_READ_ONLY;
+    if (!compat && script.flags & SCRIPT_FLAG_ALLOW_OOM) flags |= RUN_ALLOW_OOM;
+    const run: RunCtx = { caller, funcname: sha, flags, startTime: performance.now(), oomAtStart: false };
+    run.oomAtStart = server.memory.maxmemory !== 0 && this.oomNow();
+    const sc = this.client;
+    sc.selectDb(caller.db.id);
+    sc.resp = 2;
+    sc.takeOutput();
+    if (caller.flags & CLIENT_MULTI) sc.flags |= CLIENT_MULTI;
+    sc.ext.scriptCaller = caller;
+    this.run = run;
+    const threshold = server.config.num('busy-reply-threshold');
+    if (threshold > 0) lua.lua_sethook(L, this.countHook, lua.LUA_MASKCOUNT, 100000);
+    try {
+      lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.handlerRef);
+      lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, script.ref);
+      // KEYS and ARGV are globals in EVAL mode.
+      lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, toLuaBytes('nodis_real_globals'));
+      pushArray(L, keys);
+      lua.lua_setfield(L, -2, toLuaBytes('KEYS'));
+      pushArray(L, args);
+      lua.lua_setfield(L, -2, toLuaBytes('ARGV'));
+      lua.lua_pop(L, 1);
+      const status = lua.lua_pcall(L, 0, 1, -2);
+      if (status !== lua.LUA_OK) {
+        replyLuaError(L, caller, run.funcname);
+      } else {
+        luaToReply(L, caller, sc.resp);
+      }
+      lua.lua_settop(L, 0);
+    } finally {
+      if (threshold > 0) lua.lua_sethook(L, null, 0, 0);
+      this.run = null;
+      sc.flags &= ~CLIENT_MULTI;
+      sc.ext.scriptCaller = undefined;
+      sc.takeOutput();
+    }
+  }
+
+  /**
+   * luaMaskCountHook(). Nodis is single-threaded: other clients cannot be
+   * served (nor send SCRIPT KILL) while a script runs, so a script that
+   * exceeds busy-reply-threshold is stopped as SCRIPT KILL would stop it.
+   */
+  private countHook = (L: LuaState): void => {
+    const run = this.run;
+    if (run === null) return;
+    if ((run.flags & RUN_KILLED) === 0) {
+      const elapsed = performance.now() - run.startTime;
+      if (elapsed < this.server.config.num('busy-reply-threshold')) return;
+      run.flags |= RUN_KILLED;
+      this.server.logger.warn('Lua script killed: it ran past busy-reply-threshold.');
+    }
+    lua.lua_sethook(L, this.countHook, lua.LUA_MASKLINE, 0);
+    pushErrorTable(L, 'Script killed by user with SCRIPT KILL...');
+    lua.lua_error(L);
+  };
+
+  /** used_memory_lua (lua_gc COUNT). */
+  memory(): number {
+    return lua.lua_gc(this.L, lua.LUA_GCCOUNT, 0) * 1024 + lua.lua_gc(this.L, lua.LUA_GCCOUNTB, 0);
+  }
+}
+
+/** Lua 5.3 says "near <eof>" where 5.1 quotes it. */
+function lua51Message(msg: string): string {
+  return msg.replace(/near <eof>$/, "near '<eof>'");
+}
+
+/**
+ * luaRedisPcall(): pcall that hands back the message of Redis's error
+ * tables, as scripts written for older versions expect a string.
+ */
+function redisPcall(L: LuaState): number {
+  const argc = lua.lua_gettop(L);
+  lauxlib.luaL_checkany(L, 1);
+  lua.lua_pushboolean(L, 1);
+  lua.lua_insert(L, 1);
+  if (lua.lua_pcall(L, argc - 1, lua.LUA_MULTRET, 0) !== lua.LUA_OK) {
+    lua.lua_remove(L, 1);
+    if (lua.lua_type(L, -1) === lua.LUA_TTABLE) {
+      lua.lua_getfield(L, -1, toLuaBytes('err'));
+      if (lua.lua_isstring(L, -1)) lua.lua_replace(L, -2);
+      else lua.lua_pop(L, 1);
+    }
+    lua.lua_pushboolean(L, 0);
+    lua.lua_insert(L, 1);
+  }
+  return lua.lua_gettop(L);
+}
+
+function mustObey(c: Client): boolean {
+  return (c.flags & CLIENT_MASTER) !== 0 || c.ext.isAof === true || c.ext.isAofClient === true;
+}
+
+function aclErrorMessage(r: number): string {
+  switch (r) {
+    case 1:
+      return "can't run this command or subcommand";
+    case 2:
+      return "can't access at least one of the keys mentioned in the command arguments";
+    case 4:
+      return "can't publish to the channel mentioned in the command";
+    default:
+      return 'lacking the permissions for the command';
+  }
+}
+
+function pushArray(L: LuaState, items: string[]): void {
+  lua.lua_createtable(L, items.length, 0);
+  for (let i = 0; i < items.length; i++) {
+    pushStr(L, items[i]);
+    lua.lua_rawseti(L, -2, i + 1);
+  }
+}
+
+/** luaPushErrorBuff(): {err='CODE message'}. */
+export function pushErrorTable(L: LuaState, text: string): void {
+  let msg: string;
+  let code: string;
+  if (text.startsWith('-')) {
+    const sp = text.indexOf(' ');
+    if (sp === -1) {
+      msg = text.slice(1);
+      code = 'ERR';
+    } else {
+      msg = text.slice(sp + 1);
+      code = text.slice(1, sp);
+    }
+  } else {
+    msg = text;
+    code = 'ERR';
+  }
+  msg = msg.replace(/^[\r\n]+|[\r\n]+$/g, '');
+  lua.lua_newtable(L);
+  pushStr(L, `${code} ${msg}`);
+  lua.lua_setfield(L, -2, toLuaBytes('err'));
+}
+
+function throwErrorTable(L: LuaState, text: string): never {
+  pushErrorTable(L, text);
+  lua.lua_error(L);
+  throw new Error('unreachable');
+}
+
+/** luaArgsToRedisArgv(): null (an error table pushed) on a bad argument. */
+function argsToArgv(L: LuaState): string[] | null {
+  const argc = lua.lua_gettop(L);
+  if (argc === 0) {
+    pushErrorTable(L, 'Please specify at least one argument for this redis lib call');
+    return null;
+  }
+  const argv: string[] = [];
+  let bad = false;
+  for (let j = 1; j <= argc; j++) {
+    const t = lua.lua_type(L, j);
+    if (t === lua.LUA_TNUMBER) {
+      argv.push(lua.lua_isinteger(L, j) ? String(lua.lua_tointeger(L, j)) : formatDouble(lua.lua_tonumber(L, j)));
+    } else if (t === lua.LUA_TSTRING) {
+      argv.push(fromLuaBytes(lua.lua_tolstring(L, j)));
+    } else {
+      bad = true;
+      break;
+    }
+  }
+  lua.lua_settop(L, 0);
+  if (bad) {
+    pushErrorTable(L, 'Lua redis lib command arguments must be strings or integers');
+    return null;
+  }
+  return argv;
+}
+
+/** __index of the globals proxy: a missing global is an error. */
+function globalsIndex(L: LuaState): number {
+  lua.lua_pushvalue(L, 2);
+  lua.lua_rawget(L, lua.lua_upvalueindex(1));
+  if (lua.lua_type(L, -1) === lua.LUA_TNIL) {
+    const name = lua.lua_type(L, 2) === lua.LUA_TSTRING || lua.lua_type(L, 2) === lua.LUA_TNUMBER ? toStr(L, 2) : '?';
+    raise(L, `Script attempted to access nonexistent global variable '${name}'`);
+  }
+  return 1;
+}
+
+function readonlyError(L: LuaState): number {
+  raise(L, 'Attempt to modify a readonly table');
+}
+
+/**
+ * The pcall message handler (__redis__err__handler): errors become tables
+ * {err=..., source=..., line=...} naming the Lua code that raised them.
+ */
+function errorHandler(L: LuaState): number {
+  const ar = new lua.lua_Debug();
+  let have = lua.lua_getstack(L, 1, ar) !== 0;
+  if (have) {
+    lua.lua_getinfo(L, toLuaBytes('nSl'), ar);
+    if (fromLuaBytes(ar.what) === 'J' || fromLuaBytes(ar.what) === 'C') {
+      have = lua.lua_getstack(L, 2, ar) !== 0;
+      if (have) lua.lua_getinfo(L, toLuaBytes('nSl'), ar);
+    }
+  }
+  if (lua.lua_type(L, 1) !== lua.LUA_TTABLE) {
+    lauxlib.luaL_tolstring(L, 1);
+    const s = toStr(L, -1) ?? '';
+    lua.lua_settop(L, 0);
+    lua.lua_newtable(L);
+    pushStr(L, 'ERR ' + s);
+    lua.lua_setfield(L, -2, toLuaBytes('err'));
+  } else {
+    lua.lua_settop(L, 1);
+  }
+  if (have) {
+    lua.lua_pushstring(L, ar.source);
+    lua.lua_setfield(L, -2, toLuaBytes('source'));
+    lua.lua_pushinteger(L, ar.currentline);
+    lua.lua_setfield(L, -2, toLuaBytes('line'));
+  }
+  return 1;
+}
+
+function fieldStr(L: LuaState, idx: number, name: string): string | null {
+  lua.lua_getfield(L, idx, toLuaBytes(name));
+  const s = lua.lua_isstring(L, -1) ? toStr(L, -1) : null;
+  lua.lua_pop(L, 1);
+  return s;
+}
+
+/** The error at the top of the stack as the reply to the EVAL caller. */
+function replyLuaError(L: LuaState, c: Client, funcname: string): void {
+  if (lua.lua_type(L, -1) !== lua.LUA_TTABLE) {
+    const msg = lua.lua_isstring(L, -1) ? toStr(L, -1)! : 'execution failure';
+    c.addReplyError(`Error running script ${funcname}, ${msg.slice(0, 100)}\n`);
+    return;
+  }
+  const t = lua.lua_gettop(L);
+  const err = fieldStr(L, t, 'err');
+  const source = fieldStr(L, t, 'source');
+  const line = fieldStr(L, t, 'line');
+  lua.lua_getfield(L, t, toLuaBytes('ignore_error_stats_update'));
+  const ignore = lua.lua_type(L, -1) === lua.LUA_TBOOLEAN && lua.lua_toboolean(L, -1);
+  lua.lua_pop(L, 1);
+  let msg = '-' + (err ?? '');
+  if (line !== null && source !== null) msg += ` script: ${funcname}, on ${source}:${line}.`;
+  addError(c, msg, ignore);
+}
+
+/** An error reply, optionally not counted again in the error stats. */
+function addError(c: Client, msg: string, noStats: boolean): void {
+  if (!noStats) {
+    c.addReplyError(msg);
+    return;
+  }
+  c.addReplyProto(msg.replace(/[\r\n]/g, ' ') + '\r\n');
+}
+
+/** Truncation of a Lua number to a long long, as the C cast does on x86. */
+function toLongLong(L: LuaState, idx: number): number | bigint {
+  if (lua.lua_isinteger(L, idx)) return lua.lua_tointeger(L, idx) as number;
+  const d = lua.lua_tonumber(L, idx) as number;
+  if (!Number.isFinite(d) || Math.abs(d) >= 9223372036854775808) return -9223372036854775808n;
+  const t = Math.trunc(d);
+  return Number.isSafeInteger(t) ? t : BigInt(t);
+}
+
+/** luaReplyToRedisReply(): the value at the top of the stack, popped. */
+function luaToReply(L: LuaState, c: Client, scriptResp: number): void {
+  lua.lua_checkstack(L, 4);
+  const idx = lua.lua_gettop(L);
+  switch (lua.lua_type(L, idx)) {
+    case lua.LUA_TSTRING:
+      c.addReplyBulk(fromLuaBytes(lua.lua_tolstring(L, idx)));
+      break;
+    case lua.LUA_TBOOLEAN:
+      if (scriptResp === 2) {
+        if (lua.lua_toboolean(L, idx)) c.addReplyLongLong(1);
+        else c.addReplyNull();
+      } else {
+        c.addReplyBool(lua.lua_toboolean(L, idx));
+      }
+      break;
+    case lua.LUA_TNUMBER:
+      c.addReplyLongLong(toLongLong(L, idx));
+      break;
+    case lua.LUA_TTABLE: {
+      if (rawField(L, idx, 'err') === lua.LUA_TSTRING) {
+        lua.lua_pop(L, 1);
+        const err = fieldStr(L, idx, 'err') ?? '';
+        lua.lua_getfield(L, idx, toLuaBytes('ignore_error_stats_update'));
+        const ignore = lua.lua_type(L, -1) === lua.LUA_TBOOLEAN && lua.lua_toboolean(L, -1);
+        lua.lua_pop(L, 1);
+        addError(c, '-' + err, ignore);
+        break;
+      }
+      lua.lua_pop(L, 1);
+      if (rawField(L, idx, 'ok') === lua.LUA_TSTRING) {
+        c.addReplyStatus(toStr(L, -1)!.replace(/[\r\n]/g, ' '));
+        lua.lua_pop(L, 1);
+        break;
+      }
+      lua.lua_pop(L, 1);
+      if (rawField(L, idx, 'double') === lua.LUA_TNUMBER) {
+        c.addReplyDouble(lua.lua_tonumber(L, -1));
+        lua.lua_pop(L, 1);
+        break;
+      }
+      lua.lua_pop(L, 1);
+      if (rawField(L, idx, 'big_number') === lua.LUA_TSTRING) {
+        c.addReplyBigNum(toStr(L, -1)!.replace(/[\r\n]/g, ' '));
+        lua.lua_pop(L, 1);
+        break;
+      }
+      lua.lua_pop(L, 1);
+      if (rawField(L, idx, 'verbatim_string') === lua.LUA_TTABLE) {
+        const v = lua.lua_gettop(L);
+        if (rawField(L, v, 'format') === lua.LUA_TSTRING && rawField(L, v, 'string') === lua.LUA_TSTRING) {
+          c.addReplyVerbatim(toStr(L, -1)!, toStr(L, -2)!);
+          lua.lua_pop(L, 3);
+          break;
+        }
+        lua.lua_settop(L, v);
+      }
+      lua.lua_pop(L, 1);
+      if (rawField(L, idx, 'map') === lua.LUA_TTABLE) {
+        const m = lua.lua_gettop(L);
+        let n = 0;
+        lua.lua_pushnil(L);
+        while (lua.lua_next(L, m) !== 0) {
+          n++;
+          lua.lua_pop(L, 1);
+        }
+        c.addReplyMapLen(n);
+        lua.lua_pushnil(L);
+        while (lua.lua_next(L, m) !== 0) {
+          lua.lua_pushvalue(L, -2);
+          luaToReply(L, c, scriptResp);
+          luaToReply(L, c, scriptResp);
+        }
+        lua.lua_pop(L, 1);
+        break;
+      }
+      lua.lua_pop(L, 1);
+      if (rawField(L, idx, 'set') === lua.LUA_TTABLE) {
+        const m = lua.lua_gettop(L);
+        let n = 0;
+        lua.lua_pushnil(L);
+        while (lua.lua_next(L, m) !== 0) {
+          n++;
+          lua.lua_pop(L, 1);
+        }
+        c.addReplySetLen(n);
+        lua.lua_pushnil(L);
+        while (lua.lua_next(L, m) !== 0) {
+          lua.lua_pop(L, 1);
+          lua.lua_pushvalue(L, -1);
+          luaToReply(L, c, scriptResp);
+        }
+        lua.lua_pop(L, 1);
+        break;
+      }
+      lua.lua_pop(L, 1);
+      let n = 0;
+      while (lua.lua_rawgeti(L, idx, n + 1) !== lua.LUA_TNIL) {
+        n++;
+        lua.lua_pop(L, 1);
+      }
+      lua.lua_pop(L, 1);
+      c.addReplyArrayLen(n);
+      for (let j = 1; j <= n; j++) {
+        lua.lua_rawgeti(L, idx, j);
+        luaToReply(L, c, scriptResp);
+      }
+      break;
+    }
+    default:
+      c.addReplyNull();
+  }
+  lua.lua_settop(L, idx - 1);
+}
+
+function rawField(L: LuaState, idx: number, name: string): number {
+  pushStr(L, name);
+  return lua.lua_rawget(L, idx);
+}
+
+function lineEnd(s: string, pos: number): number {
+  return s.indexOf('\r\n', pos);
+}
+
+function parseDouble(s: string): number {
+  if (s === 'inf' || s === '+inf') return Infinity;
+  if (s === '-inf') return -Infinity;
+  if (s === 'nan' || s === '-nan') return NaN;
+  return Number(s);
+}
+
+/**
+ * redisProtocolToLuaType(): one reply of `s` at `pos` pushed on the Lua
+ * stack (nothing pushed when `push` is false); returns the next position.
+ */
+function respToLua(L: LuaState, s: string, pos: number, push = true): number {
+  const type = s[pos];
+  const e = lineEnd(s, pos);
+  const line = s.slice(pos + 1, e);
+  let next = e + 2;
+  switch (type) {
+    case ':':
+      if (push) pushNum(L, Number(line));
+      break;
+    case '$': {
+      const len = Number(line);
+      if (len === -1) {
+        if (push) lua.lua_pushboolean(L, 0);
+        break;
+      }
+      if (push) pushStr(L, s.slice(next, next + len));
+      next += len + 2;
+      break;
+    }
+    case '+':
+    case '-':
+      if (push) {
+        lua.lua_newtable(L);
+        pushStr(L, line);
+        lua.lua_setfield(L, -2, toLuaBytes(type === '+' ? 'ok' : 'err'));
+      }
+      break;
+    case '*':
+    case '>': {
+      const n = Number(line);
+      if (n === -1) {
+        if (push) lua.lua_pushboolean(L, 0);
+        break;
+      }
+      if (push) {
+        lua.lua_checkstack(L, 3);
+        lua.lua_createtable(L, n, 0);
+      }
+      for (let j = 1; j <= n; j++) {
+        if (push) lua.lua_pushinteger(L, j);
+        next = respToLua(L, s, next, push);
+        if (push) lua.lua_settable(L, -3);
+      }
+      break;
+    }
+    case '%':
+    case '~': {
+      const n = Number(line);
+      if (push) {
+        lua.lua_checkstack(L, 4);
+        lua.lua_newtable(L);
+        lua.lua_newtable(L);
+      }
+      for (let j = 0; j < n; j++) {
+        next = respToLua(L, s, next, push);
+        if (type === '%') next = respToLua(L, s, next, push);
+        else if (push) lua.lua_pushboolean(L, 1);
+        if (push) lua.lua_settable(L, -3);
+      }
+      if (push) lua.lua_setfield(L, -2, toLuaBytes(type === '%' ? 'map' : 'set'));
+      break;
+    }
+    case '_':
+      if (push) lua.lua_pushnil(L);
+      break;
+    case '#':
+      if (push) lua.lua_pushboolean(L, line === 't' ? 1 : 0);
+      break;
+    case ',':
+      if (push) {
+        lua.lua_newtable(L);
+        lua.lua_pushnumber(L, parseDouble(line));
+        lua.lua_setfield(L, -2, toLuaBytes('double'));
+      }
+      break;
+    case '(':
+      if (push) {
+        lua.lua_newtable(L);
+        pushStr(L, line);
+        lua.lua_setfield(L, -2, toLuaBytes('big_number'));
+      }
+      break;
+    case '=': {
+      const len = Number(line);
+      const body = s.slice(next, next + len);
+      next += len + 2;
+      if (push) {
+        lua.lua_newtable(L);
+        lua.lua_newtable(L);
+        pushStr(L, body.slice(4));
+        lua.lua_setfield(L, -2, toLuaBytes('string'));
+        pushStr(L, body.slice(0, 3));
+        lua.lua_setfield(L, -2, toLuaBytes('format'));
+        lua.lua_setfield(L, -2, toLuaBytes('verbatim_string'));
+      }
+      break;
+    }
+    case '|': {
+      const n = Number(line);
+      for (let j = 0; j < 2 * n; j++) next = respToLua(L, s, next, false);
+      next = respToLua(L, s, next, push);
+      break;
+    }
+    default:
+      if (push) lua.lua_pushnil(L);
+  }
+  return next;
+}
+
+const engines = new WeakMap<NodisServer, ScriptingEngine>();
+
+/** The server's scripting engine (created on first use). */
+export function scriptingEngine(server: NodisServer): ScriptingEngine {
+  let e = engines.get(server);
+  if (e === undefined) {
+    e = new ScriptingEngine(server);
+    engines.set(server, e);
+  }
+  return e;
+}
+
+/** The engine if one was created. */
+export function peekScriptingEngine(server: NodisServer): ScriptingEngine | undefined {
+  return engines.get(server);
+}

@@ -1,0 +1,207 @@
+/**
+ * Lua scripting against redis-server 7.0.15: replies and error texts of
+ * EVAL/EVALSHA/EVAL_RO/SCRIPT for many scripts, Lua <-> RESP conversions
+ * in RESP2 and RESP3, compared byte for byte.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DiffPair } from '../helpers/diff.js';
+import { HAVE_REDIS, warnIfNoRedis } from '../helpers/servers.js';
+import { encodeCommand, type Arg, type RawClient } from '../helpers/resp.js';
+
+warnIfNoRedis('diff/scripting');
+
+const BIN = '\xff\x00\xc3\x28';
+
+/** Scripts whose replies are compared (script, then keys/args after numkeys). */
+const CASES: Arg[][] = [
+  ['return 1', '0'],
+  ['return 3.99', '0'],
+  ['return -3.99', '0'],
+  ['return 1e20', '0'],
+  ['return 0/0', '0'],
+  ['return "hello"', '0'],
+  ['return ARGV[1]', '0', BIN],
+  ['return KEYS[1] .. ARGV[1]', '1', 'k\x00', BIN],
+  ['return {1,2,3,"a",nil,5}', '0'],
+  ['return {1,{2,{3}},"x"}', '0'],
+  ['return true', '0'],
+  ['return false', '0'],
+  ['return nil', '0'],
+  ['return {}', '0'],
+  ['return {ok="fine"}', '0'],
+  ['return {ok="a\\r\\nb"}', '0'],
+  ['return {err="My Error"}', '0'],
+  ['return {err="NOTERR something"}', '0'],
+  ['return redis.error_reply("MY bad")', '0'],
+  ['return redis.error_reply("-X y")', '0'],
+  ['return redis.status_reply("OKAY")', '0'],
+  ['return redis.sha1hex("")', '0'],
+  ['return redis.sha1hex(ARGV[1])', '0', BIN],
+  ['return tostring(10/2)', '0'],
+  ['return tostring(1/3)', '0'],
+  ['return 10/3 .. ""', '0'],
+  ['return type(unpack)', '0'],
+  ['return table.getn({1,2,3})', '0'],
+  ['return loadstring("return 7")()', '0'],
+  ['return _VERSION', '0'],
+  ['return x', '0'],
+  ['x = 1', '0'],
+  ['string.foo = 1', '0'],
+  ['error("boom")', '0'],
+  ['error({err="TABLE err"})', '0'],
+  ['return 1 +', '0'],
+  ['return redis.call("nosuch")', '0'],
+  ['return redis.pcall("nosuch")', '0'],
+  ['return redis.call("incr","a","b")', '0'],
+  ['return redis.call()', '0'],
+  ['return redis.call("set", {})', '0'],
+  ['return redis.call("eval","return 1","0")', '0'],
+  ['redis.call("set","s","str") return redis.call("incr","s")', '0'],
+  ['redis.call("set","s","str") return redis.pcall("incr","s")', '0'],
+  ['redis.call("set","s","str") local r = redis.pcall("incr","s") return r["err"]', '0'],
+  ['return redis.call("set","k",ARGV[1])', '0', BIN],
+  ['redis.call("set","k",ARGV[1]) return redis.call("get","k")', '0', BIN],
+  ['return redis.call("get","nokey")', '0'],
+  ['return type(redis.call("get","nokey"))', '0'],
+  ['redis.call("rpush","l","a","b") return redis.call("lrange","l",0,-1)', '0'],
+  ['return redis.call("incrby","n",3.0)', '0'],
+  ['return redis.call("set","n",0.1)', '0'],
+  ['return redis.call("hgetall","nohash")', '0'],
+  ['redis.call("hset","h","f","v") return redis.call("hgetall","h")', '0'],
+  ['return redis.call("ping")', '0'],
+  ['return redis.call("type","nokey")', '0'],
+  ['redis.setresp(3) return redis.call("hgetall","h")', '0'],
+  ['redis.setresp(3) redis.call("hset","h2","f","v") return redis.call("hgetall","h2")', '0'],
+  ['redis.setresp(3) return redis.call("get","nokey")', '0'],
+  ['redis.setresp(3) return type(redis.call("get","nokey"))', '0'],
+  ['redis.setresp(3) redis.call("zadd","z",1.5,"m") return redis.call("zscore","z","m")', '0'],
+  ['redis.setresp(3) return true', '0'],
+  ['redis.setresp(3) return false', '0'],
+  ['return {double=3.14}', '0'],
+  ['return {big_number="123456789012345678901234567890"}', '0'],
+  ['return {map={a=1}}', '0'],
+  ['return {set={a=true}}', '0'],
+  ['return {verbatim_string={format="txt", string="hi"}}', '0'],
+  ['redis.setresp(4)', '0'],
+  ['redis.log(redis.LOG_WARNING, "hello") return 1', '0'],
+  ['redis.log(9, "x")', '0'],
+  ['redis.log(1)', '0'],
+  ['return redis.REDIS_VERSION', '0'],
+  ['return redis.REDIS_VERSION_NUM', '0'],
+  ['return redis.replicate_commands()', '0'],
+  ['redis.set_repl(redis.REPL_ALL) return 1', '0'],
+  ['redis.set_repl(99)', '0'],
+  ['return math.random(1000) > 0', '0'],
+  ['return cjson.encode({1,2,"a/b"})', '0'],
+  ['return cjson.encode({a=1})', '0'],
+  ['return cjson.decode("[1,2,3]")', '0'],
+  ['return cjson.decode(\'{"a":[1,2,{"b":"c"}]}\')["a"][3]["b"]', '0'],
+  ['return cjson.decode("[1,")', '0'],
+  ['return bit.band(0xff, 0x0f)', '0'],
+  ['return bit.tohex(255)', '0'],
+  ['return bit.bxor(5, 3)', '0'],
+  ['return pcall(function() error("x") end)', '0'],
+  ['local ok, e = pcall(function() redis.call("nosuch") end) return e', '0'],
+  ['return select("#", 1, 2, 3)', '0'],
+  ['return string.format("%d-%s", 5, "x")', '0'],
+  ['return string.rep("ab", 3)', '0'],
+  ['return os', '0'],
+  ['return print', '0'],
+  ['return dofile', '0'],
+  ['return redis.call("select", 1)', '0'],
+  ['#!lua\nreturn 1', '0'],
+  ['#!lua flags=no-writes\nreturn redis.call("set","x","y")', '0'],
+  ['#!lua flags=no-writes\nreturn redis.call("get","x")', '0'],
+  ['#!lua flags=bogus\nreturn 1', '0'],
+  ['#!lua foo=bar\nreturn 1', '0'],
+  ['#!python\nreturn 1', '0'],
+  ['#!lua', '0'],
+  ['#!lua name=x\nreturn 1', '0'],
+  ['return 1', '2', 'a'],
+  ['return 1', '-1'],
+  ['return 1', 'x'],
+];
+
+describe.skipIf(!HAVE_REDIS)('scripting against redis-server', () => {
+  let d: DiffPair;
+  let n: RawClient;
+  let r: RawClient;
+
+  async function same(...args: Arg[]): Promise<string> {
+    const b = encodeCommand(args);
+    n.write(b);
+    r.write(b);
+    const [x, y] = await Promise.all([n.readReply(), r.readReply()]);
+    expect(x.latin1Slice(), JSON.stringify(args)).toBe(y.latin1Slice());
+    return y.latin1Slice();
+  }
+
+  beforeAll(async () => {
+    d = await DiffPair.start();
+    [n, r] = await d.connectBoth();
+  });
+  afterAll(async () => {
+    n.close();
+    r.close();
+    await d.close();
+  });
+  beforeEach(async () => {
+    await same('FLUSHALL');
+    await same('SCRIPT', 'FLUSH');
+  });
+
+  for (const proto of [2, 3]) {
+    it(`EVAL conversions and errors, RESP${proto}`, async () => {
+      await n.call('HELLO', String(proto));
+      await r.call('HELLO', String(proto));
+      const bad: string[] = [];
+      for (const c of CASES) {
+        const b = encodeCommand(['EVAL', ...c]);
+        n.write(b);
+        r.write(b);
+        const [x, y] = await Promise.all([n.readReply(), r.readReply()]);
+        if (x.latin1Slice() !== y.latin1Slice()) bad.push(`${JSON.stringify(c)}\n  nodis: ${JSON.stringify(x.latin1Slice())}\n  redis: ${JSON.stringify(y.latin1Slice())}`);
+      }
+      expect(bad.join('\n')).toBe('');
+    });
+  }
+
+  it('EVALSHA, SCRIPT LOAD/EXISTS/FLUSH/KILL/HELP', async () => {
+    const sha = (await same('SCRIPT', 'LOAD', 'return ARGV[1]')).split('\r\n')[1];
+    await same('EVALSHA', sha, '0', BIN);
+    await same('EVALSHA', sha.toUpperCase(), '0', 'x');
+    await same('EVALSHA', 'ffffffffffffffffffffffffffffffffffffffff', '0');
+    await same('EVALSHA', 'abc', '0');
+    await same('SCRIPT', 'EXISTS', sha, sha.toUpperCase(), 'nope');
+    await same('SCRIPT', 'LOAD', 'return +');
+    await same('SCRIPT', 'LOAD', '#!lua flags=nope\nreturn 1');
+    await same('SCRIPT', 'FLUSH', 'ASYNC');
+    await same('SCRIPT', 'EXISTS', sha);
+    await same('SCRIPT', 'FLUSH', 'bogus');
+    await same('SCRIPT', 'FLUSH', 'SYNC', 'x');
+    await same('SCRIPT', 'KILL');
+    await same('SCRIPT', 'HELP');
+    await same('SCRIPT', 'NOSUCH');
+    await same('EVAL');
+    await same('EVAL', 'return 1');
+  });
+
+  it('EVAL_RO and EVALSHA_RO refuse writes', async () => {
+    await same('EVAL_RO', 'return redis.call("set","a","b")', '0');
+    await same('EVAL_RO', 'return redis.call("get","a")', '0');
+    await same('EVAL_RO', '#!lua\nreturn 1', '0');
+    await same('EVAL_RO', '#!lua flags=no-writes\nreturn redis.call("set","a","b")', '0');
+    const sha = (await same('SCRIPT', 'LOAD', 'return redis.call("set","a","b")')).split('\r\n')[1];
+    await same('EVALSHA_RO', sha, '0');
+    await same('EVALSHA', sha, '0');
+    await same('GET', 'a');
+  });
+
+  it('scripts inside MULTI, and keys a script sets are visible', async () => {
+    await same('MULTI');
+    await same('EVAL', 'return redis.call("incr", KEYS[1])', '1', 'cnt');
+    await same('EVAL', 'return redis.call("incr", KEYS[1])', '1', 'cnt');
+    await same('EXEC');
+    await same('GET', 'cnt');
+  });
+});
