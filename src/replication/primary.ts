@@ -28,6 +28,7 @@ import { string2ll } from '../util/numbers.js';
 import { rdbOf, registerChildProbe } from '../persistence/rdb-save.js';
 import { KeyspaceSnapshot } from '../persistence/snapshot.js';
 import { RdbWriter, defaultAux } from '../persistence/rdb/writer.js';
+import { setInfoField, type InfoField } from '../server/info.js';
 import {
   type Replication,
   type ReplicaInfo,
@@ -64,6 +65,8 @@ interface DisklessJob {
   /** Waiting for a slow replica's socket to drain. */
   waiting: boolean;
   done: boolean;
+  /** Unix time it started. */
+  started: number;
 }
 
 export class PrimarySync {
@@ -145,15 +148,15 @@ export class PrimarySync {
         throw new RedisError(Errors.notInteger);
       }
       if (this.tryPartialResync(c, argv[1], offset)) {
-        repl.statSyncPartialOk++;
+        this.server.stats.syncPartialOk++;
         return;
       }
-      if (argv[1].charAt(0) !== '?') repl.statSyncPartialErr++;
+      if (argv[1].charAt(0) !== '?') this.server.stats.syncPartialErr++;
     } else {
       info.prePsync = true;
     }
 
-    repl.statSyncFull++;
+    this.server.stats.syncFull++;
     info.state = SLAVE_STATE_WAIT_BGSAVE_START;
     if (server.config.bool('repl-disable-tcp-nodelay')) c.socket?.setNoDelay(false);
     c.outputHeld = true;
@@ -239,7 +242,10 @@ export class PrimarySync {
     const sock = c.socket;
     if (sock !== null) sock.write(info.capa & SLAVE_CAPA_PSYNC2 ? `+CONTINUE ${repl.replid}\r\n` : '+CONTINUE\r\n', 'latin1');
     const data = bl.histlen === 0 ? null : bl.readFrom(offset);
-    if (data !== null && data.length > 0) c.addReplyProto(data.latin1Slice(0, data.length));
+    if (data !== null && data.length > 0) {
+      c.addReplyProto(data.latin1Slice(0, data.length));
+      this.server.stats.netReplOutputBytes += data.length;
+    }
     this.log.info(
       `Partial resynchronization request from ${name} accepted. Sending ${data === null ? 0 : data.length} bytes of backlog starting from offset ${offset}.`,
     );
@@ -332,6 +338,7 @@ export class PrimarySync {
       timer: null,
       waiting: false,
       done: false,
+      started: unixtime(),
     };
     job.snap = new KeyspaceSnapshot({ writer, cfg, out: (chunk) => this.writeToTargets(job, chunk) });
     try {
@@ -357,6 +364,7 @@ export class PrimarySync {
       const sock = r.socket;
       if (sock === null || sock.destroyed) continue;
       sock.write(chunk);
+      this.server.stats.netReplOutputBytes += chunk.length;
       (r.ext.repl as ReplicaInfo).lastPartialWrite = now;
     }
   }
@@ -494,6 +502,7 @@ export class PrimarySync {
     let sent = 0;
     stream.on('data', (chunk) => {
       sent += chunk.length;
+      this.server.stats.netReplOutputBytes += chunk.length;
       if (!sock.write(chunk)) {
         stream.pause();
         sock.once('drain', () => stream.resume());
@@ -597,6 +606,19 @@ export class PrimarySync {
 
   shutdown(): void {
     this.abortJob();
+  }
+
+  /** INFO persistence while a diskless transfer runs (rdb_bgsave_in_progress, current_save_keys_*). */
+  infoPersistence(fields: InfoField[]): void {
+    const job = this.job;
+    if (job === null) return;
+    const total = job.snap.keysTotal;
+    const done = job.snap.keysProcessed;
+    setInfoField(fields, 'rdb_bgsave_in_progress', 1);
+    setInfoField(fields, 'rdb_current_bgsave_time_sec', unixtime() - job.started);
+    setInfoField(fields, 'current_save_keys_processed', done);
+    setInfoField(fields, 'current_save_keys_total', total);
+    setInfoField(fields, 'current_fork_perc', (total > 0 ? (done / total) * 100 : 0).toFixed(2));
   }
 }
 

@@ -16,7 +16,7 @@ import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
 import type { Client } from '../server/client.js';
-import { CLIENT_BLOCKED, CLIENT_CLOSE_ASAP, CLIENT_MASTER, CLIENT_MULTI, CLIENT_REPLY_OFF } from '../server/client.js';
+import { CLIENT_BLOCKED, CLIENT_CLOSE_AFTER_REPLY, CLIENT_CLOSE_ASAP, CLIENT_MASTER, CLIENT_MULTI, CLIENT_REPLY_OFF } from '../server/client.js';
 import { strerror, type ReplicaOf } from '../server/config-defs.js';
 import { AclUser } from '../server/acl.js';
 import { Db, type KeyspaceContext } from '../store/db.js';
@@ -194,6 +194,7 @@ export class ReplicaSide {
     const wasMaster = server.masterHost === null;
     server.masterHost = null;
     if (this.master !== null) this.dropPrimaryClient();
+    this.disconnectAllBlockedClients();
     server.masterHost = host;
     this.masterPort = port;
     this.setConfig([host, String(port)]);
@@ -225,6 +226,21 @@ export class ReplicaSide {
     this.downSince = 0;
     // The AOF stopped for a sync restarts now that we are a primary.
     if (server.config.bool('appendonly') && aofOf(server).state === AOF_OFF) this.restartAof();
+  }
+
+  /**
+   * disconnectAllBlockedClients(): clients blocked while this was a
+   * primary (BLPOP...) would act on a dataset that now follows another
+   * primary. Commands held by CLIENT PAUSE run later, so they stay.
+   */
+  private disconnectAllBlockedClients(): void {
+    const server = this.server;
+    for (const c of server.clients.values()) {
+      if ((c.flags & CLIENT_BLOCKED) === 0 || c.ext.blocked === undefined) continue;
+      c.addReplyError('-UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)');
+      server.blocking.unblockClient(c);
+      c.flags |= CLIENT_CLOSE_AFTER_REPLY;
+    }
   }
 
   private setConfig(args: string[]): void {
@@ -300,7 +316,7 @@ export class ReplicaSide {
       return;
     }
     this.lastio = unixtime();
-    this.repl.statNetReplInput += d.length;
+    this.server.stats.netReplInputBytes += d.length;
     this.inbuf = this.inbuf.length === 0 ? d : Buffer.concat([this.inbuf, d]);
     try {
       this.processLink();
@@ -841,7 +857,7 @@ export class ReplicaSide {
     const server = this.server;
     c.lastInteraction = Date.now();
     c.netIn += d.length;
-    this.repl.statNetReplInput += d.length;
+    this.server.stats.netReplInputBytes += d.length;
     this.readReploff += d.length;
     this.raw.push(d);
     this.rawLen += d.length;

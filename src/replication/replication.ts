@@ -83,8 +83,6 @@ export interface ReplicaInfo {
   lastPartialWrite: number;
   /** Stops a running transfer of the RDB file (disk-based sync). */
   stopTransfer: (() => void) | null;
-  /** c.netOut when it became a replica (INFO total_net_repl_output_bytes). */
-  netOutBase: number;
 }
 
 /** The replication state of a client (created by REPLCONF or SYNC). */
@@ -106,7 +104,6 @@ export function replicaInfo(c: Client): ReplicaInfo {
       diskTarget: false,
       lastPartialWrite: 0,
       stopTransfer: null,
-      netOutBase: 0,
     };
     c.ext.repl = r;
   }
@@ -151,14 +148,12 @@ export class Replication {
   /** Unix time since when no replica is attached (backlog TTL). */
   noReplicasSince = unixtime();
   goodReplicas = 0;
-  statSyncFull = 0;
-  statSyncPartialOk = 0;
-  statSyncPartialErr = 0;
-  statNetReplInput = 0;
-  /** Output to replicas that were freed (the live ones are summed from their clients). */
-  statNetReplOutputFreed = 0;
-  /** Cron loops at 1 Hz (replication_cron_loops). */
-  cronLoops = 0;
+  /**
+   * Cron loops at 1 Hz (replication_cron_loops). Redis's first run is 1 ms
+   * after start-up, before any replica can attach (no PING at offset 0):
+   * that run is counted here.
+   */
+  cronLoops = 1;
   private lastCronSecond = 0;
   /** WAIT: a GETACK is sent to the replicas before the next I/O. */
   private getAckPending = false;
@@ -253,10 +248,12 @@ export class Replication {
     this.masterReplOffset += data.length;
     if (this.replicas.length === 0) return;
     const s = typeof data === 'string' ? data : data.latin1Slice(0, data.length);
+    const stats = this.server.stats;
     for (const r of this.replicas) {
       const info = r.ext.repl as ReplicaInfo;
       if (info.state === SLAVE_STATE_WAIT_BGSAVE_START || info.rdbOnly) continue;
       r.addReplyProto(s);
+      stats.netReplOutputBytes += s.length;
     }
   }
 
@@ -280,10 +277,9 @@ export class Replication {
 
   /** A client becomes a replica (CLIENT_SLAVE; the replica output buffer class applies). */
   addReplica(c: Client): void {
-    const info = replicaInfo(c);
+    replicaInfo(c);
     c.flags |= CLIENT_SLAVE;
     c.ext.isReplica = true;
-    info.netOutBase = c.netOut;
     this.replicas.push(c);
   }
 
@@ -293,7 +289,6 @@ export class Replication {
     if (i === -1) return;
     this.replicas.splice(i, 1);
     const info = c.ext.repl as ReplicaInfo;
-    this.statNetReplOutputFreed += c.netOut - info.netOutBase;
     if (info.stopTransfer !== null) info.stopTransfer();
     this.primary.replicaGone(c);
     this.log.warn(`Connection with replica ${this.replicaName(c)} lost.`);
@@ -697,11 +692,12 @@ export class Replication {
   }
 
   infoStats(fields: InfoField[]): void {
-    setInfoField(fields, 'sync_full', this.statSyncFull);
-    setInfoField(fields, 'sync_partial_ok', this.statSyncPartialOk);
-    setInfoField(fields, 'sync_partial_err', this.statSyncPartialErr);
-    setInfoField(fields, 'total_net_repl_input_bytes', this.statNetReplInput);
-    setInfoField(fields, 'total_net_repl_output_bytes', this.netReplOutput());
+    const stats = this.server.stats;
+    setInfoField(fields, 'sync_full', stats.syncFull);
+    setInfoField(fields, 'sync_partial_ok', stats.syncPartialOk);
+    setInfoField(fields, 'sync_partial_err', stats.syncPartialErr);
+    setInfoField(fields, 'total_net_repl_input_bytes', stats.netReplInputBytes);
+    setInfoField(fields, 'total_net_repl_output_bytes', stats.netReplOutputBytes);
     setInfoField(fields, 'slave_expires_tracked_keys', this.replicaKeysWithExpire.size);
   }
 
@@ -709,13 +705,6 @@ export class Replication {
     const bl = this.backlog;
     setInfoField(fields, 'mem_replication_backlog', bl !== null ? bl.memory : 0);
     setInfoField(fields, 'mem_total_replication_buffers', bl !== null ? bl.memory : 0);
-  }
-
-  /** Bytes written to replicas so far. */
-  netReplOutput(): number {
-    let n = this.statNetReplOutputFreed;
-    for (const c of this.replicas) n += c.netOut - (c.ext.repl as ReplicaInfo).netOutBase;
-    return n;
   }
 
   // ---- restart ---------------------------------------------------------------------------------------
@@ -761,6 +750,8 @@ export class Replication {
       if (this.waiting.has(c)) this.waiting.delete(c);
     });
     const stop = (): void => {
+      // flushSlavesOutputBuffers(): the last writes reach the replicas before the sockets close.
+      for (const r of this.replicas) if (!r.outputHeld) r.flush();
       this.primary.shutdown();
       this.replica.shutdown();
     };
@@ -793,6 +784,8 @@ export class Replication {
     addInfoHook(server, 'replication', (fields) => this.infoReplication(fields));
     addInfoHook(server, 'stats', (fields) => this.infoStats(fields));
     addInfoHook(server, 'memory', (fields) => this.infoMemory(fields));
+    // A diskless transfer is an RDB child with socket target for INFO persistence.
+    addInfoHook(server, 'persistence', (fields) => this.primary.infoPersistence(fields));
     this.primary.install();
     this.replica.install();
     const rdb = rdbOf(server);

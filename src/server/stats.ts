@@ -21,6 +21,13 @@ export class Stats {
   clientOutbufLimitDisconnections = 0;
   /** Payloads deep-checked by RESTORE or a load with sanitize-dump-payload (INFO dump_payload_sanitizations). */
   dumpPayloadSanitizations = 0;
+  /** Replication: full and partial syncs served (INFO sync_full, sync_partial_ok, sync_partial_err). */
+  syncFull = 0;
+  syncPartialOk = 0;
+  syncPartialErr = 0;
+  /** Bytes of the replication stream and RDB transfers (INFO total_net_repl_input/output_bytes). */
+  netReplInputBytes = 0;
+  netReplOutputBytes = 0;
   /** Error code -> count (INFO errorstats), first seen order. */
   readonly errors = new Map<string, number>();
 

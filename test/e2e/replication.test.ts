@@ -100,6 +100,8 @@ describe('full synchronization', () => {
     await run(p.port, cmds);
     const r = await replicaOf(p);
     await waitFor('the transfer to start', async () => (await info(p.port)).slave0?.includes('state=wait_bgsave') === true);
+    // The transfer shows as an RDB save in progress, as Redis's child with socket target.
+    expect((await info(p.port, 'persistence')).rdb_bgsave_in_progress).toBe('1');
     const writes: string[][] = [];
     for (let i = 0; i < 200; i += 2) writes.push(['SET', `k${i}`, `new${i}`], ['DEL', `k${i + 1}`]);
     writes.push(['SET', 'added', 'during sync']);
@@ -254,6 +256,11 @@ describe('partial resynchronization', () => {
     const stats = await info(p.port, 'stats');
     expect(stats.sync_full).toBe('2');
     expect(stats.sync_partial_err).toBe('1');
+    expect(Number(stats.total_net_repl_output_bytes)).toBeGreaterThan(0);
+    expect(Number((await info(r.port, 'stats')).total_net_repl_input_bytes)).toBeGreaterThan(0);
+    // CONFIG RESETSTAT clears the replication counters too.
+    await cmdOn(p.port, 'CONFIG', 'RESETSTAT');
+    expect((await info(p.port, 'stats')).sync_full).toBe('0');
   });
 
   it('PSYNC2: after a promotion the other replicas continue with the new primary', async () => {
