@@ -874,7 +874,11 @@ export class NodisServer implements KeyspaceContext {
         c.addReplyError(`internal error while executing '${cmd.fullname}'`);
       }
     }
-    if (cmd.flags & CMD_READONLY && c.flags & CLIENT_TRACKING && this.tracking !== null) this.tracking.rememberKeys(c, cmd, argv);
+    if (cmd.flags & CMD_READONLY && this.tracking !== null) {
+      // Keys a script reads are tracked for the client that ran the script.
+      const tc = (c.ext.scriptCaller as Client | undefined) ?? c;
+      if (tc.flags & CLIENT_TRACKING) this.tracking.rememberKeys(tc, cmd, argv);
+    }
     const end = performance.now();
     if (this.lastTick >= 0) this.lastTick = end;
     const usec = Math.round((end - start) * 1000);
