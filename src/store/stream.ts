@@ -1,0 +1,487 @@
+/**
+ * The stream type (stream.h): entries keyed by 128-bit IDs (ms-seq, held
+ * as one bigint `ms << 64 | seq`), grouped in nodes the way Redis groups
+ * them in listpacks under a radix tree. Node boundaries follow Redis's rules
+ * (stream-node-max-entries, stream-node-max-bytes with listpack sizes), so
+ * approximate trimming removes the same whole nodes. A deleted entry stays
+ * in its node as a tombstone until the node is emptied, as in Redis.
+ *
+ * Lookup by ID is a binary search over nodes then within a node; appending
+ * is O(1).
+ */
+import type { EncodingConfig, RObjectBase } from './types.js';
+
+export type StreamID = bigint;
+
+export const ID_MASK = (1n << 64n) - 1n;
+export const MAX_ID: StreamID = (ID_MASK << 64n) | ID_MASK;
+export const MIN_ID: StreamID = 0n;
+
+export function makeId(ms: bigint, seq: bigint): StreamID {
+  return (ms << 64n) | seq;
+}
+export function idMs(id: StreamID): bigint {
+  return id >> 64n;
+}
+export function idSeq(id: StreamID): bigint {
+  return id & ID_MASK;
+}
+export function idToString(id: StreamID): string {
+  return `${id >> 64n}-${id & ID_MASK}`;
+}
+
+export interface StreamEntry {
+  id: StreamID;
+  /** field, value, field, value... (latin1 strings). */
+  fv: string[];
+  deleted: boolean;
+}
+
+interface StreamNode {
+  /** The master entry ID (the radix tree key): the first entry ever added. */
+  masterId: StreamID;
+  masterFields: string[];
+  entries: StreamEntry[];
+  live: number;
+  /** Estimated listpack size in bytes. */
+  bytes: number;
+}
+
+// ---- listpack size estimates ------------------------------------------------
+
+function backlenSize(l: number): number {
+  if (l < 128) return 1;
+  if (l < 16384) return 2;
+  if (l < 2097152) return 3;
+  if (l < 268435456) return 4;
+  return 5;
+}
+
+function lpIntSize(v: bigint | number): number {
+  const n = typeof v === 'bigint' ? v : BigInt(v);
+  let enc: number;
+  if (n >= 0n && n <= 127n) enc = 1;
+  else if (n >= -4096n && n <= 4095n) enc = 2;
+  else if (n >= -32768n && n <= 32767n) enc = 3;
+  else if (n >= -8388608n && n <= 8388607n) enc = 4;
+  else if (n >= -2147483648n && n <= 2147483647n) enc = 5;
+  else enc = 9;
+  return enc + backlenSize(enc);
+}
+
+const INT_RE = /^(0|-?[1-9][0-9]{0,19})$/;
+
+function lpStrSize(s: string): number {
+  if (s.length <= 20 && INT_RE.test(s)) {
+    const n = BigInt(s);
+    if (n >= -(1n << 63n) && n < 1n << 63n) return lpIntSize(n);
+  }
+  const l = s.length;
+  const enc = l < 64 ? 1 + l : l < 4096 ? 2 + l : 5 + l;
+  return enc + backlenSize(enc);
+}
+
+/** STREAM_LISTPACK_MAX_SIZE. */
+const LISTPACK_MAX_SIZE = 1 << 30;
+
+// ---- sorted ID maps (PELs) --------------------------------------------------
+
+/** A map from IDs to values iterated in ID order (a PEL). */
+export class IdMap<V> {
+  private keys: StreamID[] = [];
+  private readonly map = new Map<StreamID, V>();
+
+  get size(): number {
+    return this.keys.length;
+  }
+  get(id: StreamID): V | undefined {
+    return this.map.get(id);
+  }
+  has(id: StreamID): boolean {
+    return this.map.has(id);
+  }
+  /** Insert (true) or replace (false). */
+  set(id: StreamID, v: V): boolean {
+    if (this.map.has(id)) {
+      this.map.set(id, v);
+      return false;
+    }
+    this.map.set(id, v);
+    const k = this.keys;
+    if (k.length === 0 || k[k.length - 1] < id) k.push(id);
+    else k.splice(this.lowerBound(id), 0, id);
+    return true;
+  }
+  delete(id: StreamID): boolean {
+    if (!this.map.delete(id)) return false;
+    this.keys.splice(this.lowerBound(id), 1);
+    return true;
+  }
+  /** Index of the first key >= id. */
+  lowerBound(id: StreamID): number {
+    const k = this.keys;
+    let lo = 0;
+    let hi = k.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (k[mid] < id) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+  first(): StreamID | undefined {
+    return this.keys[0];
+  }
+  last(): StreamID | undefined {
+    return this.keys[this.keys.length - 1];
+  }
+  /** Keys within [start, end], in order (a snapshot). */
+  range(start: StreamID, end: StreamID, count = 0): StreamID[] {
+    const out: StreamID[] = [];
+    const k = this.keys;
+    for (let i = this.lowerBound(start); i < k.length && k[i] <= end; i++) {
+      out.push(k[i]);
+      if (count > 0 && out.length >= count) break;
+    }
+    return out;
+  }
+  allKeys(): StreamID[] {
+    return this.keys.slice();
+  }
+}
+
+export interface StreamNACK {
+  deliveryTime: number;
+  deliveryCount: number;
+  consumer: StreamConsumer;
+}
+
+export interface StreamConsumer {
+  name: string;
+  seenTime: number;
+  pel: IdMap<StreamNACK>;
+}
+
+/** SCG_INVALID_ENTRIES_READ. */
+export const SCG_INVALID_ENTRIES_READ = -1;
+
+export interface StreamCG {
+  lastId: StreamID;
+  entriesRead: number;
+  pel: IdMap<StreamNACK>;
+  consumers: Map<string, StreamConsumer>;
+}
+
+export interface NodeLimits {
+  maxBytes: number;
+  maxEntries: number;
+}
+
+// ---- the stream ---------------------------------------------------------------
+
+export class RStream implements RObjectBase {
+  readonly type = 'stream' as const;
+  nodes: StreamNode[] = [];
+  length = 0;
+  lastId: StreamID = 0n;
+  firstId: StreamID = 0n;
+  maxDeletedId: StreamID = 0n;
+  entriesAdded = 0;
+  cgroups: Map<string, StreamCG> | null = null;
+
+  encoding(_cfg: EncodingConfig): string {
+    return 'stream';
+  }
+
+  dup(): RStream {
+    const s = new RStream();
+    s.nodes = this.nodes.map((n) => ({
+      masterId: n.masterId,
+      masterFields: n.masterFields,
+      entries: n.entries.map((e) => ({ id: e.id, fv: e.fv, deleted: e.deleted })),
+      live: n.live,
+      bytes: n.bytes,
+    }));
+    s.length = this.length;
+    s.lastId = this.lastId;
+    s.firstId = this.firstId;
+    s.maxDeletedId = this.maxDeletedId;
+    s.entriesAdded = this.entriesAdded;
+    if (this.cgroups !== null) {
+      s.cgroups = new Map();
+      for (const [name, cg] of this.cgroups) {
+        const ncg: StreamCG = { lastId: cg.lastId, entriesRead: cg.entriesRead, pel: new IdMap(), consumers: new Map() };
+        for (const [cname, c] of cg.consumers) {
+          const nc: StreamConsumer = { name: cname, seenTime: c.seenTime, pel: new IdMap() };
+          ncg.consumers.set(cname, nc);
+          for (const id of c.pel.allKeys()) {
+            const nack = c.pel.get(id)!;
+            const nn: StreamNACK = { deliveryTime: nack.deliveryTime, deliveryCount: nack.deliveryCount, consumer: nc };
+            nc.pel.set(id, nn);
+            ncg.pel.set(id, nn);
+          }
+        }
+        s.cgroups.set(name, ncg);
+      }
+    }
+    return s;
+  }
+
+  /** Number of nodes (XINFO radix-tree-keys). */
+  get nodeCount(): number {
+    return this.nodes.length;
+  }
+
+  /**
+   * Nodes of the radix tree Redis would hold for the node keys (XINFO
+   * radix-tree-nodes): the root, every key, every branching position and
+   * every child of one (compressed chains count once).
+   */
+  raxNodeCount(): number {
+    const keys = this.nodes.map((n) => n.masterId);
+    if (keys.length === 0) return 1;
+    const byteAt = (id: bigint, d: number): number => Number((id >> BigInt(8 * (15 - d))) & 0xffn);
+    const count = (lo: number, hi: number, depth: number, parentBranching: boolean): number => {
+      if (depth === 16) return 1;
+      if (hi - lo === 1) return (depth === 0 || parentBranching ? 1 : 0) + 1;
+      const groups: [number, number][] = [];
+      let start = lo;
+      for (let i = lo + 1; i <= hi; i++) {
+        if (i === hi || byteAt(keys[i], depth) !== byteAt(keys[start], depth)) {
+          groups.push([start, i]);
+          start = i;
+        }
+      }
+      const branching = groups.length >= 2;
+      let total = depth === 0 || branching || parentBranching ? 1 : 0;
+      for (const [a, b] of groups) total += count(a, b, depth + 1, branching);
+      return total;
+    };
+    return count(0, keys.length, 0, false);
+  }
+
+  /** streamAppendItem() once the ID is validated. */
+  append(id: StreamID, fv: string[], limits: NodeLimits): void {
+    const numfields = fv.length / 2;
+    let totelelen = 0;
+    for (let i = 0; i < fv.length; i++) totelelen += fv[i].length;
+    let node = this.nodes.length > 0 ? this.nodes[this.nodes.length - 1] : undefined;
+    if (node !== undefined) {
+      let maxBytes = limits.maxBytes;
+      if (maxBytes === 0 || maxBytes > LISTPACK_MAX_SIZE) maxBytes = LISTPACK_MAX_SIZE;
+      if (node.bytes + totelelen >= maxBytes) node = undefined;
+      else if (limits.maxEntries && node.entries.length >= limits.maxEntries) node = undefined;
+    }
+    let same = false;
+    if (node === undefined) {
+      const masterFields: string[] = [];
+      for (let i = 0; i < fv.length; i += 2) masterFields.push(fv[i]);
+      let bytes = 7 + lpIntSize(1) + lpIntSize(0) + lpIntSize(numfields) + lpIntSize(0);
+      for (const f of masterFields) bytes += lpStrSize(f);
+      node = { masterId: id, masterFields, entries: [], live: 0, bytes };
+      this.nodes.push(node);
+      same = true;
+    } else if (node.masterFields.length === numfields) {
+      same = true;
+      for (let i = 0; i < numfields; i++) {
+        if (node.masterFields[i] !== fv[i * 2]) {
+          same = false;
+          break;
+        }
+      }
+    }
+    let bytes = lpIntSize(same ? 2 : 0) + lpIntSize(idMs(id) - idMs(node.masterId)) + lpIntSize(idSeq(id) - idSeq(node.masterId));
+    if (!same) bytes += lpIntSize(numfields);
+    for (let i = 0; i < fv.length; i += 2) {
+      if (!same) bytes += lpStrSize(fv[i]);
+      bytes += lpStrSize(fv[i + 1]);
+    }
+    bytes += lpIntSize(numfields + 3 + (same ? 0 : numfields + 1));
+    node.bytes += bytes;
+    node.entries.push({ id, fv, deleted: false });
+    node.live++;
+    this.length++;
+    this.entriesAdded++;
+    this.lastId = id;
+    if (this.length === 1) this.firstId = id;
+  }
+
+  /** Index of the node that would hold `id` (last node whose master ID <= id), or -1. */
+  private nodeFor(id: StreamID): number {
+    const nodes = this.nodes;
+    let lo = 0;
+    let hi = nodes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (nodes[mid].masterId <= id) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo - 1;
+  }
+
+  private static entryIndex(node: StreamNode, id: StreamID): number {
+    const e = node.entries;
+    let lo = 0;
+    let hi = e.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (e[mid].id < id) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The live entry with this ID. */
+  get(id: StreamID): StreamEntry | undefined {
+    const ni = this.nodeFor(id);
+    if (ni < 0) return undefined;
+    const node = this.nodes[ni];
+    const i = RStream.entryIndex(node, id);
+    const e = node.entries[i];
+    return e !== undefined && e.id === id && !e.deleted ? e : undefined;
+  }
+
+  /** streamDeleteItem(): mark the entry deleted; true if it existed. */
+  delete(id: StreamID): boolean {
+    const ni = this.nodeFor(id);
+    if (ni < 0) return false;
+    const node = this.nodes[ni];
+    const i = RStream.entryIndex(node, id);
+    const e = node.entries[i];
+    if (e === undefined || e.id !== id || e.deleted) return false;
+    e.deleted = true;
+    node.live--;
+    this.length--;
+    if (node.live === 0) this.nodes.splice(ni, 1);
+    if (this.length === 0) this.firstId = 0n;
+    else if (id === this.firstId) this.firstId = this.edgeId(true);
+    return true;
+  }
+
+  /** streamGetEdgeID(): first or last live ID (0 / MAX when empty). */
+  edgeId(first: boolean): StreamID {
+    if (this.length === 0) return first ? MAX_ID : 0n;
+    if (first) {
+      for (const n of this.nodes) for (const e of n.entries) if (!e.deleted) return e.id;
+    } else {
+      for (let i = this.nodes.length - 1; i >= 0; i--) {
+        const en = this.nodes[i].entries;
+        for (let j = en.length - 1; j >= 0; j--) if (!en[j].deleted) return en[j].id;
+      }
+    }
+    return first ? MAX_ID : 0n;
+  }
+
+  /** Live entries with start <= id <= end, ascending (or descending when rev). */
+  *range(start: StreamID, end: StreamID, rev = false): Generator<StreamEntry> {
+    if (start > end) return;
+    const nodes = this.nodes;
+    if (!rev) {
+      let ni = Math.max(this.nodeFor(start), 0);
+      let i = ni < nodes.length ? RStream.entryIndex(nodes[ni], start) : 0;
+      for (; ni < nodes.length; ni++, i = 0) {
+        const en = nodes[ni].entries;
+        for (; i < en.length; i++) {
+          const e = en[i];
+          if (e.id > end) return;
+          if (!e.deleted) yield e;
+        }
+      }
+    } else {
+      let ni = this.nodeFor(end);
+      if (ni < 0) return;
+      let i = RStream.entryIndex(nodes[ni], end);
+      if (i >= nodes[ni].entries.length || nodes[ni].entries[i].id > end) i--;
+      for (; ni >= 0; ) {
+        const en = nodes[ni].entries;
+        for (; i >= 0; i--) {
+          const e = en[i];
+          if (e.id < start) return;
+          if (!e.deleted) yield e;
+        }
+        ni--;
+        if (ni >= 0) i = nodes[ni].entries.length - 1;
+      }
+    }
+  }
+
+  /** streamRangeHasTombstones(). */
+  rangeHasTombstones(start: StreamID, end: StreamID): boolean {
+    if (this.length === 0 || this.maxDeletedId === 0n) return false;
+    const firstId = this.firstId;
+    const startId = start > firstId ? start : firstId;
+    const endId = end < this.lastId ? end : this.lastId;
+    return startId <= this.maxDeletedId && this.maxDeletedId <= endId;
+  }
+
+  /**
+   * streamTrim(): MAXLEN (minid null) or MINID trimming from the head;
+   * approx removes whole nodes only; limit caps the entries removed (0: none).
+   */
+  trim(maxlen: number | null, minid: StreamID | null, approx: boolean, limit: number): number {
+    if (maxlen === null && minid === null) return 0;
+    let deleted = 0;
+    while (this.nodes.length > 0) {
+      if (maxlen !== null && this.length <= maxlen) break;
+      const node = this.nodes[0];
+      const entries = node.live;
+      if (limit && deleted + entries > limit) break;
+      let removeNode: boolean;
+      if (maxlen !== null) {
+        removeNode = this.length - entries >= maxlen;
+      } else {
+        removeNode = node.entries[node.entries.length - 1].id < minid!;
+      }
+      if (removeNode) {
+        this.nodes.shift();
+        this.length -= entries;
+        deleted += entries;
+        continue;
+      }
+      if (approx) break;
+      let deletedFromNode = 0;
+      for (const e of node.entries) {
+        if (e.deleted) continue;
+        if (maxlen !== null) {
+          if (this.length <= maxlen) break;
+        } else if (e.id >= minid!) break;
+        e.deleted = true;
+        node.live--;
+        this.length--;
+        deleted++;
+        deletedFromNode++;
+      }
+      if (node.live === 0) this.nodes.shift();
+      break;
+    }
+    if (deleted > 0) {
+      this.firstId = this.length === 0 ? 0n : this.edgeId(true);
+    }
+    return deleted;
+  }
+
+  /** streamLookupCG(). */
+  group(name: string): StreamCG | undefined {
+    return this.cgroups?.get(name);
+  }
+
+  /** streamCreateCG(): undefined if the group exists. */
+  createGroup(name: string, id: StreamID, entriesRead: number): StreamCG | undefined {
+    if (this.cgroups === null) this.cgroups = new Map();
+    if (this.cgroups.has(name)) return undefined;
+    const cg: StreamCG = { lastId: id, entriesRead, pel: new IdMap(), consumers: new Map() };
+    this.cgroups.set(name, cg);
+    return cg;
+  }
+
+  /** Groups sorted by name (the rax order). */
+  sortedGroups(): [string, StreamCG][] {
+    if (this.cgroups === null) return [];
+    return [...this.cgroups].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  }
+}
+
+/** Consumers sorted by name (the rax order). */
+export function sortedConsumers(cg: StreamCG): StreamConsumer[] {
+  return [...cg.consumers.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
