@@ -40,7 +40,9 @@ export function createLogger(opts: LoggerOptions): Logger {
       },
     });
   }
-  return pino({ level, base }, pino.destination({ dest: 1, sync: false }));
+  // Synchronous like Redis's log writes: an async write still in flight when
+  // a fatal error exits the process would land after the lines flushed at exit.
+  return pino({ level, base }, pino.destination({ dest: 1, sync: true }));
 }
 
 /** A logger that drops everything (embedding and tests). */
