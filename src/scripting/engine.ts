@@ -5,9 +5,24 @@
  * redis.call() through the command table.
  *
  * The VM is fengari (Lua 5.3); differences from Redis's Lua 5.1 that
- * scripts can see are bridged here: unpack/loadstring/table.getn/math.pow
- * exist, integral floats print as integers, numbers beyond 32-bit integers
- * are floats (as every 5.1 number is a double).
+ * scripts can see are bridged here: unpack, loadstring, gcinfo, table.getn,
+ * table.maxn, table.foreach(i), math.pow/mod/log10/ldexp/cosh/sinh/tanh and
+ * string.gfind exist, _VERSION is "Lua 5.1", integral floats print as
+ * integers (tostring(10/2) is "5"), replies and redis.call() results beyond
+ * 32-bit integers are floats (as every 5.1 number is a double), and a
+ * compile error says "near '<eof>'". What stays different: 5.3 syntax
+ * (integer division //, bitwise operators, goto) is accepted; integer
+ * literals and loop counters are 32-bit integers in fengari (2^31 wraps);
+ * getfenv/setfenv/newproxy do not exist; the globals and library tables are
+ * proxies, so pairs(_G) and rawget(_G, name) see nothing; cmsgpack and
+ * struct are not provided.
+ *
+ * Busy scripts: Redis serves other clients from inside a long script (only
+ * SCRIPT KILL / SHUTDOWN NOSAVE, others get BUSY). Nodis runs on one
+ * thread and cannot re-enter its event loop from the Lua hook, so a script
+ * that runs past busy-reply-threshold is stopped there as SCRIPT KILL would
+ * stop it (even after it wrote), and SCRIPT KILL itself always answers
+ * NOTBUSY.
  */
 import { createHash } from 'node:crypto';
 import { Client, CLIENT_MULTI, CLIENT_MASTER } from '../server/client.js';
@@ -16,6 +31,7 @@ import { CMD_DENYOOM, CMD_MAY_REPLICATE, CMD_NOSCRIPT, CMD_WRITE } from '../comm
 import { ACL_LOG_CTX_LUA } from '../server/acl.js';
 import { EVICT_FAIL, OOM_ERROR } from '../server/evict.js';
 import { formatDouble } from '../util/numbers.js';
+import { addInfoHook, setInfoField, bytesToHuman } from '../server/info.js';
 import { lua, lauxlib, lualib, pushStr, toStr, pushNum, raise, fromLuaBytes, toLuaBytes, type LuaState } from './lua.js';
 import { Rand48, RAND48_MAX } from './rand48.js';
 import { openCjson } from './cjson.js';
@@ -114,6 +130,18 @@ export class ScriptingEngine {
     this.client.ext.isLua = true;
     this.client.ext.denyBlocking = true;
     this.init();
+    addInfoHook(server, 'memory', (fields) => {
+      const vm = this.memory();
+      setInfoField(fields, 'used_memory_lua', vm);
+      setInfoField(fields, 'used_memory_vm_eval', vm);
+      setInfoField(fields, 'used_memory_lua_human', bytesToHuman(vm));
+      setInfoField(fields, 'used_memory_scripts_eval', this.scriptsMem);
+      setInfoField(fields, 'number_of_cached_scripts', this.scripts.size);
+      setInfoField(fields, 'used_memory_vm_total', vm);
+      setInfoField(fields, 'used_memory_vm_total_human', bytesToHuman(vm));
+      setInfoField(fields, 'used_memory_scripts', this.scriptsMem);
+      setInfoField(fields, 'used_memory_scripts_human', bytesToHuman(this.scriptsMem));
+    });
   }
 
   /** scriptingInit(): a fresh Lua state with the sandboxed globals. */
