@@ -24,7 +24,9 @@ import { aclCommands } from './acl.js';
 import { aofCommands } from './aof.js';
 import './debug-digest.js';
 import { dumpCommands } from './dump.js';
+import { hyperloglogCommands } from './hyperloglog.js';
 import { streamCommands } from './stream.js';
 import { replicationCommands } from './replication.js';
 import { scriptingCommands } from './scripting.js';
 
+export const allCommands: CommandSpec[] = [...connectionCommands, ...stringCommands, ...bitopsCommands, ...commandCommands, ...keyspaceCommands, ...configCommands, ...shutdownCommands, ...clientCommands, ...serverCommands, ...hashCommands, ...setCommands, ...zsetCommands, ...listCommands, ...zsetBlockingCommands, ...memoryCommands, ...sortCommands, ...txCommands, ...pubsubCommands, ...geoCommands, ...hyperloglogCommands, ...aclCommands, ...aofCommands, ...dumpCommands, ...persistenceCommands, ...replicationCommands, ...scriptingCommands, ...streamCommands];
