@@ -225,6 +225,24 @@ describe.skipIf(!HAVE_REDIS)('differential: stream groups and XINFO', () => {
     await d.same('XINFO', 'GROUPS', 's');
   });
 
+  it('DUMP of streams matches byte for byte (nodes, tombstones, groups without PELs)', async () => {
+    await d.same('CONFIG', 'SET', 'stream-node-max-entries', '7');
+    for (let i = 1; i <= 30; i++) {
+      const fields = i % 4 === 0 ? ['other', String(i * 1000)] : ['f' + BIN, `v${i}`, 'n', String(-i)];
+      await d.same('XADD', 's', `${i * 3}-${i % 2}`, ...fields);
+    }
+    await d.same('XDEL', 's', '6-0', '9-1', '45-1');
+    await d.same('XADD', 'big', '1-1', 'k', 'x'.repeat(300), 'num', '123456789012');
+    await d.same('XGROUP', 'CREATE', 's', 'g2', '$');
+    await d.same('XGROUP', 'CREATE', 's', 'g1', '9-1', 'ENTRIESREAD', '3');
+    await d.same('DUMP', 's');
+    await d.same('DUMP', 'big');
+    await d.same('XTRIM', 's', 'MAXLEN', '~', '10');
+    await d.same('DUMP', 's');
+    await d.same('XGROUP', 'CREATE', 'e', 'g', '0', 'MKSTREAM');
+    await d.same('DUMP', 'e');
+  });
+
   it('XCLAIM and XAUTOCLAIM with JUSTID, FORCE, deleted entries', async () => {
     for (let i = 1; i <= 6; i++) await d.same('XADD', 's', `${i}-0`, 'f', `v${i}`);
     await d.same('XGROUP', 'CREATE', 's', 'g', '0');

@@ -21,6 +21,8 @@ import { RList } from '../../store/list.js';
 import { RSet } from '../../store/set.js';
 import { RHash } from '../../store/hash.js';
 import { ZSet } from '../../store/zset.js';
+import { RStream } from '../../store/stream.js';
+import { saveStream } from './stream.js';
 import { string2ll, formatG } from '../../util/numbers.js';
 import { Crc64 } from './crc64.js';
 import { lzfCompress, lzfCompressInto } from './lzf.js';
@@ -432,6 +434,7 @@ export function rdbObjectType(value: RValue): number {
   if (value instanceof RSet) return value.isIntset() ? RDB_TYPE_SET_INTSET : RDB_TYPE_SET;
   if (value instanceof RHash) return value.isListpack() ? RDB_TYPE_HASH_LISTPACK : RDB_TYPE_HASH;
   if (value instanceof ZSet) return value.isListpack ? RDB_TYPE_ZSET_LISTPACK : RDB_TYPE_ZSET_2;
+  if (value instanceof RStream) return 19; // RDB_TYPE_STREAM_LISTPACKS_2
   throw new Error(`RDB: cannot serialize values of type ${(value as RObjectBase).type}`);
 }
 
@@ -447,6 +450,8 @@ export function saveObject(out: ByteOut, value: RValue, cfg: EncodingConfig, com
     saveHash(out, value, compress);
   } else if (value instanceof ZSet) {
     saveZset(out, value, compress);
+  } else if (value instanceof RStream) {
+    saveStream(out, value, compress);
   } else {
     throw new Error(`RDB: cannot serialize values of type ${(value as RObjectBase).type}`);
   }
