@@ -87,7 +87,8 @@ export function denseGet(b: Uint8Array, base: number, i: number): number {
   const pos = base + (bit >>> 3);
   const fb = bit & 7;
   // The byte after the last register is the string's terminator (zero).
-  return ((b[pos] >>> fb) | ((b[pos + 1] | 0) << (8 - fb))) & HLL_REGISTER_MAX;
+  const next = pos + 1 < b.length ? b[pos + 1] : 0;
+  return ((b[pos] >>> fb) | (next << (8 - fb))) & HLL_REGISTER_MAX;
 }
 
 /** HLL_DENSE_SET_REGISTER on registers starting at `base`. */
@@ -582,9 +583,21 @@ export function hllCountRaw(regs: Uint8Array): number {
  */
 export function hllMerge(max: Uint8Array, b: Uint8Array, len: number, tail = 0): boolean {
   if (b[4] === HLL_DENSE) {
-    for (let i = 0; i < HLL_REGISTERS; i++) {
-      const val = denseGet(b, HLL_HDR_SIZE, i);
-      if (val > max[i]) max[i] = val;
+    // 4 registers in each 3 bytes.
+    let p = HLL_HDR_SIZE;
+    for (let i = 0; i < HLL_REGISTERS; i += 4) {
+      const b0 = b[p];
+      const b1 = b[p + 1];
+      const b2 = b[p + 2];
+      p += 3;
+      const r0 = b0 & 63;
+      const r1 = ((b0 >>> 6) | (b1 << 2)) & 63;
+      const r2 = ((b1 >>> 4) | (b2 << 4)) & 63;
+      const r3 = b2 >>> 2;
+      if (r0 > max[i]) max[i] = r0;
+      if (r1 > max[i + 1]) max[i + 1] = r1;
+      if (r2 > max[i + 2]) max[i + 2] = r2;
+      if (r3 > max[i + 3]) max[i + 3] = r3;
     }
     return true;
   }
