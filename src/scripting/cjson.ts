@@ -8,6 +8,9 @@ import { formatG } from '../util/numbers.js';
 /** cjson.null: a light userdata (NULL in the C library). */
 const JSON_NULL = { cjsonNull: true };
 
+/** cjson.encode_max_depth / decode_max_depth settings. */
+const depths = { encode: 1000, decode: 1000 };
+
 function fmtNumber(L: LuaState, idx: number): string {
   if (lua.lua_isinteger(L, idx)) return String(lua.lua_tointeger(L, idx));
   const d = lua.lua_tonumber(L, idx) as number;
@@ -88,7 +91,7 @@ function encode(L: LuaState, idx: number, depth: number): string {
       if (lua.lua_touserdata(L, idx) === JSON_NULL) return 'null';
       break;
     case lua.LUA_TTABLE: {
-      if (depth > 1000) raise(L, `Cannot serialise, excessive nesting (${depth})`);
+      if (depth > depths.encode) raise(L, `Cannot serialise, excessive nesting (${depth})`);
       lua.lua_checkstack(L, 4);
       const len = arrayLength(L, idx);
       if (len > 0) {
@@ -238,7 +241,7 @@ class Decoder {
   }
 
   nest(): void {
-    if (++this.depth > 1000) throw new JsonError(`Found too many nested data structures (${this.depth}) at character ${this.pos + 1}`);
+    if (++this.depth > depths.decode) throw new JsonError(`Found too many nested data structures (${this.depth}) at character ${this.pos + 1}`);
     lua.lua_checkstack(this.L, 4);
   }
 
@@ -300,6 +303,8 @@ class Decoder {
 }
 
 export function openCjson(L: LuaState): void {
+  depths.encode = 1000;
+  depths.decode = 1000;
   lua.lua_newtable(L);
   lua.lua_pushcfunction(L, (L: LuaState) => {
     if (lua.lua_gettop(L) !== 1) raise(L, 'bad argument #1 to \'encode\' (expected 1 argument)');
@@ -329,5 +334,38 @@ export function openCjson(L: LuaState): void {
   lua.lua_setfield(L, -2, toLuaBytes('decode'));
   lua.lua_pushlightuserdata(L, JSON_NULL);
   lua.lua_setfield(L, -2, toLuaBytes('null'));
+  // Configuration functions: accepted, and they answer the setting given
+  // (or the default); the encoder keeps lua-cjson's defaults.
+  const settings: [string, (L: LuaState) => void][] = [
+    ['encode_keep_buffer', (L) => lua.lua_pushboolean(L, 1)],
+    ['encode_max_depth', (L) => lua.lua_pushinteger(L, depths.encode)],
+    ['decode_max_depth', (L) => lua.lua_pushinteger(L, depths.decode)],
+    ['encode_number_precision', (L) => lua.lua_pushinteger(L, 14)],
+    ['encode_invalid_numbers', (L) => lua.lua_pushboolean(L, 0)],
+    ['decode_invalid_numbers', (L) => lua.lua_pushboolean(L, 1)],
+  ];
+  for (const [name, dflt] of settings) {
+    lua.lua_pushcfunction(L, (L: LuaState) => {
+      if (lua.lua_gettop(L) === 0) {
+        dflt(L);
+      } else {
+        lua.lua_settop(L, 1);
+        if (name === 'encode_max_depth' || name === 'decode_max_depth') {
+          const n = Math.trunc(lauxlib.luaL_checknumber(L, 1));
+          if (n < 1) raise(L, `bad argument #1 to '${name}' (expected integer between 1 and 2147483647)`);
+          depths[name === 'encode_max_depth' ? 'encode' : 'decode'] = n;
+        }
+      }
+      return 1;
+    });
+    lua.lua_setfield(L, -2, toLuaBytes(name));
+  }
+  lua.lua_pushcfunction(L, (L: LuaState) => {
+    lua.lua_pushboolean(L, 0);
+    lua.lua_pushinteger(L, 2);
+    lua.lua_pushinteger(L, 10);
+    return 3;
+  });
+  lua.lua_setfield(L, -2, toLuaBytes('encode_sparse_array'));
   lua.lua_setglobal(L, toLuaBytes('cjson'));
 }
