@@ -294,7 +294,10 @@ export class Tracking {
 
   /** The client running a command, as server.current_client. */
   private current(modifier: Client | null): Client | null {
-    return this.checking ?? this.server.currentClient ?? modifier;
+    // Inside a script the client is the one that ran it (server.current_client).
+    const cur = this.server.currentClient;
+    const real = cur === null ? null : ((cur.ext.scriptCaller as Client | undefined) ?? cur);
+    return this.checking ?? real ?? modifier;
   }
 
   /**
