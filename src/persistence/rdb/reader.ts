@@ -17,6 +17,7 @@ import { Config } from '../../server/config.js';
 import { Crc64 } from './crc64.js';
 import { lzfDecompressInto } from './lzf.js';
 import { parseListpack, parseZiplist, parseIntset, parseZipmap } from './decode.js';
+import { loadStream } from './stream-load.js';
 import {
   RDB_VERSION,
   RDB_ENC_INT8,
@@ -40,6 +41,8 @@ import {
   RDB_TYPE_HASH_LISTPACK,
   RDB_TYPE_ZSET_LISTPACK,
   RDB_TYPE_LIST_QUICKLIST_2,
+  RDB_TYPE_STREAM_LISTPACKS,
+  RDB_TYPE_STREAM_LISTPACKS_2,
   RDB_OPCODE_FUNCTION2,
   RDB_OPCODE_FUNCTION,
   RDB_OPCODE_MODULE_AUX,
@@ -608,8 +611,11 @@ function loadObject(type: number, inp: RdbInput, ctx: ValueCtx): RValue | null {
       return inp.corrupt(`The RDB file contains module data I can't load: no matching module type '${moduleTypeNameById(id)}'`);
     }
 
+    case RDB_TYPE_STREAM_LISTPACKS:
+    case RDB_TYPE_STREAM_LISTPACKS_2:
+      return loadStream(type, inp, ctx.deep, () => sanitizing(ctx));
+
     default:
-      // Streams (15, 19) and anything else: not a type Nodis holds.
       return inp.corrupt(`Unknown RDB encoding type ${type}`);
   }
 }
