@@ -2,7 +2,8 @@
  * The commands form of an AOF rewrite (rewriteAppendOnlyFileRio() of
  * aof.c), used for the BASE file when `aof-use-rdb-preamble no`: per db a
  * SELECT, then per key the commands that rebuild it (SET, RPUSH, SADD,
- * ZADD, HMSET with at most 64 items each) and a PEXPIREAT for its TTL.
+ * ZADD, HMSET with at most 64 items each; XADD, XSETID, XGROUP and XCLAIM
+ * for streams) and a PEXPIREAT for its TTL.
  */
 import fs from 'node:fs';
 import type { RValue, RObjectBase } from '../../store/types.js';
@@ -11,6 +12,7 @@ import type { RList } from '../../store/list.js';
 import type { RSet } from '../../store/set.js';
 import type { ZSet } from '../../store/zset.js';
 import type { RHash } from '../../store/hash.js';
+import { sortedConsumers, idToString, type RStream } from '../../store/stream.js';
 import { formatDouble } from '../../util/numbers.js';
 import { encodeSelect, encodeTimestamp } from './resp.js';
 
@@ -86,12 +88,58 @@ export function rewriteKey(out: ByteSink, key: string, value: RValue, expireMs: 
       case 'hash':
         rewriteItems(out, 'HMSET', key, (o as RHash).size, 2, (emit) => (o as RHash).forEach((f, v) => emit(f, v)));
         break;
+      case 'stream':
+        rewriteStream(out, key, o as RStream);
+        break;
       default:
         throw new Error(`Unknown object type ${o.type}`);
     }
   }
   if (expireMs !== -1 && expireMs !== -1n) {
     out.write('*3\r\n$9\r\nPEXPIREAT\r\n' + bulk(key) + bulk(String(expireMs)));
+  }
+}
+
+function command(args: string[]): string {
+  let s = '*' + args.length + '\r\n';
+  for (let i = 0; i < args.length; i++) s += bulk(args[i]);
+  return s;
+}
+
+/**
+ * rewriteStreamObject(): an XADD per entry (XADD MAXLEN 0 of a dummy entry
+ * for an empty stream), XSETID with the stream's counters, then per group
+ * an XGROUP CREATE with ENTRIESREAD, an XCLAIM ... JUSTID FORCE per pending
+ * entry of each consumer, and XGROUP CREATECONSUMER for consumers without
+ * pending entries.
+ */
+function rewriteStream(out: ByteSink, key: string, s: RStream): void {
+  const MAX_ID = (1n << 128n) - 1n;
+  if (s.length) {
+    for (const e of s.range(0n, MAX_ID)) out.write(command(['XADD', key, idToString(e.id), ...e.fv]));
+  } else {
+    out.write(command(['XADD', key, 'MAXLEN', '0', '0-1', 'x', 'y']));
+  }
+  out.write(
+    command(['XSETID', key, idToString(s.lastId), 'ENTRIESADDED', String(s.entriesAdded), 'MAXDELETEDID', idToString(s.maxDeletedId)]),
+  );
+  for (const [name, cg] of s.sortedGroups()) {
+    out.write(command(['XGROUP', 'CREATE', key, name, idToString(cg.lastId), 'ENTRIESREAD', String(cg.entriesRead)]));
+    for (const c of sortedConsumers(cg)) {
+      if (c.pel.size === 0) {
+        out.write(command(['XGROUP', 'CREATECONSUMER', key, name, c.name]));
+        continue;
+      }
+      for (const id of c.pel.allKeys()) {
+        const nack = c.pel.get(id)!;
+        out.write(
+          command([
+            'XCLAIM', key, name, c.name, '0', idToString(id),
+            'TIME', String(nack.deliveryTime), 'RETRYCOUNT', String(nack.deliveryCount), 'JUSTID', 'FORCE',
+          ]),
+        );
+      }
+    }
   }
 }
 
