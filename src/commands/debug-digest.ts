@@ -14,6 +14,7 @@ import type { RList } from '../store/list.js';
 import type { RSet } from '../store/set.js';
 import type { ZSet } from '../store/zset.js';
 import type { RHash } from '../store/hash.js';
+import { MAX_ID, idMs, idSeq, type RStream } from '../store/stream.js';
 import { formatG } from '../util/numbers.js';
 import { registerDebugSubcommand } from './server.js';
 
@@ -73,6 +74,12 @@ function xorObjectDigest(db: Db, key: string, digest: Buffer, o: RValue): void {
       mixDigest(e, v);
       xorDigest(digest, e);
     });
+  } else if (type === 'stream') {
+    // Live entries in order: "ms.seq", then each field and value (groups are not digested).
+    for (const e of (o as RStream).range(0n, MAX_ID)) {
+      mixDigest(digest, `${idMs(e.id)}.${idSeq(e.id)}`);
+      for (let i = 0; i < e.fv.length; i++) mixDigest(digest, e.fv[i]);
+    }
   }
   if (db.expires.get(key) !== undefined) xorDigest(digest, '!!expire!!');
 }

@@ -50,4 +50,19 @@ describe.skipIf(!HAVE_REDIS)('DEBUG DIGEST', () => {
     await d.same('DEBUG', 'DIGEST-VALUE', 'bz', 'bh', 'bl');
     await d.same('DEBUG', 'DIGEST');
   });
+
+  it('streams: live entries in order, binary fields, tombstones and groups left out', async () => {
+    await d.same('SELECT', '0');
+    await d.same('XADD', 'st\xff', '1-1', 'f', 'v', '\xff\x00', '\xc3');
+    await d.same('XADD', 'st\xff', '1-2', 'f', 'w');
+    await d.same('XADD', 'st\xff', '18446744073709551615-3', 'n', '-12', 'f', 'x');
+    await d.same('DEBUG', 'DIGEST-VALUE', 'st\xff');
+    await d.same('XDEL', 'st\xff', '1-2');
+    await d.same('DEBUG', 'DIGEST-VALUE', 'st\xff');
+    await d.same('XGROUP', 'CREATE', 'st\xff', 'g', '0');
+    await d.same('DEBUG', 'DIGEST-VALUE', 'st\xff');
+    await d.same('XGROUP', 'CREATE', 'empty', 'g', '$', 'MKSTREAM');
+    await d.same('DEBUG', 'DIGEST-VALUE', 'empty', 'st\xff');
+    await d.same('DEBUG', 'DIGEST');
+  });
 });
