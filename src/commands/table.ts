@@ -127,6 +127,11 @@ export class Command {
   readonly stats: CommandStats = { calls: 0, usec: 0, rejectedCalls: 0, failedCalls: 0 };
   /** Set by rename-command; hidden commands are unreachable. */
   hidden = false;
+  /**
+   * EVAL_RO, EVALSHA_RO, FCALL_RO: read-only commands whose own keys are not
+   * tracked (only the read commands a script runs make its keys tracked).
+   */
+  readonly scriptRo: boolean;
 
   constructor(
     readonly spec: CommandSpec,
@@ -141,6 +146,7 @@ export class Command {
     this.flags = flags;
     this.aclCategories = implicitCategories(spec.acl ?? [], flags);
     this.handler = spec.handler;
+    this.scriptRo = parent === null && (spec.name === 'eval_ro' || spec.name === 'evalsha_ro' || spec.name === 'fcall_ro');
     if (spec.subcommands && spec.subcommands.length > 0) {
       this.subcommands = new Map();
       for (const sub of spec.subcommands) this.subcommands.set(sub.name, new Command(sub, this));

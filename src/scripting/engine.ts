@@ -539,6 +539,7 @@ string.gfind = string.gmatch
     sc.takeOutput();
     if (caller.flags & CLIENT_MULTI) sc.flags |= CLIENT_MULTI;
     sc.ext.scriptCaller = caller;
+    sc.ext.scriptKeys = keys;
     this.run = run;
     const threshold = server.config.num('busy-reply-threshold');
     if (threshold > 0) lua.lua_sethook(L, this.countHook, lua.LUA_MASKCOUNT, 100000);
@@ -564,6 +565,7 @@ string.gfind = string.gmatch
       this.run = null;
       sc.flags &= ~CLIENT_MULTI;
       sc.ext.scriptCaller = undefined;
+      sc.ext.scriptKeys = undefined;
       sc.takeOutput();
     }
   }

@@ -874,10 +874,15 @@ export class NodisServer implements KeyspaceContext {
         c.addReplyError(`internal error while executing '${cmd.fullname}'`);
       }
     }
-    if (cmd.flags & CMD_READONLY && this.tracking !== null) {
-      // Keys a script reads are tracked for the client that ran the script.
-      const tc = (c.ext.scriptCaller as Client | undefined) ?? c;
-      if (tc.flags & CLIENT_TRACKING) this.tracking.rememberKeys(tc, cmd, argv);
+    if (cmd.flags & CMD_READONLY && this.tracking !== null && !cmd.scriptRo) {
+      // A script that runs any read command makes the client that ran it
+      // track the script's declared keys (not the keys of the inner command).
+      const caller = c.ext.scriptCaller as Client | undefined;
+      if (caller === undefined) {
+        if (c.flags & CLIENT_TRACKING) this.tracking.rememberKeys(c, cmd, argv);
+      } else if (caller.flags & CLIENT_TRACKING) {
+        this.tracking.rememberKeyList(caller, c.ext.scriptKeys as string[]);
+      }
     }
     const end = performance.now();
     if (this.lastTick >= 0) this.lastTick = end;

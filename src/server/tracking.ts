@@ -239,15 +239,21 @@ export class Tracking {
 
   /** trackingRememberKeys(): after a readonly command of a non-BCAST tracking client. */
   rememberKeys(c: Client, cmd: Command, argv: string[]): void {
+    // Shard channels are keys for cluster routing only.
+    if (cmd.flags & CMD_PUBSUB) return;
+    const positions = cmd.getKeys(argv);
+    if (positions.length === 0) return;
+    const keys: string[] = new Array(positions.length);
+    for (let j = 0; j < positions.length; j++) keys[j] = argv[positions[j]];
+    this.rememberKeyList(c, keys);
+  }
+
+  /** Track `keys` for `c` (a script's declared keys, or a command's). */
+  rememberKeyList(c: Client, keys: string[]): void {
     const st = trackingState(c);
     if (st === undefined || st.bcast) return;
     if ((st.optin && !st.caching) || (st.optout && st.caching)) return;
-    const positions = cmd.getKeys(argv);
-    if (positions.length === 0) return;
-    // Shard channels are keys for cluster routing only.
-    if (cmd.flags & CMD_PUBSUB) return;
-    for (const pos of positions) {
-      const key = argv[pos];
+    for (const key of keys) {
       let ids = this.table.get(key);
       if (ids === undefined) {
         ids = new Set();

@@ -174,6 +174,29 @@ describe('raw RESP3', () => {
     await nothingPending(a);
   });
 
+  it('a script that runs a read command tracks its declared keys, not the keys it read', async () => {
+    await a.call('HELLO', '3');
+    expect(await a.callStr('CLIENT', 'TRACKING', 'on')).toBe('+OK\r\n');
+    // Only writes: nothing is tracked.
+    await a.call('EVAL', "redis.call('set', 'k3', 'bar')", '2', BIN, BIN2);
+    await w.call('MSET', BIN2, '1', BIN, '1');
+    await nothingPending(a);
+    // A read of another key: the declared keys are tracked, k3 is not.
+    await a.call('EVAL', "redis.call('get', 'k3')", '2', BIN, BIN2);
+    await w.call('MSET', BIN2, '2', BIN, '2', 'k3', 'x');
+    expect((await a.readReply()).latin1Slice()).toBe(inv3(BIN2));
+    expect((await a.readReply()).latin1Slice()).toBe(inv3(BIN));
+    await nothingPending(a);
+    // EVAL_RO itself tracks nothing; its read commands do.
+    await a.call('EVAL_RO', "redis.call('ping')", '2', BIN, BIN2);
+    await w.call('MSET', BIN2, '3', BIN, '3');
+    await nothingPending(a);
+    await a.call('EVAL_RO', "redis.call('get', KEYS[1])", '1', BIN);
+    await w.call('SET', BIN, '4');
+    expect((await a.readReply()).latin1Slice()).toBe(inv3(BIN));
+    await nothingPending(a);
+  });
+
   it('keys are global across databases; SWAPDB is no flush', async () => {
     await a.call('HELLO', '3');
     await a.call('CLIENT', 'TRACKING', 'on');
