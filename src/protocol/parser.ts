@@ -225,6 +225,8 @@ export class RequestParser {
   private multibulklen = 0;
   private bulklen = -1;
   private argv: string[] = [];
+  /** Sum of the lengths of `argv` (kept as arguments are added). */
+  private argvBytes = 0;
 
   /** Bytes buffered but not yet consumed (the query buffer length). */
   get bufferedBytes(): number {
@@ -233,10 +235,7 @@ export class RequestParser {
 
   /** Bytes of the arguments already parsed of a partially received command (c->argv_len_sum). */
   get partialArgvBytes(): number {
-    const argv = this.argv;
-    let n = 0;
-    for (let i = 0; i < argv.length; i++) n += argv[i].length;
-    return n;
+    return this.argvBytes;
   }
 
   /** True if a command is partially received. */
@@ -276,6 +275,7 @@ export class RequestParser {
     this.multibulklen = 0;
     this.bulklen = -1;
     this.argv = [];
+    this.argvBytes = 0;
   }
 
   /**
@@ -407,12 +407,14 @@ export class RequestParser {
           ? internSlice(buf, this.pos, this.bulklen)
           : buf.latin1Slice(this.pos, this.pos + this.bulklen),
       );
+      this.argvBytes += this.bulklen;
       this.pos += this.bulklen + 2; // the trailing CRLF is skipped, not checked (as Redis)
       this.bulklen = -1;
       this.multibulklen--;
     }
     const argv = this.argv;
     this.argv = [];
+    this.argvBytes = 0;
     return argv;
   }
 }

@@ -209,11 +209,17 @@ export class Replication {
 
   createBacklog(): void {
     this.backlog = new ReplBacklog(this.server.config.num('repl-backlog-size'), this.masterReplOffset + 1);
+    // Writes reach the stream only while a backlog exists (feedStream() drops them otherwise).
+    this.server.setPropagationTarget(this.feedHook, true);
   }
 
   freeBacklog(): void {
     this.backlog = null;
+    this.server.setPropagationTarget(this.feedHook, false);
   }
+
+  /** The propagation hook: attached while the backlog exists. */
+  private readonly feedHook = (dbid: number, argv: string[]): void => this.feedCommand(dbid, argv);
 
   // ---- the stream ------------------------------------------------------------------------
 
@@ -742,7 +748,7 @@ export class Replication {
 
   install(): void {
     const server = this.server;
-    server.hooks.propagate.push((dbid, argv) => this.feedCommand(dbid, argv));
+    if (this.backlog !== null) server.setPropagationTarget(this.feedHook, true);
     server.hooks.cron.push(() => this.cron());
     server.hooks.clientFreed.push((c) => {
       if (c.flags & CLIENT_SLAVE && c.ext.repl !== undefined) this.replicaFreed(c);

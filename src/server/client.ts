@@ -57,8 +57,20 @@ export class Client extends ReplyWriter {
   obufSoftLimitReachedTime = 0;
   readonly addr: string;
   readonly laddr: string;
-  /** Arbitrary per-feature state (transactions, pub/sub, blocking...). */
-  ext: Record<string, unknown> = {};
+  /**
+   * Arbitrary per-feature state (transactions, pub/sub, blocking...). The
+   * entries every command reads start out declared, so all clients share
+   * one object shape and those reads stay monomorphic.
+   */
+  ext: Record<string, unknown> = {
+    propagateArgv: undefined,
+    propagateMany: undefined,
+    forcePropagation: undefined,
+    originalArgv: undefined,
+    isAof: undefined,
+    unpausable: undefined,
+    memAccounted: undefined,
+  };
   /**
    * Output accumulates without being written (a replica receiving its RDB:
    * the replication stream waits behind it, within the replica's output

@@ -162,8 +162,12 @@ export class Config {
   }
 
   num(name: string): number {
+    const hit = this.numCache.get(name);
+    if (hit !== undefined) return hit;
     const v = this.get(name);
-    return typeof v === 'number' ? v : Number(v);
+    const n = typeof v === 'number' ? v : Number(v);
+    if (this.mustDef(name).type === 'numeric') this.numCache.set(name, n);
+    return n;
   }
 
   /** A numeric config exactly (C integer semantics). */
@@ -172,7 +176,24 @@ export class Config {
   }
 
   bool(name: string): boolean {
-    return this.get(name) as boolean;
+    const hit = this.boolCache.get(name);
+    if (hit !== undefined) return hit;
+    const b = this.get(name) as boolean;
+    if (this.mustDef(name).type === 'bool') this.boolCache.set(name, b);
+    return b;
+  }
+
+  /**
+   * num() and bool() of numeric and boolean directives, by the name asked
+   * (commands read limits such as hash-max-listpack-entries on every call);
+   * emptied whenever a value is stored.
+   */
+  private readonly numCache = new Map<string, number>();
+  private readonly boolCache = new Map<string, boolean>();
+
+  private changed(): void {
+    this.numCache.clear();
+    this.boolCache.clear();
   }
 
   str(name: string): string {
@@ -224,6 +245,7 @@ export class Config {
     if (multi && args.length === 1 && args[0] !== '') argv = splitargs(args[0]) ?? [];
     const v = this.parse(def, argv, readingFile);
     this.values.set(def, v);
+    this.changed();
     this.fire(def);
   }
 
@@ -315,6 +337,7 @@ export class Config {
       }
       const prev = this.values.get(def);
       this.values.set(def, v);
+      this.changed();
       if (!sameValue(def, prev, v) || def.flags & VOLATILE_CONFIG) {
         changed.push(def);
         const fn = this.applyFns.get(def);
@@ -351,6 +374,7 @@ export class Config {
       }
     }
     this.values.set(def, v);
+    this.changed();
   }
 
   /** Parse + validate arguments into the internal value; throws ConfigError. */

@@ -101,7 +101,10 @@ export class MemoryManager {
 
   private readConfig(): void {
     const cfg = this.server.config;
+    const before = this.maxmemory;
     this.maxmemory = Number(cfg.big('maxmemory'));
+    // Client buffers are followed per read and write only while a limit is set.
+    if (before === 0 && this.maxmemory !== 0) this.refreshClients();
     setHeapGrowth(this, this.maxmemory !== 0);
     this.policy = cfg.enumValue('maxmemory-policy');
     this.lfu = this.policy === POLICY_VOLATILE_LFU || this.policy === POLICY_ALLKEYS_LFU;

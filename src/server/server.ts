@@ -161,6 +161,8 @@ export class NodisServer implements KeyspaceContext {
   /** `latency-tracking`: per-command latency histograms. */
   private latencyTracking = true;
   private requirePass = '';
+  /** min-replicas-to-write and min-replicas-max-lag are both set: writes may be refused (NOREPLICAS). */
+  private minReplicasCheck = false;
   activeExpireEnabled = true;
   private nextClientId = 1;
   private pendingWrites: Client[] = [];
@@ -232,6 +234,8 @@ export class NodisServer implements KeyspaceContext {
     this.latencyThreshold = cfg.num('latency-monitor-threshold');
     this.latencyTracking = cfg.def('latency-tracking') ? cfg.bool('latency-tracking') : true;
     this.requirePass = cfg.str('requirepass');
+    this.minReplicasCheck =
+      cfg.def('min-replicas-to-write') !== undefined && cfg.num('min-replicas-to-write') > 0 && cfg.num('min-replicas-max-lag') > 0;
     for (const c of this.clients.values()) c.parser.maxBulkLen = this.protoMaxBulkLen;
   }
 
@@ -377,6 +381,18 @@ export class NodisServer implements KeyspaceContext {
     for (let i = 0; i < hooks.length; i++) hooks[i](dbid, argv);
   }
 
+  /**
+   * Attach or detach a propagation target (the AOF while it is on, the
+   * replication stream while a backlog exists). hooks.propagate holds the
+   * active targets only, so with none call() collects and sends nothing.
+   */
+  setPropagationTarget(fn: (dbid: number, argv: string[]) => void, active: boolean): void {
+    const hooks = this.hooks.propagate;
+    const i = hooks.indexOf(fn);
+    if (active && i === -1) hooks.push(fn);
+    else if (!active && i !== -1) hooks.splice(i, 1);
+  }
+
   /** The cached `requirepass` value ('' = no password). */
   get requirepassValue(): string {
     return this.requirePass;
@@ -515,7 +531,7 @@ export class NodisServer implements KeyspaceContext {
     });
     sock.on('close', () => this.freeClient(c));
     sock.on('drain', () => {
-      this.memory.clientUpdated(c);
+      if (this.memory.maxmemory !== 0) this.memory.clientUpdated(c);
       if (sock.isPaused() && !(c.flags & CLIENT_CLOSE_ASAP)) sock.resume();
     });
   }
@@ -536,7 +552,10 @@ export class NodisServer implements KeyspaceContext {
     c.lastInteraction = Date.now();
     if (c.flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP)) return;
     c.parser.feed(chunk);
-    this.memory.clientUpdated(c);
+    // Client buffers count in used_memory as they change while a limit is
+    // set; otherwise the cron and INFO refresh them.
+    const limited = this.memory.maxmemory !== 0;
+    if (limited) this.memory.clientUpdated(c);
     // Replies queued while reading are flushed below, not from a setImmediate.
     this.inDataHandler = true;
     try {
@@ -550,7 +569,7 @@ export class NodisServer implements KeyspaceContext {
       this.closeClientAsap(c);
     }
     this.flushPendingWrites();
-    this.memory.clientUpdated(c);
+    if (limited) this.memory.clientUpdated(c);
   }
 
   /** processInputBuffer(): run every complete command buffered for `c`. */
@@ -613,7 +632,7 @@ export class NodisServer implements KeyspaceContext {
     for (let i = 0; i < list.length; i++) {
       const c = list[i];
       c.flush();
-      this.memory.clientUpdated(c);
+      if (this.memory.maxmemory !== 0) this.memory.clientUpdated(c);
       const sock = c.socket;
       if (sock === null) continue;
       if (c.flags & CLIENT_CLOSE_AFTER_REPLY) {
@@ -675,10 +694,15 @@ export class NodisServer implements KeyspaceContext {
   private processCommandChecked(c: Client, argv: string[]): void {
     // An HTTP request sent to the server (cross protocol scripting): closed
     // without a reply, as securityWarningCommand() does.
-    const first = cTrunc(argv[0], 6).toLowerCase();
-    if (first === 'host:' || first === 'post') {
-      this.securityWarning(c);
-      return;
+    // Only names starting with "ho" or "po" (any case) can be one of them.
+    const name = argv[0];
+    const c0 = name.charCodeAt(0) | 0x20;
+    if ((c0 === 0x68 || c0 === 0x70) && (name.charCodeAt(1) | 0x20) === 0x6f) {
+      const first = cTrunc(name, 6).toLowerCase();
+      if (first === 'host:' || first === 'post') {
+        this.securityWarning(c);
+        return;
+      }
     }
     const cmd = this.commands.lookup(argv);
     c.lastCmd = cmd ?? null;
@@ -734,7 +758,8 @@ export class NodisServer implements KeyspaceContext {
       }
     }
     // NOREPLICAS (min-replicas-to-write) and READONLY (read-only replica).
-    const repl = this.replicationChecks;
+    // Only a replica, or a primary with min-replicas-to-write, has anything to check.
+    const repl = this.masterHost !== null || this.minReplicasCheck ? this.replicationChecks : null;
     if (repl !== null) {
       const err = repl.beforePubsub(c, cmd, (cmd.flags & CMD_WRITE) !== 0 || (cmd.name === 'exec' && this.execIsWrite(c)));
       if (err !== null) {

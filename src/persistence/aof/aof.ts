@@ -90,7 +90,18 @@ function unixtime(): number {
 }
 
 export class Aof {
-  state = AOF_OFF;
+  private aofState = AOF_OFF;
+  /** Called when `state` changes (the wiring attaches the propagation hook while the AOF is on). */
+  stateChanged: (state: number) => void = () => {};
+  /** server.aof_state: AOF_OFF, AOF_ON or AOF_WAIT_REWRITE. */
+  get state(): number {
+    return this.aofState;
+  }
+  set state(v: number) {
+    if (v === this.aofState) return;
+    this.aofState = v;
+    this.stateChanged(v);
+  }
   fd = -1;
   selectedDb = -1;
   /** aof_buf: commands not written yet (latin1). */

@@ -27,10 +27,13 @@ export function installAof(server: NodisServer): Aof {
   if (existing !== undefined) return existing;
   const aof = new Aof(server);
   instances.set(server, aof);
-  server.hooks.propagate.push((dbid, argv) => {
+  const feed = (dbid: number, argv: string[]): void => {
     // PUBLISH is propagated to replicas only (PROPAGATE_REPL).
     if (aof.state !== AOF_OFF && !isReplicationOnly(argv)) aof.feed(dbid, argv);
-  });
+  };
+  // The hook is attached only while the AOF is on: with no target, commands propagate nothing.
+  aof.stateChanged = (state) => server.setPropagationTarget(feed, state !== AOF_OFF);
+  server.setPropagationTarget(feed, aof.state !== AOF_OFF);
   server.hooks.cron.push(() => aof.cron());
   server.hooks.prepareShutdown.push((force) => aof.prepareShutdown(force));
   server.hooks.closing.push(() => aof.close());
