@@ -556,19 +556,15 @@ export class NodisServer implements KeyspaceContext {
     // set; otherwise the cron and INFO refresh them.
     const limited = this.memory.maxmemory !== 0;
     if (limited) this.memory.clientUpdated(c);
-    // Replies queued while reading are flushed below, not from a setImmediate.
-    this.inDataHandler = true;
-    try {
-      this.processInputBuffer(c);
-    } finally {
-      this.inDataHandler = false;
-    }
+    // Replies are written once every socket ready in this turn of the event
+    // loop was read (markPendingWrite() schedules that), as Redis writes in
+    // beforeSleep(): the writes go out back to back.
+    this.processInputBuffer(c);
     if (c.parser.bufferedBytes > this.queryBufLimit) {
       this.logger.warn(`Closing client that reached max query buffer length: id=${c.id} addr=${c.addr}`);
       this.stats.clientQbufLimitDisconnections++;
       this.closeClientAsap(c);
     }
-    this.flushPendingWrites();
     if (limited) this.memory.clientUpdated(c);
   }
 
@@ -598,10 +594,15 @@ export class NodisServer implements KeyspaceContext {
     }
   }
 
-  /** Queue `c` for a flush at the end of the current event. */
+  /**
+   * Queue `c` for the flush that follows this turn of the event loop's
+   * reads (a setImmediate(), so every socket found readable in the turn is
+   * read first and the replies are written back to back: a write to a peer
+   * that is already awake costs the kernel far less than waking it).
+   */
   markPendingWrite(c: Client): void {
     this.pendingWrites.push(c);
-    if (!this.inDataHandler && !this.flushScheduled) {
+    if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(this.flushSoon);
     }
@@ -613,8 +614,6 @@ export class NodisServer implements KeyspaceContext {
    */
   readonly beforeReplies: (() => boolean)[] = [];
 
-  /** True while onData() runs: it flushes every pending client at its end. */
-  private inDataHandler = false;
   private flushScheduled = false;
   private flushSoon = (): void => {
     this.flushScheduled = false;
