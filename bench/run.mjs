@@ -7,6 +7,12 @@
 //       [--skip-memory] [--skip-throughput] [--memory-keys 1000000] [--memory-hashes 100000]
 //       [--memory-sets 0] [--memory-zsets 0]  (ten-member sets and sorted sets)
 //       [--node-flags "--max-semi-space-size=4"]  (V8 flags for the Nodis process)
+//       [--baseline /path/to/other/nodis ...]  (other Nodis builds measured in the same rounds; repeatable)
+//
+// Each test runs as its own redis-benchmark invocation, so the CPU time each
+// server process spent on it (utime + stime from /proc/<pid>/stat) gives CPU
+// microseconds per request: on a shared machine it varies less than
+// requests/s, which also count the time other processes held the CPU.
 //
 // Ratios (Nodis / redis, median over rounds) are what matter: the machine may
 // be shared and noisy, so rounds alternate which server goes first.
@@ -38,6 +44,7 @@ function parseArgs(argv) {
     memoryZsets: 0,
     // The V8 flags Nodis ships with (package.json "start", bin shebang, Dockerfile).
     nodeFlags: '--max-semi-space-size=4',
+    baselines: [],
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -86,9 +93,12 @@ function parseArgs(argv) {
       case '--node-flags':
         o.nodeFlags = val();
         break;
+      case '--baseline':
+        o.baselines.push(path.resolve(val()));
+        break;
       case '-h':
       case '--help':
-        console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 13).join('\n'));
+        console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 20).join('\n'));
         process.exit(0);
         break;
       default:
@@ -150,8 +160,8 @@ process.on('exit', () => {
 });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
 
-/** Start one server process; returns { name, port, pid, stop() }. */
-async function startServer(kind) {
+/** Start one server process; returns { name, port, pid, stop() }. `base` is the Nodis tree (default: this one). */
+async function startServer(kind, base = root) {
   const port = await freePort();
   let proc;
   if (kind === 'redis') {
@@ -160,8 +170,8 @@ async function startServer(kind) {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
   } else {
-    const cli = path.join(root, 'dist', 'server', 'cli.js');
-    const bin = path.join(root, 'bin', 'nodis-server');
+    const cli = path.join(base, 'dist', 'server', 'cli.js');
+    const bin = path.join(base, 'bin', 'nodis-server');
     if (fs.existsSync(bin) && fs.existsSync(cli)) {
       const flags = OPTS.nodeFlags.split(/\s+/).filter((f) => f !== '');
       // An empty working directory, as for redis-server: no dump file is loaded.
@@ -173,7 +183,7 @@ async function startServer(kind) {
       );
     } else {
       // Before the command-line entry point exists: the embedding API in a child process.
-      const entry = path.join(root, 'dist', 'index.js');
+      const entry = path.join(base, 'dist', 'index.js');
       const code = `import(${JSON.stringify(entry)}).then((m) => m.startServer({ port: ${port} }))`;
       proc = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'ignore', 'inherit'] });
     }
@@ -231,38 +241,68 @@ function median(xs) {
 
 const fmtInt = (x) => Math.round(x).toLocaleString('en-US');
 
+/** CPU time (user + system) of a process so far, in microseconds. */
+function cpuMicros(pid) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1e6) / CLK_TCK;
+}
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+const LABELS = { redis: 'redis-server', nodis: 'Nodis' };
+
 async function throughput(o, servers) {
   const pipelines = o.pipelines.split(',').map(Number);
-  // results[server][`${test}|${P}`] = [rps per round]
-  const results = { nodis: new Map(), redis: new Map() };
+  const tests = o.tests.split(',').filter((t) => t !== '');
+  const names = Object.keys(servers);
+  // rps[server][`${test}|${P}`] = [rps per round]; cpu likewise in µs per request.
+  const rps = Object.fromEntries(names.map((n) => [n, new Map()]));
+  const cpu = Object.fromEntries(names.map((n) => [n, new Map()]));
+  const push = (m, k, v) => {
+    if (!m.has(k)) m.set(k, []);
+    m.get(k).push(v);
+  };
   for (let round = 0; round < o.rounds; round++) {
+    // Rotate which server goes first.
+    const order = names.map((_, i) => names[(i + round) % names.length]);
     for (const P of pipelines) {
-      const order = round % 2 === 0 ? ['redis', 'nodis'] : ['nodis', 'redis'];
-      for (const name of order) {
-        const s = servers[name];
-        const out = await run('redis-benchmark', ['-p', String(s.port), '-c', String(o.clients), '-n', String(o.requests), '-t', o.tests, '-P', String(P), '--csv']);
-        for (const [test, rps] of parseCsv(out)) {
-          const k = `${test}|${P}`;
-          if (!results[name].has(k)) results[name].set(k, []);
-          results[name].get(k).push(rps);
+      for (const test of tests) {
+        for (const name of order) {
+          const s = servers[name];
+          const c0 = cpuMicros(s.pid);
+          const out = await run('redis-benchmark', ['-p', String(s.port), '-c', String(o.clients), '-n', String(o.requests), '-t', test, '-P', String(P), '--csv']);
+          const spent = cpuMicros(s.pid) - c0;
+          const rows = parseCsv(out);
+          for (const [t, r] of rows) {
+            push(rps[name], `${t}|${P}`, r);
+            // An invocation that ran several tests (LRANGE fills its list first) shares its CPU time among them.
+            push(cpu[name], `${t}|${P}`, spent / (o.requests * rows.size));
+          }
         }
-        process.stderr.write(`round ${round + 1}/${o.rounds} -P ${P} ${name} done\n`);
       }
+      process.stderr.write(`round ${round + 1}/${o.rounds} -P ${P} done\n`);
     }
   }
+  const others = names.filter((n) => n !== 'redis');
   const lines = [
-    `Throughput: redis-benchmark -c ${o.clients} -n ${o.requests} -t ${o.tests}, median of ${o.rounds} rounds (requests/s)`,
+    `Throughput: redis-benchmark -c ${o.clients} -n ${o.requests} -t <one test at a time>, median of ${o.rounds} rounds.`,
+    'rps: requests/s; µs: CPU time of the server process per request (/proc/<pid>/stat utime + stime);',
+    'ratios: Nodis rps / redis rps, and redis µs / Nodis µs (higher is better for both).',
     '',
-    '| test | pipeline | redis-server | Nodis | Nodis / redis |',
-    '| --- | ---: | ---: | ---: | ---: |',
+    `| test | pipeline | redis rps | redis µs | ${others.map((n) => `${LABELS[n]} rps | µs | rps ratio | CPU ratio`).join(' | ')} |`,
+    `| --- | ---: | ---: | ---: | ${others.map(() => '---: | ---: | ---: | ---:').join(' | ')} |`,
   ];
-  for (const [k, rrps] of results.redis) {
+  for (const k of rps.redis.keys()) {
     const [test, P] = k.split('|');
-    const nrps = results.nodis.get(k);
-    if (!nrps) continue;
-    const r = median(rrps);
-    const n = median(nrps);
-    lines.push(`| ${test} | ${P} | ${fmtInt(r)} | ${fmtInt(n)} | ${(n / r).toFixed(2)} |`);
+    if (!others.every((n) => rps[n].has(k))) continue;
+    const r = Object.fromEntries(names.map((n) => [n, median(rps[n].get(k))]));
+    const c = Object.fromEntries(names.map((n) => [n, median(cpu[n].get(k))]));
+    lines.push(
+      `| ${test} | ${P} | ${fmtInt(r.redis)} | ${c.redis.toFixed(2)} | ${others
+        .map((n) => `${fmtInt(r[n])} | ${c[n].toFixed(2)} | ${(r[n] / r.redis).toFixed(2)} | ${(c.redis / c[n]).toFixed(2)}`)
+        .join(' | ')} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -399,12 +439,18 @@ async function main() {
   console.log(`node ${process.version}; ${redisVersion}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'})\n`);
   if (!o.skipThroughput) {
     const servers = { redis: await startServer('redis'), nodis: await startServer('nodis') };
+    for (const [i, dir] of o.baselines.entries()) {
+      const name = `baseline${i + 1}`;
+      LABELS[name] = `${name} (${path.basename(dir)})`;
+      servers[name] = await startServer('nodis', dir);
+    }
     try {
+      for (const [i, dir] of o.baselines.entries()) console.log(`baseline${i + 1}: ${dir}`);
+      console.log(`Nodis: ${root}\n`);
       console.log(await throughput(o, servers));
       console.log('');
     } finally {
-      await servers.redis.stop();
-      await servers.nodis.stop();
+      for (const s of Object.values(servers)) await s.stop();
     }
   }
   if (!o.skipMemory) console.log(await memory(o));
