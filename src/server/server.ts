@@ -638,6 +638,9 @@ export class NodisServer implements KeyspaceContext {
         // Close the socket once the reply is out, as freeClient() does: a
         // peer that keeps writing after our FIN must not be read forever.
         if (!sock.writableEnded) sock.end(() => sock.destroy());
+        // Freed now, as writeToClient() frees it once its reply is written:
+        // a tracking redirection to it breaks before the next command runs.
+        this.freeClient(c);
       } else if (sock.writableLength > 0) {
         // The client is not reading as fast as it is answered: output
         // buffer limits, then no more reading past a backstop.

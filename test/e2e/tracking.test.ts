@@ -290,6 +290,19 @@ describe('raw RESP3', () => {
     target.close();
   });
 
+  it('a redirection target that QUIT is gone once its +OK is read', async () => {
+    const target = await RawClient.connect(srv.port);
+    const tid = await clientId(target);
+    await a.call('HELLO', '3');
+    await a.call('CLIENT', 'TRACKING', 'on', 'REDIRECT', String(tid));
+    await a.call('GET', 'k');
+    expect(await target.callStr('QUIT')).toBe('+OK\r\n');
+    // No wait for the socket's close: the next change finds the target gone.
+    await w.call('SET', 'k', '1');
+    expect((await a.readReply()).latin1Slice()).toBe(`>2\r\n${bulk('tracking-redir-broken')}:${tid}\r\n`);
+    target.close();
+  });
+
   it('a RESP2 client tracking without redirection receives nothing', async () => {
     await a.call('CLIENT', 'TRACKING', 'on');
     await a.call('GET', 'k');
