@@ -24,7 +24,7 @@ import {
   type StreamID,
   type StreamNACK,
 } from '../store/stream.js';
-import { Blocking, BLOCKED_STREAM, SERVE_DONE, SERVE_SKIP, registerServeFn, type BlockInfo } from '../server/blocking.js';
+import { Blocking, BLOCKED_STREAM, SERVE_DONE, SERVE_SKIP, registerServeFn, registerKeyGoneFn, type BlockInfo } from '../server/blocking.js';
 import { string2llBig } from '../util/numbers.js';
 
 const U64_MAX = ID_MASK;
@@ -797,6 +797,15 @@ function serveClientBlockedOnStream(receiver: Client, value: unknown, key: strin
 }
 
 registerServeFn(BLOCKED_STREAM, serveClientBlockedOnStream);
+
+// XREADGROUP depends on the group too: once its key is deleted (or holds
+// another type) the client is unblocked with an error rather than left
+// waiting for a stream that would have no such group.
+registerKeyGoneFn(BLOCKED_STREAM, (receiver, info) => {
+  if ((info.data as XReadBlockData).group === null) return false;
+  receiver.addReplyError('-UNBLOCKED the stream key no longer exists');
+  return true;
+});
 
 /** xreadGetKeys(). */
 function xreadGetKeys(argv: string[]): number[] {

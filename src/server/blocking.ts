@@ -103,6 +103,18 @@ export function registerServeFn(btype: number, fn: ServeFn): void {
   serveFns.set(btype, fn);
 }
 
+/**
+ * unblockDeletedStreamReadgroupClients(): what clients blocked with a type
+ * get once their key is gone or holds another type. The function replies
+ * and returns true to unblock the receiver, false to keep it blocked.
+ */
+const keyGoneFns = new Map<number, (receiver: Client, info: BlockInfo) => boolean>();
+
+/** Register the reply to clients of `btype` whose key was deleted or replaced by another type. */
+export function registerKeyGoneFn(btype: number, fn: (receiver: Client, info: BlockInfo) => boolean): void {
+  keyGoneFns.set(btype, fn);
+}
+
 /** Replies for a blocking type that times out with something else than a null array (WAIT). */
 const timeoutReplies = new Map<number, (c: Client, data: unknown) => void>();
 
@@ -136,6 +148,28 @@ export class Blocking {
       this.readySets.push(new Set());
     }
     server.hooks.clientFreed.push((c) => this.clientFreed(c));
+    // Signalled before the keys go: every key clients wait on is checked
+    // once the command is over.
+    server.hooks.dbFlushed.push((dbid) => {
+      if (this.blockedByType[BLOCKED_STREAM] === 0) return;
+      for (const db of dbid === -1 ? server.dbs : [server.dbs[dbid]]) {
+        for (const key of this.blockingKeys[db.id].keys()) this.queueReady(db, key);
+      }
+    });
+  }
+
+  /**
+   * scanDatabaseForDeletedStreams(): keys of `db` that clients blocked on a
+   * stream wait for and that no longer hold a stream are made ready, so
+   * those clients (XREADGROUP) are unblocked with an error.
+   */
+  private scanForGoneStreams(db: Db): void {
+    if (this.blockedByType[BLOCKED_STREAM] === 0) return;
+    for (const key of this.blockingKeys[db.id].keys()) {
+      const v = db.peek(key);
+      if (v !== undefined && typeof v === 'object' && !Buffer.isBuffer(v) && (v as RObjectBase).type === 'stream') continue;
+      this.queueReady(db, key);
+    }
   }
 
   /** CLIENT_DENY_BLOCKING: inside MULTI/EXEC or a script the command may not block. */
@@ -284,6 +318,10 @@ export class Blocking {
     const btype = blockedTypeOf((value as RObjectBase).type);
     if (btype === BLOCKED_NONE || (this.blockedByType[btype] === 0 && this.blockedByType[BLOCKED_MODULE] === 0)) return;
     if (!this.blockingKeys[db.id].has(key)) return;
+    this.queueReady(db, key);
+  }
+
+  private queueReady(db: Db, key: string): void {
     const ready = this.readySets[db.id];
     if (ready.has(key)) return;
     ready.add(key);
@@ -309,6 +347,7 @@ export class Blocking {
         const v = db.peek(key);
         if (v !== undefined) this.signalKeyAsReady(db, key, v);
       }
+      this.scanForGoneStreams(db);
     }
   }
 
@@ -332,7 +371,9 @@ export class Blocking {
         for (const { db, key } of list) {
           this.readySets[db.id].delete(key);
           const o = db.lookup(key, LOOKUP_NONOTIFY | LOOKUP_NOSTATS);
-          if (o === undefined || typeof o !== 'object' || Buffer.isBuffer(o)) continue;
+          const isObj = o !== undefined && typeof o === 'object' && !Buffer.isBuffer(o);
+          if (!isObj || (o as RObjectBase).type !== 'stream') this.keyGone(db, key, BLOCKED_STREAM);
+          if (!isObj) continue;
           const btype = blockedTypeOf((o as RObjectBase).type);
           const serve = serveFns.get(btype);
           if (serve === undefined || this.blockedByType[btype] === 0) continue;
@@ -358,6 +399,25 @@ export class Blocking {
       }
     } finally {
       this.handling = false;
+    }
+  }
+
+  /** unblockDeletedStreamReadgroupClients(): `key` no longer holds the type `btype` clients wait for. */
+  private keyGone(db: Db, key: string, btype: number): void {
+    const fn = keyGoneFns.get(btype);
+    if (fn === undefined || this.blockedByType[btype] === 0) return;
+    const clients = this.blockingKeys[db.id].get(key);
+    if (clients === undefined) return;
+    const server = this.server;
+    for (const receiver of [...clients]) {
+      const info = receiver.ext.blocked as BlockInfo | undefined;
+      if (info === undefined || info.btype !== btype) continue;
+      const errorsBefore = server.stats.totalErrorReplies;
+      if (!fn(receiver, info)) continue;
+      if (info.cmd !== null) {
+        server.commandUnblocked(receiver, info.cmd, info.argv, 0, server.stats.totalErrorReplies !== errorsBefore);
+      }
+      this.unblockClient(receiver);
     }
   }
 

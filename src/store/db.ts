@@ -237,6 +237,7 @@ export class Db {
       if (typeof val === 'object') this.ctx.signalKeyAsReady?.(this, key, val);
     } else {
       if (cow !== null) cow.preserve(slot);
+      this.streamGone(key, this.dict.valueAt(slot));
       replaceValue(this.mem, this.dict.valueAt(slot), val);
       this.dict.setValueAt(slot, val);
       if (this.ctx.overwriteMeta !== undefined) this.dict.meta[slot] = this.ctx.overwriteMeta(this.dict.meta[slot]);
@@ -259,6 +260,7 @@ export class Db {
       return true;
     } else {
       if (cow !== null) cow.preserve(slot);
+      this.streamGone(key, this.dict.valueAt(slot));
       replaceValue(this.mem, this.dict.valueAt(slot), val);
       this.dict.setValueAt(slot, val);
       if (this.ctx.overwriteMeta !== undefined) this.dict.meta[slot] = this.ctx.overwriteMeta(this.dict.meta[slot]);
@@ -278,7 +280,13 @@ export class Db {
     releaseEntry(this.mem, key, old);
     if (this.expires.size > 0) this.expires.delete(key);
     if (this.bigExpires !== null) this.bigExpires.delete(key);
+    this.streamGone(key, old);
     return true;
+  }
+
+  /** A stream leaving the keyspace (deleted or overwritten) may unblock XREADGROUP clients. */
+  private streamGone(key: string, old: RValue): void {
+    if (typeof old === 'object' && !Buffer.isBuffer(old) && old.type === 'stream') this.ctx.signalKeyAsReady?.(this, key, old);
   }
 
   /**
