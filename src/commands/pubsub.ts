@@ -165,10 +165,11 @@ export const pubsubCommands: CommandSpec[] = [
   cmd('unsubscribe', -1, [...SUB_FLAGS], [0, 0, 0], { acl: ['pubsub'], handler: unsubscribeCommand }),
   cmd('psubscribe', -2, [...SUB_FLAGS], [0, 0, 0], { acl: ['pubsub'], handler: psubscribeCommand }),
   cmd('punsubscribe', -1, [...SUB_FLAGS], [0, 0, 0], { acl: ['pubsub'], handler: punsubscribeCommand }),
-  cmd('publish', 3, ['pubsub', 'loading', 'stale', 'fast'], [0, 0, 0], { acl: ['pubsub'], handler: publishCommand }),
+  // may_replicate (hidden from COMMAND INFO): held by CLIENT PAUSE WRITE, refused from replicas.
+  cmd('publish', 3, ['pubsub', 'loading', 'stale', 'fast', 'may_replicate'], [0, 0, 0], { acl: ['pubsub'], handler: publishCommand }),
   cmd('ssubscribe', -2, [...SUB_FLAGS], [1, -1, 1], { acl: ['pubsub'], handler: ssubscribeCommand }),
   cmd('sunsubscribe', -1, [...SUB_FLAGS], [1, -1, 1], { acl: ['pubsub'], handler: sunsubscribeCommand }),
-  cmd('spublish', 3, ['pubsub', 'loading', 'stale', 'fast'], [1, 1, 1], { acl: ['pubsub'], handler: spublishCommand }),
+  cmd('spublish', 3, ['pubsub', 'loading', 'stale', 'fast', 'may_replicate'], [1, 1, 1], { acl: ['pubsub'], handler: spublishCommand }),
   cmd('pubsub', -2, [], [0, 0, 0], {
     subcommands: [
       cmd('channels', -2, [...QUERY_FLAGS], [0, 0, 0], { acl: ['pubsub'], handler: pubsubChannelsCommand }),

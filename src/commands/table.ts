@@ -75,7 +75,7 @@ export const FLAG_REPORT_ORDER: [number, string][] = [
   [CMD_ASKING, 'asking'],
   [CMD_FAST, 'fast'],
   [CMD_NO_AUTH, 'no_auth'],
-  [CMD_MAY_REPLICATE, 'may_replicate'],
+  // CMD_MAY_REPLICATE is hidden on purpose, as in Redis 7.0's addCommandFlags().
   [CMD_NO_MANDATORY_KEYS, 'no_mandatory_keys'],
   [CMD_NO_ASYNC_LOADING, 'no_async_loading'],
   [CMD_NO_MULTI, 'no_multi'],

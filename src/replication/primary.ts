@@ -19,7 +19,7 @@
  */
 import fs from 'node:fs';
 import type { Client } from '../server/client.js';
-import { CLIENT_CLOSE_AFTER_REPLY, CLIENT_SLAVE } from '../server/client.js';
+import { CLIENT_CLOSE_AFTER_REPLY, CLIENT_MONITOR, CLIENT_SLAVE } from '../server/client.js';
 import { strerror } from '../server/config-defs.js';
 import { RedisError, Errors } from '../commands/types.js';
 import { eqi } from '../commands/args.js';
@@ -119,7 +119,8 @@ export class PrimarySync {
   syncCommand(c: Client, argv: string[]): void {
     const repl = this.repl;
     const server = this.server;
-    if (c.flags & CLIENT_SLAVE) return;
+    // Ignored from a replica or a monitor (Redis flags monitors as replicas too).
+    if (c.flags & (CLIENT_SLAVE | CLIENT_MONITOR)) return;
     const isPsync = eqi(argv[0], 'psync');
     if (argv.length > 3 && isPsync && eqi(argv[3], 'failover')) {
       this.log.warn(`Failover request received for replid ${argv[1]}.`);

@@ -17,6 +17,7 @@ import { CMD_STALE, type Command } from '../commands/table.js';
 import { addInfoHook, setInfoField, type InfoField } from '../server/info.js';
 import { BLOCKED_WAIT, registerTimeoutReply } from '../server/blocking.js';
 import { ReplBacklog } from './backlog.js';
+import type { MultiState } from '../server/multi.js';
 import { rdbOf } from '../persistence/rdb-save.js';
 import { PrimarySync } from './primary.js';
 import { ReplicaSide } from './replica.js';
@@ -445,15 +446,23 @@ export class Replication {
     return null;
   }
 
-  /** MASTERDOWN: a stale replica refuses commands without the stale flag. */
-  checkStale(cmd: Command): string | null {
+  /**
+   * MASTERDOWN: a stale replica refuses commands without the stale flag,
+   * and an EXEC holding one (the replica may have become stale after they
+   * were queued).
+   */
+  checkStale(c: Client, cmd: Command): string | null {
     if (
-      this.server.masterHost !== null &&
-      this.replica.state !== REPL_STATE_CONNECTED &&
-      !this.server.config.bool('replica-serve-stale-data') &&
-      (cmd.flags & CMD_STALE) === 0
+      this.server.masterHost === null ||
+      this.replica.state === REPL_STATE_CONNECTED ||
+      this.server.config.bool('replica-serve-stale-data')
     ) {
-      return MASTERDOWN_ERR;
+      return null;
+    }
+    if ((cmd.flags & CMD_STALE) === 0) return MASTERDOWN_ERR;
+    if (cmd.name === 'exec') {
+      const queued = (c.ext.multi as MultiState | undefined)?.commands ?? [];
+      for (const q of queued) if ((q.cmd.flags & CMD_STALE) === 0) return MASTERDOWN_ERR;
     }
     return null;
   }
@@ -766,7 +775,7 @@ export class Replication {
     server.hooks.closing.push(stop);
     server.replicationChecks = {
       beforePubsub: (c, _cmd, isWrite) => this.checkWrites(c, isWrite),
-      afterPubsub: (_c, cmd) => this.checkStale(cmd),
+      afterPubsub: (c, cmd) => this.checkStale(c, cmd),
       primaryCommandProcessed: (c) => this.replica.primaryCommandProcessed(c),
       expireSet: (db, key) => this.rememberReplicaKeyWithExpire(db, key),
     };
