@@ -25,10 +25,10 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function start(preamble: string): Promise<ServerHandle> {
+async function start(preamble: string, nodeMax = '3'): Promise<ServerHandle> {
   const s = await startServer({
     clock: new ManualClock(NOW),
-    config: { dir, appendonly: 'yes', appendfsync: 'no', 'aof-use-rdb-preamble': preamble, 'stream-node-max-entries': '3' },
+    config: { dir, appendonly: 'yes', appendfsync: 'no', 'aof-use-rdb-preamble': preamble, 'stream-node-max-entries': nodeMax },
   });
   running.push(s);
   return s;
@@ -113,4 +113,22 @@ describe('streams across AOF rewrite and restart', () => {
       c2.close();
     });
   }
+
+  it('approximate trimming with LIMIT replays to the same length (the AOF client is obeyed, LIMIT ignored)', async () => {
+    const s1 = await start('no', '10');
+    const c1 = await RawClient.connect(s1.port);
+    for (let i = 1; i <= 100; i++) await c1.call('XADD', 'a', `${i}-1`, 'x', 'v');
+    for (let i = 1; i <= 100; i++) await c1.call('XADD', 'b', `${i}-1`, 'x', 'v');
+    expect((await c1.call('XADD', 'a', 'MAXLEN', '~', '55', 'LIMIT', '30', '101-1', 'x', 'v')).latin1Slice()).toBe('$5\r\n101-1\r\n');
+    expect((await c1.call('XADD', 'b', 'MINID', '~', '55', 'LIMIT', '30', '101-1', 'x', 'v')).latin1Slice()).toBe('$5\r\n101-1\r\n');
+    expect((await c1.call('XLEN', 'a')).latin1Slice()).toBe(':71\r\n');
+    expect((await c1.call('XLEN', 'b')).latin1Slice()).toBe(':71\r\n');
+    c1.close();
+    await stop(s1);
+    const s2 = await start('no', '1');
+    const c2 = await RawClient.connect(s2.port);
+    expect((await c2.call('XLEN', 'a')).latin1Slice()).toBe(':71\r\n');
+    expect((await c2.call('XLEN', 'b')).latin1Slice()).toBe(':71\r\n');
+    c2.close();
+  });
 });

@@ -159,6 +159,8 @@ export function createAofClient(server: NodisServer): Client {
   c.refreshReplyMode();
   c.ext.denyBlocking = true;
   c.ext.isAofClient = true;
+  // mustObeyClient(): what the AOF holds is applied as the primary's stream is.
+  c.ext.isAof = true;
   return c;
 }
 
