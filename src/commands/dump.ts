@@ -98,6 +98,8 @@ function restoreCommand(c: Client, argv: string[]): void {
     obj = rdbDecodeValue(type, payload, 1, { config: server.config, deep: deepSanitize(c), stats }).value;
   } catch (e) {
     if (!(e instanceof RdbLoadError)) throw e;
+    // rdbReportError() in a RESTORE context: logged at verbose level.
+    server.logger.debug(`Internal error in RDB reading offset 0, function at rdb.c:0 -> ${e.message}`);
     obj = null;
   }
   server.stats.dumpPayloadSanitizations += stats.sanitizations;
