@@ -34,6 +34,9 @@ import type { Tracking } from './tracking.js';
 import { installReplication } from '../replication/replication.js';
 
 export const REDIS_VERSION = '7.0.15';
+
+/** Replies of at least this many bytes are written at the end of their client's read (see onData()). */
+const EARLY_FLUSH_BYTES = 4096;
 export const NODIS_VERSION = '0.1.0';
 
 export interface ServerOptions {
@@ -565,6 +568,10 @@ export class NodisServer implements KeyspaceContext {
       this.stats.clientQbufLimitDisconnections++;
       this.closeClientAsap(c);
     }
+    // Large replies go out now: held until the end of the turn, the replies
+    // of many clients would all be alive at once (more garbage collection
+    // work than the wakeups saved).
+    if (c.pendingOutputBytes() >= EARLY_FLUSH_BYTES) this.flushClientNow(c);
     if (limited) this.memory.clientUpdated(c);
   }
 
@@ -619,6 +626,17 @@ export class NodisServer implements KeyspaceContext {
     this.flushScheduled = false;
     this.flushPendingWrites();
   };
+
+  /**
+   * Write `c`'s replies before the end of the turn, unless a barrier holds
+   * replies (the AOF with appendfsync always). The turn's flush still visits
+   * it for the checks that follow a write.
+   */
+  private flushClientNow(c: Client): void {
+    const barriers = this.beforeReplies;
+    for (let i = 0; i < barriers.length; i++) if (barriers[i]()) return;
+    c.flush();
+  }
 
   /** handleClientsWithPendingWrites(): one socket write per client. */
   flushPendingWrites(): void {
