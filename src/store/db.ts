@@ -175,6 +175,21 @@ export class Db {
 
   // ---- lookups -----------------------------------------------------------
 
+  /**
+   * The key found by the last lookup and its slot: a command that looks a
+   * key up and then stores its new value (INCR, APPEND) finds it without a
+   * second search. Checked against the slot's key before use.
+   */
+  private hintKey: string | null = null;
+  private hintSlot = -1;
+
+  /** dict.find(), answered from the lookup hint when it still holds. */
+  private findSlot(key: string): number {
+    const s = this.hintSlot;
+    if (this.hintKey === key && this.dict.slotKey(s) === key) return s;
+    return this.dict.find(key);
+  }
+
   /** lookupKey() with Redis's LOOKUP_* flags. */
   lookup(key: string, flags: number): RValue | undefined {
     let slot = this.dict.find(key);
@@ -190,6 +205,8 @@ export class Db {
       if ((flags & LOOKUP_WRITE) !== 0 && this.dict.cow !== null) this.dict.cow.preserve(slot);
       if ((flags & LOOKUP_NOTOUCH) === 0) this.dict.meta[slot] = this.ctx.touchMeta(this.dict.meta[slot]);
       if ((flags & (LOOKUP_NOSTATS | LOOKUP_WRITE)) === 0) this.ctx.onKeyHit();
+      this.hintKey = key;
+      this.hintSlot = slot;
       return this.dict.valueAt(slot);
     }
     const stats = (flags & (LOOKUP_NOSTATS | LOOKUP_WRITE)) === 0;
@@ -228,7 +245,7 @@ export class Db {
 
   /** dbOverwrite()/dbAdd(): set the value, keeping any TTL. */
   setValue(key: string, val: RValue): void {
-    const slot = this.dict.find(key);
+    const slot = this.findSlot(key);
     const cow = this.dict.cow;
     if (slot === -1) {
       const s = this.dict.insertNew(key, val, this.ctx.initialMeta());
@@ -250,7 +267,7 @@ export class Db {
    * Returns true when the key was created.
    */
   setKey(key: string, val: RValue, keepTtl = false): boolean {
-    const slot = this.dict.find(key);
+    const slot = this.findSlot(key);
     const cow = this.dict.cow;
     if (slot === -1) {
       const s = this.dict.insertNew(key, val, this.ctx.initialMeta());
