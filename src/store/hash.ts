@@ -56,7 +56,8 @@ function headerLen(n: number): number {
 function lenAt(s: string, p: number): number {
   const c = s.charCodeAt(p);
   if (c !== LONG_LEN) return c;
-  return ((s.charCodeAt(p + 1) << 24) | (s.charCodeAt(p + 2) << 16) | (s.charCodeAt(p + 3) << 8) | s.charCodeAt(p + 4)) >>> 0;
+  // Lengths stay below 2^31 (a listpack is at most 1 GiB): a small integer, not a double.
+  return (s.charCodeAt(p + 1) << 24) | (s.charCodeAt(p + 2) << 16) | (s.charCodeAt(p + 3) << 8) | s.charCodeAt(p + 4);
 }
 
 /**
@@ -114,18 +115,27 @@ export class RHash implements RObjectBase, MemTracked {
     return this.lp !== null ? 'listpack' : 'hashtable';
   }
 
-  /** Offset of the entry of `field` in the listpack, or -1. */
+  /**
+   * Offset of the entry of `field` in the listpack, or -1. A field of the
+   * same length is compared only when its last char matches too (fields
+   * often share a prefix: one char read rules most of them out).
+   */
   private lpFind(field: string): number {
     const s = this.lp!;
     const flen = field.length;
+    const last = flen > 0 ? field.charCodeAt(flen - 1) : -1;
     let p = 0;
-    for (let i = 0; i < this.lpPairs; i++) {
-      const fl = lenAt(s, p);
-      const fs = p + headerLen(fl);
-      if (fl === flen && s.startsWith(field, fs)) return p;
-      const vp = fs + fl;
-      const vl = lenAt(s, vp);
-      p = vp + headerLen(vl) + vl;
+    for (let i = this.lpPairs; i > 0; i--) {
+      let fl = s.charCodeAt(p);
+      let fs = p + 1;
+      if (fl === LONG_LEN) {
+        fl = lenAt(s, p);
+        fs = p + 5;
+      }
+      if (fl === flen && (flen === 0 || s.charCodeAt(fs + flen - 1) === last) && s.startsWith(field, fs)) return p;
+      p = fs + fl;
+      const vl = s.charCodeAt(p);
+      p += vl === LONG_LEN ? 5 + lenAt(s, p) : 1 + vl;
     }
     return -1;
   }

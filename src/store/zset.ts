@@ -83,8 +83,13 @@ function headerLen(n: number): number {
 function lenAt(s: string, p: number): number {
   const c = s.charCodeAt(p);
   if (c !== LONG_LEN) return c;
-  return ((s.charCodeAt(p + 1) << 24) | (s.charCodeAt(p + 2) << 16) | (s.charCodeAt(p + 3) << 8) | s.charCodeAt(p + 4)) >>> 0;
+  // Lengths stay below 2^31 (a listpack is at most 1 GiB): a small integer, not a double.
+  return (s.charCodeAt(p + 1) << 24) | (s.charCodeAt(p + 2) << 16) | (s.charCodeAt(p + 3) << 8) | s.charCodeAt(p + 4);
 }
+
+/** Offsets of the entry found by the last successful lpFind(): its start, its score, its end. */
+let foundStart = 0;
+let foundScore = 0;
 
 /** The packed entry of a member and its score. */
 function packEntry(ele: string, score: number): string {
@@ -298,21 +303,48 @@ export class ZSet implements RObjectBase, MemTracked {
 
   // ---- point operations -------------------------------------------------------
 
-  /** Index of `ele` in the listpack, or -1. */
+  /**
+   * Index of `ele` in the listpack, or -1; when found, `foundStart` and
+   * `foundScore` are the offsets of its entry and of its score. A member of
+   * the same length is compared only when its last char matches too.
+   */
   private lpFind(ele: string): number {
     const s = this.lp!;
     const len = ele.length;
-    for (let i = 0, p = 0; i < this.lpN; i++) {
-      const n = lenAt(s, p);
-      const start = p + headerLen(n);
-      if (n === len && s.startsWith(ele, start)) return i;
-      p = start + n + 8;
+    const last = len > 0 ? ele.charCodeAt(len - 1) : -1;
+    for (let i = 0, p = 0, n = this.lpN; i < n; i++) {
+      let m = s.charCodeAt(p);
+      let start = p + 1;
+      if (m === LONG_LEN) {
+        m = lenAt(s, p);
+        start = p + 5;
+      }
+      if (m === len && (len === 0 || s.charCodeAt(start + len - 1) === last) && s.startsWith(ele, start)) {
+        foundStart = p;
+        foundScore = start + len;
+        return i;
+      }
+      p = start + m + 8;
     }
     return -1;
   }
 
   /** zzlInsert(): at the (score, member) position; `ele` must be absent. */
   private lpInsert(ele: string, score: number): void {
+    if (this.lpN <= 16) {
+      // A short listpack: a scan, without building the index of every entry.
+      const s = this.lp!;
+      let p = 0;
+      for (let i = this.lpN; i > 0; i--) {
+        const n = lenAt(s, p);
+        const start = p + headerLen(n);
+        const sc = scoreAt(s, start + n);
+        if (sc > score || (sc === score && s.slice(start, start + n) > ele)) break;
+        p = start + n + 8;
+      }
+      this.lpSplice(p, p, packEntry(ele, lpScore(score)), 1);
+      return;
+    }
     const v = this.lpView();
     let lo = 0;
     let hi = v.n;
@@ -341,7 +373,7 @@ export class ZSet implements RObjectBase, MemTracked {
   score(ele: string): number | undefined {
     if (this.lp !== null) {
       const i = this.lpFind(ele);
-      return i === -1 ? undefined : this.lpView().score(i);
+      return i === -1 ? undefined : scoreAt(this.lp, foundScore);
     }
     const n = this.dict!.get(ele);
     return n === undefined ? undefined : n.score;
@@ -368,7 +400,7 @@ export class ZSet implements RObjectBase, MemTracked {
       const i = this.lpFind(ele);
       if (i !== -1) {
         if (nx) return ZADD_OUT_NOP;
-        const cur = this.lpView().score(i);
+        const cur = scoreAt(this.lp, foundScore);
         if (incr) {
           score += cur;
           if (Number.isNaN(score)) return ZADD_OUT_NAN;
@@ -376,7 +408,7 @@ export class ZSet implements RObjectBase, MemTracked {
         if ((lt && score >= cur) || (gt && score <= cur)) return ZADD_OUT_NOP;
         lastNewScore = score;
         if (score !== cur) {
-          this.lpDeleteAt(i);
+          this.lpSplice(foundStart, foundScore + 8, '', -1);
           this.lpInsert(ele, score);
           return ZADD_OUT_UPDATED;
         }
@@ -421,9 +453,8 @@ export class ZSet implements RObjectBase, MemTracked {
   /** zsetDel(): true if the member was there. */
   remove(ele: string): boolean {
     if (this.lp !== null) {
-      const i = this.lpFind(ele);
-      if (i === -1) return false;
-      this.lpDeleteAt(i);
+      if (this.lpFind(ele) === -1) return false;
+      this.lpSplice(foundStart, foundScore + 8, '', -1);
       return true;
     }
     const n = this.dict!.delete(ele);
@@ -454,9 +485,14 @@ export class ZSet implements RObjectBase, MemTracked {
     if (this.lp !== null) {
       const n = this.lpN;
       if (n === 0) return null;
+      const s = this.lp;
+      if (!max) {
+        const len = lenAt(s, 0);
+        const start = headerLen(len);
+        return [s.slice(start, start + len), scoreAt(s, start + len)];
+      }
       const v = this.lpView();
-      const i = max ? n - 1 : 0;
-      return [v.ele(i), v.score(i)];
+      return [v.ele(n - 1), v.score(n - 1)];
     }
     const x = max ? this.zsl!.tail : this.zsl!.first();
     return x === null ? null : [x.ele, x.score];
