@@ -295,6 +295,10 @@ export class RequestParser {
         return null;
       }
       let argv: string[] | null | undefined;
+      if (this.multibulklen === 0 && buf[this.pos] === 42 /* '*' */) {
+        argv = this.parseWhole(buf);
+        if (argv !== null) return argv;
+      }
       if (this.multibulklen > 0 || buf[this.pos] === 42 /* '*' */) {
         argv = this.parseMultibulk();
       } else {
@@ -304,6 +308,58 @@ export class RequestParser {
       if (argv !== undefined) return argv;
       // undefined: an empty command was consumed, keep going.
     }
+  }
+
+  /**
+   * The common case in one pass: a whole command in the buffer, with
+   * canonical headers (a count of 1-1024, bulk lengths of at most 16384).
+   * Returns its arguments, or null having consumed nothing: anything else
+   * (a partial command, an error, an empty or unusual header) is left to
+   * the general path, which gives the same result byte for byte.
+   */
+  private parseWhole(buf: Buffer): string[] | null {
+    const end = buf.length;
+    let p = this.pos + 1;
+    let c = buf[p];
+    if (!(c >= 49 && c <= 57)) return null;
+    let n = c - 48;
+    for (p++; p < end; p++) {
+      c = buf[p];
+      if (c < 48 || c > 57) break;
+      n = n * 10 + (c - 48);
+      if (n > 1024) return null;
+    }
+    if (p + 1 >= end || buf[p] !== CR || buf[p + 1] !== LF) return null;
+    p += 2;
+    if (n > 10 && this.authRequired()) return null;
+    const maxLen = this.maxBulkLen < 16384 ? this.maxBulkLen : 16384;
+    const argv = new Array<string>(n);
+    for (let i = 0; i < n; i++) {
+      if (p + 3 >= end || buf[p] !== 36 /* '$' */) return null;
+      c = buf[++p];
+      let len: number;
+      if (c === 48) {
+        len = 0;
+        p++;
+      } else {
+        if (!(c >= 49 && c <= 57)) return null;
+        len = c - 48;
+        for (p++; p < end; p++) {
+          c = buf[p];
+          if (c < 48 || c > 57) break;
+          len = len * 10 + (c - 48);
+          if (len > maxLen) return null;
+        }
+      }
+      if (p + 1 >= end || buf[p] !== CR || buf[p + 1] !== LF) return null;
+      p += 2;
+      // The trailing CRLF must have arrived; it is skipped, not checked (as Redis).
+      if (p + len + 2 > end) return null;
+      argv[i] = len <= INTERN_MAX_LEN ? internSlice(buf, p, len) : buf.latin1Slice(p, p + len);
+      p += len + 2;
+    }
+    this.pos = p;
+    return argv;
   }
 
   private fail(text: string): null {
