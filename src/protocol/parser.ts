@@ -243,6 +243,7 @@ export class RequestParser {
     return this.multibulklen > 0 || this.bufferedBytes > 0;
   }
 
+  /** Add received bytes (kept by reference: see releaseChunk()). */
   feed(chunk: Buffer): void {
     if (this.need > 0) {
       this.pending.push(chunk);
@@ -262,6 +263,20 @@ export class RequestParser {
       this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk]);
     }
     this.pos = 0;
+  }
+
+  /**
+   * `chunk`, fed earlier, is about to be overwritten (the server reads
+   * into one reused buffer): keep copies of the parts still needed.
+   */
+  releaseChunk(chunk: Buffer): void {
+    if (this.buf === chunk) {
+      const rest = chunk.length - this.pos;
+      this.buf = rest > 0 ? Buffer.from(chunk.subarray(this.pos)) : EMPTY;
+      this.pos = 0;
+    }
+    const pending = this.pending;
+    for (let i = 0; i < pending.length; i++) if (pending[i] === chunk) pending[i] = Buffer.from(chunk);
   }
 
 

@@ -528,7 +528,15 @@ export class NodisServer implements KeyspaceContext {
       return;
     }
     const c = this.createClient(sock);
-    sock.on('data', (chunk: Buffer) => this.onData(c, chunk));
+    const onRead = (n: number, buf: Buffer): void => {
+      const chunk = buf.subarray(0, n);
+      try {
+        this.onData(c, chunk);
+      } finally {
+        c.parser.releaseChunk(chunk);
+      }
+    };
+    if (tlsWrap !== undefined || !readIntoSharedBuffer(sock, onRead)) sock.on('data', (chunk: Buffer) => this.onData(c, chunk));
     sock.on('error', () => {
       /* reset by peer etc.: 'close' follows */
     });
@@ -1274,6 +1282,42 @@ function cTrunc(s: string, n: number): string {
   const nul = s.indexOf('\0');
   const t = nul === -1 ? s : s.slice(0, nul);
   return t.length > n ? t.slice(0, n) : t;
+}
+
+/** The buffer plain TCP and unix-socket connections read into, one read at a time (64 KB, as Node's reads). */
+const SHARED_READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+/** Node's Socket slots of the `onread` option, found by description on first use (null: not available). */
+let onreadSlots: { buffer: symbol; callback: symbol; generator: symbol } | null | undefined;
+
+/**
+ * Have `sock`'s reads land in SHARED_READ_BUFFER and go to `onRead`, as
+ * Node's `onread` socket option does (net.Server offers no way to pass it
+ * for accepted connections): no Buffer is allocated per read and the
+ * readable-stream machinery is skipped. The callback must consume or copy
+ * the bytes before returning. EOF, errors, pause() and resume() keep
+ * working as with 'data' events. Returns false, leaving the socket as it
+ * was, where Node's internals are not as expected.
+ */
+function readIntoSharedBuffer(sock: net.Socket, onRead: (n: number, buf: Buffer) => void): boolean {
+  const handle = (sock as unknown as { _handle?: { useUserBuffer?: (b: Uint8Array) => void } | null })._handle;
+  if (handle === null || handle === undefined || typeof handle.useUserBuffer !== 'function') return false;
+  if (onreadSlots === undefined) {
+    const byName = new Map(Object.getOwnPropertySymbols(sock).map((sym) => [sym.description, sym]));
+    const buffer = byName.get('kBuffer');
+    const callback = byName.get('kBufferCb');
+    const generator = byName.get('kBufferGen');
+    onreadSlots = buffer !== undefined && callback !== undefined && generator !== undefined ? { buffer, callback, generator } : null;
+  }
+  if (onreadSlots === null) return false;
+  const slots = sock as unknown as Record<symbol, unknown>;
+  if (slots[onreadSlots.buffer] !== null || slots[onreadSlots.callback] !== null) return false;
+  handle.useUserBuffer(SHARED_READ_BUFFER);
+  slots[onreadSlots.buffer] = SHARED_READ_BUFFER;
+  slots[onreadSlots.callback] = onRead;
+  slots[onreadSlots.generator] = null;
+  // Flowing, so that the end of the stream is emitted and closes the socket.
+  sock.resume();
+  return true;
 }
 
 function isLoopback(addr: string | undefined): boolean {
