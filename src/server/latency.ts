@@ -53,14 +53,24 @@ export class LatencyMonitor {
   }
 
   /** Per-command latency histograms (INFO latencystats, LATENCY HISTOGRAM). */
-  readonly histograms = new Map<object, LatencyHistogram>();
+  readonly histograms = new HistogramMap();
+  /** The histogram of the command recorded last, valid while `histograms` had no entry removed. */
+  private lastCmd: object | null = null;
+  private lastHist: LatencyHistogram | null = null;
+  private lastVersion = -1;
 
   /** Record one execution of `cmd` that took `usec` microseconds. */
   recordCommand(cmd: object, usec: number): void {
-    let h = this.histograms.get(cmd);
-    if (h === undefined) {
-      h = new LatencyHistogram();
-      this.histograms.set(cmd, h);
+    let h = this.lastHist;
+    if (cmd !== this.lastCmd || this.lastVersion !== this.histograms.version || h === null) {
+      h = this.histograms.get(cmd) ?? null;
+      if (h === null) {
+        h = new LatencyHistogram();
+        this.histograms.set(cmd, h);
+      }
+      this.lastCmd = cmd;
+      this.lastHist = h;
+      this.lastVersion = this.histograms.version;
     }
     h.record(usec * 1000);
   }
@@ -122,6 +132,26 @@ function rangeSize(v: number): number {
 
 function highestEquivalent(v: number): number {
   return lowestEquivalent(v) + rangeSize(v) - 1;
+}
+
+/** The histograms by command; `version` changes whenever an entry is removed or replaced. */
+class HistogramMap extends Map<object, LatencyHistogram> {
+  version = 0;
+
+  override set(key: object, value: LatencyHistogram): this {
+    if (super.has(key)) this.version++;
+    return super.set(key, value);
+  }
+
+  override delete(key: object): boolean {
+    this.version++;
+    return super.delete(key);
+  }
+
+  override clear(): void {
+    this.version++;
+    super.clear();
+  }
 }
 
 export class LatencyHistogram {

@@ -5,6 +5,8 @@
  */
 import fs from 'node:fs';
 import net from 'node:net';
+// The module's binding: the global `performance` is an accessor, called on each use.
+import { performance } from 'node:perf_hooks';
 import { Client, CLIENT_BLOCKED, CLIENT_CLOSE_AFTER_REPLY, CLIENT_CLOSE_ASAP, CLIENT_MULTI, CLIENT_PUBSUB, CLIENT_REPLY_SKIP, CLIENT_REPLY_SKIP_NEXT, CLIENT_PROTOCOL_ERROR, CLIENT_MONITOR, CLIENT_PAUSED, CLIENT_SLAVE, CLIENT_TRACKING } from './client.js';
 import { Config } from './config.js';
 import { fsPath, repr } from './config-defs.js';
