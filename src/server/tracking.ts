@@ -480,7 +480,10 @@ export function trackingOf(server: NodisServer): Tracking {
   };
   readMaxKeys();
   server.config.onChange(readMaxKeys);
-  server.hooks.keyModified.push((_db, key, c) => tr.invalidateKey(c, key, true));
+  // With no key remembered and no BCAST prefix, a modified key has nothing to invalidate.
+  server.hooks.keyModified.push((_db, key, c) => {
+    if (tr.table.size > 0 || tr.prefixes.size > 0) tr.invalidateKey(c, key, true);
+  });
   server.hooks.dbFlushed.push(() => {
     // SWAPDB signals its dbs as flushed for WATCH: no invalidation (as Redis 7.0).
     if (server.currentClient?.cmd?.name === 'swapdb') return;

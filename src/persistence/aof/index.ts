@@ -22,6 +22,12 @@ export function aofOf(server: NodisServer): Aof {
   return aof;
 }
 
+function toggleHook<F>(list: F[], fn: F, on: boolean): void {
+  const i = list.indexOf(fn);
+  if (on && i === -1) list.push(fn);
+  else if (!on && i !== -1) list.splice(i, 1);
+}
+
 export function installAof(server: NodisServer): Aof {
   const existing = instances.get(server);
   if (existing !== undefined) return existing;
@@ -31,14 +37,20 @@ export function installAof(server: NodisServer): Aof {
     // PUBLISH is propagated to replicas only (PROPAGATE_REPL).
     if (aof.state !== AOF_OFF && !isReplicationOnly(argv)) aof.feed(dbid, argv);
   };
-  // The hook is attached only while the AOF is on: with no target, commands propagate nothing.
-  aof.stateChanged = (state) => server.setPropagationTarget(feed, state !== AOF_OFF);
-  server.setPropagationTarget(feed, aof.state !== AOF_OFF);
+  const barrier = (): boolean => aof.beforeReplies();
+  const diskError = (): string | null => aof.diskError();
+  // The hooks the dispatcher runs for every write and every flush are
+  // attached only while the AOF is on (they do nothing while it is off).
+  const attach = (on: boolean): void => {
+    server.setPropagationTarget(feed, on);
+    toggleHook(server.beforeReplies, barrier, on);
+    toggleHook(server.hooks.diskError, diskError, on);
+  };
+  aof.stateChanged = (state) => attach(state !== AOF_OFF);
+  attach(aof.state !== AOF_OFF);
   server.hooks.cron.push(() => aof.cron());
   server.hooks.prepareShutdown.push((force) => aof.prepareShutdown(force));
   server.hooks.closing.push(() => aof.close());
-  server.beforeReplies.push(() => aof.beforeReplies());
-  server.hooks.diskError.push(() => aof.diskError());
   // One background job at a time, as with Redis's single child process.
   aof.otherChildActive = () => rdbChildActive(server);
   registerChildProbe(server, () => aof.child !== null);
