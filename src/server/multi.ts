@@ -211,6 +211,7 @@ export function isWatchedKeyExpired(c: Client): boolean {
 
 /** touchWatchedKey(): mark every client watching `key` in `db` dirty. */
 function touchWatchedKey(reg: WatchRegistry, db: Db, key: string): void {
+  if (reg.dbs.size === 0) return;
   const keys = reg.dbs.get(db.id);
   if (keys === undefined) return;
   const clients = keys.get(key);
