@@ -129,7 +129,21 @@ function hasNonZeroDigit(s: string): boolean {
  * to zero, no NaN. Returns null when invalid.
  */
 export function string2d(s: string): number | null {
-  if (s.length === 0) return null;
+  const n = s.length;
+  if (n === 0) return null;
+  if (n <= 15) {
+    // A plain integer (the usual score or count): exact as a double, no regex.
+    const c0 = s.charCodeAt(0);
+    let i = c0 === 45 || c0 === 43 ? 1 : 0;
+    if (i < n) {
+      while (i < n) {
+        const c = s.charCodeAt(i);
+        if (c < 48 || c > 57) break;
+        i++;
+      }
+      if (i === n) return Number(s);
+    }
+  }
   let v: number;
   if (DECIMAL_RE.test(s)) {
     v = Number(s);
