@@ -70,6 +70,8 @@ function findByte(buf: Buffer, byte: number, from: number): number {
  * stored values, memory (JS strings are immutable, so sharing is safe).
  */
 const INTERN_MAX_LEN = 32;
+/** Argument positions whose last value each parser remembers (see parseWhole()). */
+const LAST_ARGS = 4;
 const INTERN_SIZE = 4096;
 const internTable: string[] = new Array<string>(INTERN_SIZE).fill('');
 
@@ -225,6 +227,8 @@ export class RequestParser {
   private multibulklen = 0;
   private bulklen = -1;
   private argv: string[] = [];
+  /** Short arguments of the last command parsed by parseWhole(), by position. */
+  private readonly lastArgs: string[] = new Array<string>(LAST_ARGS).fill('');
   /** Sum of the lengths of `argv` (kept as arguments are added). */
   private argvBytes = 0;
 
@@ -370,7 +374,18 @@ export class RequestParser {
       p += 2;
       // The trailing CRLF must have arrived; it is skipped, not checked (as Redis).
       if (p + len + 2 > end) return null;
-      argv[i] = len <= INTERN_MAX_LEN ? internSlice(buf, p, len) : buf.latin1Slice(p, p + len);
+      if (len > INTERN_MAX_LEN) {
+        argv[i] = buf.latin1Slice(p, p + len);
+      } else {
+        // The connection's previous command often had the same argument
+        // here (its name, a hot key): compared first, before hashing.
+        const prev = i < LAST_ARGS ? this.lastArgs[i] : '';
+        let same = prev.length === len;
+        for (let j = 0; same && j < len; j++) same = prev.charCodeAt(j) === buf[p + j];
+        const a = same ? prev : internSlice(buf, p, len);
+        if (i < LAST_ARGS) this.lastArgs[i] = a;
+        argv[i] = a;
+      }
       p += len + 2;
     }
     this.pos = p;
