@@ -81,12 +81,11 @@ function scriptLoad(c: Client, argv: string[]): void {
   c.addReplyBulk(r.sha);
 }
 
-/**
- * SCRIPT KILL: a script never runs while another client is served (Nodis
- * is single-threaded), so there is never one to kill.
- */
-function scriptKill(): void {
-  throw new RedisError('-NOTBUSY No scripts in execution right now.');
+/** SCRIPT KILL: sent while a script is busy, it stops the script at its next hook. */
+function scriptKill(c: Client): void {
+  const err = scriptingEngine(c.server).kill();
+  if (err !== null) throw new RedisError(err);
+  c.addReplyOK();
 }
 
 const evalFlags = ['noscript', 'stale', 'skip_monitor', 'no_mandatory_keys'] as const;

@@ -188,6 +188,8 @@ function shutdownCommand(c: Client, argv: string[]): void {
     c.addReplyOK();
     return;
   }
+  // A busy script: only SHUTDOWN NOSAVE may end the server under it.
+  if ((flags & SHUTDOWN_NOSAVE) === 0 && server.busyReply !== null) throw new RedisError(server.busyReply);
   // On success the connection is closed without a reply, as when Redis exits.
   if (!prepareForShutdown(server, flags)) throw new RedisError('Errors trying to SHUTDOWN. Check logs.');
 }

@@ -17,12 +17,10 @@
  * proxies, so pairs(_G) and rawget(_G, name) see nothing; cmsgpack and
  * struct are not provided.
  *
- * Busy scripts: Redis serves other clients from inside a long script (only
- * SCRIPT KILL / SHUTDOWN NOSAVE, others get BUSY). Nodis runs on one
- * thread and cannot re-enter its event loop from the Lua hook, so a script
- * that runs past busy-reply-threshold is stopped there as SCRIPT KILL would
- * stop it (even after it wrote), and SCRIPT KILL itself always answers
- * NOTBUSY.
+ * Busy scripts: past busy-reply-threshold the count hook serves the other
+ * clients between slices of the script (processEventsWhileBlocked()): they
+ * get BUSY except for the allow_busy commands, SCRIPT KILL stops a script
+ * that has not written, SHUTDOWN NOSAVE stops the server.
  */
 import { createHash } from 'node:crypto';
 import { Client, CLIENT_MULTI, CLIENT_MASTER } from '../server/client.js';
@@ -58,6 +56,10 @@ const RUN_WRITE_DIRTY = 1 << 1;
 const RUN_ALLOW_OOM = 1 << 2;
 const RUN_KILLED = 1 << 3;
 const RUN_EVAL_MODE = 1 << 4;
+/** Past busy-reply-threshold: other clients are served from the hook (SCRIPT_TIMEDOUT). */
+const RUN_TIMEDOUT = 1 << 5;
+
+export const BUSY_EVAL_ERR = '-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
 
 const LL_DEBUG = 0;
 const LL_WARNING = 3;
@@ -562,6 +564,8 @@ string.gfind = string.gmatch
       lua.lua_settop(L, 0);
     } finally {
       if (threshold > 0) lua.lua_sethook(L, null, 0, 0);
+      // exitScriptTimedoutMode()
+      if (run.flags & RUN_TIMEDOUT) server.busyReply = null;
       this.run = null;
       sc.flags &= ~CLIENT_MULTI;
       sc.ext.scriptCaller = undefined;
@@ -571,23 +575,47 @@ string.gfind = string.gmatch
   }
 
   /**
-   * luaMaskCountHook(). Nodis is single-threaded: other clients cannot be
-   * served (nor send SCRIPT KILL) while a script runs, so a script that
-   * exceeds busy-reply-threshold is stopped as SCRIPT KILL would stop it.
+   * luaMaskCountHook() and scriptInterrupt(): past busy-reply-threshold,
+   * serve the other clients every 100,000 instructions; stop the script
+   * once SCRIPT KILL (or a shutdown) asked for it.
    */
   private countHook = (L: LuaState): void => {
     const run = this.run;
     if (run === null) return;
+    const server = this.server;
     if ((run.flags & RUN_KILLED) === 0) {
-      const elapsed = performance.now() - run.startTime;
-      if (elapsed < this.server.config.num('busy-reply-threshold')) return;
-      run.flags |= RUN_KILLED;
-      this.server.logger.warn('Lua script killed: it ran past busy-reply-threshold.');
+      if ((run.flags & RUN_TIMEDOUT) === 0) {
+        const elapsed = performance.now() - run.startTime;
+        if (elapsed < server.config.num('busy-reply-threshold')) return;
+        server.logger.warn(
+          `Slow script detected: still in execution after ${Math.floor(elapsed)} milliseconds. You can try killing the script using the SCRIPT KILL command. Script name is: ${run.funcname}.`,
+        );
+        run.flags |= RUN_TIMEDOUT;
+        server.busyReply = BUSY_EVAL_ERR;
+      }
+      server.processEventsWhileBlocked(run.caller);
+      // SHUTDOWN NOSAVE closed the server: the script ends here.
+      if (server.isClosed()) run.flags |= RUN_KILLED;
+      if ((run.flags & RUN_KILLED) === 0) return;
+      server.logger.warn('Lua script killed by user with SCRIPT KILL.');
     }
+    // Raised on every line from now on: a pcall cannot keep the script alive.
     lua.lua_sethook(L, this.countHook, lua.LUA_MASKLINE, 0);
     pushErrorTable(L, 'Script killed by user with SCRIPT KILL...');
     lua.lua_error(L);
   };
+
+  /** scriptKill() for SCRIPT KILL: null once the running script is flagged, else the error text. */
+  kill(): string | null {
+    const run = this.run;
+    if (run === null) return '-NOTBUSY No scripts in execution right now.';
+    if (mustObey(run.caller)) return '-UNKILLABLE The busy script was sent by a master instance in the context of replication and cannot be killed.';
+    if (run.flags & RUN_WRITE_DIRTY) {
+      return '-UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.';
+    }
+    run.flags |= RUN_KILLED;
+    return null;
+  }
 
   /** used_memory_lua (lua_gc COUNT). */
   memory(): number {

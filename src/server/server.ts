@@ -15,7 +15,7 @@ import { createLogger, silentLogger, pinoLevel, type Logger } from './logger.js'
 import { Db, type KeyspaceContext } from '../store/db.js';
 import type { RValue } from '../store/types.js';
 import { systemClock, type Clock } from '../store/clock.js';
-import { Command, CommandTable, CMD_FAST, CMD_NO_AUTH, CMD_NO_MULTI, CMD_SKIP_SLOWLOG, CMD_WRITE, CMD_ADMIN, CMD_SKIP_MONITOR, CMD_PROTECTED, CMD_READONLY, CMD_MAY_REPLICATE } from '../commands/table.js';
+import { Command, CommandTable, CMD_FAST, CMD_NO_AUTH, CMD_NO_MULTI, CMD_SKIP_SLOWLOG, CMD_WRITE, CMD_ADMIN, CMD_SKIP_MONITOR, CMD_PROTECTED, CMD_READONLY, CMD_MAY_REPLICATE, CMD_ALLOW_BUSY } from '../commands/table.js';
 import { RedisError, type CommandSpec } from '../commands/types.js';
 import { allCommands } from '../commands/index.js';
 import { registerListenerApply } from '../commands/config.js';
@@ -677,6 +677,51 @@ export class NodisServer implements KeyspaceContext {
     }
   }
 
+  /**
+   * The BUSY error while a script runs past busy-reply-threshold
+   * (isInsideYieldingLongCommand()), otherwise null.
+   */
+  busyReply: string | null = null;
+
+  /**
+   * processEventsWhileBlocked(): serve other clients from inside a long
+   * script. The event loop cannot be re-entered from synchronous code, so
+   * the sockets are read directly (non-blocking reads on their descriptors;
+   * libuv polls level-triggered and finds nothing left) and each reply is
+   * written at once. The client running the script is left alone
+   * (protectClient()), as are a primary's link, blocked clients and TLS
+   * connections, whose bytes only the TLS layer can read: those are served
+   * when the script ends. New connections wait for the event loop.
+   */
+  processEventsWhileBlocked(protectedClient: Client): void {
+    const errorsBefore = this.stats.totalErrorReplies;
+    const tick = this.lastTick;
+    const clients = [...this.clients.values()];
+    for (let i = 0; i < clients.length; i++) {
+      const c = clients[i];
+      if (c === protectedClient || c.flags & (CLIENT_MASTER | CLIENT_BLOCKED | CLIENT_CLOSE_ASAP | CLIENT_CLOSE_AFTER_REPLY)) continue;
+      const fd = plainSocketFd(c.socket);
+      if (fd < 0) continue;
+      let n: number;
+      try {
+        n = fs.readSync(fd, BUSY_READ_BUFFER, 0, BUSY_READ_BUFFER.length, null);
+      } catch {
+        continue; // EAGAIN: nothing to read; other errors surface in the event loop
+      }
+      if (n === 0) continue; // EOF: the event loop sees it too
+      const chunk = BUSY_READ_BUFFER.subarray(0, n);
+      try {
+        this.onData(c, chunk);
+      } finally {
+        c.parser.releaseChunk(chunk);
+      }
+      c.flush();
+    }
+    this.lastTick = tick;
+    // Replies refused here are not errors of the command that runs the script.
+    this.prevErrCount += this.stats.totalErrorReplies - errorsBefore;
+  }
+
   /** Close a client as soon as possible, without sending pending output. */
   closeClientAsap(c: Client): void {
     c.flags |= CLIENT_CLOSE_ASAP;
@@ -812,6 +857,12 @@ export class NodisServer implements KeyspaceContext {
         this.rejectCommand(c, cmd, err);
         return;
       }
+    }
+    // A script past busy-reply-threshold: only the commands that can end it
+    // (SCRIPT KILL, SHUTDOWN NOSAVE) or leave transactions consistent run.
+    if (this.busyReply !== null && (cmd.flags & CMD_ALLOW_BUSY) === 0) {
+      this.rejectCommand(c, cmd, this.busyReply);
+      return;
     }
     const mayReplicate = (cmd.flags & (CMD_WRITE | CMD_MAY_REPLICATE)) !== 0 || (cmd.name === 'exec' && this.execMayReplicate(c));
     if (c.flags & (CLIENT_SLAVE | CLIENT_MONITOR) && (mayReplicate || cmd.flags & CMD_READONLY)) {
@@ -1288,6 +1339,15 @@ function cTrunc(s: string, n: number): string {
 
 /** The buffer plain TCP and unix-socket connections read into, one read at a time (64 KB, as Node's reads). */
 const SHARED_READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+/** Reads made while a script is busy (processEventsWhileBlocked()). */
+const BUSY_READ_BUFFER = Buffer.allocUnsafe(16 * 1024);
+
+/** The descriptor of a plain (non-TLS) connected socket, or -1. */
+function plainSocketFd(sock: net.Socket | null): number {
+  if (sock === null || sock.destroyed || (sock as { encrypted?: boolean }).encrypted === true) return -1;
+  const fd = (sock as unknown as { _handle?: { fd?: number } | null })._handle?.fd;
+  return typeof fd === 'number' && fd >= 0 ? fd : -1;
+}
 /** Node's Socket slots of the `onread` option, found by description on first use (null: not available). */
 let onreadSlots: { buffer: symbol; callback: symbol; generator: symbol } | null | undefined;
 

@@ -1,7 +1,7 @@
 /**
  * Lua scripting end to end: ioredis eval/evalsha/defineCommand, binary
  * data through KEYS/ARGV and replies, effects propagated as MULTI/EXEC,
- * keyspace notifications, WATCH and tracking, the busy-script limit.
+ * keyspace notifications, WATCH and tracking (busy scripts: script-busy.test.ts).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import Redis from 'ioredis';
@@ -134,17 +134,6 @@ describe('effects', () => {
 });
 
 describe('limits', () => {
-  it('a script running past busy-reply-threshold is stopped', async () => {
-    await c.call('CONFIG', 'SET', 'busy-reply-threshold', '50');
-    const r = (await c.call('EVAL', 'while true do end', '0')).latin1Slice();
-    expect(r).toMatch(/^-ERR Script killed by user with SCRIPT KILL\.\.\. script: [0-9a-f]{40}, on @user_script:1\.\r\n$/);
-    // pcall cannot swallow the kill.
-    const r2 = (await c.call('EVAL', 'local i = 0 while true do pcall(function() while true do i = i + 1 end end) end', '0')).latin1Slice();
-    expect(r2).toContain('Script killed by user with SCRIPT KILL...');
-    await c.call('CONFIG', 'SET', 'busy-reply-threshold', '5000');
-    expect((await c.call('PING')).latin1Slice()).toBe('+PONG\r\n');
-  });
-
   it('scripts cannot block, nor call noscript commands', async () => {
     expect((await c.call('EVAL', 'return redis.pcall("blpop","l",0)', '0')).latin1Slice()).toBe('-ERR This Redis command is not allowed from script\r\n');
     expect((await c.call('EVAL', 'return redis.pcall("multi")', '0')).latin1Slice()).toBe('-ERR This Redis command is not allowed from script\r\n');

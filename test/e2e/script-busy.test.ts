@@ -1,0 +1,160 @@
+/**
+ * Scripts running past busy-reply-threshold: other clients are answered
+ * BUSY (or run the allow_busy commands), SCRIPT KILL stops a script that has
+ * not written, SHUTDOWN NOSAVE stops the server under one that has.
+ *
+ * A busy script holds the thread of the server that runs it, so the server
+ * here is the nodis-server executable (dist/; `npm test` builds it first),
+ * not an in-process one. The same conversation is held with redis-server
+ * when it is installed and the replies are compared byte for byte.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RawClient } from '../helpers/resp.js';
+import { freePort, HAVE_REDIS, startRedis, warnIfNoRedis } from '../helpers/servers.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const BIN = path.join(ROOT, 'bin', 'nodis-server');
+
+const cleanups: (() => Promise<void> | void)[] = [];
+
+beforeAll(() => {
+  if (!fs.existsSync(path.join(ROOT, 'dist', 'server', 'cli.js'))) {
+    throw new Error('dist/ is missing: run `npm run build` (npm test does it first)');
+  }
+});
+afterEach(async () => {
+  for (const f of cleanups.splice(0)) await f();
+});
+
+async function spawnNodis(): Promise<number> {
+  const port = await freePort();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodis-busy-'));
+  const proc: ChildProcess = spawn(process.execPath, [BIN, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODIS_DAEMONIZED: '' },
+  });
+  let out = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (out += d));
+  cleanups.push(() => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const deadline = Date.now() + 20000;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) throw new Error(`nodis-server exited: ${out}`);
+    try {
+      const c = await RawClient.connect(port);
+      const r = await c.callStr('PING');
+      c.close();
+      if (r === '+PONG\r\n') return port;
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nodis-server did not start: ${out}`);
+}
+
+async function spawnRedis(): Promise<number> {
+  const r = await startRedis();
+  cleanups.push(() => r.close());
+  return r.port;
+}
+
+/** PING from `c` until the server answers BUSY (the script passed the threshold); the BUSY reply. */
+async function untilBusy(c: RawClient): Promise<string> {
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    const r = await c.callStr('PING');
+    if (r !== '+PONG\r\n' || Date.now() > deadline) return r;
+    await new Promise((res) => setTimeout(res, 10));
+  }
+}
+
+/** A conversation around a busy script; the replies in order. */
+async function conversation(port: number): Promise<string[]> {
+  const out: string[] = [];
+  const [a, b, c] = await Promise.all([RawClient.connect(port), RawClient.connect(port), RawClient.connect(port)]);
+  const say = async (cl: RawClient, ...args: string[]): Promise<void> => {
+    out.push(await cl.callStr(...args));
+  };
+  await say(a, 'CONFIG', 'SET', 'lua-time-limit', '50');
+  await say(a, 'SET', 'xx\xff', '1');
+  await say(b, 'MULTI');
+  await say(b, 'INCR', 'xx\xff');
+  // A script that only reads: killable.
+  a.write('*3\r\n$4\r\nEVAL\r\n$17\r\nwhile true do end\r\n$1\r\n0\r\n');
+  out.push(await untilBusy(c));
+  await say(b, 'INCR', 'xx\xff');
+  await say(b, 'EXEC');
+  // Out of the transaction: MULTI is not nested (and allowed while busy).
+  await say(b, 'MULTI');
+  await say(b, 'DISCARD');
+  await say(c, 'MULTI');
+  await say(c, 'DISCARD');
+  await say(c, 'SHUTDOWN');
+  await say(c, 'GET', 'xx\xff');
+  await say(c, 'SCRIPT', 'KILL');
+  out.push((await a.readReply(20000)).latin1Slice());
+  await say(c, 'SCRIPT', 'KILL');
+  await say(c, 'GET', 'xx\xff');
+  // pcall cannot keep a killed script alive.
+  a.write(encode(['EVAL', 'local i = 0 while true do pcall(function() while true do i = i + 1 end end) end', '0']));
+  out.push(await untilBusy(c));
+  await say(c, 'SCRIPT', 'KILL');
+  out.push((await a.readReply(20000)).latin1Slice());
+  // A script that wrote cannot be killed; SHUTDOWN NOSAVE ends the server.
+  a.write(encode(['EVAL', "redis.call('set', KEYS[1], 'v') while true do end", '1', 'w\xfe']));
+  out.push(await untilBusy(c));
+  await say(c, 'SCRIPT', 'KILL');
+  c.write(encode(['SHUTDOWN', 'NOSAVE']));
+  out.push('closed:' + (await c.readUntilClose(20000)).latin1Slice());
+  out.push('closed:' + (await a.readUntilClose(20000)).latin1Slice());
+  b.close();
+  return out;
+}
+
+function encode(args: string[]): string {
+  return `*${args.length}\r\n` + args.map((s) => `$${s.length}\r\n${s}\r\n`).join('');
+}
+
+const BUSY = '-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n';
+
+describe('busy scripts', () => {
+  it('others get BUSY, SCRIPT KILL stops a reading script, SHUTDOWN NOSAVE a writing one', async () => {
+    const r = await conversation(await spawnNodis());
+    const killed = /^-ERR Script killed by user with SCRIPT KILL\.\.\. script: [0-9a-f]{40}, on @user_script:1\.\r\n$/;
+    expect(r.slice(0, 4)).toEqual(['+OK\r\n', '+OK\r\n', '+OK\r\n', '+QUEUED\r\n']);
+    expect(r[4]).toBe(BUSY);
+    expect(r[5]).toBe(BUSY);
+    expect(r[6]).toBe('-EXECABORT Transaction discarded because of: BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n');
+    expect(r.slice(7, 9)).toEqual(['+OK\r\n', '+OK\r\n']);
+    expect(r.slice(9, 14)).toEqual(['+OK\r\n', '+OK\r\n', BUSY, BUSY, '+OK\r\n']);
+    expect(r[14]).toMatch(killed);
+    expect(r[15]).toBe('-NOTBUSY No scripts in execution right now.\r\n');
+    expect(r[16]).toBe('$1\r\n1\r\n');
+    expect(r[17]).toBe(BUSY);
+    expect(r[18]).toBe('+OK\r\n');
+    expect(r[19]).toContain('Script killed by user with SCRIPT KILL...');
+    expect(r[20]).toBe(BUSY);
+    expect(r[21]).toBe(
+      '-UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.\r\n',
+    );
+    expect(r.slice(22)).toEqual(['closed:', 'closed:']);
+  }, 60000);
+});
+
+warnIfNoRedis('e2e/script-busy');
+describe.skipIf(!HAVE_REDIS)('busy scripts, compared with redis-server', () => {
+  it('the same conversation gets the same replies', async () => {
+    const [n, r] = [await conversation(await spawnNodis()), await conversation(await spawnRedis())];
+    const sha = (s: string) => s.replace(/[0-9a-f]{40}/g, '<sha>');
+    expect(n.map(sha)).toEqual(r.map(sha));
+  }, 60000);
+});
