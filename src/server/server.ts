@@ -687,8 +687,9 @@ export class NodisServer implements KeyspaceContext {
    * processEventsWhileBlocked(): serve other clients from inside a long
    * script. The event loop cannot be re-entered from synchronous code, so
    * the sockets are read directly (non-blocking reads on their descriptors;
-   * libuv polls level-triggered and finds nothing left) and each reply is
-   * written at once. The client running the script is left alone
+   * libuv polls level-triggered and finds nothing left) and the replies,
+   * with those pending from before the script, are written at once (unless
+   * the AOF's fsync barrier holds them). The client running the script is left alone
    * (protectClient()), as are a primary's link, blocked clients and TLS
    * connections, whose bytes only the TLS layer can read: those are served
    * when the script ends. New connections wait for the event loop.
@@ -696,6 +697,8 @@ export class NodisServer implements KeyspaceContext {
   processEventsWhileBlocked(protectedClient: Client): void {
     const errorsBefore = this.stats.totalErrorReplies;
     const tick = this.lastTick;
+    // Replies of this turn's earlier commands first: their clients wait for them.
+    this.flushPendingWrites();
     const clients = [...this.clients.values()];
     for (let i = 0; i < clients.length; i++) {
       const c = clients[i];
@@ -715,8 +718,8 @@ export class NodisServer implements KeyspaceContext {
       } finally {
         c.parser.releaseChunk(chunk);
       }
-      c.flush();
     }
+    this.flushPendingWrites();
     this.lastTick = tick;
     // Replies refused here are not errors of the command that runs the script.
     this.prevErrCount += this.stats.totalErrorReplies - errorsBefore;

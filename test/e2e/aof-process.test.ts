@@ -6,26 +6,17 @@
  * after its reply (up to 2 seconds, as in Redis), so the kill comes once
  * INFO shows an empty AOF buffer. Runs dist/ (`npm test` builds it first).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RawClient } from '../helpers/resp.js';
-import { freePort } from '../helpers/servers.js';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = path.join(ROOT, 'bin', 'nodis-server');
+import { spawnNodisServer } from '../helpers/servers.js';
 
 let dir: string;
 const procs: ChildProcess[] = [];
 
-beforeAll(() => {
-  if (!fs.existsSync(path.join(ROOT, 'dist', 'server', 'cli.js'))) {
-    throw new Error('dist/ is missing: run `npm run build` (npm test does it first)');
-  }
-});
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodis-aof-kill-'));
 });
@@ -35,31 +26,9 @@ afterEach(() => {
 });
 
 async function spawnServer(args: string[]): Promise<{ proc: ChildProcess; port: number; exited: Promise<void> }> {
-  const port = await freePort();
-  const proc = spawn(
-    process.execPath,
-    [BIN, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--appendonly', 'yes', ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODIS_DAEMONIZED: '' } },
-  );
-  procs.push(proc);
-  let out = '';
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<void>((resolve) => proc.on('exit', () => resolve()));
-  const deadline = Date.now() + 20000;
-  while (Date.now() < deadline) {
-    if (proc.exitCode !== null) throw new Error(`nodis-server exited: ${out}`);
-    try {
-      const c = await RawClient.connect(port);
-      const r = await c.callStr('PING');
-      c.close();
-      if (r === '+PONG\r\n') return { proc, port, exited };
-    } catch {
-      /* not yet */
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nodis-server did not start: ${out}`);
+  const p = await spawnNodisServer(['--save', '', '--dir', dir, '--appendonly', 'yes', ...args]);
+  procs.push(p.proc);
+  return p;
 }
 
 /**

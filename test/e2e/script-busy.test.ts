@@ -8,57 +8,25 @@
  * not an in-process one. The same conversation is held with redis-server
  * when it is installed and the replies are compared byte for byte.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { RawClient } from '../helpers/resp.js';
-import { freePort, HAVE_REDIS, startRedis, warnIfNoRedis } from '../helpers/servers.js';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = path.join(ROOT, 'bin', 'nodis-server');
+import { HAVE_REDIS, spawnNodisServer, startRedis, warnIfNoRedis } from '../helpers/servers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 
-beforeAll(() => {
-  if (!fs.existsSync(path.join(ROOT, 'dist', 'server', 'cli.js'))) {
-    throw new Error('dist/ is missing: run `npm run build` (npm test does it first)');
-  }
-});
 afterEach(async () => {
   for (const f of cleanups.splice(0)) await f();
 });
 
 async function spawnNodis(): Promise<number> {
-  const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodis-busy-'));
-  const proc: ChildProcess = spawn(process.execPath, [BIN, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODIS_DAEMONIZED: '' },
-  });
-  let out = '';
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (out += d));
-  cleanups.push(() => {
-    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-  const deadline = Date.now() + 20000;
-  while (Date.now() < deadline) {
-    if (proc.exitCode !== null) throw new Error(`nodis-server exited: ${out}`);
-    try {
-      const c = await RawClient.connect(port);
-      const r = await c.callStr('PING');
-      c.close();
-      if (r === '+PONG\r\n') return port;
-    } catch {
-      /* not yet */
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nodis-server did not start: ${out}`);
+  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const p = await spawnNodisServer(['--save', '', '--dir', dir]);
+  cleanups.push(p.kill);
+  return p.port;
 }
 
 async function spawnRedis(): Promise<number> {

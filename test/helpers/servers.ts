@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startServer, type ServerHandle, type StartOptions } from '../../src/index.js';
 import { RawClient } from './resp.js';
 
@@ -113,6 +114,49 @@ export async function startRedis(extraArgs: string[] = []): Promise<RedisHandle>
     proc.kill('SIGKILL');
     if (attempt >= 3) throw new Error(`redis-server did not start: ${out}`);
   }
+}
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** The nodis-server executable (runs dist/: `npm test` builds it first). */
+export const NODIS_BIN = path.join(ROOT, 'bin', 'nodis-server');
+
+export interface NodisProcess {
+  proc: ChildProcess;
+  port: number;
+  /** Resolves when the process has exited. */
+  exited: Promise<void>;
+  /** What it logged so far. */
+  output(): string;
+  /** SIGKILL unless it has already exited. */
+  kill(): void;
+}
+
+/**
+ * The nodis-server executable on a free loopback port, started with `args`
+ * after --port/--bind; resolves once it answers PING. For what needs a
+ * server of its own process: kill -9, a script that holds its thread.
+ */
+export async function spawnNodisServer(args: string[], nodeArgs: string[] = []): Promise<NodisProcess> {
+  if (!fs.existsSync(path.join(ROOT, 'dist', 'server', 'cli.js'))) {
+    throw new Error('dist/ is missing: run `npm run build` (npm test does it first)');
+  }
+  const port = await freePort();
+  const proc = spawn(process.execPath, [...nodeArgs, NODIS_BIN, '--port', String(port), '--bind', '127.0.0.1', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODIS_DAEMONIZED: '' },
+  });
+  let out = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<void>((resolve) => proc.on('exit', () => resolve()));
+  const kill = (): void => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+  };
+  if (!(await waitForPing(port, 20000, proc))) {
+    kill();
+    throw new Error(`nodis-server did not start: ${out}`);
+  }
+  return { proc, port, exited, output: () => out, kill };
 }
 
 async function waitForPing(port: number, timeoutMs: number, proc: ChildProcess): Promise<boolean> {
