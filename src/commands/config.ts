@@ -166,10 +166,11 @@ export function probeListen(addrs: string[], port: number): { host: string; mess
 }
 
 /** changeListenPort()/changeBindAddr(): close the listeners and bind the configured addresses. */
-function rebind(server: NodisServer, error: string): string | null {
+function rebind(server: NodisServer, error: string, keepPort: boolean): string | null {
   if (server.isClosed()) return null;
   const cfg = server.config;
-  const port = cfg.num('port');
+  // A server started on port 0 (embedded, tests) keeps the port it was given when its addresses change.
+  const port = cfg.num('port') !== 0 || !keepPort ? cfg.num('port') : (server.ports[0] ?? 0);
   const binds = cfg.raw('bind') as string[];
   const addrs = binds.length ? binds : ['*', '-::*'];
   server.closeListeners();
@@ -181,7 +182,7 @@ function rebind(server: NodisServer, error: string): string | null {
   }
   holdReplyUntil(
     server,
-    server.bindListeners().catch((e: Error) => server.logger.warn(`Failed listening on port ${port} (TCP): ${e.message}`)),
+    server.bindListeners(port).catch((e: Error) => server.logger.warn(`Failed listening on port ${port} (TCP): ${e.message}`)),
   );
   return null;
 }
@@ -201,10 +202,10 @@ export function holdReplyUntil(server: NodisServer, bound: Promise<unknown>): vo
 
 /** Register the apply functions of `port` and `bind` for this server. */
 export function registerListenerApply(server: NodisServer): void {
-  server.config.registerApply('port', () => rebind(server, 'Unable to listen on this port. Check server logs.'));
+  server.config.registerApply('port', () => rebind(server, 'Unable to listen on this port. Check server logs.', false));
   server.config.registerApply('bind', () => {
     // changeBindAddr(): the TCP and TLS listeners move together.
-    const err = rebind(server, 'Failed to bind to specified addresses.');
+    const err = rebind(server, 'Failed to bind to specified addresses.', true);
     if (err !== null) {
       server.tls.closeListeners();
       return err;

@@ -428,8 +428,7 @@ export class NodisServer implements KeyspaceContext {
    * port). On failure the sockets bound by this call are closed and the
    * error is thrown; the server itself stays up.
    */
-  async bindListeners(): Promise<number> {
-    const port = this.config.num('port');
+  async bindListeners(port = this.config.num('port')): Promise<number> {
     const binds = this.config.str('bind').split(/\s+/).filter((s) => s !== '');
     const addrs = binds.length ? binds : ['*', '-::*'];
     let boundPort = port;

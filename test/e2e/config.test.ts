@@ -159,6 +159,13 @@ describe('settings with effects', () => {
     expect(await canConnect(newPort)).toBe(true);
   });
 
+  it('CONFIG SET bind on a server started on port 0 keeps the port it was given', async () => {
+    h = await startNodis();
+    const c = await raw(h.port);
+    expect(await c.callStr('CONFIG', 'SET', 'bind', '127.0.0.1')).toBe('+OK\r\n');
+    expect(await canConnect(h.port)).toBe(true);
+  });
+
   it('CONFIG SET bind: a bad address fails and the previous binding keeps serving', async () => {
     h = await startNodis();
     const c = await raw(h.port);
