@@ -1,9 +1,19 @@
 /** Lua scripting: EVAL EVALSHA EVAL_RO EVALSHA_RO SCRIPT (eval.c). */
 import type { Client } from '../server/client.js';
-import { cmd } from './table.js';
+import { cmd, CMD_STALE, CMD_DENYOOM, CMD_WRITE, CMD_MAY_REPLICATE } from './table.js';
 import { RedisError, type CommandSpec } from './types.js';
 import { getLongLong, eqi } from './args.js';
-import { scriptingEngine } from '../scripting/engine.js';
+import {
+  scriptingEngine,
+  scriptKill as killRunningScript,
+  sha1hex,
+  extractShebangFlags,
+  SCRIPT_FLAG_NO_WRITES,
+  SCRIPT_FLAG_ALLOW_OOM,
+  SCRIPT_FLAG_ALLOW_STALE,
+  SCRIPT_FLAG_EVAL_COMPAT_MODE,
+} from '../scripting/engine.js';
+import type { NodisServer } from '../server/server.js';
 
 /** evalGetKeys(): numkeys at argv[2], the keys after it. */
 function evalGetKeys(argv: string[]): number[] {
@@ -15,6 +25,36 @@ function evalGetKeys(argv: string[]): number[] {
   const out: number[] = [];
   for (let i = 0; i < n; i++) out.push(3 + i);
   return out;
+}
+
+/**
+ * scriptFlagsToCmdFlags(): a script that declared flags replaces the
+ * command's write/denyoom/stale flags with what they imply.
+ */
+export function scriptFlagsToCmdFlags(cmdFlags: number, scriptFlags: number): number {
+  let flags = cmdFlags & ~(CMD_STALE | CMD_DENYOOM | CMD_WRITE);
+  if ((scriptFlags & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES)) === 0) flags |= CMD_DENYOOM;
+  if ((scriptFlags & SCRIPT_FLAG_NO_WRITES) === 0) flags |= CMD_WRITE;
+  if (scriptFlags & SCRIPT_FLAG_ALLOW_STALE) flags |= CMD_STALE;
+  return flags & ~CMD_MAY_REPLICATE;
+}
+
+/** evalGetCommandFlags(): the flags of the cached script, or of the body's shebang. */
+function evalCommandFlags(cmdFlags: number, argv: string[], server: NodisServer, evalsha: boolean): number {
+  if (evalsha && argv[1].length !== 40) return cmdFlags;
+  const sha = evalsha ? argv[1].toLowerCase() : sha1hex(argv[1]);
+  const cached = scriptingEngine(server).scripts.get(sha);
+  let scriptFlags: number;
+  if (cached !== undefined) {
+    scriptFlags = cached.flags;
+  } else {
+    if (evalsha) return cmdFlags;
+    const sb = extractShebangFlags(argv[1]);
+    if (typeof sb === 'string') return cmdFlags;
+    scriptFlags = sb.flags;
+  }
+  if (scriptFlags & SCRIPT_FLAG_EVAL_COMPAT_MODE) return cmdFlags;
+  return scriptFlagsToCmdFlags(cmdFlags, scriptFlags);
 }
 
 const NOSCRIPT = '-NOSCRIPT No matching script. Please use EVAL.';
@@ -83,7 +123,7 @@ function scriptLoad(c: Client, argv: string[]): void {
 
 /** SCRIPT KILL: sent while a script is busy, it stops the script at its next hook. */
 function scriptKill(c: Client): void {
-  const err = scriptingEngine(c.server).kill();
+  const err = killRunningScript(c.server, true);
   if (err !== null) throw new RedisError(err);
   c.addReplyOK();
 }
@@ -94,21 +134,25 @@ export const scriptingCommands: CommandSpec[] = [
   cmd('eval', -3, [...evalFlags], [0, 0, 0], {
     acl: ['scripting'],
     getKeys: evalGetKeys,
+    getFlags: (f, argv, server) => evalCommandFlags(f, argv, server, false),
     handler: (c, argv) => evalGeneric(c, argv, false, false),
   }),
   cmd('evalsha', -3, [...evalFlags], [0, 0, 0], {
     acl: ['scripting'],
     getKeys: evalGetKeys,
+    getFlags: (f, argv, server) => evalCommandFlags(f, argv, server, true),
     handler: (c, argv) => evalGeneric(c, argv, true, false),
   }),
   cmd('eval_ro', -3, ['readonly', ...evalFlags], [0, 0, 0], {
     acl: ['scripting'],
     getKeys: evalGetKeys,
+    getFlags: (f, argv, server) => evalCommandFlags(f, argv, server, false),
     handler: (c, argv) => evalGeneric(c, argv, false, true),
   }),
   cmd('evalsha_ro', -3, ['readonly', ...evalFlags], [0, 0, 0], {
     acl: ['scripting'],
     getKeys: evalGetKeys,
+    getFlags: (f, argv, server) => evalCommandFlags(f, argv, server, true),
     handler: (c, argv) => evalGeneric(c, argv, true, true),
   }),
   cmd('script', -2, [], [0, 0, 0], {

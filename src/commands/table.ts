@@ -132,6 +132,8 @@ export class Command {
    * tracked (only the read commands a script runs make its keys tracked).
    */
   readonly scriptRo: boolean;
+  /** CommandSpec.getFlags: flags decided by the arguments, or undefined. */
+  readonly getFlags: CommandSpec['getFlags'];
 
   constructor(
     readonly spec: CommandSpec,
@@ -146,6 +148,7 @@ export class Command {
     this.flags = flags;
     this.aclCategories = implicitCategories(spec.acl ?? [], flags);
     this.handler = spec.handler;
+    this.getFlags = spec.getFlags;
     this.scriptRo = parent === null && (spec.name === 'eval_ro' || spec.name === 'evalsha_ro' || spec.name === 'fcall_ro');
     if (spec.subcommands && spec.subcommands.length > 0) {
       this.subcommands = new Map();

@@ -71,6 +71,11 @@ export interface CommandSpec {
   step: number;
   /** For commands whose keys are not a fixed range (movablekeys). */
   getKeys?: (argv: string[]) => number[];
+  /**
+   * getCommandFlags(): flags that depend on the arguments (EVAL and FCALL
+   * take write/denyoom/stale from the script's flags). Gets the static ones.
+   */
+  getFlags?: (flags: number, argv: string[], server: import('../server/server.js').NodisServer) => number;
   handler?: Handler;
   subcommands?: CommandSpec[];
   /**

@@ -451,7 +451,7 @@ export class Replication {
    * and an EXEC holding one (the replica may have become stale after they
    * were queued).
    */
-  checkStale(c: Client, cmd: Command): string | null {
+  checkStale(c: Client, cmd: Command, flags = cmd.flags): string | null {
     if (
       this.server.masterHost === null ||
       this.replica.state === REPL_STATE_CONNECTED ||
@@ -459,7 +459,7 @@ export class Replication {
     ) {
       return null;
     }
-    if ((cmd.flags & CMD_STALE) === 0) return MASTERDOWN_ERR;
+    if ((flags & CMD_STALE) === 0) return MASTERDOWN_ERR;
     if (cmd.name === 'exec') {
       const queued = (c.ext.multi as MultiState | undefined)?.commands ?? [];
       for (const q of queued) if ((q.cmd.flags & CMD_STALE) === 0) return MASTERDOWN_ERR;
@@ -775,7 +775,7 @@ export class Replication {
     server.hooks.closing.push(stop);
     server.replicationChecks = {
       beforePubsub: (c, _cmd, isWrite) => this.checkWrites(c, isWrite),
-      afterPubsub: (c, cmd) => this.checkStale(c, cmd),
+      afterPubsub: (c, cmd, flags) => this.checkStale(c, cmd, flags),
       primaryCommandProcessed: (c) => this.replica.primaryCommandProcessed(c),
       expireSet: (db, key) => this.rememberReplicaKeyWithExpire(db, key),
     };

@@ -42,7 +42,7 @@ export const SCRIPT_FLAG_NO_CLUSTER = 1 << 3;
 export const SCRIPT_FLAG_EVAL_COMPAT_MODE = 1 << 4;
 export const SCRIPT_FLAG_ALLOW_CROSS_SLOT = 1 << 5;
 
-const SHEBANG_FLAGS: [string, number][] = [
+export const SCRIPT_FLAGS_DEF: [string, number][] = [
   ['no-writes', SCRIPT_FLAG_NO_WRITES],
   ['allow-oom', SCRIPT_FLAG_ALLOW_OOM],
   ['allow-stale', SCRIPT_FLAG_ALLOW_STALE],
@@ -60,6 +60,7 @@ const RUN_EVAL_MODE = 1 << 4;
 const RUN_TIMEDOUT = 1 << 5;
 
 export const BUSY_EVAL_ERR = '-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
+export const BUSY_FUNCTION_ERR = '-BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.';
 
 const LL_DEBUG = 0;
 const LL_WARNING = 3;
@@ -109,7 +110,7 @@ export function extractShebangFlags(body: string): { flags: number; shebangLen: 
     const list = parts[j].slice(6);
     if (list.length === 0) continue;
     for (const f of list.split(',')) {
-      const def = SHEBANG_FLAGS.find(([name]) => name === f);
+      const def = SCRIPT_FLAGS_DEF.find(([name]) => name === f);
       if (def === undefined) return `Unexpected flag in script shebang: ${f}`;
       flags |= def[1];
     }
@@ -117,37 +118,38 @@ export function extractShebangFlags(body: string): { flags: number; shebangLen: 
   return { flags, shebangLen: end };
 }
 
-export class ScriptingEngine {
+/** The run under way on each server (curr_run_ctx): EVAL and FCALL share one. */
+const currentRuns = new WeakMap<NodisServer, RunCtx>();
+
+/** The script or function running on `server`, if any. */
+export function currentRun(server: NodisServer): RunCtx | undefined {
+  return currentRuns.get(server);
+}
+
+/**
+ * What the EVAL engine and the functions engine share (script_lua.c,
+ * script.c): a sandboxed Lua state with the redis.* API, the script client
+ * redis.call() goes through, the run context, the busy-script hook.
+ */
+export abstract class LuaEngine {
   L: LuaState = null;
-  readonly scripts = new Map<string, CachedScript>();
-  /** Bytes of the cached bodies and their SHAs (used_memory_scripts_eval). */
-  scriptsMem = 0;
   readonly client: ScriptClient;
   run: RunCtx | null = null;
-  private readonly rand = new Rand48();
-  private handlerRef = 0;
+  protected readonly rand = new Rand48();
+  protected handlerRef = 0;
 
   constructor(readonly server: NodisServer) {
     this.client = new ScriptClient(server, null, 0);
     this.client.ext.isLua = true;
     this.client.ext.denyBlocking = true;
-    this.init();
-    addInfoHook(server, 'memory', (fields) => {
-      const vm = this.memory();
-      setInfoField(fields, 'used_memory_lua', vm);
-      setInfoField(fields, 'used_memory_vm_eval', vm);
-      setInfoField(fields, 'used_memory_lua_human', bytesToHuman(vm));
-      setInfoField(fields, 'used_memory_scripts_eval', this.scriptsMem);
-      setInfoField(fields, 'number_of_cached_scripts', this.scripts.size);
-      setInfoField(fields, 'used_memory_vm_total', vm);
-      setInfoField(fields, 'used_memory_vm_total_human', bytesToHuman(vm));
-      setInfoField(fields, 'used_memory_scripts', this.scriptsMem);
-      setInfoField(fields, 'used_memory_scripts_human', bytesToHuman(this.scriptsMem));
-    });
+    installScriptsInfo(server);
   }
 
-  /** scriptingInit(): a fresh Lua state with the sandboxed globals. */
-  private init(): void {
+  /**
+   * A fresh Lua state with the sandboxed globals; `globalsIndex` is the
+   * __index of the globals proxy (it gets the real globals as upvalue).
+   */
+  protected openState(globalsIndex: (L: LuaState) => number): void {
     const L = lauxlib.luaL_newstate();
     this.L = L;
     for (const [name, open] of [
@@ -196,7 +198,7 @@ string.gfind = string.gmatch
     }
     lua.lua_pushcfunction(L, errorHandler);
     this.handlerRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
-    this.protectGlobals(L);
+    this.protectGlobals(L, globalsIndex);
   }
 
   /**
@@ -204,11 +206,11 @@ string.gfind = string.gmatch
    * tables), and reading a missing global is an error. The real globals sit
    * behind a proxy that every chunk gets as its environment.
    */
-  private protectGlobals(L: LuaState): void {
+  private protectGlobals(L: LuaState, globalsIndex: (L: LuaState) => number): void {
     lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS); // G
     const G = lua.lua_gettop(L);
     // Library tables: proxies that read through and refuse writes.
-    for (const lib of ['string', 'table', 'math', 'coroutine', 'redis', 'cjson', 'bit']) {
+    for (const lib of PROTECTED_LIBS) {
       lua.lua_getfield(L, G, toLuaBytes(lib));
       if (lua.lua_type(L, -1) !== lua.LUA_TTABLE) {
         lua.lua_pop(L, 1);
@@ -239,7 +241,7 @@ string.gfind = string.gmatch
     lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, toLuaBytes('nodis_real_globals'));
   }
 
-  private registerRedisApi(L: LuaState): void {
+  protected registerRedisApi(L: LuaState): void {
     lua.lua_newtable(L);
     const fn = (name: string, f: (L: LuaState) => number): void => {
       lua.lua_pushcfunction(L, f);
@@ -353,7 +355,7 @@ string.gfind = string.gmatch
     lua.lua_pop(L, 1);
   }
 
-  private requireRun(L: LuaState, msg: string, plain = false): RunCtx {
+  protected requireRun(L: LuaState, msg: string, plain = false): RunCtx {
     if (this.run === null) {
       if (plain) raise(L, msg);
       throwErrorTable(L, msg);
@@ -362,7 +364,7 @@ string.gfind = string.gmatch
   }
 
   /** redis.log(level, ...). */
-  private logCommand(L: LuaState): number {
+  protected logCommand(L: LuaState): number {
     const argc = lua.lua_gettop(L);
     if (argc < 2) throwErrorTable(L, 'redis.log() requires two arguments or more.');
     if (!lua.lua_isnumber(L, 1)) throwErrorTable(L, 'First argument must be a number (log level).');
@@ -383,7 +385,7 @@ string.gfind = string.gmatch
   }
 
   /** redis.acl_check_cmd(cmd, args...). */
-  private aclCheckCmd(L: LuaState): number {
+  protected aclCheckCmd(L: LuaState): number {
     const run = this.requireRun(L, 'redis.acl_check_cmd can only be called inside a script invocation');
     const argv = argsToArgv(L);
     if (argv === null) return lua.lua_error(L);
@@ -398,7 +400,7 @@ string.gfind = string.gmatch
   }
 
   /** luaRedisGenericCommand(): redis.call (raise) / redis.pcall. */
-  private redisCommand(L: LuaState, raiseError: boolean): number {
+  protected redisCommand(L: LuaState, raiseError: boolean): number {
     const run = this.requireRun(L, 'redis.call/pcall can only be called inside a script invocation');
     const argv = argsToArgv(L);
     if (argv === null) return raiseError ? lua.lua_error(L) : 1;
@@ -420,7 +422,7 @@ string.gfind = string.gmatch
   }
 
   /** scriptCall(): the checks of script.c, then call(). An error text, or null. */
-  private scriptCall(run: RunCtx, argv: string[]): string | null {
+  protected scriptCall(run: RunCtx, argv: string[]): string | null {
     const server = this.server;
     const c = this.client;
     c.user = run.caller.user;
@@ -452,7 +454,7 @@ string.gfind = string.gmatch
   }
 
   /** scriptVerifyWriteCommandAllow(). */
-  private verifyWrite(run: RunCtx, flags: number): string | null {
+  protected verifyWrite(run: RunCtx, flags: number): string | null {
     if (run.flags & RUN_READ_ONLY && flags & (CMD_WRITE | CMD_MAY_REPLICATE)) return 'Write commands are not allowed from read-only scripts.';
     if ((flags & CMD_WRITE) === 0 || run.flags & RUN_WRITE_DIRTY) return null;
     const server = this.server;
@@ -464,32 +466,6 @@ string.gfind = string.gmatch
       if (e !== null) return e;
     }
     return null;
-  }
-
-  /** luaCreateFunction(): compile and cache; the SHA, or an error text for the caller. */
-  createFunction(body: string): { sha: string } | { error: string } {
-    const sha = sha1hex(body);
-    if (this.scripts.has(sha)) return { sha };
-    const sb = extractShebangFlags(body);
-    if (typeof sb === 'string') return { error: sb };
-    const L = this.L;
-    const code = toLuaBytes(body.slice(sb.shebangLen));
-    if (lauxlib.luaL_loadbufferx(L, code, code.length, toLuaBytes('@user_script'), toLuaBytes('t')) !== lua.LUA_OK) {
-      const msg = lua51Message(toStr(L, -1) ?? '');
-      lua.lua_pop(L, 1);
-      return { error: `Error compiling script (new function): ${msg}` };
-    }
-    const ref = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
-    this.scripts.set(sha, { body, flags: sb.flags, ref });
-    this.scriptsMem += 40 + body.length + 16;
-    return { sha };
-  }
-
-  /** scriptingReset(): SCRIPT FLUSH drops the state and every script. */
-  reset(): void {
-    this.scripts.clear();
-    this.scriptsMem = 0;
-    this.init();
   }
 
   /**
@@ -520,20 +496,23 @@ string.gfind = string.gmatch
     return null;
   }
 
-  private oomNow(): boolean {
+  protected oomNow(): boolean {
     return this.server.memory.maxmemory !== 0 && this.server.memory.performEvictions() === EVICT_FAIL;
   }
 
-  /** luaCallFunction() for EVAL: runs the cached script and replies to `caller`. */
-  callScript(caller: Client, sha: string, keys: string[], args: string[], ro: boolean): void {
-    const script = this.scripts.get(sha)!;
+  /**
+   * scriptPrepareForRun() and luaCallFunction(): runs the Lua function held
+   * at registry `ref` and replies to `caller`. EVAL mode sets KEYS and ARGV
+   * as globals; a function gets the two tables as its arguments.
+   */
+  protected execute(caller: Client, funcname: string, scriptFlags: number, ref: number, keys: string[], args: string[], ro: boolean, evalMode: boolean): void {
     const L = this.L;
     const server = this.server;
-    let flags = RUN_EVAL_MODE;
-    const compat = (script.flags & SCRIPT_FLAG_EVAL_COMPAT_MODE) !== 0;
-    if (ro || (!compat && script.flags & SCRIPT_FLAG_NO_WRITES)) flags |= RUN_READ_ONLY;
-    if (!compat && script.flags & SCRIPT_FLAG_ALLOW_OOM) flags |= RUN_ALLOW_OOM;
-    const run: RunCtx = { caller, funcname: sha, flags, startTime: performance.now(), oomAtStart: false };
+    let flags = evalMode ? RUN_EVAL_MODE : 0;
+    const compat = (scriptFlags & SCRIPT_FLAG_EVAL_COMPAT_MODE) !== 0;
+    if (ro || (!compat && scriptFlags & SCRIPT_FLAG_NO_WRITES)) flags |= RUN_READ_ONLY;
+    if (!compat && scriptFlags & SCRIPT_FLAG_ALLOW_OOM) flags |= RUN_ALLOW_OOM;
+    const run: RunCtx = { caller, funcname, flags, startTime: performance.now(), oomAtStart: false };
     run.oomAtStart = server.memory.maxmemory !== 0 && this.oomNow();
     const sc = this.client;
     sc.selectDb(caller.db.id);
@@ -543,19 +522,27 @@ string.gfind = string.gmatch
     sc.ext.scriptCaller = caller;
     sc.ext.scriptKeys = keys;
     this.run = run;
+    currentRuns.set(server, run);
     const threshold = server.config.num('busy-reply-threshold');
     if (threshold > 0) lua.lua_sethook(L, this.countHook, lua.LUA_MASKCOUNT, 100000);
     try {
       lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.handlerRef);
-      lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, script.ref);
-      // KEYS and ARGV are globals in EVAL mode.
-      lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, toLuaBytes('nodis_real_globals'));
-      pushArray(L, keys);
-      lua.lua_setfield(L, -2, toLuaBytes('KEYS'));
-      pushArray(L, args);
-      lua.lua_setfield(L, -2, toLuaBytes('ARGV'));
-      lua.lua_pop(L, 1);
-      const status = lua.lua_pcall(L, 0, 1, -2);
+      lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, ref);
+      let status: number;
+      if (evalMode) {
+        // KEYS and ARGV are globals in EVAL mode.
+        lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, toLuaBytes('nodis_real_globals'));
+        pushArray(L, keys);
+        lua.lua_setfield(L, -2, toLuaBytes('KEYS'));
+        pushArray(L, args);
+        lua.lua_setfield(L, -2, toLuaBytes('ARGV'));
+        lua.lua_pop(L, 1);
+        status = lua.lua_pcall(L, 0, 1, -2);
+      } else {
+        pushArray(L, keys);
+        pushArray(L, args);
+        status = lua.lua_pcall(L, 2, 1, -4);
+      }
       if (status !== lua.LUA_OK) {
         replyLuaError(L, caller, run.funcname);
       } else {
@@ -567,6 +554,7 @@ string.gfind = string.gmatch
       // exitScriptTimedoutMode()
       if (run.flags & RUN_TIMEDOUT) server.busyReply = null;
       this.run = null;
+      currentRuns.delete(server);
       sc.flags &= ~CLIENT_MULTI;
       sc.ext.scriptCaller = undefined;
       sc.ext.scriptKeys = undefined;
@@ -579,7 +567,7 @@ string.gfind = string.gmatch
    * serve the other clients every 100,000 instructions; stop the script
    * once SCRIPT KILL (or a shutdown) asked for it.
    */
-  private countHook = (L: LuaState): void => {
+  protected countHook = (L: LuaState): void => {
     const run = this.run;
     if (run === null) return;
     const server = this.server;
@@ -587,11 +575,12 @@ string.gfind = string.gmatch
       if ((run.flags & RUN_TIMEDOUT) === 0) {
         const elapsed = performance.now() - run.startTime;
         if (elapsed < server.config.num('busy-reply-threshold')) return;
+        const evalMode = (run.flags & RUN_EVAL_MODE) !== 0;
         server.logger.warn(
-          `Slow script detected: still in execution after ${Math.floor(elapsed)} milliseconds. You can try killing the script using the SCRIPT KILL command. Script name is: ${run.funcname}.`,
+          `Slow script detected: still in execution after ${Math.floor(elapsed)} milliseconds. You can try killing the script using the ${evalMode ? 'SCRIPT KILL' : 'FUNCTION KILL'} command. Script name is: ${run.funcname}.`,
         );
         run.flags |= RUN_TIMEDOUT;
-        server.busyReply = BUSY_EVAL_ERR;
+        server.busyReply = evalMode ? BUSY_EVAL_ERR : BUSY_FUNCTION_ERR;
       }
       server.processEventsWhileBlocked(run.caller);
       // SHUTDOWN NOSAVE closed the server: the script ends here.
@@ -605,26 +594,87 @@ string.gfind = string.gmatch
     lua.lua_error(L);
   };
 
-  /** scriptKill() for SCRIPT KILL: null once the running script is flagged, else the error text. */
-  kill(): string | null {
-    const run = this.run;
-    if (run === null) return '-NOTBUSY No scripts in execution right now.';
-    if (mustObey(run.caller)) return '-UNKILLABLE The busy script was sent by a master instance in the context of replication and cannot be killed.';
-    if (run.flags & RUN_WRITE_DIRTY) {
-      return '-UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.';
-    }
-    run.flags |= RUN_KILLED;
-    return null;
-  }
-
   /** used_memory_lua (lua_gc COUNT). */
   memory(): number {
     return lua.lua_gc(this.L, lua.LUA_GCCOUNT, 0) * 1024 + lua.lua_gc(this.L, lua.LUA_GCCOUNTB, 0);
   }
 }
 
+
+/** The EVAL engine (eval.c): the script cache and its Lua state. */
+export class ScriptingEngine extends LuaEngine {
+  readonly scripts = new Map<string, CachedScript>();
+  /** Bytes of the cached bodies and their SHAs (used_memory_scripts_eval). */
+  scriptsMem = 0;
+
+  constructor(server: NodisServer) {
+    super(server);
+    this.init();
+  }
+
+  /** scriptingInit(). */
+  private init(): void {
+    this.openState(globalsIndex);
+  }
+
+  /** luaCreateFunction(): compile and cache; the SHA, or an error text for the caller. */
+  createFunction(body: string): { sha: string } | { error: string } {
+    const sha = sha1hex(body);
+    if (this.scripts.has(sha)) return { sha };
+    const sb = extractShebangFlags(body);
+    if (typeof sb === 'string') return { error: sb };
+    const L = this.L;
+    const code = toLuaBytes(body.slice(sb.shebangLen));
+    if (lauxlib.luaL_loadbufferx(L, code, code.length, toLuaBytes('@user_script'), toLuaBytes('t')) !== lua.LUA_OK) {
+      const msg = lua51Message(toStr(L, -1) ?? '');
+      lua.lua_pop(L, 1);
+      return { error: `Error compiling script (new function): ${msg}` };
+    }
+    const ref = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+    this.scripts.set(sha, { body, flags: sb.flags, ref });
+    this.scriptsMem += 40 + body.length + 16;
+    return { sha };
+  }
+
+  /** scriptingReset(): SCRIPT FLUSH drops the state and every script. */
+  reset(): void {
+    this.scripts.clear();
+    this.scriptsMem = 0;
+    this.init();
+  }
+
+  /** luaCallFunction() for EVAL: runs the cached script and replies to `caller`. */
+  callScript(caller: Client, sha: string, keys: string[], args: string[], ro: boolean): void {
+    const script = this.scripts.get(sha)!;
+    this.execute(caller, sha, script.flags, script.ref, keys, args, ro, true);
+  }
+}
+
+/**
+ * scriptKill(): SCRIPT KILL (isEval) or FUNCTION KILL. Null once the
+ * running script is flagged, else the error text.
+ */
+export function scriptKill(server: NodisServer, isEval: boolean): string | null {
+  const run = currentRuns.get(server);
+  if (run === undefined) return '-NOTBUSY No scripts in execution right now.';
+  if (mustObey(run.caller)) return '-UNKILLABLE The busy script was sent by a master instance in the context of replication and cannot be killed.';
+  if (run.flags & RUN_WRITE_DIRTY) {
+    return '-UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.';
+  }
+  const evalRun = (run.flags & RUN_EVAL_MODE) !== 0;
+  if (isEval && !evalRun) return BUSY_FUNCTION_ERR;
+  if (!isEval && evalRun) return BUSY_EVAL_ERR;
+  run.flags |= RUN_KILLED;
+  return null;
+}
+
+/** True while an EVAL script (not a function) runs (scriptIsEval()). */
+export function runIsEval(run: RunCtx): boolean {
+  return (run.flags & RUN_EVAL_MODE) !== 0;
+}
+
 /** Lua 5.3 says "near <eof>" where 5.1 quotes it. */
-function lua51Message(msg: string): string {
+export function lua51Message(msg: string): string {
   return msg.replace(/near <eof>$/, "near '<eof>'");
 }
 
@@ -650,7 +700,7 @@ function redisPcall(L: LuaState): number {
   return lua.lua_gettop(L);
 }
 
-function mustObey(c: Client): boolean {
+export function mustObey(c: Client): boolean {
   return (c.flags & CLIENT_MASTER) !== 0 || c.ext.isAof === true || c.ext.isAofClient === true;
 }
 
@@ -698,7 +748,7 @@ export function pushErrorTable(L: LuaState, text: string): void {
   lua.lua_setfield(L, -2, toLuaBytes('err'));
 }
 
-function throwErrorTable(L: LuaState, text: string): never {
+export function throwErrorTable(L: LuaState, text: string): never {
   pushErrorTable(L, text);
   lua.lua_error(L);
   throw new Error('unreachable');
@@ -743,7 +793,7 @@ function globalsIndex(L: LuaState): number {
   return 1;
 }
 
-function readonlyError(L: LuaState): number {
+export function readonlyError(L: LuaState): number {
   raise(L, 'Attempt to modify a readonly table');
 }
 
@@ -1066,6 +1116,53 @@ function respToLua(L: LuaState, s: string, pos: number, push = true): number {
       if (push) lua.lua_pushnil(L);
   }
   return next;
+}
+
+/** Library tables scripts can read but not modify. */
+const PROTECTED_LIBS = ['string', 'table', 'math', 'coroutine', 'redis', 'cjson', 'bit'];
+
+/** What the functions engine reports to INFO memory. */
+export interface FunctionsMemoryInfo {
+  /** used_memory_vm_functions: the functions Lua state. */
+  vm(): number;
+  /** used_memory_functions: libraries, functions and their tables. */
+  overhead(): number;
+  functions(): number;
+  libraries(): number;
+}
+
+const functionsInfo = new WeakMap<NodisServer, FunctionsMemoryInfo>();
+const scriptsInfoInstalled = new WeakSet<NodisServer>();
+
+export function registerFunctionsInfo(server: NodisServer, info: FunctionsMemoryInfo): void {
+  functionsInfo.set(server, info);
+}
+
+/** INFO memory's script fields, for both engines (installed by the first one created). */
+function installScriptsInfo(server: NodisServer): void {
+  if (scriptsInfoInstalled.has(server)) return;
+  scriptsInfoInstalled.add(server);
+  addInfoHook(server, 'memory', (fields) => {
+    const ev = engines.get(server);
+    const vm = ev !== undefined ? ev.memory() : 0;
+    const scriptsMem = ev !== undefined ? ev.scriptsMem : 0;
+    const fi = functionsInfo.get(server);
+    const fvm = fi !== undefined ? fi.vm() : 0;
+    const fmem = fi !== undefined ? fi.overhead() : 0;
+    setInfoField(fields, 'used_memory_lua', vm);
+    setInfoField(fields, 'used_memory_vm_eval', vm);
+    setInfoField(fields, 'used_memory_lua_human', bytesToHuman(vm));
+    setInfoField(fields, 'used_memory_scripts_eval', scriptsMem);
+    setInfoField(fields, 'number_of_cached_scripts', ev !== undefined ? ev.scripts.size : 0);
+    setInfoField(fields, 'number_of_functions', fi !== undefined ? fi.functions() : 0);
+    setInfoField(fields, 'number_of_libraries', fi !== undefined ? fi.libraries() : 0);
+    setInfoField(fields, 'used_memory_vm_functions', fvm);
+    setInfoField(fields, 'used_memory_vm_total', vm + fvm);
+    setInfoField(fields, 'used_memory_vm_total_human', bytesToHuman(vm + fvm));
+    setInfoField(fields, 'used_memory_functions', fmem);
+    setInfoField(fields, 'used_memory_scripts', scriptsMem + fmem);
+    setInfoField(fields, 'used_memory_scripts_human', bytesToHuman(scriptsMem + fmem));
+  });
 }
 
 const engines = new WeakMap<NodisServer, ScriptingEngine>();

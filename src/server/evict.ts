@@ -278,10 +278,10 @@ export class MemoryManager {
    * The maxmemory part of processCommand(): evict if needed, and say
    * whether the command is to be refused with OOM_ERROR.
    */
-  rejectOnOom(c: Client, cmd: Command, queuedFlags: number): boolean {
+  rejectOnOom(c: Client, cmd: Command, queuedFlags: number, cmdFlags = cmd.flags): boolean {
     const outOfMemory = this.performEvictions() === EVICT_FAIL;
     if (!outOfMemory) return false;
-    let reject = (cmd.flags & CMD_DENYOOM) !== 0 || (cmd.name === 'exec' && (queuedFlags & CMD_DENYOOM) !== 0);
+    let reject = (cmdFlags & CMD_DENYOOM) !== 0 || (cmd.name === 'exec' && (queuedFlags & CMD_DENYOOM) !== 0);
     // Queuing inside MULTI takes memory too: refuse all but what ends it.
     if (c.flags & CLIENT_MULTI && cmd.name !== 'exec' && cmd.name !== 'discard' && cmd.name !== 'quit' && cmd.name !== 'reset') {
       reject = true;

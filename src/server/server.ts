@@ -99,7 +99,7 @@ export interface ReplicationChecks {
   /** NOREPLICAS / READONLY for a command, or null. */
   beforePubsub(c: Client, cmd: Command, isWrite: boolean): string | null;
   /** MASTERDOWN for a command, or null. */
-  afterPubsub(c: Client, cmd: Command): string | null;
+  afterPubsub(c: Client, cmd: Command, flags: number): string | null;
   /** A command of the primary's stream completed. */
   primaryCommandProcessed(c: Client): void;
   /** A key got a TTL while this server is a replica. */
@@ -814,14 +814,16 @@ export class NodisServer implements KeyspaceContext {
         return;
       }
     }
+    // getCommandFlags(): EVAL and FCALL take write/denyoom/stale from the script.
+    const flags = cmd.getFlags === undefined ? cmd.flags : cmd.getFlags(cmd.flags, argv, this);
     // maxmemory: evict, or refuse commands that may grow memory (OOM).
-    if (this.memory.maxmemory !== 0 && this.memory.rejectOnOom(c, cmd, this.queuedCommandFlags !== null ? this.queuedCommandFlags(c) : 0)) {
+    if (this.memory.maxmemory !== 0 && this.memory.rejectOnOom(c, cmd, this.queuedCommandFlags !== null ? this.queuedCommandFlags(c) : 0, flags)) {
       this.rejectCommand(c, cmd, OOM_ERROR);
       return;
     }
     // Writes (and PING) are refused while persisting fails, except from the primary or the AOF.
     if (
-      (cmd.flags & CMD_WRITE || cmd.name === 'ping' || (cmd.name === 'exec' && this.execIsWrite(c))) &&
+      (flags & CMD_WRITE || cmd.name === 'ping' || (cmd.name === 'exec' && this.execIsWrite(c))) &&
       (c.flags & CLIENT_MASTER) === 0 &&
       c.ext.isAof !== true
     ) {
@@ -838,7 +840,7 @@ export class NodisServer implements KeyspaceContext {
     // Only a replica, or a primary with min-replicas-to-write, has anything to check.
     const repl = this.masterHost !== null || this.minReplicasCheck ? this.replicationChecks : null;
     if (repl !== null) {
-      const err = repl.beforePubsub(c, cmd, (cmd.flags & CMD_WRITE) !== 0 || (cmd.name === 'exec' && this.execIsWrite(c)));
+      const err = repl.beforePubsub(c, cmd, (flags & CMD_WRITE) !== 0 || (cmd.name === 'exec' && this.execIsWrite(c)));
       if (err !== null) {
         this.rejectCommand(c, cmd, err);
         return;
@@ -854,7 +856,7 @@ export class NodisServer implements KeyspaceContext {
     }
     // MASTERDOWN: a replica without its primary and replica-serve-stale-data no.
     if (repl !== null) {
-      const err = repl.afterPubsub(c, cmd);
+      const err = repl.afterPubsub(c, cmd, flags);
       if (err !== null) {
         this.rejectCommand(c, cmd, err);
         return;
@@ -866,7 +868,7 @@ export class NodisServer implements KeyspaceContext {
       this.rejectCommand(c, cmd, this.busyReply);
       return;
     }
-    const mayReplicate = (cmd.flags & (CMD_WRITE | CMD_MAY_REPLICATE)) !== 0 || (cmd.name === 'exec' && this.execMayReplicate(c));
+    const mayReplicate = (flags & (CMD_WRITE | CMD_MAY_REPLICATE)) !== 0 || (cmd.name === 'exec' && this.execMayReplicate(c));
     if (c.flags & (CLIENT_SLAVE | CLIENT_MONITOR) && (mayReplicate || cmd.flags & CMD_READONLY)) {
       this.rejectCommand(c, cmd, "Replica can't interact with the keyspace");
       return;

@@ -1,0 +1,300 @@
+/**
+ * Redis Functions against redis-server 7.0.15: FUNCTION LOAD (metadata,
+ * register_function in both forms, the load-time sandbox), FCALL/FCALL_RO
+ * (keys and args, flags, errors), LIST, DELETE, FLUSH, DUMP/RESTORE, STATS,
+ * HELP, in RESP2 and RESP3, compared byte for byte.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DiffPair } from '../helpers/diff.js';
+import { HAVE_REDIS, warnIfNoRedis } from '../helpers/servers.js';
+import { encodeCommand, type Arg, type RawClient } from '../helpers/resp.js';
+
+warnIfNoRedis('diff/functions');
+
+const BIN = '\xff\x00\xc3\x28';
+
+/** A library with one function `fname` whose body is `body`. */
+function lib(name: string, fname: string, body: string, flags = ''): string {
+  if (flags === '') return `#!lua name=${name}\nredis.register_function('${fname}', function(KEYS, ARGV) ${body} end)`;
+  return `#!lua name=${name}\nredis.register_function{function_name='${fname}', callback=function(KEYS, ARGV) ${body} end, flags={${flags}}}`;
+}
+
+/** FUNCTION LOAD payloads: each is loaded (REPLACE) into an empty server and listed. */
+const LOADS: string[] = [
+  lib('l1', 'f1', 'return 1'),
+  '#!lua name=l1\nredis.register_function{function_name="f1", callback=function() return 1 end, description="some desc"}',
+  '#!lua name=l1\nredis.register_function{function_name="f1", callback=function() return 1 end, flags={"no-writes", "allow-oom", "allow-stale", "no-cluster", "allow-cross-slot-keys"}}',
+  '#!lua name=l1\nredis.register_function{function_name="f1", callback=function() return 1 end, flags={"NO-WRITES"}}',
+  '#!lua name=l1\nredis.register_function{function_name="f1", callback=function() return 1 end, flags={}}',
+  '#!lua name=l1\nredis.register_function{function_name="f1", callback=function() return 1 end, flags="bad"}',
+  '#!lua name=l1\nredis.register_function{function_name="f1", callback=function() return 1 end, flags={"unknown"}}',
+  '#!lua name=l1\nredis.register_function{function_name="f1", callback=function() return 1 end, flags={function() end}}',
+  '#!lua name=l1\nredis.register_function{function_name=function() end, callback=function() return 1 end}',
+  '#!lua name=l1\nredis.register_function{function_name="f1", callback="x"}',
+  '#!lua name=l1\nredis.register_function{function_name="f1", callback=function() return 1 end, description=function() end}',
+  '#!lua name=l1\nredis.register_function{function_name="f1", callback=function() return 1 end, other=1}',
+  '#!lua name=l1\nredis.register_function{callback=function() return 1 end}',
+  '#!lua name=l1\nredis.register_function{function_name="f1"}',
+  '#!lua name=l1\nredis.register_function{[1]="f1"}',
+  '#!lua name=l1\nredis.register_function("f1")',
+  '#!lua name=l1\nredis.register_function()',
+  '#!lua name=l1\nredis.register_function("a", function() end, 3)',
+  '#!lua name=l1\nredis.register_function(1, function() return 1 end)',
+  '#!lua name=l1\nredis.register_function({}, function() return 1 end)',
+  '#!lua name=l1\nredis.register_function("f1", "x")',
+  '#!lua name=l1\nredis.register_function("a-b", function() return 1 end)',
+  '#!lua name=l1\nredis.register_function("", function() return 1 end)',
+  '#!lua name=l1\nredis.register_function("f1", function() return 1 end)\nredis.register_function("f1", function() return 2 end)',
+  '#!lua name=l1\nreturn 1',
+  '#!lua name=l1\nreturn math.random()',
+  '#!lua name=l1\nreturn redis.call("ping")',
+  '#!lua name=l1\nreturn redis.setresp(3)',
+  '#!lua name=l1\nredis.math.random()',
+  '#!lua name=l1\nredis.foo = 1',
+  '#!lua name=l1\na = 1',
+  '#!lua name=l1\nlocal t = getmetatable(_G)',
+  '#!lua name=l1\nerror("boom")',
+  '#!lua name=l1\nlocal x = 1 +',
+  '#!lua name=l1\nlocal v = redis.REDIS_VERSION .. redis.REDIS_VERSION_NUM\nredis.register_function("f1", function() return v end)',
+  '#!lua name=l1\nredis.log(redis.LOG_WARNING, "loading")\nredis.register_function("f1", function() return 1 end)',
+  '#!lua name=l1\nredis.register_function("f1", function() return 1 end)\nerror("after")',
+  '#!LUA name=l1\nredis.register_function("f1", function() return 1 end)',
+  '#!lua NAME=l1\nredis.register_function("f1", function() return 1 end)',
+  '#!lua name="l1"\nredis.register_function("f1", function() return 1 end)',
+  '#!lua name=l1 name=l2\nredis.register_function("f1", function() return 1 end)',
+  '#!lua name=l1 foo=bar\nredis.register_function("f1", function() return 1 end)',
+  '#!lua\nredis.register_function("f1", function() return 1 end)',
+  '#!lua name=\nredis.register_function("f1", function() return 1 end)',
+  '#!lua name=a-b\nredis.register_function("f1", function() return 1 end)',
+  '#!python name=l1\nredis.register_function("f1", function() return 1 end)',
+  '#! name=l1\nredis.register_function("f1", function() return 1 end)',
+  '#!lua name=l1',
+  '#!lua name="l1\nx',
+  'redis.register_function("f1", function() return 1 end)',
+  '',
+  `#!lua name=l1\nredis.register_function("f1", function() return "${BIN}" end)`,
+];
+
+/** [library, FCALL args...]: the library is loaded, then FCALL runs. */
+const CALLS: [string, ...Arg[]][] = [
+  [lib('l', 'f', 'return 1'), 'f', '0'],
+  [lib('l', 'f', 'return 1'), 'F', '0'],
+  [lib('l', 'f', 'return 1'), 'nosuch', '0'],
+  [lib('l', 'f', 'return 1'), 'f', 'x'],
+  [lib('l', 'f', 'return 1'), 'f', '-1'],
+  [lib('l', 'f', 'return 1'), 'f', '2', 'a'],
+  [lib('l', 'f', 'return {KEYS, ARGV}'), 'f', '2', 'k1', `k${BIN}`, 'a1', BIN],
+  [lib('l', 'f', 'return #KEYS + #ARGV'), 'f', '0'],
+  [lib('l', 'f', 'return redis.call("set", KEYS[1], ARGV[1])'), 'f', '1', `k${BIN}`, BIN],
+  [lib('l', 'f', 'redis.call("set", KEYS[1], ARGV[1]) return redis.call("get", KEYS[1])'), 'f', '1', `k${BIN}`, BIN],
+  [lib('l', 'f', 'return redis.call("nosuch")'), 'f', '0'],
+  [lib('l', 'f', 'return redis.pcall("nosuch")'), 'f', '0'],
+  [lib('l', 'f', 'error("boom")'), 'f', '0'],
+  [lib('l', 'f', 'error({err="MY table"})'), 'f', '0'],
+  [lib('l', 'f', 'return x'), 'f', '0'],
+  [lib('l', 'f', 'x = 1'), 'f', '0'],
+  [lib('l', 'f', 'return KEYS'), 'f', '0'],
+  [lib('l', 'f', 'return redis.register_function'), 'f', '0'],
+  [lib('l', 'f', 'return type(redis.call)'), 'f', '0'],
+  [lib('l', 'f', 'return string.format("%d", 5)'), 'f', '0'],
+  [lib('l', 'f', 'return cjson.encode({1,2})'), 'f', '0'],
+  [lib('l', 'f', 'return {double=1.5}'), 'f', '0'],
+  [lib('l', 'f', 'return {map={a=1}}'), 'f', '0'],
+  [lib('l', 'f', 'redis.setresp(3) return redis.call("hgetall", "h")'), 'f', '0'],
+  [lib('l', 'f', 'return redis.call("set", "x", "1")', "'no-writes'"), 'f', '0'],
+  [lib('l', 'f', 'return redis.call("get", "x")', "'no-writes'"), 'f', '0'],
+  [lib('l', 'f', 'return redis.call("fcall", "f", "0")'), 'f', '0'],
+  [lib('l', 'f', 'return redis.call("eval", "return 1", "0")'), 'f', '0'],
+  [lib('l', 'f', 'return redis.call("function", "list")'), 'f', '0'],
+];
+
+describe.skipIf(!HAVE_REDIS)('functions against redis-server', () => {
+  let d: DiffPair;
+  let n: RawClient;
+  let r: RawClient;
+
+  async function pair(...args: Arg[]): Promise<[string, string]> {
+    const b = encodeCommand(args);
+    n.write(b);
+    r.write(b);
+    const [x, y] = await Promise.all([n.readReply(), r.readReply()]);
+    return [x.latin1Slice(), y.latin1Slice()];
+  }
+
+  async function same(...args: Arg[]): Promise<string> {
+    const [x, y] = await pair(...args);
+    expect(x, JSON.stringify(args)).toBe(y);
+    return y;
+  }
+
+  beforeAll(async () => {
+    d = await DiffPair.start();
+    [n, r] = await d.connectBoth();
+  });
+  afterAll(async () => {
+    n.close();
+    r.close();
+    await d.close();
+  });
+  /** HELLO on both connections (its reply holds the client id). */
+  async function hello(proto: number): Promise<void> {
+    await pair('HELLO', String(proto));
+  }
+
+  beforeEach(async () => {
+    await hello(2);
+    await same('FLUSHALL');
+    await same('FUNCTION', 'FLUSH');
+  });
+
+  for (const proto of [2, 3]) {
+    it(`FUNCTION LOAD payloads and FUNCTION LIST, RESP${proto}`, async () => {
+      await hello(proto);
+      const bad: string[] = [];
+      for (const code of LOADS) {
+        await same('FUNCTION', 'FLUSH');
+        for (const args of [
+          ['FUNCTION', 'LOAD', code],
+          ['FUNCTION', 'LIST', 'WITHCODE'],
+          ['FCALL', 'f1', '0'],
+        ]) {
+          const [x, y] = await pair(...args);
+          if (x !== y) bad.push(`${JSON.stringify(args)}\n  nodis: ${JSON.stringify(x)}\n  redis: ${JSON.stringify(y)}`);
+        }
+      }
+      expect(bad.join('\n')).toBe('');
+    });
+
+    it(`FCALL conversions and errors, RESP${proto}`, async () => {
+      await hello(proto);
+      const bad: string[] = [];
+      for (const [code, ...args] of CALLS) {
+        await same('FUNCTION', 'LOAD', 'REPLACE', code);
+        for (const cmd of ['FCALL', 'FCALL_RO']) {
+          const [x, y] = await pair(cmd, ...args);
+          if (x !== y) bad.push(`${cmd} ${JSON.stringify(args)} of ${JSON.stringify(code)}\n  nodis: ${JSON.stringify(x)}\n  redis: ${JSON.stringify(y)}`);
+        }
+      }
+      expect(bad.join('\n')).toBe('');
+    });
+  }
+
+  it('LOAD REPLACE, name collisions, DELETE, FLUSH, argument errors', async () => {
+    await same('FUNCTION', 'LOAD', lib('l1', 'f1', 'return 1'));
+    await same('FUNCTION', 'LOAD', lib('l1', 'f1', 'return 2'));
+    await same('FUNCTION', 'LOAD', lib('l2', 'f1', 'return 2'));
+    await same('FUNCTION', 'LOAD', lib('l2', 'F1', 'return 2'));
+    await same('FUNCTION', 'LOAD', 'REPLACE', lib('l1', 'f1', 'return 3'));
+    await same('FCALL', 'f1', '0');
+    // A failed REPLACE keeps the old library.
+    await same('FUNCTION', 'LOAD', 'REPLACE', lib('l1', 'f1', 'return +'));
+    await same('FCALL', 'f1', '0');
+    await same('FUNCTION', 'LOAD', 'replace', 'replace', lib('l1', 'g', 'return 4'));
+    await same('FCALL', 'g', '0');
+    await same('FCALL', 'f1', '0');
+    await same('FUNCTION', 'LOAD', 'foo', lib('l3', 'f3', 'return 1'));
+    await same('FUNCTION', 'LOAD', 'REPLACE');
+    await same('FUNCTION', 'LOAD');
+    await same('FUNCTION', 'DELETE', 'nosuch');
+    await same('FUNCTION', 'DELETE', 'L1');
+    await same('FUNCTION', 'DELETE', 'l1');
+    await same('FCALL', 'g', '0');
+    await same('FUNCTION', 'DELETE');
+    await same('FUNCTION', 'DELETE', 'a', 'b');
+    await same('FUNCTION', 'FLUSH', 'bogus');
+    await same('FUNCTION', 'FLUSH', 'sync', 'extra');
+    await same('FUNCTION', 'FLUSH', 'ASYNC');
+    await same('FUNCTION', 'FLUSH', 'sync');
+    await same('FUNCTION', 'LIST');
+    await same('FUNCTION', 'NOSUCH');
+    await same('FUNCTION', 'HELP');
+    await same('FUNCTION', 'KILL');
+    await same('FUNCTION', 'STATS');
+    await same('FUNCTION');
+    await same('FCALL', 'f');
+    await same('FCALL_RO', 'f');
+  });
+
+  it('FUNCTION LIST filters and arguments', async () => {
+    await same('FUNCTION', 'LOAD', lib('alpha', 'fa', 'return 1'));
+    await same('FUNCTION', 'LOAD', `#!lua name=beta\nredis.register_function{function_name='fb', callback=function() return 1 end, description='d${BIN}', flags={'no-writes'}}`);
+    for (const args of [
+      ['LIBRARYNAME', 'alpha'],
+      ['LIBRARYNAME', 'ALPHA'],
+      ['LIBRARYNAME', 'b*'],
+      ['LIBRARYNAME', 'b*', 'WITHCODE'],
+      ['withcode', 'libraryname', 'beta'],
+      ['LIBRARYNAME', 'nomatch'],
+      ['LIBRARYNAME'],
+      ['WITHCODE', 'WITHCODE'],
+      ['LIBRARYNAME', 'a', 'LIBRARYNAME', 'b'],
+      ['bogus'],
+    ]) {
+      await same('FUNCTION', 'LIST', ...args);
+    }
+    await hello(3);
+    await same('FUNCTION', 'LIST', 'LIBRARYNAME', 'beta', 'WITHCODE');
+    await same('FUNCTION', 'STATS');
+  });
+
+  it('DUMP and RESTORE with every policy; payloads cross between the servers', async () => {
+    await same('FUNCTION', 'LOAD', lib('l1', 'f1', `return "${BIN}"`));
+    const [dn, dr] = await pair('FUNCTION', 'DUMP');
+    expect(dn).toBe(dr);
+    const payload = Buffer.from(dr.slice(dr.indexOf('\r\n') + 2, dr.length - 2), 'latin1');
+    await same('FUNCTION', 'RESTORE', payload);
+    await same('FUNCTION', 'RESTORE', payload, 'APPEND');
+    await same('FUNCTION', 'RESTORE', payload, 'REPLACE');
+    await same('FUNCTION', 'RESTORE', payload, 'FLUSH');
+    await same('FUNCTION', 'RESTORE', payload, 'bogus');
+    await same('FUNCTION', 'RESTORE', payload, 'FLUSH', 'x');
+    await same('FUNCTION', 'RESTORE', 'garbage');
+    await same('FUNCTION', 'RESTORE', Buffer.concat([payload.subarray(0, 4), Buffer.from('x'), payload.subarray(5)]));
+    await same('FUNCTION', 'DELETE', 'l1');
+    await same('FUNCTION', 'LOAD', lib('other', 'f1', 'return 2'));
+    await same('FUNCTION', 'RESTORE', payload);
+    await same('FUNCTION', 'RESTORE', payload, 'REPLACE');
+    await same('FUNCTION', 'RESTORE', payload, 'FLUSH');
+    await same('FCALL', 'f1', '0');
+    await same('FUNCTION', 'LIST');
+    await same('FUNCTION', 'FLUSH');
+    await same('FUNCTION', 'DUMP');
+    // An empty payload restores nothing.
+    const [, empty] = await pair('FUNCTION', 'DUMP');
+    await same('FUNCTION', 'RESTORE', Buffer.from(empty.slice(empty.indexOf('\r\n') + 2, empty.length - 2), 'latin1'));
+    // A payload of a key DUMP is not a function.
+    await same('SET', 'k', 'v');
+    const [, kd] = await pair('DUMP', 'k');
+    await same('FUNCTION', 'RESTORE', Buffer.from(kd.slice(kd.indexOf('\r\n') + 2, kd.length - 2), 'latin1'));
+    // A long library compresses (rdbcompression) the same way.
+    await same('FUNCTION', 'LOAD', lib('big', 'fbig', `return "${'abc'.repeat(200)}"`));
+    await same('FUNCTION', 'DUMP');
+  });
+
+  it('FCALL_RO and function flags; STATS counts', async () => {
+    await same('FUNCTION', 'LOAD', lib('w', 'fw', 'return redis.call("set", "x", "1")'));
+    await same('FUNCTION', 'LOAD', lib('ro', 'fro', 'return redis.call("get", "x")', "'no-writes'"));
+    await same('FCALL_RO', 'fw', '0');
+    await same('FCALL', 'fw', '0');
+    await same('FCALL_RO', 'fro', '0');
+    await same('FUNCTION', 'STATS');
+    await same('CONFIG', 'SET', 'maxmemory', '1');
+    await same('FCALL', 'fw', '1', 'k');
+    await same('FCALL', 'fro', '1', 'k');
+    await same('FUNCTION', 'LOAD', lib('x', 'fx', 'return 1'));
+    await same('CONFIG', 'SET', 'maxmemory', '0');
+    await same('FUNCTION', 'DELETE', 'w');
+    await same('FUNCTION', 'STATS');
+  });
+
+  it('functions survive FLUSHALL; COMMAND GETKEYS/INFO', async () => {
+    await same('FUNCTION', 'LOAD', lib('l', 'f', 'return 1'));
+    await same('FLUSHALL');
+    await same('FLUSHDB');
+    await same('FCALL', 'f', '0');
+    await same('COMMAND', 'GETKEYS', 'FCALL', 'f', '2', 'a', 'b', 'c');
+    await same('COMMAND', 'GETKEYS', 'FCALL_RO', 'f', '1', 'a');
+    await same('COMMAND', 'GETKEYS', 'FCALL', 'f', '0');
+    await same('COMMAND', 'INFO', 'fcall', 'fcall_ro', 'function|load', 'function|list');
+  });
+});
