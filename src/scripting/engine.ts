@@ -7,13 +7,14 @@
  * The VM is fengari (Lua 5.3); differences from Redis's Lua 5.1 that
  * scripts can see are bridged here: unpack, loadstring, gcinfo, table.getn,
  * table.maxn, table.foreach(i), math.pow/mod/log10/ldexp/cosh/sinh/tanh and
- * string.gfind exist, _VERSION is "Lua 5.1", integral floats print as
- * integers (tostring(10/2) is "5"), replies and redis.call() results beyond
- * 32-bit integers are floats (as every 5.1 number is a double), and a
- * compile error says "near '<eof>'". What stays different: 5.3 syntax
- * (integer division //, bitwise operators, goto) is accepted; integer
- * literals and loop counters are 32-bit integers in fengari (2^31 wraps);
- * getfenv/setfenv/newproxy do not exist; the globals and library tables are
+ * string.gfind exist, _VERSION is "Lua 5.1", numbers print and format as
+ * 5.1's (lua.ts: "%.14g", no 32-bit wrap in arithmetic, string.format
+ * through C's rules), replies and redis.call() results beyond 32-bit
+ * integers are floats (as every 5.1 number is a double), and a compile
+ * error says "near '<eof>'". What stays different: 5.3 syntax (integer
+ * division //, bitwise operators, goto) is accepted; bitwise operators,
+ * loop counters and integer arguments of library functions (string.sub,
+ * string.rep...) are 32 bits; getfenv/setfenv/newproxy do not exist; the globals and library tables are
  * proxies, so pairs(_G) and rawget(_G, name) see nothing; cmsgpack and
  * struct are not provided.
  *

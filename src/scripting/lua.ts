@@ -1,17 +1,121 @@
 /**
- * Loads fengari (a Lua 5.3 VM in JS) configured to look like the Lua 5.1
- * Redis embeds where users can see it: integral floats print without ".0"
- * (tostring(10/2) is "5"), as 5.1's "%.14g" does.
+ * Loads fengari (a Lua 5.3 VM in JS) made to behave like the Lua 5.1 Redis
+ * embeds where scripts can tell the difference. Every 5.1 number is a
+ * double, while fengari's integers are 32 bits and wrap: a few lines of
+ * fengari are rewritten as it loads (Module.prototype._compile, for the
+ * duration of the require) so that
+ * - integer +, -, * and unary minus whose result leaves int32 give the
+ *   float result, as the double arithmetic of 5.1 does (tonumber(ARGV[1])
+ *   * 1000 on a timestamp in seconds, sums past 2^31), also when the
+ *   compiler folds constants;
+ * - numbers print as 5.1's "%.14g" (1e+15, inf, -nan, -0), integral floats
+ *   without ".0" (tostring(10/2) is "5"), and string.format's %e %f %g as
+ *   glibc's printf (cfmt.ts);
+ * - string.format's %d %i %c %o %u %x %X take any number, truncated (5.1
+ *   casts the double; 5.3 refuses one without an integer representation).
+ * Each edit must match fengari's source exactly once: a fengari version
+ * whose source differs fails loudly here instead of silently running
+ * unpatched (package.json pins the version).
  */
 import { createRequire } from 'node:module';
+import Module from 'node:module';
+import path from 'node:path';
+import { cFormatSpec, luaNumberToString } from './cfmt.js';
 
 const require = createRequire(import.meta.url);
-const prevConf = process.env.FENGARICONF;
-process.env.FENGARICONF = JSON.stringify({ LUA_COMPAT_FLOATSTRING: true });
+
+/**
+ * The patched sources reach Nodis's number formatting through these
+ * registry symbols (fengari's modules are CommonJS and cannot import it).
+ */
+const NUMBER2STR = 'Symbol.for("nodis.lua.number2str")';
+const FMTDOUBLE = 'Symbol.for("nodis.lua.fmtdouble")';
+(globalThis as Record<symbol, unknown>)[Symbol.for('nodis.lua.number2str')] = luaNumberToString;
+(globalThis as Record<symbol, unknown>)[Symbol.for('nodis.lua.fmtdouble')] = cFormatSpec;
+
+/** An int32 result stays an integer; anything else (and -0) becomes a float. */
+const SETNUM = '\nfunction nodis_setnum(o, r) { if ((r | 0) === r && (r !== 0 || 1 / r > 0)) o.setivalue(r); else o.setfltvalue(r); }\n';
+
+const PATCHES: Record<string, { suffix?: string; edits: [string, string][] }> = {
+  'lvm.js': {
+    suffix: SETNUM,
+    edits: [
+      ['L.stack[ra].setivalue((op1.value + op2.value)|0);', 'nodis_setnum(L.stack[ra], op1.value + op2.value);'],
+      ['L.stack[ra].setivalue((op1.value - op2.value)|0);', 'nodis_setnum(L.stack[ra], op1.value - op2.value);'],
+      ['L.stack[ra].setivalue(luaV_imul(op1.value, op2.value));', 'nodis_setnum(L.stack[ra], op1.value * op2.value);'],
+      ['L.stack[ra].setivalue((-op.value)|0);', 'nodis_setnum(L.stack[ra], -op.value);'],
+    ],
+  },
+  'lobject.js': {
+    suffix: SETNUM,
+    edits: [
+      ['case LUA_OPADD:  return (v1 + v2)|0;', 'case LUA_OPADD:  return v1 + v2;'],
+      ['case LUA_OPSUB:  return (v1 - v2)|0;', 'case LUA_OPSUB:  return v1 - v2;'],
+      ['case LUA_OPMUL:  return lvm.luaV_imul(v1, v2);', 'case LUA_OPMUL:  return v1 * v2;'],
+      ['case LUA_OPUNM:  return (0 - v1)|0;', 'case LUA_OPUNM:  return -v1;'],
+      ['res.setivalue(intarith(L, op, p1.value, p2.value));', 'nodis_setnum(res, intarith(L, op, p1.value, p2.value));'],
+    ],
+  },
+  'luaconf.js': {
+    edits: [['return String(Number(n.toPrecision(14))); /* should match behaviour of LUA_NUMBER_FMT */', `return globalThis[${NUMBER2STR}](n);`]],
+  },
+  'lstrlib.js': {
+    edits: [
+      [
+        "case 'o': case 'u': case 'x': case 'X': {\n                    let n = luaL_checkinteger(L, arg);",
+        "case 'o': case 'u': case 'x': case 'X': {\n                    let n = Math.trunc(luaL_checknumber(L, arg));",
+      ],
+      ['luaL_addchar(b, luaL_checkinteger(L, arg));', 'luaL_addchar(b, Math.trunc(luaL_checknumber(L, arg)) & 0xff);'],
+      [
+        'let n = luaL_checknumber(L, arg);\n                    addlenmod(form, to_luastring(LUA_INTEGER_FRMLEN, true));\n                    luaL_addstring(b, to_luastring(sprintf(String.fromCharCode(...form), n)));',
+        `let n = luaL_checknumber(L, arg);\n                    luaL_addstring(b, to_luastring(globalThis[${FMTDOUBLE}](String.fromCharCode(...form), n)));`,
+      ],
+    ],
+  },
+};
+
+/** The patched fengari of this process (a module graph loaded twice, as by test runners, shares it). */
+const LOADED = Symbol.for('nodis.fengari');
+
+function loadFengari(): unknown {
+  const g = globalThis as Record<symbol, unknown>;
+  if (g[LOADED] !== undefined) return g[LOADED];
+  const main = require.resolve('fengari');
+  if (require.cache[main] !== undefined) throw new Error('fengari was loaded before its patches could apply');
+  const dir = path.dirname(main);
+  const byFile = new Map(Object.entries(PATCHES).map(([f, p]) => [path.join(dir, f), p]));
+  const applied = new Set<string>();
+  const proto = (Module as unknown as { prototype: { _compile: (content: string, filename: string) => unknown } }).prototype;
+  const compile = proto._compile;
+  proto._compile = function (content: string, filename: string) {
+    const p = byFile.get(filename);
+    if (p !== undefined) {
+      for (const [from, to] of p.edits) {
+        const at = content.indexOf(from);
+        if (at < 0 || content.indexOf(from, at + 1) >= 0) throw new Error(`fengari ${path.basename(filename)}: expected source not found once: ${from}`);
+        content = content.slice(0, at) + to + content.slice(at + from.length);
+      }
+      if (p.suffix !== undefined) content += p.suffix;
+      applied.add(filename);
+    }
+    return compile.call(this, content, filename);
+  };
+  const prevConf = process.env.FENGARICONF;
+  process.env.FENGARICONF = JSON.stringify({ LUA_COMPAT_FLOATSTRING: true });
+  try {
+    const f = require('fengari');
+    if (applied.size !== byFile.size) throw new Error('fengari was loaded before its patches could apply');
+    g[LOADED] = f;
+    return f;
+  } finally {
+    proto._compile = compile;
+    if (prevConf === undefined) delete process.env.FENGARICONF;
+    else process.env.FENGARICONF = prevConf;
+  }
+}
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const fengari: any = require('fengari');
-if (prevConf === undefined) delete process.env.FENGARICONF;
-else process.env.FENGARICONF = prevConf;
+const fengari: any = loadFengari();
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const lua: any = fengari.lua;

@@ -193,7 +193,7 @@ function doubleEqualsDecimal(x: number, mant: string, exp10: number): boolean {
  * The `prec` significant digits of |d| rounded as glibc's printf does
  * (to nearest, exact ties to even), and the decimal exponent.
  */
-function roundDigits(a: number, prec: number): [string, number] {
+export function roundDigits(a: number, prec: number): [string, number] {
   // One digit more than needed: its last digit decides the rounding unless
   // it is a 5, where the exact tail matters.
   const wide = a.toExponential(prec);

@@ -1,0 +1,107 @@
+/**
+ * C's printf() conversions of a double (%e %E %f %F %g %G with flags, width
+ * and precision), as glibc writes them: what Lua 5.1's tostring() ("%.14g")
+ * and string.format() print in Redis. fengari formats through sprintf-js
+ * and JavaScript's number printing, which differ (1e+15, 0.1, inf, nan...).
+ */
+import { roundDigits } from '../util/numbers.js';
+
+const F64 = new Float64Array(1);
+const U32 = new Uint32Array(F64.buffer);
+
+/** |x| (finite) with exactly `prec` decimals, rounded to nearest, exact ties to even. */
+function fixedDigits(x: number, prec: number): string {
+  F64[0] = x;
+  const lo = U32[0];
+  const hi = U32[1];
+  const bexp = (hi >>> 20) & 0x7ff;
+  let m = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+  let q: number;
+  if (bexp === 0) q = -1074;
+  else {
+    m |= 1n << 52n;
+    q = bexp - 1075;
+  }
+  // |x| * 10^prec = m * 2^q * 10^prec, rounded to an integer.
+  let n = m * 10n ** BigInt(prec);
+  if (q >= 0) n <<= BigInt(q);
+  else {
+    const div = 1n << BigInt(-q);
+    const quot = n / div;
+    const rem = n - quot * div;
+    const twice = rem * 2n;
+    n = twice > div || (twice === div && (quot & 1n) === 1n) ? quot + 1n : quot;
+  }
+  const s = n.toString().padStart(prec + 1, '0');
+  return prec === 0 ? s : s.slice(0, s.length - prec) + '.' + s.slice(s.length - prec);
+}
+
+function stripZeros(s: string): string {
+  if (s.indexOf('.') < 0) return s;
+  let end = s.length;
+  while (s.charCodeAt(end - 1) === 48) end--;
+  if (s.charCodeAt(end - 1) === 46) end--;
+  return s.slice(0, end);
+}
+
+function expForm(digits: string, X: number, alt: boolean): string {
+  const absX = Math.abs(X);
+  const mant = digits.length > 1 || alt ? digits[0] + '.' + digits.slice(1) : digits;
+  return mant + 'e' + (X < 0 ? '-' : '+') + (absX < 10 ? '0' + absX : String(absX));
+}
+
+/** printf("%<flags><width>.<prec><conv>", x) for conv in eEfFgG; prec -1 = default (6). */
+export function cFormatDouble(x: number, conv: string, flags = '', width = 0, prec = -1): string {
+  const upper = conv === 'E' || conv === 'G' || conv === 'F';
+  const c = conv.toLowerCase();
+  const alt = flags.includes('#');
+  if (prec < 0) prec = 6;
+  let neg: boolean;
+  let body: string;
+  if (Number.isNaN(x)) {
+    F64[0] = x;
+    neg = (U32[1] & 0x80000000) !== 0;
+    body = 'nan';
+  } else {
+    neg = x < 0 || Object.is(x, -0);
+    const a = Math.abs(x);
+    if (a === Infinity) body = 'inf';
+    else if (c === 'f') {
+      body = fixedDigits(a, prec);
+      if (alt && prec === 0) body += '.';
+    } else if (c === 'e') {
+      if (a === 0) body = expForm('0'.repeat(prec + 1), 0, alt);
+      else {
+        const [digits, X] = roundDigits(a, prec + 1);
+        body = expForm(digits, X, alt);
+      }
+    } else {
+      const P = prec === 0 ? 1 : prec;
+      const [digits, X] = a === 0 ? ['0'.repeat(P), 0] : roundDigits(a, P);
+      if (X < P && X >= -4) {
+        body = fixedDigits(a, P - 1 - X);
+        if (alt && body.indexOf('.') < 0) body += '.';
+      } else body = expForm(digits, X, alt);
+      if (!alt) body = c === 'g' && X < P && X >= -4 ? stripZeros(body) : stripZeros(body.slice(0, body.indexOf('e'))) + body.slice(body.indexOf('e'));
+    }
+  }
+  if (upper) body = body.toUpperCase();
+  const sign = neg ? '-' : flags.includes('+') ? '+' : flags.includes(' ') ? ' ' : '';
+  const len = sign.length + body.length;
+  if (len >= width) return sign + body;
+  if (flags.includes('-')) return sign + body + ' '.repeat(width - len);
+  if (flags.includes('0') && Number.isFinite(x)) return sign + '0'.repeat(width - len) + body;
+  return ' '.repeat(width - len) + sign + body;
+}
+
+/** A "%...<conv>" specification as string.format() hands it over. */
+export function cFormatSpec(spec: string, x: number): string {
+  const m = /^%([-+ #0]*)(\d*)(?:\.(\d*))?([eEfFgG])$/.exec(spec);
+  if (m === null) throw new Error(`unsupported format ${spec}`);
+  return cFormatDouble(x, m[4], m[1], m[2] === '' ? 0 : Number(m[2]), m[3] === undefined ? -1 : Number(m[3] || '0'));
+}
+
+/** Lua 5.1's number to string: "%.14g". */
+export function luaNumberToString(x: number): string {
+  return cFormatDouble(x, 'g', '', 0, 14);
+}
