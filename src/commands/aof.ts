@@ -7,6 +7,7 @@ import { cmd } from './table.js';
 import { RedisError, type CommandSpec } from './types.js';
 import { registerDebugSubcommand } from './server.js';
 import { emptyData } from './keys.js';
+import { clearFunctions } from '../scripting/functions.js';
 import { aofOf } from '../persistence/aof/index.js';
 import { AOF_EMPTY, AOF_OFF, AOF_OK } from '../persistence/aof/aof.js';
 
@@ -25,6 +26,7 @@ registerDebugSubcommand({
     const aof = aofOf(server);
     if (aof.state !== AOF_OFF) aof.flush(true);
     emptyData(server, -1);
+    clearFunctions(server);
     aof.loadManifestFromDisk();
     aof.delHistoryFiles();
     const ret = aof.loadFiles();

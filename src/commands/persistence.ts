@@ -8,6 +8,7 @@ import { RedisError, Errors, type CommandSpec } from './types.js';
 import { eqi } from './args.js';
 import { registerDebugSubcommand } from './server.js';
 import { emptyData } from './keys.js';
+import { clearFunctions } from '../scripting/functions.js';
 import { rdbOf } from '../persistence/rdb-save.js';
 import { RdbLoadError } from '../persistence/rdb/reader.js';
 
@@ -62,7 +63,11 @@ function debugReload(c: Client, argv: string[]): void {
   // A BGSAVE would write the same temp file and snapshot a keyspace about to go.
   if (rdb.bg !== null) rdb.killBackgroundSave();
   if (save && !rdb.save()) throw new RedisError('-ERR');
-  if (flush) emptyData(server, -1);
+  // emptyData() without EMPTYDB_NOFUNCTIONS: the libraries go too.
+  if (flush) {
+    emptyData(server, -1);
+    clearFunctions(server);
+  }
   let ok: boolean;
   try {
     ok = rdb.loadFile(rdb.filePath(), { allowDup });

@@ -19,6 +19,7 @@ import { addInfoHook, setInfoField, type InfoField } from '../server/info.js';
 import { KeyspaceSnapshot, type SnapshotWriter } from './snapshot.js';
 import { RdbWriter, defaultAux, type KeyUsageInfo } from './rdb/writer.js';
 import { loadRdb, RdbLoadError, type RdbSink } from './rdb/reader.js';
+import { functionLibraryCodes, loadFunctionFromRdb } from '../scripting/functions.js';
 import { keyUsageInfo, setKeyUsage, usagePolicy } from './rdb/usage.js';
 import { skipChecksumValidation } from './rdb/payload.js';
 import type { RValue } from '../store/types.js';
@@ -136,6 +137,8 @@ export class RdbPersistence {
       aux.splice(at === -1 ? aux.length : at, 0, ...repl);
     }
     w.writeHeader(aux);
+    // rdbSaveFunctions(): the libraries go before the databases.
+    for (const code of functionLibraryCodes(this.server)) w.writeFunction(code);
     return w;
   }
 
@@ -536,6 +539,14 @@ export class RdbPersistence {
         else if (key === 'aof-base' && Number(v)) log.info('RDB is base AOF');
       },
       selectDb() {},
+      function(code) {
+        // rdbFunctionLoad(): RDBFLAGS_ALLOW_DUP (DEBUG RELOAD MERGE) replaces a library of the same name.
+        const err = loadFunctionFromRdb(server, code, opts.allowDup);
+        if (err !== null) {
+          log.warn(`Failed loading library, ${err}`);
+          throw new RdbLoadError(`Failed loading library, ${err}`);
+        }
+      },
       key(dbid: number, key: string, value: RValue, expireMs: number, idleSec?: number, freq?: number) {
         if (dropExpired && expireMs !== -1 && expireMs < now) {
           expired++;

@@ -28,6 +28,7 @@ import { string2ll } from '../util/numbers.js';
 import { rdbOf, registerChildProbe } from '../persistence/rdb-save.js';
 import { KeyspaceSnapshot } from '../persistence/snapshot.js';
 import { RdbWriter, defaultAux } from '../persistence/rdb/writer.js';
+import { functionLibraryCodes } from '../scripting/functions.js';
 import { setInfoField, type InfoField } from '../server/info.js';
 import {
   type Replication,
@@ -331,6 +332,8 @@ export class PrimarySync {
     const at = aux.findIndex(([k]) => k === 'aof-base');
     aux.splice(at === -1 ? aux.length : at, 0, ...replAux);
     writer.writeHeader(aux);
+    // rdbSaveFunctions(), unless the replica asked for an RDB without them.
+    if ((req & SLAVE_REQ_RDB_EXCLUDE_FUNCTIONS) === 0) for (const code of functionLibraryCodes(server)) writer.writeFunction(code);
     const job: DisklessJob = {
       targets,
       mark,

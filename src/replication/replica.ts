@@ -22,7 +22,8 @@ import { AclUser } from '../server/acl.js';
 import { Db, type KeyspaceContext } from '../store/db.js';
 import type { RValue } from '../store/types.js';
 import { emptyData } from '../commands/keys.js';
-import { loadRdb, type RdbSink } from '../persistence/rdb/reader.js';
+import { loadRdb, RdbLoadError, type RdbSink } from '../persistence/rdb/reader.js';
+import { clearFunctions, loadFunctionFromRdb } from '../scripting/functions.js';
 import { rdbOf } from '../persistence/rdb-save.js';
 import { aofOf } from '../persistence/aof/index.js';
 import { AOF_OFF } from '../persistence/aof/aof.js';
@@ -692,6 +693,8 @@ export class ReplicaSide {
       target = server.dbs;
     }
     this.log.info('MASTER <-> REPLICA sync: Loading DB in memory');
+    // The primary's libraries replace ours (functionsLibCtxClear()).
+    clearFunctions(server);
     if (!this.loadPayload(payload, target)) {
       this.log.warn(`Failed trying to load the MASTER synchronization DB from ${t.diskless ? 'socket' : 'disk'}`);
       this.cancelHandshake(true);
@@ -741,6 +744,10 @@ export class ReplicaSide {
         else if (key === 'used-mem') log.info(`RDB memory usage when created ${((Number(v) || 0) / (1024 * 1024)).toFixed(2)} Mb`);
       },
       selectDb() {},
+      function: (code) => {
+        const err = loadFunctionFromRdb(server, code, true);
+        if (err !== null) throw new RdbLoadError(`Failed loading library, ${err}`);
+      },
       key(dbid: number, key: string, value: RValue, expireMs: number, idleSec?: number, freq?: number) {
         const db = dbs[dbid];
         if (db.dict.has(key)) db.delete(key);

@@ -595,11 +595,21 @@ string.gfind = string.gmatch
     lua.lua_error(L);
   };
 
-  /** used_memory_lua (lua_gc COUNT). */
+  /** Bytes of Lua code compiled into the state (part of memory()). */
+  protected codeBytes = 0;
+
+  /**
+   * used_memory_lua / used_memory_vm_functions (luaMemory()). fengari keeps
+   * no heap count (its lua_gc does nothing): a fresh state counts as the
+   * 31744 bytes Redis's does, plus the code compiled into it.
+   */
   memory(): number {
-    return lua.lua_gc(this.L, lua.LUA_GCCOUNT, 0) * 1024 + lua.lua_gc(this.L, lua.LUA_GCCOUNTB, 0);
+    return LUA_STATE_BYTES + this.codeBytes;
   }
 }
+
+/** luaMemory() of a freshly opened state in Redis 7.0. */
+const LUA_STATE_BYTES = 31744;
 
 
 /** The EVAL engine (eval.c): the script cache and its Lua state. */
@@ -633,6 +643,7 @@ export class ScriptingEngine extends LuaEngine {
     }
     const ref = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
     this.scripts.set(sha, { body, flags: sb.flags, ref });
+    this.codeBytes += body.length;
     this.scriptsMem += 40 + body.length + 16;
     return { sha };
   }
@@ -641,6 +652,7 @@ export class ScriptingEngine extends LuaEngine {
   reset(): void {
     this.scripts.clear();
     this.scriptsMem = 0;
+    this.codeBytes = 0;
     this.init();
   }
 

@@ -271,6 +271,7 @@ export class FunctionsEngine extends LuaEngine {
       return { error: err };
     }
     this.link(lib);
+    this.codeBytes += md.code.length;
     if (old !== undefined) this.freeLibrary(old);
     return { name: md.name };
   }

@@ -26,6 +26,7 @@ import { fsPath } from '../../server/config-defs.js';
 import { setInfoField, type InfoField } from '../../server/info.js';
 import { KeyspaceSnapshot, type SnapshotWriter } from '../snapshot.js';
 import { RdbWriter, defaultAux } from '../rdb/writer.js';
+import { functionLibraryCodes } from '../../scripting/functions.js';
 import type { RValue } from '../../store/types.js';
 import type { Config } from '../../server/config.js';
 import {
@@ -673,11 +674,14 @@ export class Aof {
     if (rdbPreamble) {
       const w = new RdbWriter({ compression: this.cfg.bool('rdbcompression'), checksum: this.cfg.bool('rdbchecksum') });
       return Object.assign(w, {
-        header: () => w.writeHeader(defaultAux(this.server, { aofBase: true })),
+        header: () => {
+          w.writeHeader(defaultAux(this.server, { aofBase: true }));
+          for (const code of functionLibraryCodes(this.server)) w.writeFunction(code);
+        },
         end: () => w.writeEof(),
       });
     }
-    return new CommandsWriter(this.cfg.bool('aof-timestamp-enabled') ? () => this.timestampIfNeeded(true) : null);
+    return new CommandsWriter(this.cfg.bool('aof-timestamp-enabled') ? () => this.timestampIfNeeded(true) : null, functionLibraryCodes(this.server));
   }
 
   /**
@@ -1218,7 +1222,11 @@ class CommandsWriter implements SnapshotWriter, ByteSink {
   private parts: Buffer[] = [];
   private size = 0;
 
-  constructor(private readonly timestamp: (() => string | null) | null) {}
+  constructor(
+    private readonly timestamp: (() => string | null) | null,
+    /** The libraries, as FUNCTION LOAD commands before the keys (rewriteFunctions()). */
+    private readonly functions: string[] = [],
+  ) {}
 
   write(chunk: string | Buffer): void {
     if (typeof chunk === 'string') {
@@ -1240,6 +1248,7 @@ class CommandsWriter implements SnapshotWriter, ByteSink {
   header(): void {
     const ts = this.timestamp?.() ?? null;
     if (ts !== null) this.write(ts);
+    for (const code of this.functions) this.write(encodeCommand(['FUNCTION', 'LOAD', code]));
   }
 
   end(): void {
