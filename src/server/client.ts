@@ -127,6 +127,20 @@ export class Client extends ReplyWriter {
     this.repliesOff = (this.flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP | CLIENT_CLOSE_ASAP)) !== 0;
   }
 
+  /** Queue a push message (formatted), past CLIENT REPLY OFF/SKIP (CLIENT_PUSHING). */
+  addReplyPush(proto: string): void {
+    const saved = this.flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP);
+    if (saved === 0) {
+      this.addReplyProto(proto);
+      return;
+    }
+    this.flags &= ~saved;
+    this.refreshReplyMode();
+    this.addReplyProto(proto);
+    this.flags |= saved;
+    this.refreshReplyMode();
+  }
+
   selectDb(id: number): boolean {
     const db = this.server.dbs[id];
     if (!db) return false;

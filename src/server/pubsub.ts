@@ -4,7 +4,7 @@
  * subscriptions. Messages and (un)subscribe confirmations are pushes: arrays
  * in RESP2, '>' in RESP3, delivered even under CLIENT REPLY OFF/SKIP.
  */
-import { CLIENT_PUBSUB, CLIENT_REPLY_OFF, CLIENT_REPLY_SKIP, type Client } from './client.js';
+import { CLIENT_PUBSUB, type Client } from './client.js';
 import type { NodisServer } from './server.js';
 import { addInfoHook, setInfoField } from './info.js';
 import { stringMatch } from '../util/glob.js';
@@ -44,20 +44,6 @@ function bulk(s: string): string {
 
 function pushHeader(c: Client, n: number): string {
   return (c.resp === 2 ? '*' : '>') + n + '\r\n';
-}
-
-/** Queue a push for `c`, bypassing CLIENT REPLY OFF/SKIP (CLIENT_PUSHING). */
-function sendPush(c: Client, proto: string): void {
-  const saved = c.flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP);
-  if (saved === 0) {
-    c.addReplyProto(proto);
-    return;
-  }
-  c.flags &= ~saved;
-  c.refreshReplyMode();
-  c.addReplyProto(proto);
-  c.flags |= saved;
-  c.refreshReplyMode();
 }
 
 /** The client's subscription state, created on first use. */
@@ -124,7 +110,7 @@ export class PubSub {
       if (list === undefined) map.set(channel, [c]);
       else list.push(c);
     }
-    sendPush(c, pushHeader(c, 3) + bulk(kind.subscribeMsg) + bulk(channel) + ':' + kindCount(c, kind) + '\r\n');
+    c.addReplyPush(pushHeader(c, 3) + bulk(kind.subscribeMsg) + bulk(channel) + ':' + kindCount(c, kind) + '\r\n');
     return added;
   }
 
@@ -143,8 +129,7 @@ export class PubSub {
 
   private notifyUnsubscribed(c: Client, channel: string | null, kind: PubSubKind): void {
     const nil = c.resp === 2 ? '$-1\r\n' : '_\r\n';
-    sendPush(
-      c,
+    c.addReplyPush(
       pushHeader(c, 3) + bulk(kind.unsubscribeMsg) + (channel === null ? nil : bulk(channel)) + ':' + kindCount(c, kind) + '\r\n',
     );
   }
@@ -172,7 +157,7 @@ export class PubSub {
       if (list === undefined) this.patterns.set(pattern, [c]);
       else list.push(c);
     }
-    sendPush(c, pushHeader(c, 3) + bulk('psubscribe') + bulk(pattern) + ':' + subscriptionsCount(c) + '\r\n');
+    c.addReplyPush(pushHeader(c, 3) + bulk('psubscribe') + bulk(pattern) + ':' + subscriptionsCount(c) + '\r\n');
     return added;
   }
 
@@ -186,8 +171,7 @@ export class PubSub {
     }
     if (notify) {
       const nil = c.resp === 2 ? '$-1\r\n' : '_\r\n';
-      sendPush(
-        c,
+      c.addReplyPush(
         pushHeader(c, 3) + bulk('punsubscribe') + (pattern === null ? nil : bulk(pattern)) + ':' + subscriptionsCount(c) + '\r\n',
       );
     }
@@ -210,7 +194,7 @@ export class PubSub {
     if (list !== undefined) {
       const tail = bulk(kind.messageMsg) + bulk(channel) + bulk(message);
       for (const c of list) {
-        sendPush(c, pushHeader(c, 3) + tail);
+        c.addReplyPush(pushHeader(c, 3) + tail);
         receivers++;
       }
     }
@@ -220,7 +204,7 @@ export class PubSub {
       if (!stringMatch(pattern, channel)) continue;
       const head = bulk('pmessage') + bulk(pattern);
       for (const c of clients) {
-        sendPush(c, pushHeader(c, 4) + head + tail);
+        c.addReplyPush(pushHeader(c, 4) + head + tail);
         receivers++;
       }
     }

@@ -19,8 +19,6 @@
 import {
   CLIENT_MULTI,
   CLIENT_PUBSUB,
-  CLIENT_REPLY_OFF,
-  CLIENT_REPLY_SKIP,
   CLIENT_TRACKING,
   type Client,
 } from './client.js';
@@ -66,20 +64,6 @@ function nullProto(resp: number): string {
 /** The client's tracking state, or undefined when tracking is off. */
 export function trackingState(c: Client): ClientTracking | undefined {
   return c.ext.tracking as ClientTracking | undefined;
-}
-
-/** Queue raw protocol bypassing CLIENT REPLY OFF/SKIP (CLIENT_PUSHING). */
-function push(c: Client, proto: string): void {
-  const saved = c.flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP);
-  if (saved === 0) {
-    c.addReplyProto(proto);
-    return;
-  }
-  c.flags &= ~saved;
-  c.refreshReplyMode();
-  c.addReplyProto(proto);
-  c.flags |= saved;
-  c.refreshReplyMode();
 }
 
 /**
@@ -280,7 +264,7 @@ export class Tracking {
       const redir = this.server.clients.get(st.redirect);
       if (redir === undefined) {
         st.brokenRedir = true;
-        if (c.resp > 2) push(c, '>2\r\n' + bulk('tracking-redir-broken') + ':' + st.redirect + '\r\n');
+        if (c.resp > 2) c.addReplyPush('>2\r\n' + bulk('tracking-redir-broken') + ':' + st.redirect + '\r\n');
         return;
       }
       target = redir;
@@ -295,7 +279,7 @@ export class Tracking {
       // RESP2 without redirection: no way to push in the same connection.
       return;
     }
-    push(target, head + (proto ? payload : '*1\r\n' + bulk(payload)));
+    target.addReplyPush(head + (proto ? payload : '*1\r\n' + bulk(payload)));
   }
 
   /** The client running a command, as server.current_client. */
