@@ -151,8 +151,9 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
     if (type !== 'list' && type !== 'set' && type !== 'zset') throw new RedisError(Errors.wrongType);
   }
 
-  // A set has no order of its own: storing it unsorted stores it sorted.
-  if (dontsort && type === 'set' && storekey !== null) {
+  // A set has no order of its own: storing it, or handing it to a script,
+  // unsorted sorts it (the result must not depend on the set's layout).
+  if (dontsort && type === 'set' && (storekey !== null || c.ext.isLua === true)) {
     dontsort = false;
     alpha = true;
     sortby = null;

@@ -552,6 +552,7 @@ string.gfind = string.gmatch
       lua.lua_settop(L, 0);
     } finally {
       if (threshold > 0) lua.lua_sethook(L, null, 0, 0);
+      lua.lua_settop(L, 0);
       // exitScriptTimedoutMode()
       if (run.flags & RUN_TIMEDOUT) server.busyReply = null;
       this.run = null;
@@ -607,6 +608,9 @@ string.gfind = string.gmatch
     return LUA_STATE_BYTES + this.codeBytes;
   }
 }
+
+/** LUAI_MAXCSTACK of Lua 5.1: the slots a C function may use. */
+const LUAI_MAXCSTACK = 8000;
 
 /** luaMemory() of a freshly opened state in Redis 7.0. */
 const LUA_STATE_BYTES = 31744;
@@ -689,6 +693,14 @@ export function runIsEval(run: RunCtx): boolean {
 /** Lua 5.3 says "near <eof>" where 5.1 quotes it. */
 export function lua51Message(msg: string): string {
   return msg.replace(/near <eof>$/, "near '<eof>'");
+}
+
+/**
+ * Run-time errors as Lua 5.1 words them: 5.3's "attempt to call a nil
+ * value (field 'x')" is 5.1's "attempt to call field 'x' (a nil value)".
+ */
+export function lua51RuntimeMessage(msg: string): string {
+  return msg.replace(/attempt to (.+?) an? (\w+) value \((global|local|field|upvalue|method) '([^']*)'\)/, "attempt to $1 $3 '$4' (a $2 value)");
 }
 
 /**
@@ -826,7 +838,7 @@ function errorHandler(L: LuaState): number {
   }
   if (lua.lua_type(L, 1) !== lua.LUA_TTABLE) {
     lauxlib.luaL_tolstring(L, 1);
-    const s = toStr(L, -1) ?? '';
+    const s = lua51RuntimeMessage(toStr(L, -1) ?? '');
     lua.lua_settop(L, 0);
     lua.lua_newtable(L);
     pushStr(L, 'ERR ' + s);
@@ -887,9 +899,68 @@ function toLongLong(L: LuaState, idx: number): number | bigint {
   return Number.isSafeInteger(t) ? t : BigInt(t);
 }
 
-/** luaReplyToRedisReply(): the value at the top of the stack, popped. */
+/** A table being converted by luaToReply(): an array, or the map/set table of one. */
+interface ReplyFrame {
+  kind: 0 | 1 | 2; // array, map, set
+  /** Stack index of the value the frame replies (settop below it when done). */
+  base: number;
+  /** Stack index of the table iterated. */
+  t: number;
+  /** Array: next element and count. */
+  j: number;
+  n: number;
+  /** Map: the key of the pair was sent, its value is next. */
+  valueNext: boolean;
+}
+
+/**
+ * luaReplyToRedisReply(): the value at the top of the stack, popped.
+ * Nested tables are walked with a frame list rather than by recursion, so
+ * a reply nested to Lua 5.1's stack limit fits in the JS stack.
+ */
 function luaToReply(L: LuaState, c: Client, scriptResp: number): void {
-  lua.lua_checkstack(L, 4);
+  const frames: ReplyFrame[] = [];
+  for (;;) {
+    const f = replyValue(L, c, scriptResp);
+    if (f !== null) frames.push(f);
+    // Push the next value to reply, closing the frames that are done.
+    for (;;) {
+      if (frames.length === 0) return;
+      const top = frames[frames.length - 1];
+      if (top.kind === 0) {
+        if (top.j <= top.n) {
+          lua.lua_rawgeti(L, top.t, top.j++);
+          break;
+        }
+      } else if (top.kind === 1 && top.valueNext) {
+        // The key was sent; the value is at the top.
+        top.valueNext = false;
+        break;
+      } else if (lua.lua_next(L, top.t) !== 0) {
+        if (top.kind === 1) {
+          lua.lua_pushvalue(L, -2);
+          top.valueNext = true;
+        } else {
+          lua.lua_pop(L, 1);
+          lua.lua_pushvalue(L, -1);
+        }
+        break;
+      }
+      lua.lua_settop(L, top.base - 1);
+      frames.pop();
+    }
+  }
+}
+
+/** One value of luaToReply(): a scalar is sent and popped; a table's header is sent and its frame returned. */
+function replyValue(L: LuaState, c: Client, scriptResp: number): ReplyFrame | null {
+  // Lua 5.1's lua_checkstack() fails past LUAI_MAXCSTACK (8000) slots: a
+  // reply nested that deep (a table holding itself) ends in an error.
+  if (lua.lua_gettop(L) + 4 > LUAI_MAXCSTACK || !lua.lua_checkstack(L, 4)) {
+    c.addReplyError('reached lua stack limit');
+    lua.lua_pop(L, 1);
+    return null;
+  }
   const idx = lua.lua_gettop(L);
   switch (lua.lua_type(L, idx)) {
     case lua.LUA_TSTRING:
@@ -919,19 +990,16 @@ function luaToReply(L: LuaState, c: Client, scriptResp: number): void {
       lua.lua_pop(L, 1);
       if (rawField(L, idx, 'ok') === lua.LUA_TSTRING) {
         c.addReplyStatus(toStr(L, -1)!.replace(/[\r\n]/g, ' '));
-        lua.lua_pop(L, 1);
         break;
       }
       lua.lua_pop(L, 1);
       if (rawField(L, idx, 'double') === lua.LUA_TNUMBER) {
         c.addReplyDouble(lua.lua_tonumber(L, -1));
-        lua.lua_pop(L, 1);
         break;
       }
       lua.lua_pop(L, 1);
       if (rawField(L, idx, 'big_number') === lua.LUA_TSTRING) {
         c.addReplyBigNum(toStr(L, -1)!.replace(/[\r\n]/g, ' '));
-        lua.lua_pop(L, 1);
         break;
       }
       lua.lua_pop(L, 1);
@@ -939,50 +1007,30 @@ function luaToReply(L: LuaState, c: Client, scriptResp: number): void {
         const v = lua.lua_gettop(L);
         if (rawField(L, v, 'format') === lua.LUA_TSTRING && rawField(L, v, 'string') === lua.LUA_TSTRING) {
           c.addReplyVerbatim(toStr(L, -1)!, toStr(L, -2)!);
-          lua.lua_pop(L, 3);
           break;
         }
         lua.lua_settop(L, v);
       }
       lua.lua_pop(L, 1);
-      if (rawField(L, idx, 'map') === lua.LUA_TTABLE) {
-        const m = lua.lua_gettop(L);
-        let n = 0;
-        lua.lua_pushnil(L);
-        while (lua.lua_next(L, m) !== 0) {
-          n++;
-          lua.lua_pop(L, 1);
-        }
-        c.addReplyMapLen(n);
-        lua.lua_pushnil(L);
-        while (lua.lua_next(L, m) !== 0) {
-          lua.lua_pushvalue(L, -2);
-          luaToReply(L, c, scriptResp);
-          luaToReply(L, c, scriptResp);
-        }
-        lua.lua_pop(L, 1);
-        break;
-      }
-      lua.lua_pop(L, 1);
-      if (rawField(L, idx, 'set') === lua.LUA_TTABLE) {
-        const m = lua.lua_gettop(L);
-        let n = 0;
-        lua.lua_pushnil(L);
-        while (lua.lua_next(L, m) !== 0) {
-          n++;
-          lua.lua_pop(L, 1);
-        }
-        c.addReplySetLen(n);
-        lua.lua_pushnil(L);
-        while (lua.lua_next(L, m) !== 0) {
-          lua.lua_pop(L, 1);
-          lua.lua_pushvalue(L, -1);
-          luaToReply(L, c, scriptResp);
+      for (const [name, kind] of [
+        ['map', 1],
+        ['set', 2],
+      ] as const) {
+        if (rawField(L, idx, name) === lua.LUA_TTABLE) {
+          const m = lua.lua_gettop(L);
+          let n = 0;
+          lua.lua_pushnil(L);
+          while (lua.lua_next(L, m) !== 0) {
+            n++;
+            lua.lua_pop(L, 1);
+          }
+          if (kind === 1) c.addReplyMapLen(n);
+          else c.addReplySetLen(n);
+          lua.lua_pushnil(L);
+          return { kind, base: idx, t: m, j: 0, n: 0, valueNext: false };
         }
         lua.lua_pop(L, 1);
-        break;
       }
-      lua.lua_pop(L, 1);
       let n = 0;
       while (lua.lua_rawgeti(L, idx, n + 1) !== lua.LUA_TNIL) {
         n++;
@@ -990,16 +1038,13 @@ function luaToReply(L: LuaState, c: Client, scriptResp: number): void {
       }
       lua.lua_pop(L, 1);
       c.addReplyArrayLen(n);
-      for (let j = 1; j <= n; j++) {
-        lua.lua_rawgeti(L, idx, j);
-        luaToReply(L, c, scriptResp);
-      }
-      break;
+      return { kind: 0, base: idx, t: idx, j: 1, n, valueNext: false };
     }
     default:
       c.addReplyNull();
   }
   lua.lua_settop(L, idx - 1);
+  return null;
 }
 
 function rawField(L: LuaState, idx: number, name: string): number {

@@ -21,6 +21,7 @@ import {
   readonlyError,
   throwErrorTable,
   lua51Message,
+  lua51RuntimeMessage,
   mustObey,
 } from './engine.js';
 import { lua, lauxlib, pushStr, toStr, raise, fromLuaBytes, toLuaBytes, type LuaState } from './lua.js';
@@ -424,7 +425,7 @@ function errorMessage(L: LuaState): string {
     lua.lua_pop(L, 1);
     return s;
   }
-  if (lua.lua_isstring(L, -1)) return 'ERR ' + toStr(L, -1)!;
+  if (lua.lua_isstring(L, -1)) return 'ERR ' + lua51RuntimeMessage(toStr(L, -1)!);
   return '';
 }
 

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DiffPair } from '../helpers/diff.js';
 import { HAVE_REDIS, warnIfNoRedis } from '../helpers/servers.js';
+import net from 'node:net';
 import { encodeCommand, type Arg, type RawClient } from '../helpers/resp.js';
 
 warnIfNoRedis('diff/functions');
@@ -106,6 +107,8 @@ const CALLS: [string, ...Arg[]][] = [
   [lib('l', 'f', 'return redis.call("fcall", "f", "0")'), 'f', '0'],
   [lib('l', 'f', 'return redis.call("eval", "return 1", "0")'), 'f', '0'],
   [lib('l', 'f', 'return redis.call("function", "list")'), 'f', '0'],
+  [lib('l', 'f', 'return redis.register_function("x", function() end)'), 'f', '0'],
+  [lib('l', 'f', 'local t = {} t.x.y = 1'), 'f', '0'],
 ];
 
 describe.skipIf(!HAVE_REDIS)('functions against redis-server', () => {
@@ -285,6 +288,29 @@ describe.skipIf(!HAVE_REDIS)('functions against redis-server', () => {
     await same('CONFIG', 'SET', 'maxmemory', '0');
     await same('FUNCTION', 'DELETE', 'w');
     await same('FUNCTION', 'STATS');
+  });
+
+  it('a reply nested past the Lua stack limit ends in an error, with the same depth', async () => {
+    await same('FUNCTION', 'LOAD', lib('l', 'f', 'local a = {}; local b = {a}; a[1] = b; return a'));
+    /** The raw reply, read up to the error line that ends it (too deep for the RESP parser). */
+    const raw = (port: number): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const sock = net.connect(port, '127.0.0.1', () => sock.write(encodeCommand(['FCALL', 'f', '0'])));
+        let got = '';
+        sock.on('data', (d) => {
+          got += d.toString('latin1');
+          if (got.endsWith("-ERR reached lua stack limit\r\n") || got.includes("internal error")) {
+            sock.destroy();
+            resolve(got);
+          }
+        });
+        sock.on('error', reject);
+      });
+    const [x, y] = await Promise.all([raw(d.nodis.port), raw(d.redis.port)]);
+    expect(y.startsWith('*1\r\n*1\r\n')).toBe(true);
+    expect(x.length).toBe(y.length);
+    expect(x === y).toBe(true);
+    await same('PING');
   });
 
   it('functions survive FLUSHALL; COMMAND GETKEYS/INFO', async () => {
