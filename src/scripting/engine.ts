@@ -15,8 +15,7 @@
  * division //, bitwise operators, goto) is accepted; bitwise operators,
  * loop counters and integer arguments of library functions (string.sub,
  * string.rep...) are 32 bits; getfenv/setfenv/newproxy do not exist; the globals and library tables are
- * proxies, so pairs(_G) and rawget(_G, name) see nothing; cmsgpack and
- * struct are not provided.
+ * proxies, so pairs(_G) and rawget(_G, name) see nothing.
  *
  * Busy scripts: past busy-reply-threshold the count hook serves the other
  * clients between slices of the script (processEventsWhileBlocked()): they
@@ -26,7 +25,7 @@
 import { createHash } from 'node:crypto';
 import { Client, CLIENT_MULTI, CLIENT_MASTER } from '../server/client.js';
 import type { NodisServer } from '../server/server.js';
-import { CMD_DENYOOM, CMD_MAY_REPLICATE, CMD_NOSCRIPT, CMD_WRITE } from '../commands/table.js';
+import { CMD_DENYOOM, CMD_MAY_REPLICATE, CMD_NOSCRIPT, CMD_WRITE, type Command } from '../commands/table.js';
 import { ACL_LOG_CTX_LUA } from '../server/acl.js';
 import { EVICT_FAIL, OOM_ERROR } from '../server/evict.js';
 import { formatDouble } from '../util/numbers.js';
@@ -35,6 +34,8 @@ import { lua, lauxlib, lualib, pushStr, toStr, pushNum, raise, fromLuaBytes, toL
 import { Rand48, RAND48_MAX } from './rand48.js';
 import { openCjson } from './cjson.js';
 import { openBit } from './bit.js';
+import { openCmsgpack } from './cmsgpack.js';
+import { openStruct } from './struct.js';
 
 export const SCRIPT_FLAG_NO_WRITES = 1 << 0;
 export const SCRIPT_FLAG_ALLOW_OOM = 1 << 1;
@@ -164,6 +165,8 @@ export abstract class LuaEngine {
       lua.lua_pop(L, 1);
     }
     openCjson(L);
+    openStruct(L);
+    openCmsgpack(L);
     openBit(L);
     for (const name of ['dofile', 'loadfile', 'print', 'require']) {
       lua.lua_pushnil(L);
@@ -223,6 +226,7 @@ string.gfind = string.gmatch
       lua.lua_setfield(L, -2, toLuaBytes('__index'));
       lua.lua_pushcfunction(L, readonlyError);
       lua.lua_setfield(L, -2, toLuaBytes('__newindex'));
+      sealMetatable(L);
       lua.lua_setmetatable(L, -2);
       lua.lua_setfield(L, G, toLuaBytes(lib));
       lua.lua_pop(L, 1);
@@ -234,9 +238,17 @@ string.gfind = string.gmatch
     lua.lua_setfield(L, -2, toLuaBytes('__index'));
     lua.lua_pushcfunction(L, readonlyError);
     lua.lua_setfield(L, -2, toLuaBytes('__newindex'));
+    sealMetatable(L);
     lua.lua_setmetatable(L, -2);
     lua.lua_pushvalue(L, -1);
     lua.lua_setfield(L, G, toLuaBytes('_G'));
+    // setmetatable() and rawset() refuse the read-only tables, as Redis's
+    // readonly flag does.
+    for (const name of ['setmetatable', 'rawset']) {
+      lua.lua_getfield(L, G, toLuaBytes(name));
+      lua.lua_pushcclosure(L, readonlyGuard, 1);
+      lua.lua_setfield(L, G, toLuaBytes(name));
+    }
     lua.lua_rawseti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
     // Keep the real table reachable for KEYS/ARGV.
     lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, toLuaBytes('nodis_real_globals'));
@@ -440,7 +452,7 @@ string.gfind = string.gmatch
         err = 'The user executing the script ' + aclErrorMessage(result);
       }
     }
-    if (err === null && cmd !== undefined) err = this.verifyWrite(run, cmd.flags);
+    if (err === null && cmd !== undefined) err = this.verifyWrite(run, cmd);
     if (err === null && cmd !== undefined && (run.flags & (RUN_ALLOW_OOM | RUN_WRITE_DIRTY)) === 0) {
       if (server.memory.maxmemory !== 0 && run.oomAtStart && cmd.flags & CMD_DENYOOM && !mustObey(run.caller)) err = OOM_ERROR;
     }
@@ -455,7 +467,8 @@ string.gfind = string.gmatch
   }
 
   /** scriptVerifyWriteCommandAllow(). */
-  protected verifyWrite(run: RunCtx, flags: number): string | null {
+  protected verifyWrite(run: RunCtx, cmd: Command): string | null {
+    const flags = cmd.flags;
     if (run.flags & RUN_READ_ONLY && flags & (CMD_WRITE | CMD_MAY_REPLICATE)) return 'Write commands are not allowed from read-only scripts.';
     if ((flags & CMD_WRITE) === 0 || run.flags & RUN_WRITE_DIRTY) return null;
     const server = this.server;
@@ -464,6 +477,12 @@ string.gfind = string.gmatch
     }
     for (const h of server.hooks.diskError) {
       const e = h();
+      if (e !== null) return e;
+    }
+    // NOREPLICAS (min-replicas-to-write): only an EVAL without flags gets here.
+    const repl = server.replicationChecks;
+    if (repl !== null) {
+      const e = repl.beforePubsub(run.caller, cmd, true);
       if (e !== null) return e;
     }
     return null;
@@ -823,6 +842,50 @@ export function readonlyError(L: LuaState): number {
 }
 
 /**
+ * Seals the metatable at the top of the stack of a read-only proxy:
+ * getmetatable() returns a read-only view of it, and readonlyGuard()
+ * recognizes the proxy.
+ */
+export function sealMetatable(L: LuaState): void {
+  lua.lua_pushboolean(L, 1);
+  lua.lua_setfield(L, -2, toLuaBytes(READONLY_MARK));
+  lua.lua_newtable(L); // the view
+  lua.lua_newtable(L); // its metatable
+  lua.lua_pushvalue(L, -3);
+  lua.lua_setfield(L, -2, toLuaBytes('__index'));
+  lua.lua_pushcfunction(L, readonlyError);
+  lua.lua_setfield(L, -2, toLuaBytes('__newindex'));
+  lua.lua_pushboolean(L, 1);
+  lua.lua_setfield(L, -2, toLuaBytes(READONLY_MARK));
+  lua.lua_pushvalue(L, -2);
+  lua.lua_setfield(L, -2, toLuaBytes('__metatable'));
+  lua.lua_setmetatable(L, -2);
+  lua.lua_setfield(L, -2, toLuaBytes('__metatable'));
+}
+
+/** The metatable field marking a read-only proxy. */
+const READONLY_MARK = '__nodis_readonly';
+
+/** setmetatable()/rawset() (upvalue 1) refusing a read-only table. */
+function readonlyGuard(L: LuaState): number {
+  if (lua.lua_type(L, 1) === lua.LUA_TTABLE && lua.lua_getmetatable(L, 1)) {
+    pushStr(L, READONLY_MARK);
+    const sealed = lua.lua_rawget(L, -2) !== lua.LUA_TNIL;
+    lua.lua_pop(L, 2);
+    // Raised by the VM in Redis's Lua, so without a position.
+    if (sealed) {
+      pushStr(L, 'Attempt to modify a readonly table');
+      lua.lua_error(L);
+    }
+  }
+  const n = lua.lua_gettop(L);
+  lua.lua_pushvalue(L, lua.lua_upvalueindex(1));
+  lua.lua_insert(L, 1);
+  lua.lua_call(L, n, lua.LUA_MULTRET);
+  return lua.lua_gettop(L);
+}
+
+/**
  * The pcall message handler (__redis__err__handler): errors become tables
  * {err=..., source=..., line=...} naming the Lua code that raised them.
  */
@@ -1177,7 +1240,7 @@ function respToLua(L: LuaState, s: string, pos: number, push = true): number {
 }
 
 /** Library tables scripts can read but not modify. */
-const PROTECTED_LIBS = ['string', 'table', 'math', 'coroutine', 'redis', 'cjson', 'bit'];
+const PROTECTED_LIBS = ['string', 'table', 'math', 'coroutine', 'redis', 'cjson', 'struct', 'cmsgpack', 'bit'];
 
 /** What the functions engine reports to INFO memory. */
 export interface FunctionsMemoryInfo {

@@ -19,6 +19,7 @@ import {
   SCRIPT_FLAGS_DEF,
   registerFunctionsInfo,
   readonlyError,
+  sealMetatable,
   throwErrorTable,
   lua51Message,
   lua51RuntimeMessage,
@@ -149,6 +150,7 @@ export class FunctionsEngine extends LuaEngine {
     lua.lua_setfield(L, -2, toLuaBytes('__index'));
     lua.lua_pushcfunction(L, readonlyError);
     lua.lua_setfield(L, -2, toLuaBytes('__newindex'));
+    sealMetatable(L);
     lua.lua_setmetatable(L, -2);
     return lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
   }

@@ -109,6 +109,18 @@ const CALLS: [string, ...Arg[]][] = [
   [lib('l', 'f', 'return redis.call("function", "list")'), 'f', '0'],
   [lib('l', 'f', 'return redis.register_function("x", function() end)'), 'f', '0'],
   [lib('l', 'f', 'local t = {} t.x.y = 1'), 'f', '0'],
+  [lib('l', 'f', 'setmetatable(_G, {})'), 'f', '0'],
+  [lib('l', 'f', 'local g = getmetatable(_G) g.__index = {}'), 'f', '0'],
+  [lib('l', 'f', 'redis = function() return 1 end'), 'f', '0'],
+  [lib('l', 'f', '_G = {}'), 'f', '0'],
+  [lib('l', 'f', 'redis.call = function() return 1 end'), 'f', '0'],
+  [lib('l', 'f', 'cjson.encode = function() return 1 end'), 'f', '0'],
+  [lib('l', 'f', 'bit.lshift = function() return 1 end'), 'f', '0'],
+  [lib('l', 'f', 'rawset(_G, "x", 1)'), 'f', '0'],
+  [lib('l', 'f', 'local t = setmetatable({}, {__index = function() return 7 end}) return t.x'), 'f', '0'],
+  [lib('l', 'f', 'local t = {} rawset(t, "a", 1) return t.a'), 'f', '0'],
+  [lib('l', 'f', 'return loadfile'), 'f', '0'],
+  [lib('l', 'f', 'return redis.call("ping")'), 'f', '0'],
 ];
 
 describe.skipIf(!HAVE_REDIS)('functions against redis-server', () => {
