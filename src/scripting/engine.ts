@@ -459,6 +459,7 @@ string.gfind = string.gmatch
     if (err !== null) {
       server.stats.recordError(err.startsWith('-') ? err : '-ERR ' + err);
       if (cmd !== undefined) cmd.stats.rejectedCalls++;
+      server.syncErrorCount();
       return err;
     }
     if (cmd!.flags & CMD_WRITE) run.flags |= RUN_WRITE_DIRTY;
@@ -826,15 +827,19 @@ function argsToArgv(L: LuaState): string[] | null {
   return argv;
 }
 
-/** __index of the globals proxy: a missing global is an error. */
-function globalsIndex(L: LuaState): number {
+/** __index of the globals proxy (and other strict tables, upvalue 1): a missing field is an error. */
+export function globalsIndex(L: LuaState): number {
   lua.lua_pushvalue(L, 2);
   lua.lua_rawget(L, lua.lua_upvalueindex(1));
-  if (lua.lua_type(L, -1) === lua.LUA_TNIL) {
-    const name = lua.lua_type(L, 2) === lua.LUA_TSTRING || lua.lua_type(L, 2) === lua.LUA_TNUMBER ? toStr(L, 2) : '?';
-    raise(L, `Script attempted to access nonexistent global variable '${name}'`);
-  }
+  if (lua.lua_type(L, -1) === lua.LUA_TNIL) nonexistentGlobal(L, 2);
   return 1;
+}
+
+/** luaProtectedTableError(): the error for reading the missing field named at `keyIdx`. */
+export function nonexistentGlobal(L: LuaState, keyIdx: number): never {
+  const t = lua.lua_type(L, keyIdx);
+  const name = t === lua.LUA_TSTRING || t === lua.LUA_TNUMBER ? toStr(L, keyIdx) : '?';
+  return raise(L, `Script attempted to access nonexistent global variable '${name}'`);
 }
 
 export function readonlyError(L: LuaState): number {
@@ -950,6 +955,8 @@ function addError(c: Client, msg: string, noStats: boolean): void {
     c.addReplyError(msg);
     return;
   }
+  // Counted already (where it was raised), but the script's command failed.
+  if (c.cmd !== null && c.cmd !== undefined) c.cmd.stats.failedCalls++;
   c.addReplyProto(msg.replace(/[\r\n]/g, ' ') + '\r\n');
 }
 
@@ -1264,7 +1271,7 @@ function installScriptsInfo(server: NodisServer): void {
   if (scriptsInfoInstalled.has(server)) return;
   scriptsInfoInstalled.add(server);
   addInfoHook(server, 'memory', (fields) => {
-    const ev = engines.get(server);
+    const ev = engines.peek(server);
     const vm = ev !== undefined ? ev.memory() : 0;
     const scriptsMem = ev !== undefined ? ev.scriptsMem : 0;
     const fi = functionsInfo.get(server);
@@ -1286,19 +1293,30 @@ function installScriptsInfo(server: NodisServer): void {
   });
 }
 
-const engines = new WeakMap<NodisServer, ScriptingEngine>();
+/** One engine of a kind per server, created on first use. */
+export function enginePerServer<T>(create: (server: NodisServer) => T): { get(server: NodisServer): T; peek(server: NodisServer): T | undefined } {
+  const map = new WeakMap<NodisServer, T>();
+  return {
+    get(server) {
+      let e = map.get(server);
+      if (e === undefined) {
+        e = create(server);
+        map.set(server, e);
+      }
+      return e;
+    },
+    peek: (server) => map.get(server),
+  };
+}
+
+const engines = enginePerServer((server) => new ScriptingEngine(server));
 
 /** The server's scripting engine (created on first use). */
 export function scriptingEngine(server: NodisServer): ScriptingEngine {
-  let e = engines.get(server);
-  if (e === undefined) {
-    e = new ScriptingEngine(server);
-    engines.set(server, e);
-  }
-  return e;
+  return engines.get(server);
 }
 
 /** The engine if one was created. */
 export function peekScriptingEngine(server: NodisServer): ScriptingEngine | undefined {
-  return engines.get(server);
+  return engines.peek(server);
 }

@@ -16,6 +16,9 @@ import type { NodisServer } from '../server/server.js';
 import { splitArgs } from '../server/config-file.js';
 import {
   LuaEngine,
+  enginePerServer,
+  globalsIndex,
+  nonexistentGlobal,
   SCRIPT_FLAGS_DEF,
   registerFunctionsInfo,
   readonlyError,
@@ -25,7 +28,7 @@ import {
   lua51RuntimeMessage,
   mustObey,
 } from './engine.js';
-import { lua, lauxlib, pushStr, toStr, raise, fromLuaBytes, toLuaBytes, type LuaState } from './lua.js';
+import { lua, lauxlib, pushStr, toStr, fromLuaBytes, toLuaBytes, type LuaState } from './lua.js';
 
 /** The timeout of a library body run by FUNCTION LOAD (LOAD_TIMEOUT_MS). */
 const LOAD_TIMEOUT_MS = 500;
@@ -99,7 +102,7 @@ export class FunctionsEngine extends LuaEngine {
 
   constructor(server: NodisServer) {
     super(server);
-    this.openState(this.globalsIndex);
+    this.openState(this.loadAwareIndex);
     this.libraryApiRef = this.createLibraryApi(this.L);
     registerFunctionsInfo(server, {
       vm: () => this.memory(),
@@ -110,7 +113,7 @@ export class FunctionsEngine extends LuaEngine {
   }
 
   /** __index of the globals proxy: the sandbox globals, or only `redis` while a library loads. */
-  private globalsIndex = (L: LuaState): number => {
+  private loadAwareIndex = (L: LuaState): number => {
     if (this.loading !== null) {
       if (lua.lua_type(L, 2) === lua.LUA_TSTRING && toStr(L, 2) === 'redis') {
         lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.libraryApiRef);
@@ -118,10 +121,7 @@ export class FunctionsEngine extends LuaEngine {
       }
       nonexistentGlobal(L, 2);
     }
-    lua.lua_pushvalue(L, 2);
-    lua.lua_rawget(L, lua.lua_upvalueindex(1));
-    if (lua.lua_type(L, -1) === lua.LUA_TNIL) nonexistentGlobal(L, 2);
-    return 1;
+    return globalsIndex(L);
   };
 
   /** The load-time `redis` table: a read-only proxy that raises on a missing field. */
@@ -146,7 +146,7 @@ export class FunctionsEngine extends LuaEngine {
     num('REDIS_VERSION_NUM', 0x07000f);
     pushStr(L, '7.0.15');
     lua.lua_setfield(L, -2, toLuaBytes('REDIS_VERSION'));
-    lua.lua_pushcclosure(L, strictIndex, 1);
+    lua.lua_pushcclosure(L, globalsIndex, 1);
     lua.lua_setfield(L, -2, toLuaBytes('__index'));
     lua.lua_pushcfunction(L, readonlyError);
     lua.lua_setfield(L, -2, toLuaBytes('__newindex'));
@@ -431,42 +431,24 @@ function errorMessage(L: LuaState): string {
   return '';
 }
 
-function nonexistentGlobal(L: LuaState, keyIdx: number): never {
-  const t = lua.lua_type(L, keyIdx);
-  const name = t === lua.LUA_TSTRING || t === lua.LUA_TNUMBER ? toStr(L, keyIdx) : '?';
-  return raise(L, `Script attempted to access nonexistent global variable '${name}'`);
-}
 
-/** __index of the load-time `redis` table: its fields, or an error. */
-function strictIndex(L: LuaState): number {
-  lua.lua_pushvalue(L, 2);
-  lua.lua_rawget(L, lua.lua_upvalueindex(1));
-  if (lua.lua_type(L, -1) === lua.LUA_TNIL) nonexistentGlobal(L, 2);
-  return 1;
-}
-
-const engines = new WeakMap<NodisServer, FunctionsEngine>();
+const engines = enginePerServer((server) => new FunctionsEngine(server));
 
 /** The server's functions engine (created on first use). */
 export function functionsEngine(server: NodisServer): FunctionsEngine {
-  let e = engines.get(server);
-  if (e === undefined) {
-    e = new FunctionsEngine(server);
-    engines.set(server, e);
-  }
-  return e;
+  return engines.get(server);
 }
 
 /** The code of every library, in order (what RDB files, DUMP and AOF rewrites carry). */
 export function functionLibraryCodes(server: NodisServer): string[] {
-  const e = engines.get(server);
+  const e = engines.peek(server);
   if (e === undefined) return [];
   return [...e.libraries.values()].map((l) => l.code);
 }
 
 /** Drop every library (emptyData() with functions: DEBUG RELOAD, full sync). */
 export function clearFunctions(server: NodisServer): void {
-  engines.get(server)?.clear();
+  engines.peek(server)?.clear();
 }
 
 /**

@@ -956,6 +956,14 @@ export class NodisServer implements KeyspaceContext {
   private prevErrCount = 0;
 
   /**
+   * incrCommandStatsOnError()'s resync: errors counted so far (a command a
+   * script ran and that was refused) are not failures of the running command.
+   */
+  syncErrorCount(): void {
+    this.prevErrCount = this.stats.totalErrorReplies;
+  }
+
+  /**
    * call(): run the handler, time it, update stats, slowlog, latency and
    * monitors. Errors thrown as RedisError become error replies; anything
    * else is a bug that is logged and answered with ERR.

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DiffPair } from '../helpers/diff.js';
 import { HAVE_REDIS, warnIfNoRedis } from '../helpers/servers.js';
 import net from 'node:net';
-import { encodeCommand, type Arg, type RawClient } from '../helpers/resp.js';
+import { encodeCommand, type Arg } from '../helpers/resp.js';
 
 warnIfNoRedis('diff/functions');
 
@@ -125,30 +125,19 @@ const CALLS: [string, ...Arg[]][] = [
 
 describe.skipIf(!HAVE_REDIS)('functions against redis-server', () => {
   let d: DiffPair;
-  let n: RawClient;
-  let r: RawClient;
 
+  /** The raw replies of both servers to `args`. */
   async function pair(...args: Arg[]): Promise<[string, string]> {
-    const b = encodeCommand(args);
-    n.write(b);
-    r.write(b);
-    const [x, y] = await Promise.all([n.readReply(), r.readReply()]);
+    const [x, y] = await d.both(...args);
     return [x.latin1Slice(), y.latin1Slice()];
   }
 
-  async function same(...args: Arg[]): Promise<string> {
-    const [x, y] = await pair(...args);
-    expect(x, JSON.stringify(args)).toBe(y);
-    return y;
-  }
+  const same = (...args: Arg[]): Promise<string> => d.same(args);
 
   beforeAll(async () => {
     d = await DiffPair.start();
-    [n, r] = await d.connectBoth();
   });
   afterAll(async () => {
-    n.close();
-    r.close();
     await d.close();
   });
   /** HELLO on both connections (its reply holds the client id). */

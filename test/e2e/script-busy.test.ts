@@ -8,42 +8,10 @@
  * not an in-process one. The same conversation is held with redis-server
  * when it is installed and the replies are compared byte for byte.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RawClient } from '../helpers/resp.js';
-import { HAVE_REDIS, spawnNodisServer, startRedis, warnIfNoRedis } from '../helpers/servers.js';
-
-const cleanups: (() => Promise<void> | void)[] = [];
-
-afterEach(async () => {
-  for (const f of cleanups.splice(0)) await f();
-});
-
-async function spawnNodis(): Promise<number> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodis-busy-'));
-  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const p = await spawnNodisServer(['--save', '', '--dir', dir]);
-  cleanups.push(p.kill);
-  return p.port;
-}
-
-async function spawnRedis(): Promise<number> {
-  const r = await startRedis();
-  cleanups.push(() => r.close());
-  return r.port;
-}
-
-/** PING from `c` until the server answers BUSY (the script passed the threshold); the BUSY reply. */
-async function untilBusy(c: RawClient): Promise<string> {
-  const deadline = Date.now() + 20000;
-  for (;;) {
-    const r = await c.callStr('PING');
-    if (r !== '+PONG\r\n' || Date.now() > deadline) return r;
-    await new Promise((res) => setTimeout(res, 10));
-  }
-}
+import { HAVE_REDIS, warnIfNoRedis } from '../helpers/servers.js';
+import { spawnNodis, spawnRedis, untilBusy } from '../helpers/busy.js';
 
 /** A conversation around a busy script; the replies in order. */
 async function conversation(port: number): Promise<string[]> {
