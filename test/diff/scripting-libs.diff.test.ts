@@ -128,6 +128,8 @@ const UNPACK_HEX = [
   // Invalid / unsupported types.
   'c1', 'c4 01 00', 'c5 00 01 00', 'c6 00 00 00 01 00', 'c7 01 05 00', 'c8 00 01 05 00', 'c9 00 00 00 01 05 00', 'd4 01 00', 'd5 01 00 00', 'd6 01 00 00 00 00',
   'd7 01 00 00 00 00 00 00 00 00', 'd8 01' + ' 00'.repeat(16), '01 c1', '91 c1',
+  // Float keys that are integers become array indices; packing again gives an array.
+  '82 cb 3f f0 00 00 00 00 00 00 a1 61 ca 40 00 00 00 a1 62',
   // Map keys nil / NaN.
   '81 c0 01', '81 cb 7f f8 00 00 00 00 00 00 01', '81 cb ff f8 00 00 00 00 00 00 01',
 ];
@@ -203,6 +205,8 @@ const UNPACK_CALLS: [string, ...Arg[]][] = [
   ['return #cmsgpack.unpack(ARGV[1])', hex('db 00 01 00 00') + '\xab'.repeat(65536)],
   // EVAL's own conversion of what unpack returns.
   ['return cmsgpack.unpack(ARGV[1])', hex('93 01 a1 78 c3')],
+  ['return cmsgpack.pack(cmsgpack.unpack(ARGV[1]))', hex('82 cb 3f f0 00 00 00 00 00 00 a1 61 ca 40 00 00 00 a1 62')],
+  ['return cmsgpack.pack(cmsgpack.unpack(ARGV[1]))', hex('dc 00 03 01 c0 03')],
   ['return {cmsgpack.unpack(ARGV[1])}', hex('01 02 ca 3f c0 00 00 a2 ff 00')],
   ['cmsgpack.unpack(ARGV[1])', hex('c1')],
   ['return redis.pcall("nosuch") and pcall(cmsgpack.unpack, ARGV[1])', hex('c1')],
@@ -416,5 +420,11 @@ describe.skipIf(!HAVE_REDIS)('cmsgpack and struct against redis-server', () => {
     await d.same('FUNCTION', 'LOAD', 'REPLACE', lib);
     await d.same('FCALL', 'mp', '0', hex('92 01 a2 ff 00'));
     await d.same('FUNCTION', 'DELETE', 'mp');
+    // Not visible while the library loads (only the load-time redis API is).
+    await d.same('FUNCTION', 'LOAD', "#!lua name=mp2\nlocal x = cmsgpack.pack(1)\nredis.register_function('f', function() return 1 end)");
+    await d.same('FUNCTION', 'LOAD', "#!lua name=mp3\nlocal x = struct.size('b')\nredis.register_function('g', function() return 1 end)");
+    await d.same('FUNCTION', 'LOAD', "#!lua name=mp4\nredis.register_function('h', function() cmsgpack.pack = nil end)");
+    await d.same('FCALL', 'h', '0');
+    await d.same('FUNCTION', 'FLUSH');
   });
 });
