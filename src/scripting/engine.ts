@@ -1162,6 +1162,11 @@ function respToLua(L: LuaState, s: string, pos: number, push = true): number {
         lua.lua_newtable(L);
         pushStr(L, line);
         lua.lua_setfield(L, -2, toLuaBytes(type === '+' ? 'ok' : 'err'));
+        if (type === '-') {
+          // Counted when the command replied: not again if the script returns it.
+          lua.lua_pushboolean(L, 1);
+          lua.lua_setfield(L, -2, toLuaBytes('ignore_error_stats_update'));
+        }
       }
       break;
     case '*':

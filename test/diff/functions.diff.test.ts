@@ -314,6 +314,45 @@ describe.skipIf(!HAVE_REDIS)('functions against redis-server', () => {
     await same('PING');
   });
 
+  it('error and command stats of functions whose commands fail or are refused', async () => {
+    /** errorstats, total_error_replies and the call counts of fcall/select/set (their times left out). */
+    const stats = async (): Promise<[string, string]> => {
+      const [a, b] = await Promise.all([d.n.callStr('INFO', 'all'), d.r.callStr('INFO', 'all')]);
+      const pick = (t: string): string =>
+        t
+          .split('\r\n')
+          .filter((l) => /^(errorstat_|total_error_replies|cmdstat_(fcall|select|set):)/.test(l))
+          .map((l) => l.replace(/usec=\d+,usec_per_call=[\d.]+,/, ''))
+          .sort()
+          .join('\n');
+      return [pick(a), pick(b)];
+    };
+    await same('FUNCTION', 'LOAD', [
+      '#!lua name=e',
+      "redis.register_function('callsel', function() return redis.call('select', 99) end)",
+      "redis.register_function('pcallsel', function() local t = redis.pcall('select', 99) return t['err'] end)",
+      "redis.register_function('retsel', function() return redis.pcall('select', 99) end)",
+      "redis.register_function('setit', function() return redis.call('set', 'x', 'y') end)",
+      "redis.register_function('psetit', function() local t = redis.pcall('set', 'x', 'y') return t['err'] end)",
+      "redis.register_function('boom', function() error('boom') end)",
+    ].join('\n'));
+    for (const [fn, maxmemory] of [
+      ['callsel', '0'],
+      ['pcallsel', '0'],
+      ['retsel', '0'],
+      ['boom', '0'],
+      ['setit', '1'],
+      ['psetit', '1'],
+    ]) {
+      await same('CONFIG', 'SET', 'maxmemory', maxmemory);
+      await same('CONFIG', 'RESETSTAT');
+      await same('FCALL', fn, '0');
+      const [x, y] = await stats();
+      expect(x, fn).toBe(y);
+    }
+    await same('CONFIG', 'SET', 'maxmemory', '0');
+  });
+
   it('functions survive FLUSHALL; COMMAND GETKEYS/INFO', async () => {
     await same('FUNCTION', 'LOAD', lib('l', 'f', 'return 1'));
     await same('FLUSHALL');
