@@ -7,7 +7,7 @@
  * - integer +, -, * and unary minus whose result leaves int32 give the
  *   float result, as the double arithmetic of 5.1 does (tonumber(ARGV[1])
  *   * 1000 on a timestamp in seconds, sums past 2^31), also when the
- *   compiler folds constants;
+ *   compiler folds constants; % is 5.1's a - floor(a/b)*b, NaN for x % 0;
  * - numbers print as 5.1's "%.14g" (1e+15, inf, -nan, -0), integral floats
  *   without ".0" (tostring(10/2) is "5"), and string.format's %e %f %g as
  *   glibc's printf (cfmt.ts);
@@ -44,7 +44,16 @@ const PATCHES: Record<string, { suffix?: string; edits: [string, string][] }> = 
       ['L.stack[ra].setivalue((op1.value - op2.value)|0);', 'nodis_setnum(L.stack[ra], op1.value - op2.value);'],
       ['L.stack[ra].setivalue(luaV_imul(op1.value, op2.value));', 'nodis_setnum(L.stack[ra], op1.value * op2.value);'],
       ['L.stack[ra].setivalue((-op.value)|0);', 'nodis_setnum(L.stack[ra], -op.value);'],
+      // x % 0 is a NaN in 5.1, not an error.
+      [
+        'L.stack[ra].setivalue(luaV_mod(L, op1.value, op2.value));',
+        'if (op2.value === 0) L.stack[ra].setfltvalue(op1.value - Math.floor(op1.value / 0) * 0); else L.stack[ra].setivalue(luaV_mod(L, op1.value, op2.value));',
+      ],
     ],
+  },
+  'llimits.js': {
+    // 5.1's luai_nummod: a - floor(a/b)*b (5.3 goes through fmod).
+    edits: [['let m = a % b;\n    if ((m*b) < 0)\n        m += b;\n    return m;', 'return a - Math.floor(a / b) * b;']],
   },
   'lobject.js': {
     suffix: SETNUM,
@@ -54,6 +63,11 @@ const PATCHES: Record<string, { suffix?: string; edits: [string, string][] }> = 
       ['case LUA_OPMUL:  return lvm.luaV_imul(v1, v2);', 'case LUA_OPMUL:  return v1 * v2;'],
       ['case LUA_OPUNM:  return (0 - v1)|0;', 'case LUA_OPUNM:  return -v1;'],
       ['res.setivalue(intarith(L, op, p1.value, p2.value));', 'nodis_setnum(res, intarith(L, op, p1.value, p2.value));'],
+      // A hex numeral past int32 is a float (5.1's strtod), not a wrapped integer: 0x100000000.
+      [
+        'a = (a * 16 + luaO_hexavalue(s[i]))|0;',
+        'a = a * 16 + luaO_hexavalue(s[i]); if (a > 2147483647 + (neg ? 1 : 0)) return null;',
+      ],
     ],
   },
   'luaconf.js': {

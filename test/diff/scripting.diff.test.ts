@@ -55,6 +55,8 @@ const CASES: Arg[][] = [
   ['return string.format("%.0f %.0f %.0f %.1f %.2f %g %g %g %g", 0.5, 1.5, 2.5, 0.05, 1.005, 100000, 1000000, 0.0001, 0.00001)', '0'],
   ['return string.format("%f", 1e300)', '0'],
   ['return tostring(7 % 3) .. tostring(-7 % 3) .. tostring(7.5 % 2)', '0'],
+  ['return {tostring(5 % 0), tostring(-5 % 0), tostring(0 % 0), tostring(5.5 % 0), tostring(5.5 % -2), tostring(7 % -3), tostring(5 % math.huge), tostring(1e308 % 3), tostring(2^53 % 7)}', '0'],
+  ['return {tostring(0x100000000), tostring(0xffffffff), tostring(-0x80000000), tostring(tonumber("0x1ffffffff")), tostring(0x10 * 0x100000000 + 5 % 0x100000000)}', '0'],
   ['return tostring(1/3)', '0'],
   ['return 10/3 .. ""', '0'],
   ['return type(unpack)', '0'],
