@@ -7,7 +7,7 @@ import { cmd } from './table.js';
 import { RedisError, type CommandSpec } from './types.js';
 import { registerDebugSubcommand } from './server.js';
 import { emptyData } from './keys.js';
-import { clearFunctions } from '../scripting/functions.js';
+import { clearFunctions } from '../scripting/function-libraries.js';
 import { aofOf } from '../persistence/aof/index.js';
 import { AOF_EMPTY, AOF_OFF, AOF_OK } from '../persistence/aof/aof.js';
 

@@ -8,7 +8,7 @@ import { RedisError, Errors, type CommandSpec } from './types.js';
 import { eqi } from './args.js';
 import { registerDebugSubcommand } from './server.js';
 import { emptyData } from './keys.js';
-import { clearFunctions } from '../scripting/functions.js';
+import { clearFunctions } from '../scripting/function-libraries.js';
 import { rdbOf } from '../persistence/rdb-save.js';
 import { RdbLoadError } from '../persistence/rdb/reader.js';
 

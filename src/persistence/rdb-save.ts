@@ -19,7 +19,7 @@ import { addInfoHook, setInfoField, type InfoField } from '../server/info.js';
 import { KeyspaceSnapshot, type SnapshotWriter } from './snapshot.js';
 import { RdbWriter, defaultAux, type KeyUsageInfo } from './rdb/writer.js';
 import { loadRdb, RdbLoadError, type RdbSink } from './rdb/reader.js';
-import { functionLibraryCodes, loadFunctionFromRdb } from '../scripting/functions.js';
+import { functionLibraryCodes, loadFunctionFromRdb } from '../scripting/function-libraries.js';
 import { keyUsageInfo, setKeyUsage, usagePolicy } from './rdb/usage.js';
 import { skipChecksumValidation } from './rdb/payload.js';
 import type { RValue } from '../store/types.js';

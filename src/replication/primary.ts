@@ -28,7 +28,7 @@ import { string2ll } from '../util/numbers.js';
 import { rdbOf, registerChildProbe } from '../persistence/rdb-save.js';
 import { KeyspaceSnapshot } from '../persistence/snapshot.js';
 import { RdbWriter, defaultAux } from '../persistence/rdb/writer.js';
-import { functionLibraryCodes } from '../scripting/functions.js';
+import { functionLibraryCodes } from '../scripting/function-libraries.js';
 import { setInfoField, type InfoField } from '../server/info.js';
 import {
   type Replication,

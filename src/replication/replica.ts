@@ -23,7 +23,7 @@ import { Db, type KeyspaceContext } from '../store/db.js';
 import type { RValue } from '../store/types.js';
 import { emptyData } from '../commands/keys.js';
 import { loadRdb, RdbLoadError, type RdbSink } from '../persistence/rdb/reader.js';
-import { clearFunctions, loadFunctionFromRdb } from '../scripting/functions.js';
+import { clearFunctions, loadFunctionFromRdb } from '../scripting/function-libraries.js';
 import { rdbOf } from '../persistence/rdb-save.js';
 import { aofOf } from '../persistence/aof/index.js';
 import { AOF_OFF } from '../persistence/aof/aof.js';

@@ -254,6 +254,24 @@ string.gfind = string.gmatch
     lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, toLuaBytes('nodis_real_globals'));
   }
 
+  /** luaRegisterLogFunction() and luaRegisterVersion(): into the table at the top of the stack. */
+  protected registerLogAndVersion(L: LuaState): void {
+    lua.lua_pushcfunction(L, (L: LuaState) => this.logCommand(L));
+    lua.lua_setfield(L, -2, toLuaBytes('log'));
+    for (const [name, v] of [
+      ['LOG_DEBUG', 0],
+      ['LOG_VERBOSE', 1],
+      ['LOG_NOTICE', 2],
+      ['LOG_WARNING', 3],
+      ['REDIS_VERSION_NUM', 0x07000f],
+    ] as const) {
+      lua.lua_pushinteger(L, v);
+      lua.lua_setfield(L, -2, toLuaBytes(name));
+    }
+    pushStr(L, '7.0.15');
+    lua.lua_setfield(L, -2, toLuaBytes('REDIS_VERSION'));
+  }
+
   protected registerRedisApi(L: LuaState): void {
     lua.lua_newtable(L);
     const fn = (name: string, f: (L: LuaState) => number): void => {
@@ -266,14 +284,7 @@ string.gfind = string.gmatch
     };
     fn('call', (L) => this.redisCommand(L, true));
     fn('pcall', (L) => this.redisCommand(L, false));
-    fn('log', (L) => this.logCommand(L));
-    num('LOG_DEBUG', 0);
-    num('LOG_VERBOSE', 1);
-    num('LOG_NOTICE', 2);
-    num('LOG_WARNING', 3);
-    num('REDIS_VERSION_NUM', 0x07000f);
-    pushStr(L, '7.0.15');
-    lua.lua_setfield(L, -2, toLuaBytes('REDIS_VERSION'));
+    this.registerLogAndVersion(L);
     fn('setresp', (L) => {
       const run = this.requireRun(L, 'redis.setresp can only be called inside a script invocation');
       if (lua.lua_gettop(L) !== 1) throwErrorTable(L, 'redis.setresp() requires one argument.');

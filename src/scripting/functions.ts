@@ -14,6 +14,7 @@
 import type { Client } from '../server/client.js';
 import type { NodisServer } from '../server/server.js';
 import { splitArgs } from '../server/config-file.js';
+import { provideFunctionLibraries, registerFunctionLibraries, type FunctionLibraries } from './function-libraries.js';
 import {
   LuaEngine,
   enginePerServer,
@@ -28,7 +29,7 @@ import {
   lua51RuntimeMessage,
   mustObey,
 } from './engine.js';
-import { lua, lauxlib, pushStr, toStr, fromLuaBytes, toLuaBytes, type LuaState } from './lua.js';
+import { lua, lauxlib, toStr, fromLuaBytes, toLuaBytes, type LuaState } from './lua.js';
 
 /** The timeout of a library body run by FUNCTION LOAD (LOAD_TIMEOUT_MS). */
 const LOAD_TIMEOUT_MS = 500;
@@ -97,6 +98,15 @@ export class FunctionsEngine extends LuaEngine {
   /** Bytes of the libraries' code and names (functions_lib_ctx->cache_memory). */
   cacheMemory = 0;
   private loading: LoadCtx | null = null;
+  /** What persistence and replication use (function-libraries.ts). */
+  readonly persisted: FunctionLibraries = {
+    codes: () => [...this.libraries.values()].map((l) => l.code),
+    clear: () => this.clear(),
+    load: (code, replace) => {
+      const r = this.create(code, replace, 0);
+      return 'error' in r ? r.error : null;
+    },
+  };
   /** The `redis` table a library body sees, in the registry. */
   private libraryApiRef = 0;
 
@@ -104,6 +114,7 @@ export class FunctionsEngine extends LuaEngine {
     super(server);
     this.openState(this.loadAwareIndex);
     this.libraryApiRef = this.createLibraryApi(this.L);
+    registerFunctionLibraries(server, this.persisted);
     registerFunctionsInfo(server, {
       vm: () => this.memory(),
       overhead: () => this.overhead(),
@@ -129,23 +140,9 @@ export class FunctionsEngine extends LuaEngine {
     lua.lua_newtable(L); // the proxy
     lua.lua_newtable(L); // its metatable
     lua.lua_newtable(L); // the fields
-    const fn = (name: string, f: (L: LuaState) => number): void => {
-      lua.lua_pushcfunction(L, f);
-      lua.lua_setfield(L, -2, toLuaBytes(name));
-    };
-    const num = (name: string, v: number): void => {
-      lua.lua_pushinteger(L, v);
-      lua.lua_setfield(L, -2, toLuaBytes(name));
-    };
-    fn('register_function', (L) => this.registerFunction(L));
-    fn('log', (L) => this.logCommand(L));
-    num('LOG_DEBUG', 0);
-    num('LOG_VERBOSE', 1);
-    num('LOG_NOTICE', 2);
-    num('LOG_WARNING', 3);
-    num('REDIS_VERSION_NUM', 0x07000f);
-    pushStr(L, '7.0.15');
-    lua.lua_setfield(L, -2, toLuaBytes('REDIS_VERSION'));
+    lua.lua_pushcfunction(L, (L: LuaState) => this.registerFunction(L));
+    lua.lua_setfield(L, -2, toLuaBytes('register_function'));
+    this.registerLogAndVersion(L);
     lua.lua_pushcclosure(L, globalsIndex, 1);
     lua.lua_setfield(L, -2, toLuaBytes('__index'));
     lua.lua_pushcfunction(L, readonlyError);
@@ -433,32 +430,11 @@ function errorMessage(L: LuaState): string {
 
 
 const engines = enginePerServer((server) => new FunctionsEngine(server));
+provideFunctionLibraries((server) => functionsEngine(server).persisted);
 
 /** The server's functions engine (created on first use). */
 export function functionsEngine(server: NodisServer): FunctionsEngine {
   return engines.get(server);
-}
-
-/** The code of every library, in order (what RDB files, DUMP and AOF rewrites carry). */
-export function functionLibraryCodes(server: NodisServer): string[] {
-  const e = engines.peek(server);
-  if (e === undefined) return [];
-  return [...e.libraries.values()].map((l) => l.code);
-}
-
-/** Drop every library (emptyData() with functions: DEBUG RELOAD, full sync). */
-export function clearFunctions(server: NodisServer): void {
-  engines.peek(server)?.clear();
-}
-
-/**
- * rdbFunctionLoad(): a library read from an RDB file or a replication
- * payload. `replace` (RDBFLAGS_ALLOW_DUP) lets it replace a library of the
- * same name. The error text, or null.
- */
-export function loadFunctionFromRdb(server: NodisServer, code: string, replace: boolean): string | null {
-  const r = functionsEngine(server).create(code, replace, 0);
-  return 'error' in r ? r.error : null;
 }
 
 /** The FUNCTION LOAD timeout for `c` (none for the primary and the AOF). */

@@ -26,7 +26,7 @@ import { fsPath } from '../../server/config-defs.js';
 import { setInfoField, type InfoField } from '../../server/info.js';
 import { KeyspaceSnapshot, type SnapshotWriter } from '../snapshot.js';
 import { RdbWriter, defaultAux } from '../rdb/writer.js';
-import { functionLibraryCodes } from '../../scripting/functions.js';
+import { functionLibraryCodes } from '../../scripting/function-libraries.js';
 import type { RValue } from '../../store/types.js';
 import type { Config } from '../../server/config.js';
 import {
