@@ -242,7 +242,7 @@ export function clientInfoString(c: Client): string {
   let events = '';
   if (sock && !sock.destroyed) {
     if (!sock.isPaused()) events += 'r';
-    if (sock.writableLength > 0) events += 'w';
+    if (sock.writableLength > 0 || c.directPending > 0) events += 'w';
   }
   const lastCmd = c.lastCmd ? c.lastCmd.fullname : 'NULL';
   return (

@@ -77,6 +77,14 @@ export class Client extends ReplyWriter {
    * buffer limit).
    */
   outputHeld = false;
+  /**
+   * Bytes of a reply written by writeDirect() that the kernel has not
+   * taken yet (the socket's stream does not count them): part of the
+   * output buffer (obuf.ts).
+   */
+  directPending = 0;
+  /** Replies may go straight to the socket's handle (writeDirect()): undefined until the first write decides. */
+  directHandle: DirectHandle | null | undefined = undefined;
 
   constructor(
     readonly server: NodisServer,
@@ -159,7 +167,7 @@ export class Client extends ReplyWriter {
     const before = this.netOut;
     if (typeof out === 'string') {
       this.netOut += out.length;
-      sock.write(out, 'latin1');
+      if (!(this.directPending === 0 && out.length <= DIRECT_WRITE_MAX && writeDirect(this, sock, out))) sock.write(out, 'latin1');
     } else {
       sock.cork();
       for (const part of out) {
@@ -173,6 +181,70 @@ export class Client extends ReplyWriter {
     stats.netOutputBytes += this.netOut - before;
     stats.totalWritesProcessed++;
   }
+}
+
+/** What writeDirect() uses of a socket's handle (a libuv stream). */
+interface DirectHandle {
+  writeLatin1String(req: object, s: string): number;
+  readonly writeQueueSize: number;
+}
+
+/** Node's stream binding: write requests and the result of the last write. */
+interface StreamWrapBinding {
+  WriteWrap: new () => { oncomplete?: (status: number) => void };
+  streamBaseState: Int32Array;
+  kLastWriteWasAsync: number;
+}
+
+function loadStreamWrap(): StreamWrapBinding | null {
+  try {
+    const b = (process as unknown as { binding(name: string): Partial<StreamWrapBinding> }).binding('stream_wrap');
+    if (typeof b.WriteWrap !== 'function' || !(b.streamBaseState instanceof Int32Array) || typeof b.kLastWriteWasAsync !== 'number') return null;
+    return b as StreamWrapBinding;
+  } catch {
+    return null;
+  }
+}
+
+const streamWrap = loadStreamWrap();
+
+/** Larger replies take the stream path (the handle copies at most 16 KB on the stack for its first attempt). */
+const DIRECT_WRITE_MAX = 16 * 1024;
+
+/** The handle of a plain (non-TLS) TCP or unix socket, or null. */
+function directHandleOf(sock: Socket): DirectHandle | null {
+  if (streamWrap === null || (sock as { encrypted?: boolean }).encrypted === true) return null;
+  const h = (sock as unknown as { _handle?: Partial<DirectHandle> | null })._handle;
+  return h != null && typeof h.writeLatin1String === 'function' && typeof h.writeQueueSize === 'number' ? (h as DirectHandle) : null;
+}
+
+/**
+ * Hand `s` to the socket's handle when its stream holds nothing (nothing
+ * queued, in flight, corked or ending): the handle writes what the kernel
+ * takes at once and queues the rest in order, without the stream
+ * machinery Node runs per socket.write() (a request object with an async
+ * id, the completion callback, a tick). Bytes left queued are counted in
+ * `c.directPending` until they are written; meanwhile replies take the
+ * stream path, which queues behind them. False when the stream path must
+ * be used (and nothing was written).
+ */
+function writeDirect(c: Client, sock: Socket, s: string): boolean {
+  let h = c.directHandle;
+  if (h === undefined) h = c.directHandle = directHandleOf(sock);
+  if (h === null) return false;
+  const ws = (sock as unknown as { _writableState: { length: number; corked: number; ending: boolean } })._writableState;
+  if (ws.length !== 0 || ws.corked !== 0 || ws.ending) return false;
+  const req = new streamWrap!.WriteWrap();
+  // An error (the peer went away) leaves the reply to the stream path, which reports it.
+  if (h.writeLatin1String(req, s) !== 0) return false;
+  if (streamWrap!.streamBaseState[streamWrap!.kLastWriteWasAsync] !== 0) {
+    c.directPending = h.writeQueueSize;
+    req.oncomplete = (status: number): void => {
+      c.directPending = 0;
+      if (status < 0) sock.destroy();
+    };
+  }
+  return true;
 }
 
 function formatAddr(host: string | undefined, port: number | undefined): string {

@@ -7,7 +7,8 @@
  *
  * A client's pending output is what Nodis queued and did not hand to the
  * socket yet (the ReplyWriter buffer) plus what the socket holds and the
- * kernel did not accept (`socket.writableLength`): Node sockets buffer
+ * kernel did not accept (`socket.writableLength`, plus `c.directPending`
+ * for a reply written past the stream): Node sockets buffer
  * without bound, so that second part plays the role of Redis's reply list.
  * The check runs where Redis's runs: as a reply grows (every
  * OUTPUT_CHECK_BYTES of it, see ReplyWriter.onOutputGrowth), after a write
@@ -70,7 +71,7 @@ export function installOutputBufferLimits(server: NodisServer): void {
  */
 export function getClientOutputBufferMemoryUsage(c: Client): number {
   const sock = c.socket;
-  return c.pendingOutputBytes() + (sock !== null ? sock.writableLength : 0);
+  return c.pendingOutputBytes() + (sock !== null ? sock.writableLength + c.directPending : 0);
 }
 
 /**
@@ -81,14 +82,14 @@ export function getClientOutputBufferMemoryUsage(c: Client): number {
 export function clientOutputFigures(c: Client): { obl: number; oll: number; omem: number } {
   const sock = c.socket;
   const obl = c.pendingOutputBytes();
-  if (sock === null || sock.writableLength === 0) return { obl, oll: 0, omem: 0 };
+  if (sock === null || sock.writableLength + c.directPending === 0) return { obl, oll: 0, omem: 0 };
   const ws = (sock as unknown as { _writableState?: { bufferedRequestCount?: number; writing?: boolean } })._writableState;
   let oll = 1;
   if (ws !== undefined && typeof ws.bufferedRequestCount === 'number') {
-    oll = ws.bufferedRequestCount + (ws.writing === true ? 1 : 0);
+    oll = ws.bufferedRequestCount + (ws.writing === true ? 1 : 0) + (c.directPending > 0 ? 1 : 0);
     if (oll === 0) oll = 1;
   }
-  return { obl, oll, omem: sock.writableLength };
+  return { obl, oll, omem: sock.writableLength + c.directPending };
 }
 
 /**

@@ -668,7 +668,7 @@ export class NodisServer implements KeyspaceContext {
         // Freed now, as writeToClient() frees it once its reply is written:
         // a tracking redirection to it breaks before the next command runs.
         this.freeClient(c);
-      } else if (sock.writableLength > 0) {
+      } else if (sock.writableLength > 0 || c.directPending > 0) {
         // The client is not reading as fast as it is answered: output
         // buffer limits, then no more reading past a backstop.
         checkOutputAfterWrite(c);
