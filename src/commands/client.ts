@@ -29,7 +29,7 @@ import { cmd } from './table.js';
 import { RedisError, Errors, type CommandSpec } from './types.js';
 import { getLongLong, getRangeLong, eqi } from './args.js';
 import { clientUnblockSubcommand } from './client-unblock.js';
-import { clientOutputFigures } from '../server/obuf.js';
+import { REPLY_BUF_SIZE, clientEvictionOf, clientMemoryFigures } from '../server/client-eviction.js';
 import { USER_NOPASS } from '../server/acl.js';
 import {
   clientCachingCommand,
@@ -208,35 +208,12 @@ function flagsString(c: Client): string {
   return s === '' ? 'N' : s;
 }
 
-/** Length of argv encoded as a RESP multibulk. */
-function multibulkLength(argv: readonly string[]): number {
-  let n = 1 + String(argv.length).length + 2;
-  for (const a of argv) n += 1 + String(a.length).length + 2 + a.length + 2;
-  return n;
-}
-
-/** Query buffer allocation Redis reports while a command is being run. */
-const QBUF_ALLOC = 20474;
-const REPLY_BUF_SIZE = 1024;
-/** Memory of the client structure itself (sizeof(client) and friends). */
-const CLIENT_STRUCT_MEM = 1920;
-
 /** catClientInfoString(): one CLIENT LIST line, without the newline. */
 export function clientInfoString(c: Client): string {
-  const server = c.server;
   const nowSec = Math.floor(Date.now() / 1000);
-  const running = server.currentClient === c;
-  let qbuf = c.parser.bufferedBytes;
-  let argvMem = 0;
-  if (running) {
-    qbuf += multibulkLength(c.argv);
-    for (const a of c.argv) argvMem += a.length;
-  }
-  const qbufFree = qbuf > 0 ? Math.max(0, QBUF_ALLOC - qbuf) : 0;
+  // The figures client eviction counts (getClientMemoryUsage()).
+  const { qbuf, qbufFree, argvMem, multiMem, obl, oll, omem, totMem } = clientMemoryFigures(c);
   const sock = c.socket;
-  const { obl, oll, omem } = clientOutputFigures(c);
-  const multiMem = clientInfoProviders.multiMem(c);
-  const totMem = qbuf + qbufFree + argvMem + multiMem + REPLY_BUF_SIZE + obl + omem + CLIENT_STRUCT_MEM;
   const handle = sock ? (sock as unknown as { _handle?: { fd?: number } })._handle : undefined;
   const fd = handle && typeof handle.fd === 'number' ? handle.fd : -1;
   let events = '';
@@ -332,6 +309,8 @@ function clientNoEvictCommand(c: Client, argv: string[]): void {
   if (eqi(argv[2], 'on')) c.flags |= CLIENT_NO_EVICT;
   else if (eqi(argv[2], 'off')) c.flags &= ~CLIENT_NO_EVICT;
   else throw new RedisError(Errors.syntax);
+  // Out of the eviction buckets, or back in (and evicted if over the limit).
+  clientEvictionOf(c.server)?.noEvictChanged(c);
   c.addReplyOK();
 }
 

@@ -23,6 +23,7 @@ import { persistenceCommands } from './persistence.js';
 import { aclCommands } from './acl.js';
 import { aofCommands } from './aof.js';
 import './debug-digest.js';
+import './debug-clients.js';
 import { dumpCommands } from './dump.js';
 import { hyperloglogCommands } from './hyperloglog.js';
 import { streamCommands } from './stream.js';

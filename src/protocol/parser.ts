@@ -242,6 +242,15 @@ export class RequestParser {
     return this.argvBytes;
   }
 
+  /**
+   * Bytes of the bulk argument being awaited whole (its length plus CRLF),
+   * 0 when none: Redis sizes the query buffer for such an argument as soon
+   * as its length is known.
+   */
+  get awaitedBulkBytes(): number {
+    return this.need;
+  }
+
   /** True if a command is partially received. */
   get inProgress(): boolean {
     return this.multibulklen > 0 || this.bufferedBytes > 0;

@@ -18,6 +18,7 @@ import v8 from 'node:v8';
 import type { NodisServer } from './server.js';
 import type { Client } from './client.js';
 import { CLIENT_MULTI, CLIENT_SLAVE } from './client.js';
+import { getClientMemoryUsage } from './client-eviction.js';
 import { CMD_DENYOOM, type Command } from '../commands/table.js';
 import { NOTIFY_EVICTED } from './notify.js';
 import type { Db } from '../store/db.js';
@@ -42,8 +43,6 @@ export const OOM_ERROR = "-OOM command not allowed when used memory > 'maxmemory
  * not count its binary.
  */
 export const SERVER_BASE_BYTES = 400 * 1024;
-/** A connected client: the Client object, its parser and its socket objects. */
-export const CLIENT_BASE_BYTES = 3 * 1024;
 
 // The config's enum values of maxmemory-policy (volatile-lru is 1).
 const POLICY_VOLATILE_LFU = 2;
@@ -79,6 +78,14 @@ export class MemoryManager {
   /** Client buffers (query + output), as of the last refresh. */
   clientsNormal = 0;
   clientsSlaves = 0;
+  /**
+   * Client memory is followed per read and write (clientUpdated()) while
+   * maxmemory or client eviction (maxmemory-clients) is set.
+   */
+  trackClients = false;
+  private clientEvictionOn = false;
+  /** Client eviction's update (client-eviction.ts), given each client's fresh figure. */
+  clientHook: ((c: Client, bytes: number, periodic: boolean) => void) | null = null;
   /** used_memory when the server was created, and the highest seen. */
   readonly startup: number;
   peak: number;
@@ -105,6 +112,7 @@ export class MemoryManager {
     this.maxmemory = Number(cfg.big('maxmemory'));
     // Client buffers are followed per read and write only while a limit is set.
     if (before === 0 && this.maxmemory !== 0) this.refreshClients();
+    this.trackClients = this.maxmemory !== 0 || this.clientEvictionOn;
     setHeapGrowth(this, this.maxmemory !== 0);
     this.policy = cfg.enumValue('maxmemory-policy');
     this.lfu = this.policy === POLICY_VOLATILE_LFU || this.policy === POLICY_ALLKEYS_LFU;
@@ -160,15 +168,22 @@ export class MemoryManager {
     return n;
   }
 
+  /** Client eviction was turned on or off: follow client memory while it is on. */
+  setClientTracking(on: boolean): void {
+    const was = this.trackClients;
+    this.clientEvictionOn = on;
+    this.trackClients = this.maxmemory !== 0 || on;
+    if (!was && this.trackClients) this.refreshClients();
+  }
+
   /**
-   * A client's memory: its objects, the query buffer with the arguments
-   * parsed so far, and its pending output (Nodis's reply buffer and what
-   * the socket holds).
+   * A client's memory (getClientMemoryUsage(), client-eviction.ts): its
+   * objects, the query buffer with the arguments parsed so far, queued
+   * MULTI commands, subscriptions, and its pending output (Nodis's reply
+   * buffer and what the socket holds).
    */
   static clientBytes(c: Client): number {
-    const sock = c.socket;
-    const p = c.parser;
-    return CLIENT_BASE_BYTES + p.bufferedBytes + p.partialArgvBytes + c.pendingOutputBytes() + (sock !== null ? sock.writableLength : 0);
+    return getClientMemoryUsage(c);
   }
 
   /**
@@ -183,6 +198,7 @@ export class MemoryManager {
     c.ext.memAccounted = bytes;
     if (c.flags & CLIENT_SLAVE) this.clientsSlaves += bytes - prev;
     else this.clientsNormal += bytes - prev;
+    if (this.clientHook !== null) this.clientHook(c, bytes, false);
   }
 
   private clientFreed(c: Client): void {
@@ -204,6 +220,9 @@ export class MemoryManager {
     }
     this.clientsNormal = normal;
     this.clientsSlaves = slaves;
+    // Client eviction may free clients: clientFreed() then takes them off the totals.
+    const hook = this.clientHook;
+    if (hook !== null) for (const c of this.server.clients.values()) hook(c, c.ext.memAccounted as number, true);
   }
 
   /** Record the peak (INFO used_memory_peak); returns it. */

@@ -529,7 +529,7 @@ function statsFields(server: NodisServer): InfoField[] {
     ['expired_time_cap_reached_count', s.expiredTimeCapReachedCount],
     ['expire_cycle_cpu_milliseconds', 0],
     ['evicted_keys', s.evictedKeys],
-    ['evicted_clients', 0],
+    ['evicted_clients', s.evictedClients],
     ['total_eviction_exceeded_time', Math.floor(server.memory.totalExceededMs + server.memory.currentExceededMs())],
     ['current_eviction_exceeded_time', Math.floor(server.memory.currentExceededMs())],
     ['keyspace_hits', s.keyspaceHits],

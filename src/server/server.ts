@@ -31,6 +31,7 @@ import { CLIENT_MASTER } from './client.js';
 import { installRdbPersistence } from '../persistence/rdb-save.js';
 import { installAof } from '../persistence/aof/index.js';
 import { installOutputBufferLimits, checkOutputAfterWrite } from './obuf.js';
+import { installClientEviction } from './client-eviction.js';
 import { Acl, USER_NOPASS } from './acl.js';
 import type { Tracking } from './tracking.js';
 import { installReplication } from '../replication/replication.js';
@@ -214,6 +215,7 @@ export class NodisServer implements KeyspaceContext {
     this.config.onChange(() => this.applyConfig());
     installServerInfo(this);
     this.memory = new MemoryManager(this);
+    installClientEviction(this);
     installRdbPersistence(this);
     installAof(this);
     installReplication(this);
@@ -543,7 +545,7 @@ export class NodisServer implements KeyspaceContext {
     });
     sock.on('close', () => this.freeClient(c));
     sock.on('drain', () => {
-      if (this.memory.maxmemory !== 0) this.memory.clientUpdated(c);
+      if (this.memory.trackClients) this.memory.clientUpdated(c);
       if (sock.isPaused() && !(c.flags & CLIENT_CLOSE_ASAP)) sock.resume();
     });
   }
@@ -564,9 +566,10 @@ export class NodisServer implements KeyspaceContext {
     c.lastInteraction = Date.now();
     if (c.flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP)) return;
     c.parser.feed(chunk);
-    // Client buffers count in used_memory as they change while a limit is
-    // set; otherwise the cron and INFO refresh them.
-    const limited = this.memory.maxmemory !== 0;
+    // Client buffers count in used_memory as they change while a limit
+    // (maxmemory, maxmemory-clients) is set; otherwise the cron and INFO
+    // refresh them.
+    const limited = this.memory.trackClients;
     if (limited) this.memory.clientUpdated(c);
     // Replies are written once every socket ready in this turn of the event
     // loop was read (markPendingWrite() schedules that), as Redis writes in
@@ -658,7 +661,7 @@ export class NodisServer implements KeyspaceContext {
     for (let i = 0; i < list.length; i++) {
       const c = list[i];
       c.flush();
-      if (this.memory.maxmemory !== 0) this.memory.clientUpdated(c);
+      if (this.memory.trackClients) this.memory.clientUpdated(c);
       const sock = c.socket;
       if (sock === null) continue;
       if (c.flags & CLIENT_CLOSE_AFTER_REPLY) {
@@ -1118,8 +1121,12 @@ export class NodisServer implements KeyspaceContext {
     this.cronTimer.unref();
   }
 
+  /** DEBUG PAUSE-CRON: the cron does nothing while set. */
+  cronPaused = false;
+
   /** serverCron(). */
   cron(): void {
+    if (this.cronPaused) return;
     this.cronLoops++;
     this.cachedLruClock = Math.floor(Date.now() / 1000) & 0xffffff;
     const hz = Math.max(1, Math.min(500, this.config.num('hz')));

@@ -7,6 +7,8 @@ export class Stats {
   expiredStalePerc = 0;
   expiredTimeCapReachedCount = 0;
   evictedKeys = 0;
+  /** Clients freed by client eviction (maxmemory-clients). */
+  evictedClients = 0;
   /** Values released through the lazy-free path (INFO lazyfreed_objects). */
   lazyfreedObjects = 0;
   keyspaceHits = 0;
