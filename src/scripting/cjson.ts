@@ -4,18 +4,49 @@
  */
 import { lua, lauxlib, pushStr, pushNum, toStr, toLuaBytes, raise, type LuaState } from './lua.js';
 import { formatG } from '../util/numbers.js';
+import { argError, checkInteger, typeError } from './lua51.js';
 
 /** cjson.null: a light userdata (NULL in the C library). */
 const JSON_NULL = { cjsonNull: true };
 
-/** cjson.encode_max_depth / decode_max_depth settings. */
-const depths = { encode: 1000, decode: 1000 };
+/** The settings of one cjson instance (json_config_t): each Lua state keeps its own across scripts. */
+interface CjsonConfig {
+  encodeSparseConvert: number;
+  encodeSparseRatio: number;
+  encodeSparseSafe: number;
+  encodeMaxDepth: number;
+  decodeMaxDepth: number;
+  /** 0 off (error), 1 on ("nan"/"inf"), 2 "null". */
+  encodeInvalidNumbers: number;
+  decodeInvalidNumbers: number;
+  encodeKeepBuffer: number;
+  encodeNumberPrecision: number;
+}
 
-function fmtNumber(L: LuaState, idx: number): string {
-  if (lua.lua_isinteger(L, idx)) return String(lua.lua_tointeger(L, idx));
+function defaultConfig(): CjsonConfig {
+  return {
+    encodeSparseConvert: 0,
+    encodeSparseRatio: 2,
+    encodeSparseSafe: 10,
+    encodeMaxDepth: 1000,
+    decodeMaxDepth: 1000,
+    encodeInvalidNumbers: 0,
+    decodeInvalidNumbers: 1,
+    encodeKeepBuffer: 1,
+    encodeNumberPrecision: 14,
+  };
+}
+
+/** json_append_number(): "%.<precision>g", invalid numbers as configured. */
+function fmtNumber(L: LuaState, idx: number, cfg: CjsonConfig): string {
   const d = lua.lua_tonumber(L, idx) as number;
-  if (!Number.isFinite(d)) raise(L, 'Cannot serialise number: must not be NaN or Inf');
-  return Number.isInteger(d) && Math.abs(d) < 1e14 ? String(d) : formatG(d, 14);
+  if (!Number.isFinite(d)) {
+    if (cfg.encodeInvalidNumbers === 0) raise(L, 'Cannot serialise number: must not be NaN or Inf');
+    if (cfg.encodeInvalidNumbers === 2) return 'null';
+    if (Number.isNaN(d)) return 'nan';
+    return d > 0 ? 'inf' : '-inf';
+  }
+  return formatG(d, cfg.encodeNumberPrecision);
 }
 
 function escapeString(s: string): string {
@@ -56,7 +87,7 @@ function escapeString(s: string): string {
 }
 
 /** lua_array_length(): the array size, -1 for an object. */
-function arrayLength(L: LuaState, idx: number): number {
+function arrayLength(L: LuaState, idx: number, cfg: CjsonConfig): number {
   let max = 0;
   let items = 0;
   lua.lua_pushnil(L);
@@ -73,16 +104,19 @@ function arrayLength(L: LuaState, idx: number): number {
     lua.lua_pop(L, 2);
     return -1;
   }
-  if (max > items * 2 && max > 10) raise(L, 'Cannot serialise table: excessively sparse array');
+  if (cfg.encodeSparseRatio > 0 && max > items * cfg.encodeSparseRatio && max > cfg.encodeSparseSafe) {
+    if (!cfg.encodeSparseConvert) raise(L, 'Cannot serialise table: excessively sparse array');
+    return -1;
+  }
   return max;
 }
 
-function encode(L: LuaState, idx: number, depth: number): string {
+function encode(L: LuaState, idx: number, depth: number, cfg: CjsonConfig): string {
   switch (lua.lua_type(L, idx)) {
     case lua.LUA_TSTRING:
       return escapeString(toStr(L, idx)!);
     case lua.LUA_TNUMBER:
-      return fmtNumber(L, idx);
+      return fmtNumber(L, idx, cfg);
     case lua.LUA_TBOOLEAN:
       return lua.lua_toboolean(L, idx) ? 'true' : 'false';
     case lua.LUA_TNIL:
@@ -91,14 +125,14 @@ function encode(L: LuaState, idx: number, depth: number): string {
       if (lua.lua_touserdata(L, idx) === JSON_NULL) return 'null';
       break;
     case lua.LUA_TTABLE: {
-      if (depth > depths.encode) raise(L, `Cannot serialise, excessive nesting (${depth})`);
+      if (depth > cfg.encodeMaxDepth) raise(L, `Cannot serialise, excessive nesting (${depth})`);
       lua.lua_checkstack(L, 4);
-      const len = arrayLength(L, idx);
+      const len = arrayLength(L, idx, cfg);
       if (len > 0) {
         const parts: string[] = [];
         for (let i = 1; i <= len; i++) {
           lua.lua_rawgeti(L, idx, i);
-          parts.push(encode(L, lua.lua_gettop(L), depth + 1));
+          parts.push(encode(L, lua.lua_gettop(L), depth + 1, cfg));
           lua.lua_pop(L, 1);
         }
         return '[' + parts.join(',') + ']';
@@ -109,9 +143,9 @@ function encode(L: LuaState, idx: number, depth: number): string {
         const kt = lua.lua_type(L, -2);
         let key: string;
         if (kt === lua.LUA_TSTRING) key = escapeString(toStr(L, -2)!);
-        else if (kt === lua.LUA_TNUMBER) key = '"' + fmtNumber(L, lua.lua_gettop(L) - 1) + '"';
+        else if (kt === lua.LUA_TNUMBER) key = '"' + fmtNumber(L, lua.lua_gettop(L) - 1, cfg) + '"';
         else raise(L, 'Cannot serialise table: table key must be a number or string');
-        parts.push(key + ':' + encode(L, lua.lua_gettop(L), depth + 1));
+        parts.push(key + ':' + encode(L, lua.lua_gettop(L), depth + 1, cfg));
         lua.lua_pop(L, 1);
       }
       return '{' + parts.join(',') + '}';
@@ -130,6 +164,7 @@ class Decoder {
   constructor(
     readonly L: LuaState,
     readonly s: string,
+    readonly cfg: CjsonConfig,
   ) {}
 
   fail(what: string): never {
@@ -142,10 +177,37 @@ class Decoder {
     const c = this.s[this.pos];
     const names: Record<string, string> = { '{': 'T_OBJ_BEGIN', '}': 'T_OBJ_END', '[': 'T_ARR_BEGIN', ']': 'T_ARR_END', ',': 'T_COMMA', ':': 'T_COLON', '"': 'T_STRING' };
     if (names[c] !== undefined) return names[c];
-    if (/[-0-9]/.test(c)) return 'T_NUMBER';
+    if (c === '-' || (c >= '0' && c <= '9')) {
+      if (!this.cfg.decodeInvalidNumbers && this.invalidNumber()) return 'invalid number';
+      return strtodPrefix(this.s, this.pos)[0] === 0 ? 'invalid number' : 'T_NUMBER';
+    }
     if (this.s.startsWith('true', this.pos) || this.s.startsWith('false', this.pos)) return 'T_BOOLEAN';
     if (this.s.startsWith('null', this.pos)) return 'T_NULL';
+    if (this.cfg.decodeInvalidNumbers && this.invalidNumber()) return strtodPrefix(this.s, this.pos)[0] === 0 ? 'invalid number' : 'T_NUMBER';
     return 'invalid token';
+  }
+
+  /** json_is_invalid_number(): what strict JSON refuses (+, hex, leading zeros, inf, nan). */
+  invalidNumber(): boolean {
+    const s = this.s;
+    let p = this.pos;
+    if (s[p] === '+') return true;
+    if (s[p] === '-') p++;
+    if (s[p] === '0') {
+      const c2 = s.charCodeAt(p + 1);
+      return (c2 | 0x20) === 0x78 || (c2 >= 0x30 && c2 <= 0x39);
+    }
+    if (p >= s.length || s.charCodeAt(p) <= 0x39) return false;
+    const three = s.slice(p, p + 3).toLowerCase();
+    return three === 'inf' || three === 'nan';
+  }
+
+  /** A number token: strtod() over the text, as lua-cjson reads numbers. */
+  number(): void {
+    const [len, value] = strtodPrefix(this.s, this.pos);
+    if (len === 0) throw new JsonError(`Expected value but found invalid number at character ${this.pos + 1}`);
+    this.pos += len;
+    pushNum(this.L, value);
   }
 
   ws(): void {
@@ -181,10 +243,14 @@ class Decoder {
       lua.lua_pushlightuserdata(L, JSON_NULL);
       return;
     }
-    const m = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(this.s.slice(this.pos, this.pos + 400));
-    if (m === null) this.fail('value');
-    this.pos += m[0].length;
-    pushNum(L, Number(m[0]));
+    if (c === '-' || (c >= '0' && c <= '9')) {
+      if (!this.cfg.decodeInvalidNumbers && this.invalidNumber()) {
+        throw new JsonError(`Expected value but found invalid number at character ${this.pos + 1}`);
+      }
+      return this.number();
+    }
+    if (this.cfg.decodeInvalidNumbers && this.invalidNumber()) return this.number();
+    this.fail('value');
   }
 
   string(): string {
@@ -241,7 +307,7 @@ class Decoder {
   }
 
   nest(): void {
-    if (++this.depth > depths.decode) throw new JsonError(`Found too many nested data structures (${this.depth}) at character ${this.pos + 1}`);
+    if (++this.depth > this.cfg.decodeMaxDepth) throw new JsonError(`Found too many nested data structures (${this.depth}) at character ${this.pos + 1}`);
     lua.lua_checkstack(this.L, 4);
   }
 
@@ -302,13 +368,78 @@ class Decoder {
   }
 }
 
+/**
+ * The longest prefix of s[pos..] glibc's strtod() reads (sign, inf/infinity,
+ * nan[(...)], hex with p exponent, decimal with e exponent): its length (0:
+ * none) and value.
+ */
+export function strtodPrefix(s: string, pos: number): [number, number] {
+  let p = pos;
+  let neg = false;
+  if (s[p] === '+' || s[p] === '-') {
+    neg = s[p] === '-';
+    p++;
+  }
+  const sign = (v: number) => (neg ? -v : v);
+  const lower = s.slice(p, p + 8).toLowerCase();
+  if (lower.startsWith('inf')) return [p - pos + (lower === 'infinity' ? 8 : 3), sign(Infinity)];
+  if (lower.startsWith('nan')) {
+    let q = p + 3;
+    if (s[q] === '(') {
+      let r = q + 1;
+      while (r < s.length && /[0-9A-Za-z_]/.test(s[r])) r++;
+      if (s[r] === ')') q = r + 1;
+    }
+    return [q - pos, sign(NaN)];
+  }
+  const isDigit = (c: string | undefined) => c !== undefined && c >= '0' && c <= '9';
+  const isHex = (c: string | undefined) => c !== undefined && /[0-9a-fA-F]/.test(c);
+  if (s[p] === '0' && (s[p + 1] === 'x' || s[p + 1] === 'X') && (isHex(s[p + 2]) || (s[p + 2] === '.' && isHex(s[p + 3])))) {
+    let q = p + 2;
+    let mant = 0n;
+    let exp = 0;
+    while (isHex(s[q])) mant = mant * 16n + BigInt(parseInt(s[q++], 16));
+    if (s[q] === '.') {
+      q++;
+      while (isHex(s[q])) {
+        mant = mant * 16n + BigInt(parseInt(s[q++], 16));
+        exp -= 4;
+      }
+    }
+    if ((s[q] === 'p' || s[q] === 'P') && (isDigit(s[q + 1]) || ((s[q + 1] === '+' || s[q + 1] === '-') && isDigit(s[q + 2])))) {
+      let r = q + 1;
+      const eneg = s[r] === '-';
+      if (s[r] === '+' || s[r] === '-') r++;
+      let e = 0;
+      while (isDigit(s[r])) e = Math.min(e * 10 + (s.charCodeAt(r++) - 48), 100000);
+      exp += eneg ? -e : e;
+      q = r;
+    }
+    return [q - pos, sign(Number(mant) * 2 ** exp)];
+  }
+  let q = p;
+  while (isDigit(s[q])) q++;
+  let digits = q - p;
+  if (s[q] === '.') {
+    q++;
+    const f = q;
+    while (isDigit(s[q])) q++;
+    digits += q - f;
+  }
+  if (digits === 0) return [0, 0];
+  if ((s[q] === 'e' || s[q] === 'E') && (isDigit(s[q + 1]) || ((s[q + 1] === '+' || s[q + 1] === '-') && isDigit(s[q + 2])))) {
+    q += 2;
+    while (isDigit(s[q])) q++;
+  }
+  return [q - pos, Number(s.slice(pos, q).replace(/^\+/, '').replace(/\.(?=[eE]|$)/, ''))];
+}
+
 export function openCjson(L: LuaState): void {
-  depths.encode = 1000;
-  depths.decode = 1000;
+  const cfg = defaultConfig();
   lua.lua_newtable(L);
   lua.lua_pushcfunction(L, (L: LuaState) => {
     if (lua.lua_gettop(L) !== 1) raise(L, 'bad argument #1 to \'encode\' (expected 1 argument)');
-    pushStr(L, encode(L, 1, 1));
+    pushStr(L, encode(L, 1, 1, cfg));
     return 1;
   });
   lua.lua_setfield(L, -2, toLuaBytes('encode'));
@@ -316,7 +447,7 @@ export function openCjson(L: LuaState): void {
     if (lua.lua_gettop(L) !== 1) raise(L, 'bad argument #1 to \'decode\' (expected 1 argument)');
     const s = toStr(L, 1);
     if (s === null) lauxlib.luaL_checklstring(L, 1);
-    const d = new Decoder(L, s!);
+    const d = new Decoder(L, s!, cfg);
     lua.lua_settop(L, 1);
     try {
       d.value();
@@ -334,38 +465,55 @@ export function openCjson(L: LuaState): void {
   lua.lua_setfield(L, -2, toLuaBytes('decode'));
   lua.lua_pushlightuserdata(L, JSON_NULL);
   lua.lua_setfield(L, -2, toLuaBytes('null'));
-  // Configuration functions: accepted, and they answer the setting given
-  // (or the default); the encoder keeps lua-cjson's defaults.
-  const settings: [string, (L: LuaState) => void][] = [
-    ['encode_keep_buffer', (L) => lua.lua_pushboolean(L, 1)],
-    ['encode_max_depth', (L) => lua.lua_pushinteger(L, depths.encode)],
-    ['decode_max_depth', (L) => lua.lua_pushinteger(L, depths.decode)],
-    ['encode_number_precision', (L) => lua.lua_pushinteger(L, 14)],
-    ['encode_invalid_numbers', (L) => lua.lua_pushboolean(L, 0)],
-    ['decode_invalid_numbers', (L) => lua.lua_pushboolean(L, 1)],
-  ];
-  for (const [name, dflt] of settings) {
-    lua.lua_pushcfunction(L, (L: LuaState) => {
-      if (lua.lua_gettop(L) === 0) {
-        dflt(L);
-      } else {
-        lua.lua_settop(L, 1);
-        if (name === 'encode_max_depth' || name === 'decode_max_depth') {
-          const n = Math.trunc(lauxlib.luaL_checknumber(L, 1));
-          if (n < 1) raise(L, `bad argument #1 to '${name}' (expected integer between 1 and 2147483647)`);
-          depths[name === 'encode_max_depth' ? 'encode' : 'decode'] = n;
-        }
+  // The configuration functions (json_cfg_*): each reads and sets this instance's settings.
+  type Key = keyof CjsonConfig;
+  /** json_arg_init(). */
+  const args = (L: LuaState, n: number): void => {
+    if (lua.lua_gettop(L) > n) argError(L, n + 1, 'found too many arguments');
+    lua.lua_settop(L, n);
+  };
+  /** json_integer_option(). */
+  const intOption = (L: LuaState, idx: number, key: Key, min: number, max: number): void => {
+    if (!lua.lua_isnil(L, idx)) {
+      const v = Number(BigInt.asIntN(32, BigInt(checkInteger(L, idx))));
+      if (!(min <= v && v <= max)) argError(L, 1, `expected integer between ${min} and ${max}`);
+      cfg[key] = v;
+    }
+    lua.lua_pushinteger(L, cfg[key]);
+  };
+  /** json_enum_option(): booleans or one of `options`; answers a boolean where the setting is one. */
+  const enumOption = (L: LuaState, idx: number, key: Key, options: string[] = ['off', 'on']): void => {
+    if (!lua.lua_isnil(L, idx)) {
+      if (lua.lua_isboolean(L, idx)) cfg[key] = lua.lua_toboolean(L, idx) ? 1 : 0;
+      else {
+        const name = lua.lua_isstring(L, idx) ? toStr(L, idx)! : typeError(L, idx, 'string');
+        const i = options.indexOf(name);
+        if (i < 0) argError(L, idx, `invalid option '${name}'`);
+        cfg[key] = i;
       }
-      return 1;
-    });
+    }
+    if (cfg[key] === 0 || cfg[key] === 1) lua.lua_pushboolean(L, cfg[key]);
+    else pushStr(L, options[cfg[key]]);
+  };
+  const fns: [string, (L: LuaState) => number][] = [
+    ['encode_sparse_array', (L) => {
+      args(L, 3);
+      enumOption(L, 1, 'encodeSparseConvert');
+      intOption(L, 2, 'encodeSparseRatio', 0, 2147483647);
+      intOption(L, 3, 'encodeSparseSafe', 0, 2147483647);
+      return 3;
+    }],
+    ['encode_max_depth', (L) => (args(L, 1), intOption(L, 1, 'encodeMaxDepth', 1, 2147483647), 1)],
+    ['decode_max_depth', (L) => (args(L, 1), intOption(L, 1, 'decodeMaxDepth', 1, 2147483647), 1)],
+    ['encode_number_precision', (L) => (args(L, 1), intOption(L, 1, 'encodeNumberPrecision', 1, 14), 1)],
+    // The write buffer it keeps or frees is not observable here: only the setting is kept.
+    ['encode_keep_buffer', (L) => (args(L, 1), enumOption(L, 1, 'encodeKeepBuffer'), 1)],
+    ['encode_invalid_numbers', (L) => (args(L, 1), enumOption(L, 1, 'encodeInvalidNumbers', ['off', 'on', 'null']), 1)],
+    ['decode_invalid_numbers', (L) => (args(L, 1), enumOption(L, 1, 'decodeInvalidNumbers'), 1)],
+  ];
+  for (const [name, fn] of fns) {
+    lua.lua_pushcfunction(L, fn);
     lua.lua_setfield(L, -2, toLuaBytes(name));
   }
-  lua.lua_pushcfunction(L, (L: LuaState) => {
-    lua.lua_pushboolean(L, 0);
-    lua.lua_pushinteger(L, 2);
-    lua.lua_pushinteger(L, 10);
-    return 3;
-  });
-  lua.lua_setfield(L, -2, toLuaBytes('encode_sparse_array'));
   lua.lua_setglobal(L, toLuaBytes('cjson'));
 }

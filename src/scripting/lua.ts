@@ -167,7 +167,7 @@ export function toStr(L: LuaState, idx: number): string | null {
  * numbers are doubles, so anything outside int32 is pushed as a float.
  */
 export function pushNum(L: LuaState, n: number): void {
-  if (Number.isInteger(n) && n >= -2147483648 && n <= 2147483647) lua.lua_pushinteger(L, n);
+  if (Number.isInteger(n) && n >= -2147483648 && n <= 2147483647 && !Object.is(n, -0)) lua.lua_pushinteger(L, n);
   else lua.lua_pushnumber(L, n);
 }
 

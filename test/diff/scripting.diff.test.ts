@@ -185,6 +185,43 @@ describe.skipIf(!HAVE_REDIS)('scripting against redis-server', () => {
     });
   }
 
+  it('cjson settings and lua-cjson number parsing (each case on a fresh Lua state: the settings last until SCRIPT FLUSH)', async () => {
+    const DECODE = "cjson.encode_invalid_numbers(true) local ok, v = pcall(cjson.decode, ARGV[1]) if not ok then return 'ERR '..v end return cjson.encode(v)";
+    const cases: Arg[][] = [
+      ...['[01]', '[0x10]', '[1.]', '[-inf]', '[inf]', '[NaN]', '[Infinity]', '[+1]', '[.5]', '[1.5e]', '[-]', '[0x]', '[1e400]', '[-0]', '[0x1p4]', '[-nan(123)]', '[infinit]', '[+]', '[1,x]', '[1 2]', '[-x]', '{"a":-}', '[0x.8]'].map(
+        (j) => [DECODE, '0', j],
+      ),
+      ['cjson.encode_invalid_numbers("null") return cjson.encode({0/0, 1/0})', '0'],
+      ['return {cjson.encode_invalid_numbers(), cjson.encode_invalid_numbers("on"), cjson.encode_invalid_numbers("null"), cjson.encode_invalid_numbers(false)}', '0'],
+      ['return cjson.encode_invalid_numbers("bogus")', '0'],
+      ['return cjson.encode_invalid_numbers(1)', '0'],
+      ['return cjson.encode_invalid_numbers({})', '0'],
+      ['cjson.encode_number_precision(3) return cjson.encode({12345, 0.123456, 1/3})', '0'],
+      ['return cjson.encode_number_precision(15)', '0'],
+      ['return cjson.encode_number_precision("x")', '0'],
+      ['return cjson.encode_number_precision(1, 2)', '0'],
+      ['return {cjson.encode_sparse_array(true, 0, 5)}', '0'],
+      ['return {cjson.encode_sparse_array(nil, -1)}', '0'],
+      ['return {cjson.encode_sparse_array(1,2,3,4)}', '0'],
+      ['cjson.encode_sparse_array(true) return cjson.encode({[1]=1,[20]=2})', '0'],
+      ['cjson.encode_sparse_array(false, 0) return cjson.encode({[1]=1,[20]=2})', '0'],
+      ['return {cjson.encode_keep_buffer("on"), cjson.encode_keep_buffer(false), cjson.encode_keep_buffer()}', '0'],
+      ['cjson.decode_invalid_numbers(false) return cjson.decode("[nan]")', '0'],
+      ['cjson.decode_invalid_numbers(false) return cjson.decode("[01]")', '0'],
+      ['cjson.decode_invalid_numbers(false) return cjson.decode("[+1]")', '0'],
+      ['return cjson.encode({1e14, 1e15, 123456789012345, -0, 0.1, 2^53})', '0'],
+      ['return {cjson.decode_max_depth(5), cjson.encode_max_depth(0)}', '0'],
+      ['return cjson.encode_max_depth(2^32+3)', '0'],
+    ];
+    for (const c of cases) {
+      await same('SCRIPT', 'FLUSH');
+      await same('EVAL', ...c);
+    }
+    // A setting lasts across scripts until SCRIPT FLUSH.
+    await same('EVAL', 'cjson.encode_number_precision(4) return 1', '0');
+    await same('EVAL', 'return cjson.encode(1/3)', '0');
+  });
+
   it('EVALSHA, SCRIPT LOAD/EXISTS/FLUSH/KILL/HELP', async () => {
     const sha = (await same('SCRIPT', 'LOAD', 'return ARGV[1]')).split('\r\n')[1];
     await same('EVALSHA', sha, '0', BIN);
