@@ -4,24 +4,14 @@
  * and string.format() print in Redis. fengari formats through sprintf-js
  * and JavaScript's number printing, which differ (1e+15, 0.1, inf, nan...).
  */
-import { roundDigits } from '../util/numbers.js';
+import { doubleParts, roundDigits } from '../util/numbers.js';
 
 const F64 = new Float64Array(1);
 const U32 = new Uint32Array(F64.buffer);
 
 /** |x| (finite) with exactly `prec` decimals, rounded to nearest, exact ties to even. */
 function fixedDigits(x: number, prec: number): string {
-  F64[0] = x;
-  const lo = U32[0];
-  const hi = U32[1];
-  const bexp = (hi >>> 20) & 0x7ff;
-  let m = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
-  let q: number;
-  if (bexp === 0) q = -1074;
-  else {
-    m |= 1n << 52n;
-    q = bexp - 1075;
-  }
+  const [m, q] = doubleParts(x);
   // |x| * 10^prec = m * 2^q * 10^prec, rounded to an integer.
   let n = m * 10n ** BigInt(prec);
   if (q >= 0) n <<= BigInt(q);

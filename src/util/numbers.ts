@@ -162,23 +162,22 @@ export function string2d(s: string): number | null {
 const F64 = new Float64Array(1);
 const U32 = new Uint32Array(F64.buffer);
 
+/** The finite double |x| as m * 2^q exactly, m an integer: [m, q]. */
+export function doubleParts(x: number): [bigint, number] {
+  F64[0] = x;
+  const lo = U32[0];
+  const hi = U32[1];
+  const bexp = (hi >>> 20) & 0x7ff;
+  const m = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+  return bexp === 0 ? [m, -1074] : [m | (1n << 52n), bexp - 1075];
+}
+
 /**
  * True if the finite, positive double `x` equals exactly the decimal
  * `mant` x 10^exp10, with `mant` a digit string (an integer).
  */
 function doubleEqualsDecimal(x: number, mant: string, exp10: number): boolean {
-  F64[0] = x;
-  const lo = U32[0];
-  const hi = U32[1];
-  const bexp = (hi >>> 20) & 0x7ff;
-  let m = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
-  let q: number;
-  if (bexp === 0) {
-    q = -1074;
-  } else {
-    m |= 1n << 52n;
-    q = bexp - 1075;
-  }
+  const [m, q] = doubleParts(x);
   // m * 2^q == mant * 10^exp10, cross-multiplied to integers.
   let left = m;
   let right = BigInt(mant);
