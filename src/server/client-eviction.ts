@@ -128,18 +128,16 @@ function otherOverhead(c: Client): number {
  * getClientMemoryUsage(): everything the client holds, as client eviction
  * counts it and CLIENT LIST's tot-mem shows it.
  */
-export function getClientMemoryUsage(c: Client): number {
-  const { qbuf, argvMem, argc } = inputFigures(c);
-  const qbufAlloc = queryBufferAlloc(c, qbuf);
-  return (
-    getClientOutputBufferMemoryUsage(c) +
-    qbufAlloc +
-    CLIENT_STRUCT_MEM +
-    REPLY_BUF_SIZE +
-    argvMem +
-    argc * PTR_SIZE +
-    otherOverhead(c)
-  );
+export function getClientMemoryUsage(c: Client, betweenCommands = false): number {
+  let mem = getClientOutputBufferMemoryUsage(c) + CLIENT_STRUCT_MEM + REPLY_BUF_SIZE + otherOverhead(c);
+  if (!betweenCommands && (c.server.currentClient === c || c.flags & CLIENT_BLOCKED)) {
+    const { qbuf, argvMem, argc } = inputFigures(c);
+    return mem + queryBufferAlloc(c, qbuf) + argvMem + argc * PTR_SIZE;
+  }
+  // Between commands (the usual case): no object for the figures.
+  const p = c.parser;
+  mem += queryBufferAlloc(c, p.bufferedBytes) + p.partialArgvBytes;
+  return mem;
 }
 
 /** CLIENT LIST's qbuf, qbuf-free, argv-mem, multi-mem, obl, oll, omem and tot-mem. */
@@ -264,9 +262,9 @@ export class ClientEviction {
       return;
     }
     if (e === undefined) {
-      // A client not measured here yet: one that may not be evicted counts
-      // with the figure used_memory has for it.
-      if (!allowed && !periodic && typeof c.ext.memAccounted === 'number') mem = c.ext.memAccounted;
+      // A client not measured here yet that may not be evicted counts as
+      // the cron would see it: the client running a command without it.
+      if (!allowed && !periodic && c === this.server.currentClient) mem = getClientMemoryUsage(c, true);
       e = { mem: 0, counted: false, bucket: -1 };
       this.entries.set(c, e);
     }
