@@ -8,6 +8,7 @@ import { RHash } from './hash.js';
 import { RSet } from './set.js';
 import { ZSet } from './zset.js';
 import { RList } from './list.js';
+import { RStream } from './stream.js';
 
 /** EVPOOL_SIZE */
 export const EVPOOL_SIZE = 16;
@@ -103,5 +104,12 @@ export function freeEffort(v: RValue): number {
   if (v instanceof RSet) return v.isIntset() || v.dict === null ? 1 : v.size;
   if (v instanceof ZSet) return v.isListpack ? 1 : v.size;
   if (v instanceof RHash) return v.isListpack() ? 1 : v.size;
+  if (v instanceof RStream) {
+    // A node is an allocation; so is each group, with the entries of its
+    // PEL (the first group's PEL standing for every group's, as in Redis).
+    let effort = v.nodeCount;
+    if (v.cgroups !== null && v.cgroups.size > 0) effort += v.cgroups.size * (1 + v.cgroups.values().next().value!.pel.size);
+    return effort;
+  }
   return 1;
 }

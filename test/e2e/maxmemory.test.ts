@@ -460,4 +460,22 @@ describe('lazy freeing', () => {
     await r.config('RESETSTAT');
     expect((await info('memory')).get('lazyfreed_objects')).toBe('0');
   });
+
+  it('a stream costs a free per node, and its groups with their PELs', async () => {
+    await r.config('RESETSTAT');
+    await r.config('SET', 'stream-node-max-entries', '5');
+    // 100 entries: 20 nodes, under the threshold; 400 entries pass it, and so does a group with 60 pending entries.
+    for (let i = 0; i < 100; i++) await r.xadd('st\xff', '*', 'f', String(i));
+    await r.unlink('st\xff');
+    expect((await info('memory')).get('lazyfreed_objects')).toBe('0');
+    for (let i = 0; i < 400; i++) await r.xadd('st\xff', '*', 'f', String(i));
+    await r.unlink('st\xff');
+    expect((await info('memory')).get('lazyfreed_objects')).toBe('1');
+    for (let i = 0; i < 100; i++) await r.xadd('st\xff', '*', 'f', String(i));
+    await r.xgroup('CREATE', 'st\xff', 'g', '0');
+    await r.xreadgroup('GROUP', 'g', 'alice', 'COUNT', '60', 'STREAMS', 'st\xff', '>');
+    await r.unlink('st\xff');
+    expect((await info('memory')).get('lazyfreed_objects')).toBe('2');
+    await r.config('SET', 'stream-node-max-entries', '100');
+  });
 });
