@@ -199,7 +199,13 @@ export class CommandTable {
     for (const spec of specs) this.register(spec);
   }
 
+  /** The last name lookup() resolved and its command (names repeat from one request to the next). */
+  private lastName = '';
+  private lastBase: Command | undefined = undefined;
+
   register(spec: CommandSpec): Command {
+    this.lastName = '';
+    this.lastBase = undefined;
     const cmd = new Command(spec, null);
     if (this.byName.has(spec.name)) throw new Error(`duplicate command ${spec.name}`);
     this.byName.set(spec.name, cmd);
@@ -219,7 +225,15 @@ export class CommandTable {
    * returns the container (whose arity then fails).
    */
   lookup(argv: string[]): Command | undefined {
-    const base = this.get(argv[0]);
+    const name = argv[0];
+    let base: Command | undefined;
+    if (name === this.lastName) {
+      base = this.lastBase;
+    } else {
+      base = this.get(name);
+      this.lastName = name;
+      this.lastBase = base;
+    }
     if (base === undefined || base.subcommands === null || argv.length === 1) return base;
     return base.subcommands.get(argv[1].toLowerCase());
   }
@@ -234,6 +248,8 @@ export class CommandTable {
   rename(from: string, to: string): boolean {
     const c = this.get(from);
     if (c === undefined) return false;
+    this.lastName = '';
+    this.lastBase = undefined;
     this.byName.delete(c.name);
     this.byName.delete(c.name.toUpperCase());
     if (to !== '') {
