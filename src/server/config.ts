@@ -191,7 +191,11 @@ export class Config {
   private readonly numCache = new Map<string, number>();
   private readonly boolCache = new Map<string, boolean>();
 
+  /** Bumped whenever a value is stored (EncodingConfig.generation). */
+  generation = 0;
+
   private changed(): void {
+    this.generation++;
     this.numCache.clear();
     this.boolCache.clear();
   }

@@ -25,15 +25,25 @@ const LONG_LEN = 254;
 
 export interface HashLimits {
   /** hash-max-listpack-entries */
-  entries: number;
+  readonly entries: number;
   /** hash-max-listpack-value */
-  value: number;
+  readonly value: number;
 }
 
 /** The limits from a config (hash-max-listpack-entries/value). */
 export function hashLimits(cfg: EncodingConfig): HashLimits {
-  return { entries: cfg.num('hash-max-listpack-entries'), value: cfg.num('hash-max-listpack-value') };
+  const gen = cfg.generation;
+  if (cfg === limitsCfg && gen === limitsGen && gen !== undefined) return lastLimits;
+  lastLimits = { entries: cfg.num('hash-max-listpack-entries'), value: cfg.num('hash-max-listpack-value') };
+  limitsCfg = cfg;
+  limitsGen = gen;
+  return lastLimits;
 }
+
+/** The last limits hashLimits() read, and the config (and its generation) they came from. */
+let limitsCfg: EncodingConfig | null = null;
+let limitsGen: number | undefined = undefined;
+let lastLimits: HashLimits = { entries: 0, value: 0 };
 
 /** Approximate size in bytes of a Redis listpack entry holding `len` bytes. */
 function lpEntryBytes(len: number): number {
@@ -224,6 +234,9 @@ export class RHash implements RObjectBase, MemTracked {
       const p = this.lpFind(field);
       if (p !== -1) {
         const vp = this.lpValueAt(p);
+        const s = this.lp;
+        // The same value again leaves the listpack as it is (no new string).
+        if (lenAt(s, vp) === value.length && s.startsWith(value, vp + headerLen(value.length))) return true;
         this.lpSplice(vp, this.lpSkip(vp), packed(value));
         return true;
       }

@@ -12,6 +12,8 @@ export type RedisType = 'string' | 'list' | 'set' | 'zset' | 'hash' | 'stream';
 /** Encoding thresholds read from the config (hash-max-listpack-entries...). */
 export interface EncodingConfig {
   num(name: string): number;
+  /** Changes on every stored value (Config): limits derived from it may be kept until it moves. */
+  readonly generation?: number;
 }
 
 /** Base of all non-string values (lists, sets, zsets, hashes, streams). */

@@ -55,13 +55,23 @@ export const ZADD_OUT_UPDATED = 1 << 3;
 
 /** Encoding thresholds (server.zset_max_listpack_entries / _value). */
 export interface ZsetLimits {
-  maxEntries: number;
-  maxValue: number;
+  readonly maxEntries: number;
+  readonly maxValue: number;
 }
 
 export function zsetLimits(cfg: EncodingConfig): ZsetLimits {
-  return { maxEntries: cfg.num('zset-max-listpack-entries'), maxValue: cfg.num('zset-max-listpack-value') };
+  const gen = cfg.generation;
+  if (cfg === limitsCfg && gen === limitsGen && gen !== undefined) return lastLimits;
+  lastLimits = { maxEntries: cfg.num('zset-max-listpack-entries'), maxValue: cfg.num('zset-max-listpack-value') };
+  limitsCfg = cfg;
+  limitsGen = gen;
+  return lastLimits;
 }
+
+/** The last limits zsetLimits() read, and the config (and its generation) they came from. */
+let limitsCfg: EncodingConfig | null = null;
+let limitsGen: number | undefined = undefined;
+let lastLimits: ZsetLimits = { maxEntries: 0, maxValue: 0 };
 
 /** The score as a listpack keeps it (double2ll(): integers lose a -0 sign). */
 function lpScore(score: number): number {
