@@ -1,0 +1,77 @@
+/**
+ * Replies written straight to the socket's handle and replies queued in the
+ * socket's stream (once the kernel stops taking bytes from a client that
+ * does not read) reach the client complete and in order, and the bytes
+ * still held count in the client's output memory meanwhile.
+ */
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startNodis } from '../helpers/servers.js';
+import { encodeCommand } from '../helpers/resp.js';
+import type { ServerHandle } from '../../src/index.js';
+import { getClientOutputBufferMemoryUsage } from '../../src/server/obuf.js';
+
+async function until(cond: () => boolean, what: string, timeoutMs = 30000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('reply order with a client that reads late', () => {
+  let srv: ServerHandle;
+  beforeAll(async () => {
+    srv = await startNodis();
+  });
+  afterAll(async () => {
+    await srv.close();
+  });
+
+  it('delivers every reply in order once the client reads', async () => {
+    const value = '\xff\x00\xc3'.repeat(400);
+    const sock = net.connect(srv.port, '127.0.0.1');
+    await new Promise<void>((r) => sock.once('connect', () => r()));
+    const chunks: Buffer[] = [];
+    let total = 0;
+    sock.on('data', (d: Buffer) => {
+      chunks.push(d);
+      total += d.length;
+    });
+    sock.write(encodeCommand(['SET', 'k', Buffer.from(value, 'latin1')]));
+    await until(() => total === 5, '+OK');
+    sock.pause();
+    const batches = 1500;
+    const perBatch = 8;
+    let n = 0;
+    for (let b = 0; b < batches; b++) {
+      const cmds: Buffer[] = [];
+      for (let i = 0; i < perBatch; i++, n++) {
+        cmds.push(encodeCommand(['GET', 'k']), encodeCommand(['ECHO', String(n)]));
+      }
+      sock.write(Buffer.concat(cmds));
+      // Separate reads on the server: many small replies, each written on its own.
+      await new Promise((r) => setImmediate(r));
+    }
+    const bulk = `$${value.length}\r\n${value}\r\n`;
+    let expected = 5;
+    for (let i = 0; i < n; i++) expected += bulk.length + `$${String(i).length}\r\n${i}\r\n`.length;
+    // Every command ran; what the client has not read is held for it, and counted.
+    const client = () => [...srv.server.clients.values()].find((c) => c.lastCmd?.name === 'echo');
+    await until(() => srv.server.stats.numCommands >= n * 2 + 1 && client() !== undefined, 'all commands');
+    expect(getClientOutputBufferMemoryUsage(client()!)).toBeGreaterThan(0);
+    sock.resume();
+    await until(() => total >= expected, 'all replies');
+    const got = Buffer.concat(chunks).toString('latin1');
+    expect(got.length).toBe(expected);
+    let p = 5;
+    for (let i = 0; i < n; i++) {
+      expect(got.slice(p, p + bulk.length)).toBe(bulk);
+      p += bulk.length;
+      const e = `$${String(i).length}\r\n${i}\r\n`;
+      expect(got.slice(p, p + e.length)).toBe(e);
+      p += e.length;
+    }
+    sock.destroy();
+  });
+});
