@@ -223,23 +223,14 @@ string.gfind = string.gmatch
       lua.lua_newtable(L); // proxy
       lua.lua_newtable(L); // its metatable
       lua.lua_pushvalue(L, -3);
-      lua.lua_setfield(L, -2, toLuaBytes('__index'));
-      lua.lua_pushcfunction(L, readonlyError);
-      lua.lua_setfield(L, -2, toLuaBytes('__newindex'));
-      sealMetatable(L);
-      lua.lua_setmetatable(L, -2);
+      setReadonlyMetatable(L, null);
       lua.lua_setfield(L, G, toLuaBytes(lib));
       lua.lua_pop(L, 1);
     }
     lua.lua_newtable(L); // the globals proxy P
     lua.lua_newtable(L);
     lua.lua_pushvalue(L, G);
-    lua.lua_pushcclosure(L, globalsIndex, 1);
-    lua.lua_setfield(L, -2, toLuaBytes('__index'));
-    lua.lua_pushcfunction(L, readonlyError);
-    lua.lua_setfield(L, -2, toLuaBytes('__newindex'));
-    sealMetatable(L);
-    lua.lua_setmetatable(L, -2);
+    setReadonlyMetatable(L, globalsIndex);
     lua.lua_pushvalue(L, -1);
     lua.lua_setfield(L, G, toLuaBytes('_G'));
     // setmetatable() and rawset() refuse the read-only tables, as Redis's
@@ -855,6 +846,21 @@ export function nonexistentGlobal(L: LuaState, keyIdx: number): never {
 
 export function readonlyError(L: LuaState): number {
   raise(L, 'Attempt to modify a readonly table');
+}
+
+/**
+ * Makes the proxy below the metatable below the top value read-only:
+ * [proxy, metatable, v] becomes [proxy]. Reads go to `index` as a closure
+ * over v (a strict __index), or to v itself when `index` is null; writes
+ * raise; the metatable is sealed.
+ */
+export function setReadonlyMetatable(L: LuaState, index: ((L: LuaState) => number) | null): void {
+  if (index !== null) lua.lua_pushcclosure(L, index, 1);
+  lua.lua_setfield(L, -2, toLuaBytes('__index'));
+  lua.lua_pushcfunction(L, readonlyError);
+  lua.lua_setfield(L, -2, toLuaBytes('__newindex'));
+  sealMetatable(L);
+  lua.lua_setmetatable(L, -2);
 }
 
 /**

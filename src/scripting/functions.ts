@@ -22,8 +22,7 @@ import {
   nonexistentGlobal,
   SCRIPT_FLAGS_DEF,
   registerFunctionsInfo,
-  readonlyError,
-  sealMetatable,
+  setReadonlyMetatable,
   throwErrorTable,
   lua51Message,
   lua51RuntimeMessage,
@@ -143,12 +142,7 @@ export class FunctionsEngine extends LuaEngine {
     lua.lua_pushcfunction(L, (L: LuaState) => this.registerFunction(L));
     lua.lua_setfield(L, -2, toLuaBytes('register_function'));
     this.registerLogAndVersion(L);
-    lua.lua_pushcclosure(L, globalsIndex, 1);
-    lua.lua_setfield(L, -2, toLuaBytes('__index'));
-    lua.lua_pushcfunction(L, readonlyError);
-    lua.lua_setfield(L, -2, toLuaBytes('__newindex'));
-    sealMetatable(L);
-    lua.lua_setmetatable(L, -2);
+    setReadonlyMetatable(L, globalsIndex);
     return lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
   }
 
