@@ -8,6 +8,7 @@
  *   float result, as the double arithmetic of 5.1 does (tonumber(ARGV[1])
  *   * 1000 on a timestamp in seconds, sums past 2^31), also when the
  *   compiler folds constants; % is 5.1's a - floor(a/b)*b, NaN for x % 0;
+ *   a numeric for counts in floats past int32 instead of wrapping;
  * - numbers print as 5.1's "%.14g" (1e+15, inf, -nan, -0), integral floats
  *   without ".0" (tostring(10/2) is "5"), and string.format's %e %f %g as
  *   glibc's printf (cfmt.ts);
@@ -44,6 +45,11 @@ const PATCHES: Record<string, { suffix?: string; edits: [string, string][] }> = 
       ['L.stack[ra].setivalue((op1.value - op2.value)|0);', 'nodis_setnum(L.stack[ra], op1.value - op2.value);'],
       ['L.stack[ra].setivalue(luaV_imul(op1.value, op2.value));', 'nodis_setnum(L.stack[ra], op1.value * op2.value);'],
       ['L.stack[ra].setivalue((-op.value)|0);', 'nodis_setnum(L.stack[ra], -op.value);'],
+      // Numeric for: an integer loop only with an int32 limit (a larger one
+      // made 'for i = 1, 3e9' wrap around forever), and no wrap past it.
+      ['let ilimit = luaV_tointeger(obj, step < 0 ? 2 : 1);\n    if (ilimit === false) {', 'let ilimit = luaV_tointeger(obj, step < 0 ? 2 : 1);\n    if (ilimit === false) return false;\n    if (ilimit === false) {'],
+      ['let idx = (L.stack[ra].value + step)|0;', 'let idx = L.stack[ra].value + step;'],
+      ['init.value = (initv - pstep.value)|0;', 'init.value = initv - pstep.value;'],
       // x % 0 is a NaN in 5.1, not an error.
       [
         'L.stack[ra].setivalue(luaV_mod(L, op1.value, op2.value));',
