@@ -12,9 +12,9 @@
  * through C's rules), replies and redis.call() results beyond 32-bit
  * integers are floats (as every 5.1 number is a double), and a compile
  * error says "near '<eof>'". What stays different: 5.3 syntax (integer
- * division //, bitwise operators, goto) is accepted; bitwise operators,
- * loop counters and integer arguments of library functions (string.sub,
- * string.rep...) are 32 bits; getfenv/setfenv/newproxy do not exist; the globals and library tables are
+ * division //, bitwise operators, goto) is accepted; bitwise operators
+ * and integer arguments of library functions (string.sub, string.rep...)
+ * are 32 bits; getfenv/setfenv/newproxy do not exist; the globals and library tables are
  * proxies, so pairs(_G) and rawget(_G, name) see nothing.
  *
  * Busy scripts: past busy-reply-threshold the count hook serves the other
