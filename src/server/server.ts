@@ -531,14 +531,7 @@ export class NodisServer implements KeyspaceContext {
       return;
     }
     const c = this.createClient(sock);
-    const onRead = (n: number, buf: Buffer): void => {
-      const chunk = buf.subarray(0, n);
-      try {
-        this.onData(c, chunk);
-      } finally {
-        c.parser.releaseChunk(chunk);
-      }
-    };
+    const onRead = (n: number, buf: Buffer): void => this.onReusedBufferData(c, buf, n);
     if (tlsWrap !== undefined || !readIntoSharedBuffer(sock, onRead)) sock.on('data', (chunk: Buffer) => this.onData(c, chunk));
     sock.on('error', () => {
       /* reset by peer etc.: 'close' follows */
@@ -557,6 +550,16 @@ export class NodisServer implements KeyspaceContext {
     this.clients.set(c.id, c);
     this.stats.numConnections++;
     return c;
+  }
+
+  /** onData() of the first `n` bytes of a buffer reads reuse: the parser copies what it keeps. */
+  private onReusedBufferData(c: Client, buf: Buffer, n: number): void {
+    const chunk = buf.subarray(0, n);
+    try {
+      this.onData(c, chunk);
+    } finally {
+      c.parser.releaseChunk(chunk);
+    }
   }
 
   private onData(c: Client, chunk: Buffer): void {
@@ -714,12 +717,7 @@ export class NodisServer implements KeyspaceContext {
         continue; // EAGAIN: nothing to read; other errors surface in the event loop
       }
       if (n === 0) continue; // EOF: the event loop sees it too
-      const chunk = BUSY_READ_BUFFER.subarray(0, n);
-      try {
-        this.onData(c, chunk);
-      } finally {
-        c.parser.releaseChunk(chunk);
-      }
+      this.onReusedBufferData(c, BUSY_READ_BUFFER, n);
     }
     this.flushPendingWrites();
     this.lastTick = tick;
