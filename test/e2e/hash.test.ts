@@ -1,84 +1,57 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import Redis from 'ioredis';
-import { startNodis } from '../helpers/servers.js';
-import { observe } from '../helpers/observe.js';
+import { observedServer } from '../helpers/observe.js';
 import { RawClient, parseReply, type Reply } from '../helpers/resp.js';
-import type { ServerHandle } from '../../src/index.js';
 import { RHash } from '../../src/store/hash.js';
 
 const BIN = '\xff\x00\xc3';
 const BIN2 = 'f\x00\xfe\x80';
 const WRONGTYPE = '-WRONGTYPE Operation against a key holding the wrong kind of value\r\n';
 
-let srv: ServerHandle;
-let r: Redis;
-let c: RawClient;
-let events: string[] = [];
-let propagated: string[][] = [];
-let modified: string[] = [];
-
-beforeAll(async () => {
-  srv = await startNodis({ config: { 'notify-keyspace-events': 'KEA' } });
-  observe(srv.server, { event: (e) => events.push(e), propagate: (a) => propagated.push(a), modified: (k) => modified.push(k) });
-  r = new Redis(srv.port, '127.0.0.1', { lazyConnect: true, enableReadyCheck: false });
-  await r.connect();
-  c = await RawClient.connect(srv.port);
-});
-
-afterAll(async () => {
-  r.disconnect();
-  c.close();
-  await srv.close();
-});
-
-beforeEach(async () => {
-  await c.call('FLUSHALL');
-  await c.call('HELLO', '2');
-  srv.server.config.set('hash-max-listpack-entries', '512');
-  srv.server.config.set('hash-max-listpack-value', '64');
-  events = [];
-  propagated = [];
-  modified = [];
+const t = observedServer({ 'notify-keyspace-events': 'KEA' }, async (t) => {
+  await t.c.call('HELLO', '2');
+  t.srv.server.config.set('hash-max-listpack-entries', '512');
+  t.srv.server.config.set('hash-max-listpack-value', '64');
 });
 
 const b = (s: string) => Buffer.from(s, 'latin1');
-const str = async (...args: string[]) => (await c.call(...args)).latin1Slice();
+const str = async (...args: string[]) => (await t.c.call(...args)).latin1Slice();
 
 function value(key: string): RHash {
-  return srv.server.dbs[0].peek(key) as RHash;
+  return t.srv.server.dbs[0].peek(key) as RHash;
 }
 
 describe('hash commands through ioredis', () => {
   it('HSET/HGET/HGETALL/HDEL with binary fields and values', async () => {
-    expect(await r.hset(b('k' + BIN), b(BIN), b(BIN2), 'a', '1')).toBe(2);
-    expect(await r.hgetBuffer(b('k' + BIN), b(BIN))).toEqual(b(BIN2));
-    expect(await r.hmgetBuffer(b('k' + BIN), b(BIN), 'nope', 'a')).toEqual([b(BIN2), null, b('1')]);
-    expect(await r.hlen(b('k' + BIN))).toBe(2);
-    expect(await r.hstrlen(b('k' + BIN), b(BIN))).toBe(4);
-    expect(await r.hexists(b('k' + BIN), b(BIN))).toBe(1);
-    expect(await r.hexists(b('k' + BIN), b(BIN + 'x'))).toBe(0);
-    expect(await r.callBuffer('HGETALL', b('k' + BIN))).toEqual([b(BIN), b(BIN2), b('a'), b('1')]);
-    expect(await r.hkeysBuffer(b('k' + BIN))).toEqual([b(BIN), b('a')]);
-    expect(await r.hvalsBuffer(b('k' + BIN))).toEqual([b(BIN2), b('1')]);
-    expect(await r.hdel(b('k' + BIN), b(BIN), 'a', 'a')).toBe(2);
-    expect(await r.exists(b('k' + BIN))).toBe(0);
+    expect(await t.r.hset(b('k' + BIN), b(BIN), b(BIN2), 'a', '1')).toBe(2);
+    expect(await t.r.hgetBuffer(b('k' + BIN), b(BIN))).toEqual(b(BIN2));
+    expect(await t.r.hmgetBuffer(b('k' + BIN), b(BIN), 'nope', 'a')).toEqual([b(BIN2), null, b('1')]);
+    expect(await t.r.hlen(b('k' + BIN))).toBe(2);
+    expect(await t.r.hstrlen(b('k' + BIN), b(BIN))).toBe(4);
+    expect(await t.r.hexists(b('k' + BIN), b(BIN))).toBe(1);
+    expect(await t.r.hexists(b('k' + BIN), b(BIN + 'x'))).toBe(0);
+    expect(await t.r.callBuffer('HGETALL', b('k' + BIN))).toEqual([b(BIN), b(BIN2), b('a'), b('1')]);
+    expect(await t.r.hkeysBuffer(b('k' + BIN))).toEqual([b(BIN), b('a')]);
+    expect(await t.r.hvalsBuffer(b('k' + BIN))).toEqual([b(BIN2), b('1')]);
+    expect(await t.r.hdel(b('k' + BIN), b(BIN), 'a', 'a')).toBe(2);
+    expect(await t.r.exists(b('k' + BIN))).toBe(0);
   });
 
   it('HMSET answers OK, HSETNX only sets new fields', async () => {
-    expect(await r.hmset('h', 'a', '1', 'b', '2')).toBe('OK');
-    expect(await r.hsetnx('h', 'a', 'x')).toBe(0);
-    expect(await r.hsetnx('h', 'c', 'x')).toBe(1);
-    expect(await r.hgetall('h')).toEqual({ a: '1', b: '2', c: 'x' });
+    expect(await t.r.hmset('h', 'a', '1', 'b', '2')).toBe('OK');
+    expect(await t.r.hsetnx('h', 'a', 'x')).toBe(0);
+    expect(await t.r.hsetnx('h', 'c', 'x')).toBe(1);
+    expect(await t.r.hgetall('h')).toEqual({ a: '1', b: '2', c: 'x' });
   });
 
   it('HINCRBY and HINCRBYFLOAT', async () => {
-    expect(await r.hincrby('h', 'n', 5)).toBe(5);
-    expect(await r.hincrby('h', 'n', -7)).toBe(-2);
-    expect(await r.hincrbyfloat('h', 'f', '0.1')).toBe('0.1');
-    expect(await r.hincrbyfloat('h', 'f', '0.2')).toBe('0.3');
-    expect(await r.hincrbyfloat('h', 'n', '1.5')).toBe('-0.5');
-    expect(await r.hincrbyfloat('h', 'g', '5.0e3')).toBe('5000');
-    await expect(r.hincrby('h', 'f', 1)).rejects.toThrow('ERR hash value is not an integer');
+    expect(await t.r.hincrby('h', 'n', 5)).toBe(5);
+    expect(await t.r.hincrby('h', 'n', -7)).toBe(-2);
+    expect(await t.r.hincrbyfloat('h', 'f', '0.1')).toBe('0.1');
+    expect(await t.r.hincrbyfloat('h', 'f', '0.2')).toBe('0.3');
+    expect(await t.r.hincrbyfloat('h', 'n', '1.5')).toBe('-0.5');
+    expect(await t.r.hincrbyfloat('h', 'g', '5.0e3')).toBe('5000');
+    await expect(t.r.hincrby('h', 'f', 1)).rejects.toThrow('ERR hash value is not an integer');
   });
 });
 
@@ -96,7 +69,7 @@ describe('hash errors (raw replies)', () => {
   });
 
   it('WRONGTYPE for every command, also with binary key names', async () => {
-    await c.call('SET', BIN, 'x');
+    await t.c.call('SET', BIN, 'x');
     const cmds: string[][] = [
       ['HSET', BIN, 'a', '1'],
       ['HMSET', BIN, 'a', '1'],
@@ -121,7 +94,7 @@ describe('hash errors (raw replies)', () => {
   });
 
   it('numeric argument errors', async () => {
-    await c.call('HSET', 'h', 'a', '1', 's', 'x', 'big', '9223372036854775807');
+    await t.c.call('HSET', 'h', 'a', '1', 's', 'x', 'big', '9223372036854775807');
     expect(await str('HINCRBY', 'h', 'a', 'x')).toBe('-ERR value is not an integer or out of range\r\n');
     expect(await str('HINCRBY', 'h', 'a', '9223372036854775808')).toBe('-ERR value is not an integer or out of range\r\n');
     expect(await str('HINCRBY', 'h', 's', '1')).toBe('-ERR hash value is not an integer\r\n');
@@ -129,7 +102,7 @@ describe('hash errors (raw replies)', () => {
     expect(await str('HINCRBYFLOAT', 'h', 'a', 'x')).toBe('-ERR value is not a valid float\r\n');
     expect(await str('HINCRBYFLOAT', 'h', 'a', 'inf')).toBe('-ERR value is NaN or Infinity\r\n');
     expect(await str('HINCRBYFLOAT', 'h', 's', '1')).toBe('-ERR hash value is not a float\r\n');
-    await c.call('HSET', 'h', 'huge', '1e4932');
+    await t.c.call('HSET', 'h', 'huge', '1e4932');
     expect(await str('HINCRBYFLOAT', 'h', 'huge', '1e4932')).toBe('-ERR increment would produce NaN or Infinity\r\n');
     expect(await str('HRANDFIELD', 'h', 'x')).toBe('-ERR value is not an integer or out of range\r\n');
     expect(await str('HRANDFIELD', 'h', '-9223372036854775808')).toBe(
@@ -158,7 +131,7 @@ describe('hash replies', () => {
     expect(await str('HRANDFIELD', 'nokey')).toBe('$-1\r\n');
     expect(await str('HRANDFIELD', 'nokey', '3')).toBe('*0\r\n');
     expect(await str('HLEN', 'nokey')).toBe(':0\r\n');
-    await c.call('HELLO', '3');
+    await t.c.call('HELLO', '3');
     expect(await str('HGET', 'nokey', 'a')).toBe('_\r\n');
     expect(await str('HGETALL', 'nokey')).toBe('%0\r\n');
     expect(await str('HKEYS', 'nokey')).toBe('*0\r\n');
@@ -168,26 +141,26 @@ describe('hash replies', () => {
   });
 
   it('HGETALL is a map in RESP3; HRANDFIELD WITHVALUES pairs are nested', async () => {
-    await c.call('HSET', 'h', 'a', '1', BIN, '2');
+    await t.c.call('HSET', 'h', 'a', '1', BIN, '2');
     expect(await str('HGETALL', 'h')).toBe(`*4\r\n$1\r\na\r\n$1\r\n1\r\n$3\r\n${BIN}\r\n$1\r\n2\r\n`);
     expect(await str('HRANDFIELD', 'h', '5', 'WITHVALUES')).toBe(`*4\r\n$1\r\na\r\n$1\r\n1\r\n$3\r\n${BIN}\r\n$1\r\n2\r\n`);
-    await c.call('HELLO', '3');
+    await t.c.call('HELLO', '3');
     expect(await str('HGETALL', 'h')).toBe(`%2\r\n$1\r\na\r\n$1\r\n1\r\n$3\r\n${BIN}\r\n$1\r\n2\r\n`);
     expect(await str('HRANDFIELD', 'h', '5', 'WITHVALUES')).toBe(`*2\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n*2\r\n$3\r\n${BIN}\r\n$1\r\n2\r\n`);
     expect(await str('HRANDFIELD', 'h', '2')).toBe(`*2\r\n$1\r\na\r\n$3\r\n${BIN}\r\n`);
-    const [neg] = parseReply(await c.call('HRANDFIELD', 'h', '-5', 'WITHVALUES'));
+    const [neg] = parseReply(await t.c.call('HRANDFIELD', 'h', '-5', 'WITHVALUES'));
     expect(neg.t === 'array' && neg.v!.length).toBe(5);
     for (const p of (neg as { v: Reply[] }).v) expect(p.t === 'array' && p.v!.length === 2).toBe(true);
     expect(await str('HINCRBYFLOAT', 'h', 'f', '2.5')).toBe('$3\r\n2.5\r\n');
   });
 
   it('HRANDFIELD with negative counts repeats fields; positive counts never do', async () => {
-    await c.call('HSET', 'h', 'a', '1', 'b', '2', 'c', '3');
-    const [neg] = parseReply(await c.call('HRANDFIELD', 'h', '-300'));
+    await t.c.call('HSET', 'h', 'a', '1', 'b', '2', 'c', '3');
+    const [neg] = parseReply(await t.c.call('HRANDFIELD', 'h', '-300'));
     const picks = (neg as { v: { v: Buffer }[] }).v.map((x) => x.v.latin1Slice());
     expect(picks.length).toBe(300);
     expect(new Set(picks)).toEqual(new Set(['a', 'b', 'c']));
-    const [pos] = parseReply(await c.call('HRANDFIELD', 'h', '2'));
+    const [pos] = parseReply(await t.c.call('HRANDFIELD', 'h', '2'));
     const two = (pos as { v: { v: Buffer }[] }).v.map((x) => x.v.latin1Slice());
     expect(new Set(two).size).toBe(2);
   });
@@ -195,20 +168,20 @@ describe('hash replies', () => {
   it('HSCAN walks a hashtable with a cursor and returns fields with their values', async () => {
     const args: string[] = [];
     for (let i = 0; i < 1000; i++) args.push(`f${i}${BIN}`, `v${i}`);
-    await c.call('HSET', 'h', ...args);
+    await t.c.call('HSET', 'h', ...args);
     expect(value('h').encoding()).toBe('hashtable');
     const seen = new Map<string, string>();
     let cursor = '0';
     let calls = 0;
     do {
-      const [rep] = parseReply(await c.call('HSCAN', 'h', cursor, 'COUNT', '20'));
+      const [rep] = parseReply(await t.c.call('HSCAN', 'h', cursor, 'COUNT', '20'));
       const [cur, items] = (rep as { v: Reply[] }).v as [{ v: Buffer }, { v: { v: Buffer }[] }];
       cursor = cur.v.latin1Slice();
       for (let i = 0; i < items.v.length; i += 2) seen.set(items.v[i].v.latin1Slice(), items.v[i + 1].v.latin1Slice());
       calls++;
       // Add and remove other fields while scanning.
-      await c.call('HSET', 'h', `extra${calls}`, 'x');
-      await c.call('HDEL', 'h', `extra${calls - 1}`);
+      await t.c.call('HSET', 'h', `extra${calls}`, 'x');
+      await t.c.call('HDEL', 'h', `extra${calls - 1}`);
     } while (cursor !== '0');
     expect(calls).toBeGreaterThan(10);
     for (let i = 0; i < 1000; i++) expect(seen.get(`f${i}${BIN}`)).toBe(`v${i}`);
@@ -216,20 +189,20 @@ describe('hash replies', () => {
 });
 
 describe('hash side effects', () => {
-  it('keyspace events, dirty counter and modified-key signals', async () => {
-    let dirty = srv.server.dirty;
-    await c.call('HSET', 'h', 'a', '1', 'b', '2');
-    expect(srv.server.dirty - dirty).toBe(2);
-    dirty = srv.server.dirty;
-    await c.call('HSETNX', 'h', 'a', 'x');
-    await c.call('HDEL', 'h', 'nope');
-    expect(srv.server.dirty).toBe(dirty);
-    await c.call('HSETNX', 'h', 'c', 'x');
-    await c.call('HINCRBY', 'h', 'n', '1');
-    await c.call('HINCRBYFLOAT', 'h', 'f', '1.5');
-    await c.call('HDEL', 'h', 'a', 'b', 'c');
-    await c.call('HDEL', 'h', 'n', 'f');
-    expect(events).toEqual([
+  it('keyspace t.events, dirty counter and t.modified-key signals', async () => {
+    let dirty = t.srv.server.dirty;
+    await t.c.call('HSET', 'h', 'a', '1', 'b', '2');
+    expect(t.srv.server.dirty - dirty).toBe(2);
+    dirty = t.srv.server.dirty;
+    await t.c.call('HSETNX', 'h', 'a', 'x');
+    await t.c.call('HDEL', 'h', 'nope');
+    expect(t.srv.server.dirty).toBe(dirty);
+    await t.c.call('HSETNX', 'h', 'c', 'x');
+    await t.c.call('HINCRBY', 'h', 'n', '1');
+    await t.c.call('HINCRBYFLOAT', 'h', 'f', '1.5');
+    await t.c.call('HDEL', 'h', 'a', 'b', 'c');
+    await t.c.call('HDEL', 'h', 'n', 'f');
+    expect(t.events).toEqual([
       'hset h',
       'hset h',
       'hincrby h',
@@ -238,18 +211,18 @@ describe('hash side effects', () => {
       'hdel h',
       'del h',
     ]);
-    expect(srv.server.dirty - dirty).toBe(1 + 1 + 1 + 3 + 2);
-    expect(modified.filter((k) => k === 'h').length).toBeGreaterThanOrEqual(6);
+    expect(t.srv.server.dirty - dirty).toBe(1 + 1 + 1 + 3 + 2);
+    expect(t.modified.filter((k) => k === 'h').length).toBeGreaterThanOrEqual(6);
     expect(await str('EXISTS', 'h')).toBe(':0\r\n');
   });
 
   it('HINCRBYFLOAT propagates as HSET with the result; others as sent', async () => {
-    await c.call('HSET', 'h', 'a', '1');
-    await c.call('HINCRBYFLOAT', 'h', 'a', '0.5e1');
-    await c.call('HINCRBY', 'h', 'a', '2');
-    await c.call('HGET', 'h', 'a');
-    await c.call('HSETNX', 'h', 'a', '1');
-    expect(propagated).toEqual([
+    await t.c.call('HSET', 'h', 'a', '1');
+    await t.c.call('HINCRBYFLOAT', 'h', 'a', '0.5e1');
+    await t.c.call('HINCRBY', 'h', 'a', '2');
+    await t.c.call('HGET', 'h', 'a');
+    await t.c.call('HSETNX', 'h', 'a', '1');
+    expect(t.propagated).toEqual([
       ['HSET', 'h', 'a', '1'],
       ['HSET', 'h', 'a', '6'],
       ['HINCRBY', 'h', 'a', '2'],
@@ -257,16 +230,16 @@ describe('hash side effects', () => {
   });
 
   it('encodings: listpack while small, hashtable past either limit, for good', async () => {
-    await c.call('HSET', 'h', 'a', '1');
+    await t.c.call('HSET', 'h', 'a', '1');
     expect(await str('OBJECT', 'ENCODING', 'h')).toBe('$8\r\nlistpack\r\n');
-    await c.call('HSET', 'h', 'long', 'x'.repeat(65));
+    await t.c.call('HSET', 'h', 'long', 'x'.repeat(65));
     expect(await str('OBJECT', 'ENCODING', 'h')).toBe('$9\r\nhashtable\r\n');
-    await c.call('HDEL', 'h', 'long');
+    await t.c.call('HDEL', 'h', 'long');
     expect(await str('OBJECT', 'ENCODING', 'h')).toBe('$9\r\nhashtable\r\n');
-    await c.call('CONFIG', 'SET', 'hash-max-ziplist-entries', '3');
-    await c.call('HSET', 'g', 'a', '1', 'b', '2', 'c', '3');
+    await t.c.call('CONFIG', 'SET', 'hash-max-ziplist-entries', '3');
+    await t.c.call('HSET', 'g', 'a', '1', 'b', '2', 'c', '3');
     expect(await str('OBJECT', 'ENCODING', 'g')).toBe('$8\r\nlistpack\r\n');
-    await c.call('HSET', 'g', 'd', '4');
+    await t.c.call('HSET', 'g', 'd', '4');
     expect(await str('OBJECT', 'ENCODING', 'g')).toBe('$9\r\nhashtable\r\n');
     expect(await str('HGET', 'g', 'c')).toBe('$1\r\n3\r\n');
   });

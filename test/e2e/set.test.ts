@@ -1,82 +1,55 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import Redis from 'ioredis';
-import { startNodis } from '../helpers/servers.js';
-import { observe } from '../helpers/observe.js';
+import { observedServer } from '../helpers/observe.js';
 import { RawClient, parseReply, type Reply } from '../helpers/resp.js';
-import type { ServerHandle } from '../../src/index.js';
 
 const BIN = '\xff\x00\xc3';
 const BIN2 = 'm\x00\xfe\x80';
 const WRONGTYPE = '-WRONGTYPE Operation against a key holding the wrong kind of value\r\n';
 
-let srv: ServerHandle;
-let r: Redis;
-let c: RawClient;
-let events: string[] = [];
-let propagated: string[][] = [];
-let modified: string[] = [];
-
-beforeAll(async () => {
-  srv = await startNodis({ config: { 'notify-keyspace-events': 'KEA' } });
-  observe(srv.server, { event: (e) => events.push(e), propagate: (a) => propagated.push(a), modified: (k) => modified.push(k) });
-  r = new Redis(srv.port, '127.0.0.1', { lazyConnect: true, enableReadyCheck: false });
-  await r.connect();
-  c = await RawClient.connect(srv.port);
-});
-
-afterAll(async () => {
-  r.disconnect();
-  c.close();
-  await srv.close();
-});
-
-beforeEach(async () => {
-  await c.call('FLUSHALL');
-  await c.call('HELLO', '2');
-  srv.server.config.set('set-max-intset-entries', '512');
-  events = [];
-  propagated = [];
-  modified = [];
+const t = observedServer({ 'notify-keyspace-events': 'KEA' }, async (t) => {
+  await t.c.call('HELLO', '2');
+  t.srv.server.config.set('set-max-intset-entries', '512');
 });
 
 const b = (s: string) => Buffer.from(s, 'latin1');
-const str = async (...args: string[]) => (await c.call(...args)).latin1Slice();
+const str = async (...args: string[]) => (await t.c.call(...args)).latin1Slice();
 
 function strings(rep: Reply): string[] {
   return (rep as { v: { v: Buffer }[] }).v.map((x) => x.v.latin1Slice());
 }
 
 async function members(...args: string[]): Promise<string[]> {
-  return strings(parseReply(await c.call(...args))[0]);
+  return strings(parseReply(await t.c.call(...args))[0]);
 }
 
 describe('set commands through ioredis', () => {
   it('SADD/SREM/SMEMBERS/SISMEMBER with binary members', async () => {
-    expect(await r.sadd(b('s' + BIN), b(BIN), b(BIN2), b(BIN))).toBe(2);
-    expect(await r.sismember(b('s' + BIN), b(BIN))).toBe(1);
-    expect(await r.sismember(b('s' + BIN), b(BIN + '\x00'))).toBe(0);
-    expect(await r.smismember(b('s' + BIN), b(BIN), 'x', b(BIN2))).toEqual([1, 0, 1]);
-    expect((await r.smembersBuffer(b('s' + BIN))).map((x) => x.latin1Slice()).sort()).toEqual([BIN, BIN2].sort());
-    expect(await r.scard(b('s' + BIN))).toBe(2);
-    expect(await r.srem(b('s' + BIN), b(BIN), b(BIN), 'x')).toBe(1);
-    expect(await r.srem(b('s' + BIN), b(BIN2))).toBe(1);
-    expect(await r.exists(b('s' + BIN))).toBe(0);
+    expect(await t.r.sadd(b('s' + BIN), b(BIN), b(BIN2), b(BIN))).toBe(2);
+    expect(await t.r.sismember(b('s' + BIN), b(BIN))).toBe(1);
+    expect(await t.r.sismember(b('s' + BIN), b(BIN + '\x00'))).toBe(0);
+    expect(await t.r.smismember(b('s' + BIN), b(BIN), 'x', b(BIN2))).toEqual([1, 0, 1]);
+    expect((await t.r.smembersBuffer(b('s' + BIN))).map((x) => x.latin1Slice()).sort()).toEqual([BIN, BIN2].sort());
+    expect(await t.r.scard(b('s' + BIN))).toBe(2);
+    expect(await t.r.srem(b('s' + BIN), b(BIN), b(BIN), 'x')).toBe(1);
+    expect(await t.r.srem(b('s' + BIN), b(BIN2))).toBe(1);
+    expect(await t.r.exists(b('s' + BIN))).toBe(0);
   });
 
   it('set algebra', async () => {
-    await r.sadd('a', '1', '2', '3', 'x');
-    await r.sadd('b', '2', '3', '4', 'x');
-    expect((await r.sinter('a', 'b')).sort()).toEqual(['2', '3', 'x']);
-    expect((await r.sunion('a', 'b')).sort()).toEqual(['1', '2', '3', '4', 'x']);
-    expect(await r.sdiff('a', 'b')).toEqual(['1']);
-    expect(await r.sintercard(2, 'a', 'b')).toBe(3);
-    expect(await r.sintercard(2, 'a', 'b', 'LIMIT', 2)).toBe(2);
-    expect(await r.sinterstore('d', 'a', 'b')).toBe(3);
-    expect(await r.sunionstore('d', 'a', 'b')).toBe(5);
-    expect(await r.sdiffstore('d', 'b', 'a')).toBe(1);
-    expect(await r.smembers('d')).toEqual(['4']);
-    expect(await r.smove('a', 'd', '1')).toBe(1);
-    expect(await r.smembers('d')).toEqual(['1', '4']);
+    await t.r.sadd('a', '1', '2', '3', 'x');
+    await t.r.sadd('b', '2', '3', '4', 'x');
+    expect((await t.r.sinter('a', 'b')).sort()).toEqual(['2', '3', 'x']);
+    expect((await t.r.sunion('a', 'b')).sort()).toEqual(['1', '2', '3', '4', 'x']);
+    expect(await t.r.sdiff('a', 'b')).toEqual(['1']);
+    expect(await t.r.sintercard(2, 'a', 'b')).toBe(3);
+    expect(await t.r.sintercard(2, 'a', 'b', 'LIMIT', 2)).toBe(2);
+    expect(await t.r.sinterstore('d', 'a', 'b')).toBe(3);
+    expect(await t.r.sunionstore('d', 'a', 'b')).toBe(5);
+    expect(await t.r.sdiffstore('d', 'b', 'a')).toBe(1);
+    expect(await t.r.smembers('d')).toEqual(['4']);
+    expect(await t.r.smove('a', 'd', '1')).toBe(1);
+    expect(await t.r.smembers('d')).toEqual(['1', '4']);
   });
 });
 
@@ -109,8 +82,8 @@ describe('set errors (raw replies)', () => {
   });
 
   it('WRONGTYPE for every command, also with binary key names', async () => {
-    await c.call('SET', BIN, 'x');
-    await c.call('SADD', 'ok', 'a');
+    await t.c.call('SET', BIN, 'x');
+    await t.c.call('SADD', 'ok', 'a');
     const cmds: string[][] = [
       ['SADD', BIN, 'a'],
       ['SREM', BIN, 'a'],
@@ -141,7 +114,7 @@ describe('set errors (raw replies)', () => {
   });
 
   it('numeric argument errors', async () => {
-    await c.call('SADD', 's', 'a', 'b');
+    await t.c.call('SADD', 's', 'a', 'b');
     expect(await str('SPOP', 's', '-1')).toBe('-ERR value is out of range, must be positive\r\n');
     expect(await str('SPOP', 's', 'x')).toBe('-ERR value is out of range, must be positive\r\n');
     expect(await str('SPOP', 's', '1', '2')).toBe('-ERR syntax error\r\n');
@@ -166,22 +139,22 @@ describe('set errors (raw replies)', () => {
 
 describe('set replies', () => {
   it('intsets reply in ascending order', async () => {
-    await c.call('SADD', 'i', '10', '-3', '9223372036854775807', '0', '-9223372036854775808');
+    await t.c.call('SADD', 'i', '10', '-3', '9223372036854775807', '0', '-9223372036854775808');
     expect(await members('SMEMBERS', 'i')).toEqual(['-9223372036854775808', '-3', '0', '10', '9223372036854775807']);
     expect(await members('SRANDMEMBER', 'i', '50')).toEqual(['-9223372036854775808', '-3', '0', '10', '9223372036854775807']);
-    const [scan] = parseReply(await c.call('SSCAN', 'i', '0', 'MATCH', '-*'));
+    const [scan] = parseReply(await t.c.call('SSCAN', 'i', '0', 'MATCH', '-*'));
     const [cur, items] = (scan as { v: Reply[] }).v;
     expect((cur as { v: Buffer }).v.latin1Slice()).toBe('0');
     expect(strings(items)).toEqual(['-9223372036854775808', '-3']);
-    await c.call('SADD', 'j', '0', '10', '20');
+    await t.c.call('SADD', 'j', '0', '10', '20');
     expect(await members('SINTER', 'i', 'j')).toEqual(['0', '10']);
     expect(await members('SUNION', 'j', 'i')).toEqual(['-9223372036854775808', '-3', '0', '10', '20', '9223372036854775807']);
     expect(await members('SDIFF', 'i', 'j')).toEqual(['-9223372036854775808', '-3', '9223372036854775807']);
   });
 
   it('set-typed replies in RESP3, plain arrays where Redis uses them', async () => {
-    await c.call('SADD', 'i', '2', '1');
-    await c.call('HELLO', '3');
+    await t.c.call('SADD', 'i', '2', '1');
+    await t.c.call('HELLO', '3');
     expect(await str('SMEMBERS', 'i')).toBe('~2\r\n$1\r\n1\r\n$1\r\n2\r\n');
     expect(await str('SMEMBERS', 'nokey')).toBe('~0\r\n');
     expect(await str('SINTER', 'i', 'nokey')).toBe('~0\r\n');
@@ -195,13 +168,13 @@ describe('set replies', () => {
     expect(await str('SRANDMEMBER', 'i', '5')).toBe('*2\r\n$1\r\n1\r\n$1\r\n2\r\n');
     expect(await str('SMISMEMBER', 'i', '1', '3')).toBe('*2\r\n:1\r\n:0\r\n');
     expect(await str('SPOP', 'i', '5')).toBe('~2\r\n$1\r\n1\r\n$1\r\n2\r\n');
-    await c.call('HELLO', '2');
+    await t.c.call('HELLO', '2');
     expect(await str('SMEMBERS', 'nokey')).toBe('*0\r\n');
     expect(await str('SPOP', 'nokey')).toBe('$-1\r\n');
   });
 
   it('SRANDMEMBER: negative counts repeat members; positive counts are distinct', async () => {
-    await c.call('SADD', 's', 'a', 'b', 'c', BIN);
+    await t.c.call('SADD', 's', 'a', 'b', 'c', BIN);
     const neg = await members('SRANDMEMBER', 's', '-400');
     expect(neg.length).toBe(400);
     expect(new Set(neg)).toEqual(new Set(['a', 'b', 'c', BIN]));
@@ -216,18 +189,18 @@ describe('set replies', () => {
   it('SSCAN walks a hashtable with a cursor while it changes', async () => {
     const args: string[] = [];
     for (let i = 0; i < 1000; i++) args.push(`m${i}${BIN}`);
-    await c.call('SADD', 's', ...args);
+    await t.c.call('SADD', 's', ...args);
     const seen = new Set<string>();
     let cursor = '0';
     let calls = 0;
     do {
-      const [rep] = parseReply(await c.call('SSCAN', 's', cursor, 'COUNT', '15'));
+      const [rep] = parseReply(await t.c.call('SSCAN', 's', cursor, 'COUNT', '15'));
       const [cur, items] = (rep as { v: Reply[] }).v;
       cursor = (cur as { v: Buffer }).v.latin1Slice();
       for (const m of strings(items)) seen.add(m);
       calls++;
-      await c.call('SADD', 's', `extra${calls}`);
-      await c.call('SREM', 's', `extra${calls - 1}`);
+      await t.c.call('SADD', 's', `extra${calls}`);
+      await t.c.call('SREM', 's', `extra${calls - 1}`);
     } while (cursor !== '0');
     expect(calls).toBeGreaterThan(10);
     for (let i = 0; i < 1000; i++) expect(seen.has(`m${i}${BIN}`)).toBe(true);
@@ -235,108 +208,108 @@ describe('set replies', () => {
 });
 
 describe('set side effects', () => {
-  it('SADD/SREM/SMOVE events, dirty counter and signals', async () => {
-    let dirty = srv.server.dirty;
-    await c.call('SADD', 's', 'a', 'b', 'a');
-    expect(srv.server.dirty - dirty).toBe(2);
-    dirty = srv.server.dirty;
-    await c.call('SADD', 's', 'a');
-    await c.call('SREM', 's', 'nope');
-    await c.call('SMOVE', 's', 'd', 'nope');
-    expect(srv.server.dirty).toBe(dirty);
-    expect(events).toEqual(['sadd s']);
-    events = [];
-    await c.call('SADD', 'd', 'b');
-    await c.call('SMOVE', 's', 'd', 'a');
-    await c.call('SMOVE', 's', 'd', 'b');
-    expect(events).toEqual(['sadd d', 'srem s', 'sadd d', 'srem s', 'del s']);
-    expect(srv.server.dirty - dirty).toBe(1 + 2 + 1);
-    events = [];
-    await c.call('SREM', 'd', 'a', 'b', 'c');
-    expect(events).toEqual(['srem d', 'del d']);
-    expect(modified).toContain('s');
-    expect(modified).toContain('d');
+  it('SADD/SREM/SMOVE t.events, dirty counter and signals', async () => {
+    let dirty = t.srv.server.dirty;
+    await t.c.call('SADD', 's', 'a', 'b', 'a');
+    expect(t.srv.server.dirty - dirty).toBe(2);
+    dirty = t.srv.server.dirty;
+    await t.c.call('SADD', 's', 'a');
+    await t.c.call('SREM', 's', 'nope');
+    await t.c.call('SMOVE', 's', 'd', 'nope');
+    expect(t.srv.server.dirty).toBe(dirty);
+    expect(t.events).toEqual(['sadd s']);
+    t.events = [];
+    await t.c.call('SADD', 'd', 'b');
+    await t.c.call('SMOVE', 's', 'd', 'a');
+    await t.c.call('SMOVE', 's', 'd', 'b');
+    expect(t.events).toEqual(['sadd d', 'srem s', 'sadd d', 'srem s', 'del s']);
+    expect(t.srv.server.dirty - dirty).toBe(1 + 2 + 1);
+    t.events = [];
+    await t.c.call('SREM', 'd', 'a', 'b', 'c');
+    expect(t.events).toEqual(['srem d', 'del d']);
+    expect(t.modified).toContain('s');
+    expect(t.modified).toContain('d');
   });
 
   it('SPOP propagates as SREM (or DEL for the whole set); SRANDMEMBER is not propagated', async () => {
-    await c.call('SADD', 's', 'a', 'b', 'c', 'd', 'e', 'f');
-    propagated = [];
-    events = [];
-    const [one] = parseReply(await c.call('SPOP', 's'));
+    await t.c.call('SADD', 's', 'a', 'b', 'c', 'd', 'e', 'f');
+    t.propagated = [];
+    t.events = [];
+    const [one] = parseReply(await t.c.call('SPOP', 's'));
     const popped = (one as { v: Buffer }).v.latin1Slice();
-    expect(propagated).toEqual([['SREM', 's', popped]]);
-    expect(events).toEqual(['spop s']);
-    propagated = [];
-    await c.call('SRANDMEMBER', 's', '3');
-    expect(propagated).toEqual([]);
+    expect(t.propagated).toEqual([['SREM', 's', popped]]);
+    expect(t.events).toEqual(['spop s']);
+    t.propagated = [];
+    await t.c.call('SRANDMEMBER', 's', '3');
+    expect(t.propagated).toEqual([]);
     // A few members: one SREM per member, wrapped in MULTI/EXEC (Redis 7.0).
-    let dirty = srv.server.dirty;
+    let dirty = t.srv.server.dirty;
     const two = await members('SPOP', 's', '2');
-    expect(srv.server.dirty - dirty).toBe(2);
-    expect(propagated[0]).toEqual(['MULTI']);
-    expect(propagated[propagated.length - 1]).toEqual(['EXEC']);
-    const removed = propagated.slice(1, -1).flatMap((argv) => {
+    expect(t.srv.server.dirty - dirty).toBe(2);
+    expect(t.propagated[0]).toEqual(['MULTI']);
+    expect(t.propagated[t.propagated.length - 1]).toEqual(['EXEC']);
+    const removed = t.propagated.slice(1, -1).flatMap((argv) => {
       expect(argv.slice(0, 2)).toEqual(['SREM', 's']);
       expect(argv.length).toBe(3);
       return argv.slice(2);
     });
     expect(removed.sort()).toEqual([...two].sort());
     // Most of what is left: the rebuild strategy, same propagation.
-    propagated = [];
+    t.propagated = [];
     const three = await members('SPOP', 's', '2');
     expect(three.length).toBe(2);
-    expect(propagated.slice(1, -1).flatMap((argv) => argv.slice(2)).sort()).toEqual([...three].sort());
+    expect(t.propagated.slice(1, -1).flatMap((argv) => argv.slice(2)).sort()).toEqual([...three].sort());
     expect(await str('SCARD', 's')).toBe(':1\r\n');
     // Everything: DEL.
-    propagated = [];
-    events = [];
-    dirty = srv.server.dirty;
+    t.propagated = [];
+    t.events = [];
+    dirty = t.srv.server.dirty;
     expect((await members('SPOP', 's', '10')).length).toBe(1);
-    expect(propagated).toEqual([['DEL', 's']]);
-    expect(events).toEqual(['spop s', 'del s']);
-    expect(srv.server.dirty - dirty).toBe(1);
+    expect(t.propagated).toEqual([['DEL', 's']]);
+    expect(t.events).toEqual(['spop s', 'del s']);
+    expect(t.srv.server.dirty - dirty).toBe(1);
     expect(await str('EXISTS', 's')).toBe(':0\r\n');
     // SPOP with count 0 changes nothing.
-    await c.call('SADD', 's', 'x');
-    propagated = [];
-    events = [];
+    await t.c.call('SADD', 's', 'x');
+    t.propagated = [];
+    t.events = [];
     expect(await str('SPOP', 's', '0')).toBe('*0\r\n');
-    expect(propagated).toEqual([]);
-    expect(events).toEqual([]);
+    expect(t.propagated).toEqual([]);
+    expect(t.events).toEqual([]);
   });
 
-  it('*STORE: events, TTL dropped on overwrite, empty results delete the destination', async () => {
-    await c.call('SADD', 'a', '1', '2');
-    await c.call('SADD', 'b', '2', '3');
-    await c.call('SET', 'dst', 'x', 'EX', '100');
-    events = [];
+  it('*STORE: t.events, TTL dropped on overwrite, empty results delete the destination', async () => {
+    await t.c.call('SADD', 'a', '1', '2');
+    await t.c.call('SADD', 'b', '2', '3');
+    await t.c.call('SET', 'dst', 'x', 'EX', '100');
+    t.events = [];
     expect(await str('SINTERSTORE', 'dst', 'a', 'b')).toBe(':1\r\n');
     expect(await str('TTL', 'dst')).toBe(':-1\r\n');
     expect(await str('TYPE', 'dst')).toBe('+set\r\n');
     expect(await str('SUNIONSTORE', 'dst', 'a', 'b')).toBe(':3\r\n');
     expect(await str('SDIFFSTORE', 'dst', 'a', 'b')).toBe(':1\r\n');
-    let dirty = srv.server.dirty;
+    let dirty = t.srv.server.dirty;
     expect(await str('SDIFFSTORE', 'dst', 'a', 'a')).toBe(':0\r\n');
-    expect(srv.server.dirty - dirty).toBe(1);
-    dirty = srv.server.dirty;
+    expect(t.srv.server.dirty - dirty).toBe(1);
+    dirty = t.srv.server.dirty;
     expect(await str('SINTERSTORE', 'dst', 'a', 'nokey')).toBe(':0\r\n');
-    expect(srv.server.dirty).toBe(dirty);
-    expect(events).toEqual(['sinterstore dst', 'sunionstore dst', 'sdiffstore dst', 'del dst']);
+    expect(t.srv.server.dirty).toBe(dirty);
+    expect(t.events).toEqual(['sinterstore dst', 'sunionstore dst', 'sdiffstore dst', 'del dst']);
     expect(await str('EXISTS', 'dst')).toBe(':0\r\n');
   });
 
   it('encodings: intset while small and integer, hashtable otherwise, for good', async () => {
-    await c.call('SADD', 'i', '1', '2');
+    await t.c.call('SADD', 'i', '1', '2');
     expect(await str('OBJECT', 'ENCODING', 'i')).toBe('$6\r\nintset\r\n');
-    await c.call('SADD', 'i', 'x');
-    await c.call('SREM', 'i', 'x');
+    await t.c.call('SADD', 'i', 'x');
+    await t.c.call('SREM', 'i', 'x');
     expect(await str('OBJECT', 'ENCODING', 'i')).toBe('$9\r\nhashtable\r\n');
-    await c.call('CONFIG', 'SET', 'set-max-intset-entries', '2');
-    await c.call('SADD', 'j', '1', '2');
+    await t.c.call('CONFIG', 'SET', 'set-max-intset-entries', '2');
+    await t.c.call('SADD', 'j', '1', '2');
     expect(await str('OBJECT', 'ENCODING', 'j')).toBe('$6\r\nintset\r\n');
-    await c.call('SADD', 'j', '3');
+    await t.c.call('SADD', 'j', '3');
     expect(await str('OBJECT', 'ENCODING', 'j')).toBe('$9\r\nhashtable\r\n');
-    await c.call('SADD', 'k', BIN);
+    await t.c.call('SADD', 'k', BIN);
     expect(await str('OBJECT', 'ENCODING', 'k')).toBe('$9\r\nhashtable\r\n');
   });
 });
