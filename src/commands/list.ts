@@ -142,28 +142,11 @@ function addListRangeReply(c: Client, l: RList, start: number, end: number, reve
   }
   if (end >= llen) end = llen - 1;
   c.addReplyArrayLen(end - start + 1);
-  // One protocol chunk per batch of elements rather than one call each.
-  let out = '';
   if (reverse) {
-    for (let i = end; i >= start; i--) {
-      const v = l.get(i);
-      out += '$' + v.length + '\r\n' + v + '\r\n';
-      if (out.length > 65536) {
-        c.addReplyProto(out);
-        out = '';
-      }
-    }
+    for (let i = end; i >= start; i--) c.addReplyBulk(l.get(i));
   } else {
-    for (let i = start; i <= end; i++) {
-      const v = l.get(i);
-      out += '$' + v.length + '\r\n' + v + '\r\n';
-      if (out.length > 65536) {
-        c.addReplyProto(out);
-        out = '';
-      }
-    }
+    for (let i = start; i <= end; i++) c.addReplyBulk(l.get(i));
   }
-  if (out.length > 0) c.addReplyProto(out);
 }
 
 /**

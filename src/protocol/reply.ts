@@ -1,8 +1,10 @@
 /**
  * Reply writer. Method names mirror Redis's addReply* family in
- * networking.c so a reader can map one to the other. Replies accumulate as
- * latin1 strings (one char per byte) and are flushed with one socket write
- * per batch of commands.
+ * networking.c so a reader can map one to the other. Replies are written
+ * as bytes into a 16 KB chunk (Redis's c->buf), taken from a pool when a
+ * client first has something to say and given back once the socket took
+ * it; what does not fit goes to a list of parts (c->reply). One socket
+ * write per batch of commands sends it.
  */
 import { formatDouble } from '../util/numbers.js';
 
@@ -13,21 +15,93 @@ const CRLF = '\r\n';
 /** Growth of the pending output between two onOutputGrowth() calls. */
 export const OUTPUT_CHECK_BYTES = 16 * 1024;
 
+/** Size of a reply chunk (PROTO_REPLY_CHUNK_BYTES). */
+export const REPLY_CHUNK_BYTES = 16 * 1024;
+/** Strings longer than this are kept as they are (a part), not copied into a chunk. */
+const COPY_MAX = 4 * 1024;
+/** Strings up to this length are copied byte by byte (cheaper than a call into C++). */
+const LOOP_COPY_MAX = 32;
+/** Chunks kept for reuse: enough for every client answered in one turn of a busy server. */
+const POOL_MAX = 256;
+const chunkPool: Buffer[] = [];
+
+function acquireChunk(): Buffer {
+  const b = chunkPool.pop();
+  return b !== undefined ? b : Buffer.allocUnsafeSlow(REPLY_CHUNK_BYTES);
+}
+
+/** Give back a chunk nothing refers to any more (its bytes were copied or written). */
+export function releaseReplyChunk(b: Buffer): void {
+  if (chunkPool.length < POOL_MAX && b.length === REPLY_CHUNK_BYTES) chunkPool.push(b);
+}
+
+/** Copy the latin1 string `s` (one char per byte) into `b` at `p`; returns the end. */
+function putStr(b: Buffer, p: number, s: string): number {
+  const n = s.length;
+  if (n > LOOP_COPY_MAX) return p + b.latin1Write(s, p, n);
+  for (let i = 0; i < n; i++) b[p + i] = s.charCodeAt(i);
+  return p + n;
+}
+
+/** Decimal digits of a non-negative integer below 2^53. */
+function digitCount(n: number): number {
+  let d = 1;
+  while (n >= 10000) {
+    n = Math.floor(n / 10000);
+    d += 4;
+  }
+  if (n >= 1000) return d + 3;
+  if (n >= 100) return d + 2;
+  if (n >= 10) return d + 1;
+  return d;
+}
+
+/** Write the safe integer `n` in decimal at `p` (at most 21 bytes); returns the end. */
+function putInt(b: Buffer, p: number, n: number): number {
+  if (n < 0) {
+    b[p++] = 45;
+    n = -n;
+  }
+  if (n < 10) {
+    b[p] = 48 + n;
+    return p + 1;
+  }
+  const end = p + digitCount(n);
+  let q = end;
+  while (n >= 10) {
+    const d = n % 10;
+    n = (n - d) / 10;
+    b[--q] = 48 + d;
+  }
+  b[--q] = 48 + n;
+  return end;
+}
+
+/** What takeOutputChunk() returns (one object, reused: read it at once). */
+export interface OutputChunk {
+  parts: Bulk[] | null;
+  chunk: Buffer | null;
+  end: number;
+}
+const takenOutput: OutputChunk = { parts: null, chunk: null, end: 0 };
+
+/** Room a header `<type><integer>\r\n` may need. */
+const HEADER_MAX = 24;
+
 export abstract class ReplyWriter {
   /** Protocol version negotiated with HELLO: 2 or 3. */
   resp: 2 | 3 = 2;
-  /** Pending output not yet handed to the socket. */
-  protected out = '';
-  /** Completed output pieces (used around Buffers and deferred lengths). */
+  /** The chunk replies are written into, null until there is output. */
+  protected rbuf: Buffer | null = null;
+  /** End of the bytes written into `rbuf`. */
+  protected rpos = 0;
+  /** Completed output that comes before `rbuf`'s bytes (used around large values and deferred lengths). */
   protected parts: Bulk[] | null = null;
   /** CLIENT REPLY OFF/SKIP suppress replies. */
   protected repliesOff = false;
-  /** Bytes moved from `out` into `parts` since the last takeOutput(). */
+  /** Bytes in `parts` (deferred length headers aside). */
   private partsBytes = 0;
-  /**
-   * `out` length past which onOutputGrowth() runs: lowered by what moves to
-   * `parts`, so it fires every OUTPUT_CHECK_BYTES of pending output.
-   */
+  /** Pending output past which onOutputGrowth() runs next. */
   protected outCheckAt = OUTPUT_CHECK_BYTES;
 
   /** Called when the buffer goes from empty to non-empty. */
@@ -40,56 +114,131 @@ export abstract class ReplyWriter {
    * buffer limits); it sets the next `outCheckAt`.
    */
   protected onOutputGrowth(): void {
-    this.outCheckAt = this.out.length + OUTPUT_CHECK_BYTES;
+    this.outCheckAt = this.pendingOutputBytes() + OUTPUT_CHECK_BYTES;
   }
 
   /** Bytes queued and not taken yet (deferred length headers aside). */
   pendingOutputBytes(): number {
-    return this.out.length + this.partsBytes;
+    return this.rpos + this.partsBytes;
   }
 
   hasPendingOutput(): boolean {
-    return this.out.length > 0 || this.parts !== null;
+    return this.rpos !== 0 || this.parts !== null;
   }
 
-  /** Take everything queued so far. */
+  /**
+   * A chunk with `n` free bytes at `rpos` (n <= REPLY_CHUNK_BYTES). The
+   * first output of an empty writer signals onOutput().
+   */
+  private reserve(n: number): Buffer {
+    const b = this.rbuf;
+    if (b !== null && this.rpos + n <= b.length) {
+      if (this.rpos === 0 && this.parts === null) this.onOutput();
+      return b;
+    }
+    return this.newChunk();
+  }
+
+  private newChunk(): Buffer {
+    if (this.rpos === 0 && this.parts === null) this.onOutput();
+    if (this.rbuf !== null) this.sealChunk();
+    const b = acquireChunk();
+    this.rbuf = b;
+    this.rpos = 0;
+    return b;
+  }
+
+  /** Move the chunk's bytes to `parts`; the chunk is no longer written (nor reused: `parts` refers to it). */
+  private sealChunk(): void {
+    const b = this.rbuf!;
+    const n = this.rpos;
+    if (n > 0) {
+      if (this.parts === null) this.parts = [];
+      this.parts.push(b.subarray(0, n));
+      this.partsBytes += n;
+    } else {
+      releaseReplyChunk(b);
+    }
+    this.rbuf = null;
+    this.rpos = 0;
+  }
+
+  /** Append a part that is kept as it is (a large string or Buffer, a deferred header). */
+  private pushPart(p: Bulk, counted: boolean): void {
+    if (this.rpos === 0 && this.parts === null) this.onOutput();
+    if (this.rbuf !== null) this.sealChunk();
+    if (this.parts === null) this.parts = [];
+    this.parts.push(p);
+    if (counted) this.partsBytes += p.length;
+  }
+
+  /** After each reply: the output buffer limit check every OUTPUT_CHECK_BYTES of growth. */
+  private grew(): void {
+    if (this.rpos + this.partsBytes > this.outCheckAt) this.onOutputGrowth();
+  }
+
+  /**
+   * Take everything queued so far, as one latin1 string or as parts. The
+   * chunk is copied out and reused.
+   */
   takeOutput(): Bulk[] | string {
     const parts = this.parts;
-    const out = this.out;
-    this.out = '';
+    const b = this.rbuf;
+    let rest = '';
+    if (b !== null) {
+      rest = this.rpos > 0 ? b.latin1Slice(0, this.rpos) : '';
+      releaseReplyChunk(b);
+    }
+    this.rbuf = null;
+    this.rpos = 0;
     this.parts = null;
     this.partsBytes = 0;
     this.outCheckAt = OUTPUT_CHECK_BYTES;
-    if (parts === null) return out;
-    if (out.length > 0) parts.push(out);
+    if (parts === null) return rest;
+    if (rest.length > 0) parts.push(rest);
     return parts;
   }
 
-  /** Append raw protocol (already formatted). */
+  /**
+   * For the socket write: the `parts`, then the chunk's first `end` bytes
+   * (the chunk stays out of the pool until given to releaseReplyChunk());
+   * the writer is left empty.
+   */
+  protected takeOutputChunk(): OutputChunk {
+    const out = takenOutput;
+    out.parts = this.parts;
+    out.chunk = this.rbuf;
+    out.end = this.rpos;
+    this.rbuf = null;
+    this.rpos = 0;
+    this.parts = null;
+    this.partsBytes = 0;
+    this.outCheckAt = OUTPUT_CHECK_BYTES;
+    return out;
+  }
+
+  /** Append raw protocol (already formatted, one char per byte). */
   addReplyProto(s: string): void {
     if (this.repliesOff) return;
-    if (this.out.length === 0 && this.parts === null) this.onOutput();
-    this.out += s;
-    if (this.out.length > this.outCheckAt) this.onOutputGrowth();
+    const n = s.length;
+    if (n > COPY_MAX) {
+      this.pushPart(s, true);
+    } else if (n > 0) {
+      const b = this.reserve(n);
+      this.rpos = putStr(b, this.rpos, s);
+    }
+    this.grew();
   }
 
-  private addReplyBuffer(b: Buffer): void {
-    if (this.repliesOff) return;
-    if (this.out.length === 0 && this.parts === null) this.onOutput();
-    if (this.parts === null) this.parts = [];
-    if (this.out.length > 0) this.moveOutToParts();
-    this.parts.push(b);
-    this.partsBytes += b.length;
-    this.outCheckAt -= b.length;
-    if (this.outCheckAt < 0) this.onOutputGrowth();
-  }
-
-  private moveOutToParts(): void {
-    const n = this.out.length;
-    this.parts!.push(this.out);
-    this.out = '';
-    this.partsBytes += n;
-    this.outCheckAt -= n;
+  /** `<type><n>\r\n`: array, map, set, push and bulk headers. */
+  private addHeader(type: number, n: number): void {
+    const b = this.reserve(HEADER_MAX);
+    let p = this.rpos;
+    b[p++] = type;
+    p = putInt(b, p, n);
+    b[p] = 13;
+    b[p + 1] = 10;
+    this.rpos = p + 2;
   }
 
   addReplyStatus(s: string): void {
@@ -109,17 +258,35 @@ export abstract class ReplyWriter {
   }
 
   addReplyBulk(v: Bulk): void {
-    if (typeof v === 'string') {
-      this.addReplyProto('$' + v.length + CRLF + v + CRLF);
-    } else if (v.length < 4096) {
-      this.addReplyProto('$' + v.length + CRLF + v.latin1Slice(0, v.length) + CRLF);
+    if (this.repliesOff) return;
+    const n = v.length;
+    if (n > COPY_MAX) {
+      this.addHeader(36, n);
+      // A Buffer is copied: a stored one may be changed in place (SETRANGE,
+      // SETBIT) by a later command of the same pipeline before it is sent.
+      this.pushPart(typeof v === 'string' ? v : Buffer.from(v), true);
+      const b = this.reserve(2);
+      b[this.rpos] = 13;
+      b[this.rpos + 1] = 10;
+      this.rpos += 2;
     } else {
-      // Copied: a stored Buffer may be mutated in place (SETRANGE, SETBIT)
-      // by a later command of the same pipeline before this reply is sent.
-      this.addReplyProto('$' + v.length + CRLF);
-      this.addReplyBuffer(Buffer.from(v));
-      this.addReplyProto(CRLF);
+      const b = this.reserve(n + HEADER_MAX);
+      let p = this.rpos;
+      b[p++] = 36;
+      p = putInt(b, p, n);
+      b[p++] = 13;
+      b[p++] = 10;
+      if (typeof v === 'string') {
+        p = putStr(b, p, v);
+      } else {
+        b.set(v, p);
+        p += n;
+      }
+      b[p] = 13;
+      b[p + 1] = 10;
+      this.rpos = p + 2;
     }
+    this.grew();
   }
 
   /** Bulk or null for a missing value. */
@@ -129,27 +296,41 @@ export abstract class ReplyWriter {
   }
 
   addReplyLongLong(n: number | bigint): void {
-    this.addReplyProto(':' + n + CRLF);
+    if (this.repliesOff) return;
+    if (typeof n === 'number' && Number.isSafeInteger(n)) {
+      this.addHeader(58, n);
+      this.grew();
+    } else {
+      this.addReplyProto(':' + n + CRLF);
+    }
+  }
+
+  /** `<type><n>\r\n` with the output checks, or nothing while replies are off. */
+  private addAggregateLen(type: number, n: number): void {
+    if (this.repliesOff) return;
+    this.addHeader(type, n);
+    this.grew();
   }
 
   addReplyArrayLen(n: number): void {
-    this.addReplyProto('*' + n + CRLF);
+    this.addAggregateLen(42, n);
   }
 
   addReplyMapLen(n: number): void {
-    this.addReplyProto(this.resp === 2 ? '*' + n * 2 + CRLF : '%' + n + CRLF);
+    if (this.resp === 2) this.addAggregateLen(42, n * 2);
+    else this.addAggregateLen(37, n);
   }
 
   addReplySetLen(n: number): void {
-    this.addReplyProto(this.resp === 2 ? '*' + n + CRLF : '~' + n + CRLF);
+    this.addAggregateLen(this.resp === 2 ? 42 : 126, n);
   }
 
   addReplyAttributeLen(n: number): void {
-    this.addReplyProto('|' + n + CRLF);
+    this.addAggregateLen(124, n);
   }
 
   addReplyPushLen(n: number): void {
-    this.addReplyProto(this.resp === 2 ? '*' + n + CRLF : '>' + n + CRLF);
+    this.addAggregateLen(this.resp === 2 ? 42 : 62, n);
   }
 
   addReplyNull(): void {
@@ -171,18 +352,18 @@ export abstract class ReplyWriter {
     if (d === Infinity) s = 'inf';
     else if (d === -Infinity) s = '-inf';
     else s = formatDouble(d);
-    if (this.resp === 2) this.addReplyProto('$' + s.length + CRLF + s + CRLF);
+    if (this.resp === 2) this.addReplyBulk(s);
     else this.addReplyProto(',' + s + CRLF);
   }
 
   /** A preformatted human-friendly long double (INCRBYFLOAT style). */
   addReplyHumanLongDouble(s: string): void {
-    if (this.resp === 2) this.addReplyProto('$' + s.length + CRLF + s + CRLF);
+    if (this.resp === 2) this.addReplyBulk(s);
     else this.addReplyProto(',' + s + CRLF);
   }
 
   addReplyBigNum(s: string): void {
-    if (this.resp === 2) this.addReplyProto('$' + s.length + CRLF + s + CRLF);
+    if (this.resp === 2) this.addReplyBulk(s);
     else this.addReplyProto('(' + s + CRLF);
   }
 
@@ -197,7 +378,16 @@ export abstract class ReplyWriter {
 
   /** OK status, the most common reply. */
   addReplyOK(): void {
-    this.addReplyProto('+OK\r\n');
+    if (this.repliesOff) return;
+    const b = this.reserve(5);
+    const p = this.rpos;
+    b[p] = 43;
+    b[p + 1] = 79;
+    b[p + 2] = 75;
+    b[p + 3] = 13;
+    b[p + 4] = 10;
+    this.rpos = p + 5;
+    this.grew();
   }
 
   /** Array of bulk strings (null entries become null bulks). */
@@ -221,11 +411,8 @@ export abstract class ReplyWriter {
   /** Reserve a length header to be filled in later (addReplyDeferredLen). */
   addReplyDeferredLen(): number {
     if (this.repliesOff) return -1;
-    if (this.out.length === 0 && this.parts === null) this.onOutput();
-    if (this.parts === null) this.parts = [];
-    if (this.out.length > 0) this.moveOutToParts();
-    this.parts.push('');
-    return this.parts.length - 1;
+    this.pushPart('', false);
+    return this.parts!.length - 1;
   }
 
   setDeferredArrayLen(handle: number, n: number): void {

@@ -4,7 +4,7 @@
  */
 import type { Socket } from 'node:net';
 import { RequestParser } from '../protocol/parser.js';
-import { ReplyWriter, OUTPUT_CHECK_BYTES } from '../protocol/reply.js';
+import { ReplyWriter, OUTPUT_CHECK_BYTES, releaseReplyChunk } from '../protocol/reply.js';
 import type { Db } from '../store/db.js';
 import type { Command } from '../commands/table.js';
 import type { NodisServer } from './server.js';
@@ -161,19 +161,34 @@ export class Client extends ReplyWriter {
     if (!this.hasPendingOutput() || this.outputHeld) return;
     // Output that grew past a check step is checked whole before it is written.
     if (this.pendingOutputBytes() > OUTPUT_CHECK_BYTES && closeClientOnOutputBufferLimitReached(this, true)) return;
-    const out = this.takeOutput();
     const sock = this.socket;
-    if (sock === null || sock.destroyed) return;
+    if (sock === null || sock.destroyed) {
+      this.discardOutput();
+      return;
+    }
+    const out = this.takeOutputChunk();
+    const parts = out.parts;
+    const chunk = out.chunk;
+    const end = out.end;
+    out.parts = null;
+    out.chunk = null;
     const before = this.netOut;
-    if (typeof out === 'string') {
-      this.netOut += out.length;
-      if (!(this.directPending === 0 && out.length <= DIRECT_WRITE_MAX && writeDirect(this, sock, out))) sock.write(out, 'latin1');
+    if (parts === null) {
+      if (chunk !== null) {
+        this.netOut += end;
+        if (!(this.directPending === 0 && writeDirect(this, sock, chunk, end))) sock.write(chunk.subarray(0, end));
+      }
     } else {
+      // The chunk is not reused: the stream keeps referring to what it was given.
       sock.cork();
-      for (const part of out) {
+      for (const part of parts) {
         this.netOut += part.length;
         if (typeof part === 'string') sock.write(part, 'latin1');
         else sock.write(part);
+      }
+      if (chunk !== null && end > 0) {
+        this.netOut += end;
+        sock.write(chunk.subarray(0, end));
       }
       sock.uncork();
     }
@@ -185,7 +200,7 @@ export class Client extends ReplyWriter {
 
 /** What writeDirect() uses of a socket's handle (a libuv stream). */
 interface DirectHandle {
-  writeLatin1String(req: object, s: string): number;
+  writeBuffer(req: object, b: Buffer): number;
   readonly writeQueueSize: number;
 }
 
@@ -208,41 +223,45 @@ function loadStreamWrap(): StreamWrapBinding | null {
 
 const streamWrap = loadStreamWrap();
 
-/** Larger replies take the stream path (the handle copies at most 16 KB on the stack for its first attempt). */
-const DIRECT_WRITE_MAX = 16 * 1024;
-
 /** The handle of a plain (non-TLS) TCP or unix socket, or null. */
 function directHandleOf(sock: Socket): DirectHandle | null {
   if (streamWrap === null || (sock as { encrypted?: boolean }).encrypted === true) return null;
   const h = (sock as unknown as { _handle?: Partial<DirectHandle> | null })._handle;
-  return h != null && typeof h.writeLatin1String === 'function' && typeof h.writeQueueSize === 'number' ? (h as DirectHandle) : null;
+  return h != null && typeof h.writeBuffer === 'function' && typeof h.writeQueueSize === 'number' ? (h as DirectHandle) : null;
 }
 
 /**
- * Hand `s` to the socket's handle when its stream holds nothing (nothing
- * queued, in flight, corked or ending): the handle writes what the kernel
- * takes at once and queues the rest in order, without the stream
- * machinery Node runs per socket.write() (a request object with an async
- * id, the completion callback, a tick). Bytes left queued are counted in
- * `c.directPending` until they are written; meanwhile replies take the
- * stream path, which queues behind them. False when the stream path must
- * be used (and nothing was written).
+ * Hand the first `n` bytes of `chunk` to the socket's handle when its
+ * stream holds nothing (nothing queued, in flight, corked or ending): the
+ * handle writes what the kernel takes at once and queues the rest in
+ * order, without the stream machinery Node runs per socket.write() (a
+ * request object with an async id, the completion callback, a tick). A
+ * chunk written whole goes back to the reply chunk pool; one the handle
+ * still refers to stays with the write request until it completes, and
+ * its bytes are counted in `c.directPending` meanwhile; replies take the
+ * stream path then, which queues behind them. False when the stream path
+ * must be used (and nothing was written).
  */
-function writeDirect(c: Client, sock: Socket, s: string): boolean {
+function writeDirect(c: Client, sock: Socket, chunk: Buffer, n: number): boolean {
   let h = c.directHandle;
   if (h === undefined) h = c.directHandle = directHandleOf(sock);
   if (h === null) return false;
   const ws = (sock as unknown as { _writableState: { length: number; corked: number; ending: boolean } })._writableState;
   if (ws.length !== 0 || ws.corked !== 0 || ws.ending) return false;
-  const req = new streamWrap!.WriteWrap();
+  const req = new streamWrap!.WriteWrap() as { oncomplete?: (status: number) => void; buffer?: Buffer };
+  const data = chunk.subarray(0, n);
   // An error (the peer went away) leaves the reply to the stream path, which reports it.
-  if (h.writeLatin1String(req, s) !== 0) return false;
+  if (h.writeBuffer(req, data) !== 0) return false;
   if (streamWrap!.streamBaseState[streamWrap!.kLastWriteWasAsync] !== 0) {
     c.directPending = h.writeQueueSize;
+    // The handle writes from the chunk's memory: the request keeps it alive.
+    req.buffer = data;
     req.oncomplete = (status: number): void => {
       c.directPending = 0;
       if (status < 0) sock.destroy();
     };
+  } else {
+    releaseReplyChunk(chunk);
   }
   return true;
 }

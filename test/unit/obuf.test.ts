@@ -50,14 +50,14 @@ describe('ReplyWriter: pending output accounting', () => {
     const h = w.addReplyDeferredLen();
     expect(w.pendingOutputBytes()).toBe(10003);
     expect(w.checks).toEqual([]);
-    // A Buffer bulk: header, the Buffer itself, CRLF.
+    // A Buffer bulk: header, the Buffer itself, CRLF; checked once the reply is whole.
     w.addReplyBulk(Buffer.alloc(8000, 0xff));
-    expect(w.checks).toEqual([10003 + 7 + 8000]);
+    expect(w.checks).toEqual([10003 + 7 + 8000 + 2]);
     w.setDeferredArrayLen(h, 1);
     expect(w.pendingOutputBytes()).toBe(10003 + 7 + 8000 + 2);
     w.addReplyBulk(Buffer.alloc(20000));
     expect(w.checks.length).toBe(2);
-    expect(w.checks[1]).toBe(18012 + 8 + 20000);
+    expect(w.checks[1]).toBe(18012 + 8 + 20000 + 2);
   });
 });
 
