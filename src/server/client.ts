@@ -242,17 +242,25 @@ function directHandleOf(sock: Socket): DirectHandle | null {
  * stream path then, which queues behind them. False when the stream path
  * must be used (and nothing was written).
  */
+/** A write request of Node's stream binding; the one not yet bound to a pending write is reused. */
+type WriteReq = { oncomplete?: (status: number) => void; buffer?: Buffer };
+let spareWriteReq: WriteReq | null = null;
+
 function writeDirect(c: Client, sock: Socket, chunk: Buffer, n: number): boolean {
   let h = c.directHandle;
   if (h === undefined) h = c.directHandle = directHandleOf(sock);
   if (h === null) return false;
   const ws = (sock as unknown as { _writableState: { length: number; corked: number; ending: boolean } })._writableState;
   if (ws.length !== 0 || ws.corked !== 0 || ws.ending) return false;
-  const req = new streamWrap!.WriteWrap() as { oncomplete?: (status: number) => void; buffer?: Buffer };
+  // A write the kernel took whole (or an error) leaves the request object
+  // untouched: it serves the next write too.
+  const req = spareWriteReq ?? (new streamWrap!.WriteWrap() as WriteReq);
+  spareWriteReq = req;
   const data = chunk.subarray(0, n);
   // An error (the peer went away) leaves the reply to the stream path, which reports it.
   if (h.writeBuffer(req, data) !== 0) return false;
   if (streamWrap!.streamBaseState[streamWrap!.kLastWriteWasAsync] !== 0) {
+    spareWriteReq = null;
     c.directPending = h.writeQueueSize;
     // The handle writes from the chunk's memory: the request keeps it alive.
     req.buffer = data;

@@ -350,3 +350,47 @@ describe('RequestParser: randomized streams', () => {
     }
   });
 });
+
+describe('RequestParser: arguments remembered from the previous command', () => {
+  /** `base` with its byte at `i` replaced by `c`. */
+  const withByte = (base: string, i: number, c: string): string => base.slice(0, i) + c + base.slice(i + 1);
+
+  it('an argument of the same length that differs in any one byte is read anew', () => {
+    const key = 'key:\xff\x00\x80abcdefghijklmnopqrstu'; // 25 bytes: six 4-byte words and a tail byte
+    const cmds: string[][] = [];
+    for (let i = 0; i < key.length; i++) {
+      cmds.push(['GET', key]);
+      cmds.push(['GET', withByte(key, i, key[i] === 'z' ? 'y' : 'z')]);
+      cmds.push(['GET', key]);
+    }
+    // Whole commands in one read (the one-pass path) and byte by byte (the general path).
+    expect(run([cmds.map((a) => mb(...a)).join('')])).toEqual({ cmds, error: null });
+    expect(run([...cmds.map((a) => mb(...a)).join('')])).toEqual({ cmds, error: null });
+  });
+
+  it('a position that changes every time (unique keys) then repeats is read right throughout', () => {
+    const cmds: string[][] = [];
+    for (let i = 0; i < 40; i++) cmds.push(['SET', `key:${String(i).padStart(9, '0')}`, `v\xfe${i % 3}`]);
+    for (let i = 0; i < 20; i++) cmds.push(['SET', 'key:000000007', `v\xfe${i % 2}`]);
+    for (let i = 0; i < 20; i++) cmds.push(['SET', `key:${String(i * 7).padStart(9, '0')}`, 'v\xfe1']);
+    const stream = cmds.map((a) => mb(...a)).join('');
+    expect(run([stream])).toEqual({ cmds, error: null });
+    // Fed one command per read, as a pipelining client's reads often end.
+    expect(run(cmds.map((a) => mb(...a)))).toEqual({ cmds, error: null });
+  });
+
+  it('reads that reuse one buffer do not confuse the bytes remembered', () => {
+    const p = new RequestParser();
+    const shared = Buffer.alloc(64);
+    const got: string[][] = [];
+    for (const key of ['abcd1234', 'abcd1234', 'abcd1235', 'abcd1235', 'xbcd1235']) {
+      const n = shared.write(mb('GET', key), 'latin1');
+      const chunk = shared.subarray(0, n);
+      p.feed(chunk);
+      for (let argv = p.next(); argv !== null; argv = p.next()) got.push(argv);
+      p.releaseChunk(chunk);
+      shared.fill(0x41);
+    }
+    expect(got.map((a) => a[1])).toEqual(['abcd1234', 'abcd1234', 'abcd1235', 'abcd1235', 'xbcd1235']);
+  });
+});
