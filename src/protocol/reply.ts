@@ -56,15 +56,44 @@ function digitCount(n: number): number {
   return d;
 }
 
+/** Decimal digits of a non-negative int32. */
+function digitCount32(v: number): number {
+  if (v < 100000) return v < 100 ? (v < 10 ? 1 : 2) : v < 1000 ? 3 : v < 10000 ? 4 : 5;
+  return v < 10000000 ? (v < 1000000 ? 6 : 7) : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
+}
+
+/** "00" to "99": two digits per division. */
+const DIGIT_PAIRS = new Uint8Array(200);
+for (let i = 0; i < 100; i++) {
+  DIGIT_PAIRS[2 * i] = 48 + Math.floor(i / 10);
+  DIGIT_PAIRS[2 * i + 1] = 48 + (i % 10);
+}
+
 /** Write the safe integer `n` in decimal at `p` (at most 21 bytes); returns the end. */
 function putInt(b: Buffer, p: number, n: number): number {
   if (n < 0) {
     b[p++] = 45;
     n = -n;
   }
-  if (n < 10) {
-    b[p] = 48 + n;
-    return p + 1;
+  if (n <= 0x7fffffff) {
+    // int32 arithmetic: divisions by a constant become multiplications.
+    let v = n | 0;
+    const end = p + digitCount32(v);
+    let q = end;
+    while (v >= 100) {
+      const t = (v / 100) | 0;
+      const r = (v - t * 100) << 1;
+      v = t;
+      b[--q] = DIGIT_PAIRS[r + 1];
+      b[--q] = DIGIT_PAIRS[r];
+    }
+    if (v >= 10) {
+      b[q - 1] = DIGIT_PAIRS[(v << 1) + 1];
+      b[q - 2] = DIGIT_PAIRS[v << 1];
+    } else {
+      b[q - 1] = 48 + v;
+    }
+    return end;
   }
   const end = p + digitCount(n);
   let q = end;

@@ -19,10 +19,28 @@ let hashSeed = (Math.random() * 0x100000000) >>> 0;
 /** Seed the string hash (tests use a fixed seed for reproducible SCAN order). */
 export function setHashSeed(seed: number): void {
   hashSeed = seed >>> 0;
+  lastHashed = null;
 }
+
+/**
+ * The string hashed last and its hash: a command usually looks its key up
+ * more than once (the keyspace, the expires, the write after the read), and
+ * hot keys come back command after command. Arguments are interned by the
+ * parser, so a repeat is mostly the same string and compares at once.
+ */
+let lastHashed: string | null = null;
+let lastHash = 0;
 
 /** FNV-1a over the latin1 bytes, seeded, with murmur3's final mix. */
 export function hashString(s: string): number {
+  if (s === lastHashed) return lastHash;
+  const h = hashBytes(s);
+  lastHashed = s;
+  lastHash = h;
+  return h;
+}
+
+function hashBytes(s: string): number {
   let h = hashSeed ^ 0x811c9dc5;
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);

@@ -79,6 +79,19 @@ describe('ReplyWriter: scalar replies', () => {
     expect(both((w) => w.addReplyLongLong(-9223372036854775808n))).toEqual([':-9223372036854775808\r\n', ':-9223372036854775808\r\n']);
   });
 
+  it('integers written digit by digit match their decimal text at every digit count and sign', () => {
+    const values = [0, -0, 1, 9, 10, 99, 100, 101, 999, 1000, 2 ** 31 - 1, 2 ** 31, 2 ** 32, -(2 ** 31), -(2 ** 31) - 1, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER];
+    for (let p = 1; p <= 1e15; p *= 10) values.push(p - 1, p, p + 1, -(p - 1), -p, 7 * p + 3);
+    const w = new TestWriter();
+    for (const n of values) {
+      w.addReplyLongLong(n);
+      w.addReplyArrayLen(Math.abs(n));
+      w.addReplyBulk('x'.repeat(Math.abs(n) % 50));
+    }
+    const expected = values.map((n) => `:${n}\r\n*${Math.abs(n)}\r\n$${Math.abs(n) % 50}\r\n${'x'.repeat(Math.abs(n) % 50)}\r\n`).join('');
+    expect(w.text()).toBe(expected);
+  });
+
   it('null and null array', () => {
     expect(both((w) => w.addReplyNull())).toEqual(['$-1\r\n', '_\r\n']);
     expect(both((w) => w.addReplyNullArray())).toEqual(['*-1\r\n', '_\r\n']);
