@@ -264,8 +264,12 @@ export class RequestParser {
     return this.multibulklen > 0 || this.bufferedBytes > 0;
   }
 
-  /** Add received bytes (kept by reference: see releaseChunk()). */
-  feed(chunk: Buffer): void {
+  /**
+   * Add received bytes (kept by reference: see releaseChunk()). `view`, when
+   * given, reads `chunk` at the same offsets (a view of a reused read
+   * buffer made once), saving parseWhole() a DataView per read.
+   */
+  feed(chunk: Buffer, view?: DataView<ArrayBufferLike>): void {
     if (this.need > 0) {
       this.pending.push(chunk);
       this.pendingLen += chunk.length;
@@ -280,6 +284,10 @@ export class RequestParser {
     }
     if (this.pos >= this.buf.length) {
       this.buf = chunk;
+      if (view !== undefined) {
+        this.view = view;
+        this.viewOf = chunk;
+      }
     } else {
       this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk]);
     }

@@ -556,19 +556,19 @@ export class NodisServer implements KeyspaceContext {
   private onReusedBufferData(c: Client, buf: Buffer, n: number): void {
     const chunk = buf.subarray(0, n);
     try {
-      this.onData(c, chunk);
+      this.onData(c, chunk, buf === SHARED_READ_BUFFER ? SHARED_READ_VIEW : buf === BUSY_READ_BUFFER ? BUSY_READ_VIEW : undefined);
     } finally {
       c.parser.releaseChunk(chunk);
     }
   }
 
-  private onData(c: Client, chunk: Buffer): void {
+  private onData(c: Client, chunk: Buffer, view?: DataView): void {
     c.netIn += chunk.length;
     this.stats.netInputBytes += chunk.length;
     this.stats.totalReadsProcessed++;
     c.lastInteraction = Date.now();
     if (c.flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP)) return;
-    c.parser.feed(chunk);
+    c.parser.feed(chunk, view);
     // Client buffers count in used_memory as they change while a limit
     // (maxmemory, maxmemory-clients) is set; otherwise the cron and INFO
     // refresh them.
@@ -1358,6 +1358,9 @@ function cTrunc(s: string, n: number): string {
 const SHARED_READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 /** Reads made while a script is busy (processEventsWhileBlocked()). */
 const BUSY_READ_BUFFER = Buffer.allocUnsafe(16 * 1024);
+/** Views of the two read buffers (the parser compares through them), made once. */
+const SHARED_READ_VIEW = new DataView(SHARED_READ_BUFFER.buffer, SHARED_READ_BUFFER.byteOffset, SHARED_READ_BUFFER.length);
+const BUSY_READ_VIEW = new DataView(BUSY_READ_BUFFER.buffer, BUSY_READ_BUFFER.byteOffset, BUSY_READ_BUFFER.length);
 
 /** The descriptor of a plain (non-TLS) connected socket, or -1. */
 function plainSocketFd(sock: net.Socket | null): number {

@@ -379,18 +379,20 @@ describe('RequestParser: arguments remembered from the previous command', () => 
     expect(run(cmds.map((a) => mb(...a)))).toEqual({ cmds, error: null });
   });
 
-  it('reads that reuse one buffer do not confuse the bytes remembered', () => {
+  it.each([false, true])('reads that reuse one buffer do not confuse the bytes remembered (view given: %s)', (withView) => {
     const p = new RequestParser();
     const shared = Buffer.alloc(64);
+    const view = new DataView(shared.buffer, shared.byteOffset, shared.length);
     const got: string[][] = [];
-    for (const key of ['abcd1234', 'abcd1234', 'abcd1235', 'abcd1235', 'xbcd1235']) {
+    const keys = ['abcd1234', 'abcd1234', 'abcd1235', 'abcd1235', 'xbcd1235', 'xbcd1235x', 'xbcd1235y'];
+    for (const key of keys) {
       const n = shared.write(mb('GET', key), 'latin1');
       const chunk = shared.subarray(0, n);
-      p.feed(chunk);
+      p.feed(chunk, withView ? view : undefined);
       for (let argv = p.next(); argv !== null; argv = p.next()) got.push(argv);
       p.releaseChunk(chunk);
       shared.fill(0x41);
     }
-    expect(got.map((a) => a[1])).toEqual(['abcd1234', 'abcd1234', 'abcd1235', 'abcd1235', 'xbcd1235']);
+    expect(got.map((a) => a[1])).toEqual(keys);
   });
 });
