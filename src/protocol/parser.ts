@@ -75,6 +75,9 @@ const LAST_ARGS = 4;
 const INTERN_SIZE = 4096;
 const internTable: string[] = new Array<string>(INTERN_SIZE).fill('');
 
+/** Whether the last internSlice() found its string in the table. */
+let internHit = false;
+
 function internSlice(buf: Buffer, start: number, len: number): string {
   const end = start + len;
   let h = len;
@@ -84,8 +87,12 @@ function internSlice(buf: Buffer, start: number, len: number): string {
   if (cand.length === len) {
     let i = 0;
     while (i < len && cand.charCodeAt(i) === buf[start + i]) i++;
-    if (i === len) return cand;
+    if (i === len) {
+      internHit = true;
+      return cand;
+    }
   }
+  internHit = false;
   const s = buf.latin1Slice(start, end);
   internTable[idx] = s;
   return s;
@@ -232,8 +239,9 @@ export class RequestParser {
   /** Their bytes (INTERN_MAX_LEN per position), and a view reading four at a time. */
   private readonly lastBytes = new Uint8Array(LAST_ARGS * INTERN_MAX_LEN);
   private readonly lastView = new DataView(this.lastBytes.buffer);
-  /** Misses in a row at each position (see parseWhole()). */
+  /** Misses in a row at each position, of lastArgs and of the intern table (see parseWhole()). */
   private readonly lastMisses = new Int32Array(LAST_ARGS);
+  private readonly internMisses = new Int32Array(LAST_ARGS);
   /** A view of `viewOf` (the buffer parseWhole() last compared in). */
   private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
   private viewOf: Buffer = EMPTY;
@@ -410,7 +418,11 @@ export class RequestParser {
           argv[i] = prev;
           this.lastMisses[i] = 0;
         } else {
-          const a = internSlice(buf, p, len);
+          // Nor in the intern table, time after time (unique keys): the
+          // position is sliced without hashing, and tried again every 16th time.
+          const skip = this.internMisses[i] >= 8 && (this.internMisses[i]++ & 15) !== 0;
+          const a = skip ? buf.latin1Slice(p, p + len) : internSlice(buf, p, len);
+          if (!skip) this.internMisses[i] = internHit ? 0 : this.internMisses[i] + 1;
           argv[i] = a;
           // A position that keeps changing (unique keys) is remembered only
           // now and then, so that it costs little more than the interning.
