@@ -360,7 +360,6 @@ describe.skipIf(!HAVE_REDIS)('differential: COMMAND', () => {
         ['COMMAND', 'INFO', 'get|x'],
         ['COMMAND', 'INFO', 'command|INFO'],
         ['COMMAND', 'INFO', 'COMMAND|count', 'command|nosuch', 'command|info|x'],
-        ['COMMAND', 'INFO', 'get\x00'],
         ['COMMAND', 'DOCS', 'nosuch'],
         ['COMMAND', 'DOCS', 'nosuch', 'GET', ''],
         ['COMMAND', 'DOCS', 'command|help', 'Command|Count'],
@@ -370,6 +369,13 @@ describe.skipIf(!HAVE_REDIS)('differential: COMMAND', () => {
         await sameInfo(d.n, d.r, args, args[1] === 'DOCS');
         await sameInfo(n3, r3, args, args[1] === 'DOCS');
       }
+      // A name with a NUL byte: redis-server hashes all of it but compares
+      // with strcasecmp(), so it finds GET only when both land in one bucket
+      // of its (randomly seeded) command table. Nodis answers what Redis
+      // answers otherwise.
+      const [nulN, nulR] = await d.both('COMMAND', 'INFO', 'get\x00');
+      expect(nulN.latin1Slice()).toBe('*1\r\n$-1\r\n');
+      if (nulR.latin1Slice() !== '*1\r\n$-1\r\n') expect(nulR.latin1Slice()).toBe((await d.r.call('COMMAND', 'INFO', 'get')).latin1Slice());
       // A container reports its subcommands nested.
       await sameInfo(d.n, d.r, ['COMMAND', 'INFO', 'command']);
       await sameInfo(n3, r3, ['COMMAND', 'DOCS', 'command'], true);
