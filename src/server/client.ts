@@ -124,7 +124,11 @@ export class Client extends ReplyWriter {
 
   /** Drop every queued reply (a client closed without sending them). */
   discardOutput(): void {
-    this.takeOutput();
+    const out = this.takeOutputChunk();
+    // Nothing was handed to the socket: the chunk goes back to the pool.
+    if (out.chunk !== null) releaseReplyChunk(out.chunk);
+    out.parts = null;
+    out.chunk = null;
   }
 
   /**
