@@ -15,7 +15,7 @@
  * hashTypeSet()). The caller passes the current limits.
  */
 import { Dict } from './dict.js';
-import type { EncodingConfig, RObjectBase } from './types.js';
+import { limitsReader, type EncodingConfig, type RObjectBase } from './types.js';
 import { DICT_ENTRY_BYTES, EMPTY_DICT_BYTES, memAdjust, objectBytes, stringBytes, type MemAccount, type MemTracked } from './memcost.js';
 
 /** LISTPACK_MAX_SAFETY_SIZE: listpacks never grow beyond 1 GiB. */
@@ -31,19 +31,9 @@ export interface HashLimits {
 }
 
 /** The limits from a config (hash-max-listpack-entries/value). */
-export function hashLimits(cfg: EncodingConfig): HashLimits {
-  const gen = cfg.generation;
-  if (cfg === limitsCfg && gen === limitsGen && gen !== undefined) return lastLimits;
-  lastLimits = { entries: cfg.num('hash-max-listpack-entries'), value: cfg.num('hash-max-listpack-value') };
-  limitsCfg = cfg;
-  limitsGen = gen;
-  return lastLimits;
-}
-
-/** The last limits hashLimits() read, and the config (and its generation) they came from. */
-let limitsCfg: EncodingConfig | null = null;
-let limitsGen: number | undefined = undefined;
-let lastLimits: HashLimits = { entries: 0, value: 0 };
+export const hashLimits = limitsReader(
+  (cfg): HashLimits => ({ entries: cfg.num('hash-max-listpack-entries'), value: cfg.num('hash-max-listpack-value') }),
+);
 
 /** Approximate size in bytes of a Redis listpack entry holding `len` bytes. */
 function lpEntryBytes(len: number): number {

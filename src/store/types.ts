@@ -16,6 +16,25 @@ export interface EncodingConfig {
   readonly generation?: number;
 }
 
+/**
+ * A reader of limits derived from an EncodingConfig, answering the same
+ * object until the config (or its generation) changes; a config without a
+ * generation is read each time.
+ */
+export function limitsReader<T>(read: (cfg: EncodingConfig) => T): (cfg: EncodingConfig) => T {
+  let lastCfg: EncodingConfig | null = null;
+  let lastGen: number | undefined = undefined;
+  let last: T | undefined = undefined;
+  return (cfg) => {
+    const gen = cfg.generation;
+    if (cfg === lastCfg && gen === lastGen && gen !== undefined) return last!;
+    last = read(cfg);
+    lastCfg = cfg;
+    lastGen = gen;
+    return last;
+  };
+}
+
 /** Base of all non-string values (lists, sets, zsets, hashes, streams). */
 export interface RObjectBase {
   readonly type: Exclude<RedisType, 'string'>;

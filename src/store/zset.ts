@@ -17,7 +17,7 @@
  * zset-max-listpack-value bytes; it never converts back except where Redis
  * does (store results: convertToListpackIfNeeded()).
  */
-import type { EncodingConfig, RObjectBase } from './types.js';
+import { limitsReader, type EncodingConfig, type RObjectBase } from './types.js';
 import { Dict } from './dict.js';
 import {
   SkipList,
@@ -59,19 +59,9 @@ export interface ZsetLimits {
   readonly maxValue: number;
 }
 
-export function zsetLimits(cfg: EncodingConfig): ZsetLimits {
-  const gen = cfg.generation;
-  if (cfg === limitsCfg && gen === limitsGen && gen !== undefined) return lastLimits;
-  lastLimits = { maxEntries: cfg.num('zset-max-listpack-entries'), maxValue: cfg.num('zset-max-listpack-value') };
-  limitsCfg = cfg;
-  limitsGen = gen;
-  return lastLimits;
-}
-
-/** The last limits zsetLimits() read, and the config (and its generation) they came from. */
-let limitsCfg: EncodingConfig | null = null;
-let limitsGen: number | undefined = undefined;
-let lastLimits: ZsetLimits = { maxEntries: 0, maxValue: 0 };
+export const zsetLimits = limitsReader(
+  (cfg): ZsetLimits => ({ maxEntries: cfg.num('zset-max-listpack-entries'), maxValue: cfg.num('zset-max-listpack-value') }),
+);
 
 /** The score as a listpack keeps it (double2ll(): integers lose a -0 sign). */
 function lpScore(score: number): number {
