@@ -27,6 +27,7 @@ import { multiStateMemOverhead } from './multi.js';
 import { trackingState } from './tracking.js';
 import type { ClientPubSub } from './pubsub.js';
 import { CLIENT_TYPE_NORMAL, CLIENT_TYPE_PUBSUB, clientInfoString, getClientType } from '../commands/client.js';
+import { bitLength } from '../util/numbers.js';
 
 /** Query buffer allocation reported while a client has anything buffered (sdsZmallocSize of a fresh query buffer). */
 export const QBUF_ALLOC = 20474;
@@ -146,10 +147,7 @@ export function clientMemoryFigures(c: Client): ClientMemoryFigures {
   const qbufFree = queryBufferAlloc(c, qbuf) - qbuf;
   const multiMem = multiStateMemOverhead(c);
   const { obl, oll, omem } = clientOutputFigures(c);
-  const rest = pubsubMemOverhead(c);
-  const t = trackingState(c);
-  const prefixes = t !== undefined && t.prefixes !== null ? t.prefixes.size * TRACKING_PREFIX_MEM : 0;
-  const totMem = qbuf + qbufFree + argvMem + argc * PTR_SIZE + multiMem + rest + prefixes + REPLY_BUF_SIZE + obl + omem + CLIENT_STRUCT_MEM;
+  const totMem = qbuf + qbufFree + argvMem + argc * PTR_SIZE + otherOverhead(c) + REPLY_BUF_SIZE + obl + omem + CLIENT_STRUCT_MEM;
   return { qbuf, qbufFree, argvMem, multiMem, obl, oll, omem, totMem };
 }
 
@@ -160,12 +158,6 @@ interface Entry {
   counted: boolean;
   /** Index of its bucket, -1 when not evictable. */
   bucket: number;
-}
-
-/** Bits needed to write `n` (floor(log2(n)) + 1; 0 for 0). */
-function bitLength(n: number): number {
-  if (n < 2 ** 32) return 32 - Math.clz32(n);
-  return 32 + bitLength(Math.floor(n / 2 ** 32));
 }
 
 /** The bucket of a client using `mem` bytes (log2, clamped to the bucket range). */
@@ -354,10 +346,9 @@ export function clientEvictionOf(server: NodisServer): ClientEviction | undefine
 
 /** Hook client eviction into the server: config, memory updates, freed clients. */
 export function installClientEviction(server: NodisServer): ClientEviction {
-  let ce = instances.get(server);
-  if (ce !== undefined) return ce;
+  const installed = instances.get(server);
+  if (installed !== undefined) return installed;
   const ev = new ClientEviction(server);
-  ce = ev;
   instances.set(server, ev);
   const mm = server.memory;
   mm.clientHook = (c, bytes, periodic) => ev.update(c, bytes, true, periodic);

@@ -1,4 +1,6 @@
 /** The latency monitor (latency.c): per-event samples and maxima. */
+import { bitLength } from '../util/numbers.js';
+
 const LATENCY_TS_LEN = 160;
 
 export interface LatencySample {
@@ -91,11 +93,6 @@ const SUB_MASK = SUB_COUNT - 1;
 /** Buckets needed so that SUB_COUNT << (buckets - 1) exceeds HIST_MAX. */
 const BUCKETS = 23;
 const COUNTS_LEN = (BUCKETS + 1) * SUB_HALF;
-
-function bitLength(v: number): number {
-  if (v < 0x100000000) return 32 - Math.clz32(v);
-  return 64 - Math.clz32(Math.floor(v / 0x100000000));
-}
 
 /** v | SUB_MASK, safe above 2^32. */
 function maskOr(v: number): number {

@@ -264,7 +264,21 @@ export function d2string(d: number): string {
   return formatG(d, 17);
 }
 
-/** Number of decimal digits of a non-negative integer (digits10). */
+/** Number of decimal digits of a non-negative integer below 2^53 (digits10). */
 export function digits10(v: number): number {
-  return v < 10 ? 1 : String(Math.floor(v)).length;
+  let d = 1;
+  while (v >= 10000) {
+    v = Math.floor(v / 10000);
+    d += 4;
+  }
+  if (v >= 1000) return d + 3;
+  if (v >= 100) return d + 2;
+  if (v >= 10) return d + 1;
+  return d;
+}
+
+/** Bits needed to write the non-negative integer `v` below 2^64 (floor(log2(v)) + 1; 0 for 0). */
+export function bitLength(v: number): number {
+  if (v < 0x100000000) return 32 - Math.clz32(v);
+  return 64 - Math.clz32(Math.floor(v / 0x100000000));
 }
