@@ -61,13 +61,9 @@ function setup() {
 // a scratch buffer.
 const SCRATCH = Buffer.allocUnsafe(1 << 22);
 function drain() {
-  if (typeof c.takeOutputChunk === 'function') {
-    const o = c.takeOutputChunk();
-    let n = o.end;
-    if (o.parts !== null) for (const p of o.parts) n += p.length;
-    if (o.chunk !== null) reply.releaseReplyChunk(o.chunk);
-    o.parts = null;
-    o.chunk = null;
+  if (typeof reply.releaseReplyChunk === 'function') {
+    const n = c.pendingOutputBytes();
+    c.discardOutput();
     return n;
   }
   const out = c.takeOutput();

@@ -6,7 +6,7 @@
  * it; what does not fit goes to a list of parts (c->reply). One socket
  * write per batch of commands sends it.
  */
-import { formatDouble } from '../util/numbers.js';
+import { digits10, formatDouble } from '../util/numbers.js';
 
 export type Bulk = string | Buffer;
 
@@ -41,19 +41,6 @@ function putStr(b: Buffer, p: number, s: string): number {
   if (n > LOOP_COPY_MAX) return p + b.latin1Write(s, p, n);
   for (let i = 0; i < n; i++) b[p + i] = s.charCodeAt(i);
   return p + n;
-}
-
-/** Decimal digits of a non-negative integer below 2^53. */
-function digitCount(n: number): number {
-  let d = 1;
-  while (n >= 10000) {
-    n = Math.floor(n / 10000);
-    d += 4;
-  }
-  if (n >= 1000) return d + 3;
-  if (n >= 100) return d + 2;
-  if (n >= 10) return d + 1;
-  return d;
 }
 
 /** Decimal digits of a non-negative int32. */
@@ -95,7 +82,7 @@ function putInt(b: Buffer, p: number, n: number): number {
     }
     return end;
   }
-  const end = p + digitCount(n);
+  const end = p + digits10(n);
   let q = end;
   while (n >= 10) {
     const d = n % 10;
@@ -211,21 +198,27 @@ export abstract class ReplyWriter {
    * chunk is copied out and reused.
    */
   takeOutput(): Bulk[] | string {
-    const parts = this.parts;
-    const b = this.rbuf;
+    const out = this.takeOutputChunk();
+    const parts = out.parts;
+    const b = out.chunk;
+    out.parts = null;
+    out.chunk = null;
     let rest = '';
     if (b !== null) {
-      rest = this.rpos > 0 ? b.latin1Slice(0, this.rpos) : '';
+      rest = out.end > 0 ? b.latin1Slice(0, out.end) : '';
       releaseReplyChunk(b);
     }
-    this.rbuf = null;
-    this.rpos = 0;
-    this.parts = null;
-    this.partsBytes = 0;
-    this.outCheckAt = OUTPUT_CHECK_BYTES;
     if (parts === null) return rest;
     if (rest.length > 0) parts.push(rest);
     return parts;
+  }
+
+  /** Drop every queued reply (a client closed without sending them); the chunk goes back to the pool. */
+  discardOutput(): void {
+    const out = this.takeOutputChunk();
+    if (out.chunk !== null) releaseReplyChunk(out.chunk);
+    out.parts = null;
+    out.chunk = null;
   }
 
   /**
@@ -327,39 +320,38 @@ export abstract class ReplyWriter {
   addReplyLongLong(n: number | bigint): void {
     if (this.repliesOff) return;
     if (typeof n === 'number' && Number.isSafeInteger(n)) {
-      this.addHeader(58, n);
-      this.grew();
+      this.addHeaderReply(58, n);
     } else {
       this.addReplyProto(':' + n + CRLF);
     }
   }
 
-  /** `<type><n>\r\n` with the output checks, or nothing while replies are off. */
-  private addAggregateLen(type: number, n: number): void {
+  /** `<type><n>\r\n` as a reply of its own (integers, aggregate lengths), or nothing while replies are off. */
+  private addHeaderReply(type: number, n: number): void {
     if (this.repliesOff) return;
     this.addHeader(type, n);
     this.grew();
   }
 
   addReplyArrayLen(n: number): void {
-    this.addAggregateLen(42, n);
+    this.addHeaderReply(42, n);
   }
 
   addReplyMapLen(n: number): void {
-    if (this.resp === 2) this.addAggregateLen(42, n * 2);
-    else this.addAggregateLen(37, n);
+    if (this.resp === 2) this.addHeaderReply(42, n * 2);
+    else this.addHeaderReply(37, n);
   }
 
   addReplySetLen(n: number): void {
-    this.addAggregateLen(this.resp === 2 ? 42 : 126, n);
+    this.addHeaderReply(this.resp === 2 ? 42 : 126, n);
   }
 
   addReplyAttributeLen(n: number): void {
-    this.addAggregateLen(124, n);
+    this.addHeaderReply(124, n);
   }
 
   addReplyPushLen(n: number): void {
-    this.addAggregateLen(this.resp === 2 ? 42 : 62, n);
+    this.addHeaderReply(this.resp === 2 ? 42 : 62, n);
   }
 
   addReplyNull(): void {

@@ -122,15 +122,6 @@ export class Client extends ReplyWriter {
     super.onOutputGrowth();
   }
 
-  /** Drop every queued reply (a client closed without sending them). */
-  discardOutput(): void {
-    const out = this.takeOutputChunk();
-    // Nothing was handed to the socket: the chunk goes back to the pool.
-    if (out.chunk !== null) releaseReplyChunk(out.chunk);
-    out.parts = null;
-    out.chunk = null;
-  }
-
   /**
    * Re-evaluate CLIENT REPLY OFF/SKIP after the flags changed. A client
    * being closed gets nothing more (prepareClientToWrite()).
@@ -208,9 +199,12 @@ interface DirectHandle {
   readonly writeQueueSize: number;
 }
 
+/** A write request of Node's stream binding (the buffer it writes from is kept on it while it is pending). */
+type WriteReq = { oncomplete?: (status: number) => void; buffer?: Buffer };
+
 /** Node's stream binding: write requests and the result of the last write. */
 interface StreamWrapBinding {
-  WriteWrap: new () => { oncomplete?: (status: number) => void };
+  WriteWrap: new () => WriteReq;
   streamBaseState: Int32Array;
   kLastWriteWasAsync: number;
 }
@@ -234,6 +228,9 @@ function directHandleOf(sock: Socket): DirectHandle | null {
   return h != null && typeof h.writeBuffer === 'function' && typeof h.writeQueueSize === 'number' ? (h as DirectHandle) : null;
 }
 
+/** The write request not bound to a pending write: the next writeDirect() uses it. */
+let spareWriteReq: WriteReq | null = null;
+
 /**
  * Hand the first `n` bytes of `chunk` to the socket's handle when its
  * stream holds nothing (nothing queued, in flight, corked or ending): the
@@ -246,10 +243,6 @@ function directHandleOf(sock: Socket): DirectHandle | null {
  * stream path then, which queues behind them. False when the stream path
  * must be used (and nothing was written).
  */
-/** A write request of Node's stream binding; the one not yet bound to a pending write is reused. */
-type WriteReq = { oncomplete?: (status: number) => void; buffer?: Buffer };
-let spareWriteReq: WriteReq | null = null;
-
 function writeDirect(c: Client, sock: Socket, chunk: Buffer, n: number): boolean {
   let h = c.directHandle;
   if (h === undefined) h = c.directHandle = directHandleOf(sock);
@@ -258,7 +251,7 @@ function writeDirect(c: Client, sock: Socket, chunk: Buffer, n: number): boolean
   if (ws.length !== 0 || ws.corked !== 0 || ws.ending) return false;
   // A write the kernel took whole (or an error) leaves the request object
   // untouched: it serves the next write too.
-  const req = spareWriteReq ?? (new streamWrap!.WriteWrap() as WriteReq);
+  const req = spareWriteReq ?? new streamWrap!.WriteWrap();
   spareWriteReq = req;
   const data = chunk.subarray(0, n);
   // An error (the peer went away) leaves the reply to the stream path, which reports it.
