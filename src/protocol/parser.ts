@@ -75,6 +75,9 @@ const LAST_ARGS = 4;
 const INTERN_SIZE = 4096;
 const internTable: string[] = new Array<string>(INTERN_SIZE).fill('');
 
+/** Longer than any remembered argument: in lastArgs, it matches nothing (a position not worth comparing). */
+const NEVER_SAME = '\0'.repeat(INTERN_MAX_LEN + 1);
+
 /** Whether the last internSlice() found its string in the table. */
 let internHit = false;
 
@@ -432,7 +435,7 @@ export class RequestParser {
             const base = i * INTERN_MAX_LEN;
             for (let j = 0; j < len; j++) lb[base + j] = buf[p + j];
           } else if (this.lastMisses[i] === 2) {
-            this.lastArgs[i] = '\0'.repeat(INTERN_MAX_LEN + 1);
+            this.lastArgs[i] = NEVER_SAME;
           }
         }
       } else {

@@ -531,7 +531,8 @@ export class NodisServer implements KeyspaceContext {
       return;
     }
     const c = this.createClient(sock);
-    const onRead = (n: number, buf: Buffer): void => this.onReusedBufferData(c, buf, n);
+    // The handle reads into SHARED_READ_BUFFER (readIntoSharedBuffer()).
+    const onRead = (n: number, buf: Buffer): void => this.onReusedBufferData(c, buf, SHARED_READ_VIEW, n);
     if (tlsWrap !== undefined || !readIntoSharedBuffer(sock, onRead)) sock.on('data', (chunk: Buffer) => this.onData(c, chunk));
     sock.on('error', () => {
       /* reset by peer etc.: 'close' follows */
@@ -552,11 +553,14 @@ export class NodisServer implements KeyspaceContext {
     return c;
   }
 
-  /** onData() of the first `n` bytes of a buffer reads reuse: the parser copies what it keeps. */
-  private onReusedBufferData(c: Client, buf: Buffer, n: number): void {
+  /**
+   * onData() of the first `n` bytes of a buffer reads reuse (`view` reads
+   * it at the same offsets): the parser copies what it keeps.
+   */
+  private onReusedBufferData(c: Client, buf: Buffer, view: DataView, n: number): void {
     const chunk = buf.subarray(0, n);
     try {
-      this.onData(c, chunk, buf === SHARED_READ_BUFFER ? SHARED_READ_VIEW : buf === BUSY_READ_BUFFER ? BUSY_READ_VIEW : undefined);
+      this.onData(c, chunk, view);
     } finally {
       c.parser.releaseChunk(chunk);
     }
@@ -717,7 +721,7 @@ export class NodisServer implements KeyspaceContext {
         continue; // EAGAIN: nothing to read; other errors surface in the event loop
       }
       if (n === 0) continue; // EOF: the event loop sees it too
-      this.onReusedBufferData(c, BUSY_READ_BUFFER, n);
+      this.onReusedBufferData(c, BUSY_READ_BUFFER, BUSY_READ_VIEW, n);
     }
     this.flushPendingWrites();
     this.lastTick = tick;
