@@ -15,13 +15,12 @@
  * hashTypeSet()). The caller passes the current limits.
  */
 import { Dict } from './dict.js';
+import { LONG_LEN, copyString, flat, headerLen, holdsAt, lenAt, lengthHeader } from './packed.js';
 import { limitsReader, type EncodingConfig, type RObjectBase } from './types.js';
 import { DICT_ENTRY_BYTES, EMPTY_DICT_BYTES, memAdjust, objectBytes, stringBytes, type MemAccount, type MemTracked } from './memcost.js';
 
 /** LISTPACK_MAX_SAFETY_SIZE: listpacks never grow beyond 1 GiB. */
 const LISTPACK_MAX_SAFETY_SIZE = 1 << 30;
-/** A length of at least this is written as LONG_LEN and four chars. */
-const LONG_LEN = 254;
 
 export interface HashLimits {
   /** hash-max-listpack-entries */
@@ -38,35 +37,6 @@ export const hashLimits = limitsReader(
 /** Approximate size in bytes of a Redis listpack entry holding `len` bytes. */
 function lpEntryBytes(len: number): number {
   return len + (len < 64 ? 2 : len < 4096 ? 4 : 10);
-}
-
-/** `s` with its length header, as packed. */
-function packed(s: string): string {
-  const n = s.length;
-  if (n < LONG_LEN) return String.fromCharCode(n) + s;
-  return String.fromCharCode(LONG_LEN, (n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255) + s;
-}
-
-/** Bytes packed() adds to a string of `n` chars. */
-function headerLen(n: number): number {
-  return n < LONG_LEN ? 1 : 5;
-}
-
-/** The length of the packed string at `p` (its header's value). */
-function lenAt(s: string, p: number): number {
-  const c = s.charCodeAt(p);
-  if (c !== LONG_LEN) return c;
-  // Lengths stay below 2^31 (a listpack is at most 1 GiB): a small integer, not a double.
-  return (s.charCodeAt(p + 1) << 24) | (s.charCodeAt(p + 2) << 16) | (s.charCodeAt(p + 3) << 8) | s.charCodeAt(p + 4);
-}
-
-/**
- * A string built by concatenation, flattened now: V8 would otherwise keep
- * the concatenation as a tree of the old string's slices until first read.
- */
-function flat(s: string): string {
-  if (s.length > 0) s.charCodeAt(0);
-  return s;
 }
 
 export class RHash implements RObjectBase, MemTracked {
@@ -132,7 +102,7 @@ export class RHash implements RObjectBase, MemTracked {
         fl = lenAt(s, p);
         fs = p + 5;
       }
-      if (fl === flen && (flen === 0 || s.charCodeAt(fs + flen - 1) === last) && s.startsWith(field, fs)) return p;
+      if (fl === flen && (flen === 0 || s.charCodeAt(fs + flen - 1) === last) && holdsAt(s, fs, field)) return p;
       p = fs + fl;
       const vl = s.charCodeAt(p);
       p += vl === LONG_LEN ? 5 + lenAt(s, p) : 1 + vl;
@@ -226,12 +196,12 @@ export class RHash implements RObjectBase, MemTracked {
         const vp = this.lpValueAt(p);
         const s = this.lp;
         // The same value again leaves the listpack as it is (no new string).
-        if (lenAt(s, vp) === value.length && s.startsWith(value, vp + headerLen(value.length))) return true;
-        this.lpSplice(vp, this.lpSkip(vp), packed(value));
+        if (lenAt(s, vp) === value.length && holdsAt(s, vp + headerLen(value.length), value)) return true;
+        this.lpSplice(vp, this.lpSkip(vp), lengthHeader(value.length) + value);
         return true;
       }
       const s = this.lp;
-      this.lpSplice(s.length, s.length, packed(field) + packed(value));
+      this.lpSplice(s.length, s.length, lengthHeader(field.length) + field + lengthHeader(value.length) + value);
       this.lpPairs++;
       if (this.lpPairs > limits.entries) this.convert();
       return false;
@@ -392,10 +362,4 @@ export class RHash implements RObjectBase, MemTracked {
     for (let i = 0; i + 1 < pairs.length; i += 2) h.set(pairs[i], pairs[i + 1], limits);
     return h;
   }
-}
-
-/** A flat copy of `s` that shares no storage with a larger string (slices do). */
-function copyString(s: string): string {
-  if (s.length < 13) return s; // V8 copies short slices
-  return Buffer.from(s, 'latin1').latin1Slice();
 }

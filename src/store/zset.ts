@@ -19,6 +19,7 @@
  */
 import { limitsReader, type EncodingConfig, type RObjectBase } from './types.js';
 import { Dict } from './dict.js';
+import { LONG_LEN, copyString, flat, headerLen, holdsAt, lenAt, lengthHeader } from './packed.js';
 import {
   SkipList,
   ZNode,
@@ -70,22 +71,9 @@ function lpScore(score: number): number {
 
 export type ZEmit = (ele: string, score: number) => void;
 
-/** A member length of at least this is written as LONG_LEN and four chars. */
-const LONG_LEN = 254;
 /** Scratch for moving a score in and out of its eight bytes. */
 const F64 = new Float64Array(1);
 const F64B = new Uint8Array(F64.buffer);
-
-function headerLen(n: number): number {
-  return n < LONG_LEN ? 1 : 5;
-}
-
-function lenAt(s: string, p: number): number {
-  const c = s.charCodeAt(p);
-  if (c !== LONG_LEN) return c;
-  // Lengths stay below 2^31 (a listpack is at most 1 GiB): a small integer, not a double.
-  return (s.charCodeAt(p + 1) << 24) | (s.charCodeAt(p + 2) << 16) | (s.charCodeAt(p + 3) << 8) | s.charCodeAt(p + 4);
-}
 
 /** Offsets of the entry found by the last successful lpFind(): its start, its score, its end. */
 let foundStart = 0;
@@ -94,26 +82,14 @@ let foundScore = 0;
 /** The packed entry of a member and its score. */
 function packEntry(ele: string, score: number): string {
   const n = ele.length;
-  const head = n < LONG_LEN ? String.fromCharCode(n) : String.fromCharCode(LONG_LEN, (n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
   F64[0] = score;
-  return head + ele + String.fromCharCode(F64B[0], F64B[1], F64B[2], F64B[3], F64B[4], F64B[5], F64B[6], F64B[7]);
+  return lengthHeader(n) + ele + String.fromCharCode(F64B[0], F64B[1], F64B[2], F64B[3], F64B[4], F64B[5], F64B[6], F64B[7]);
 }
 
 /** The score stored at `p`. */
 function scoreAt(s: string, p: number): number {
   for (let k = 0; k < 8; k++) F64B[k] = s.charCodeAt(p + k);
   return F64[0];
-}
-
-/** Flatten a string built by concatenation now (see hash.ts). */
-function flat(s: string): string {
-  if (s.length > 0) s.charCodeAt(0);
-  return s;
-}
-
-/** A flat copy of `s` that shares no storage with a larger string (slices do). */
-function copyString(s: string): string {
-  return s.length < 13 ? s : Buffer.from(s, 'latin1').latin1Slice();
 }
 
 /** Index access to a packed listpack: the offset of every entry. */
@@ -319,7 +295,7 @@ export class ZSet implements RObjectBase, MemTracked {
         m = lenAt(s, p);
         start = p + 5;
       }
-      if (m === len && (len === 0 || s.charCodeAt(start + len - 1) === last) && s.startsWith(ele, start)) {
+      if (m === len && (len === 0 || s.charCodeAt(start + len - 1) === last) && holdsAt(s, start, ele)) {
         foundStart = p;
         foundScore = start + len;
         return i;
