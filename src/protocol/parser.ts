@@ -70,8 +70,13 @@ function findByte(buf: Buffer, byte: number, from: number): number {
  * stored values, memory (JS strings are immutable, so sharing is safe).
  */
 const INTERN_MAX_LEN = 32;
-/** Argument positions whose last value each parser remembers (see parseWhole()). */
+/**
+ * Argument positions whose last value each parser remembers (see
+ * parseWhole()): four at first, up to MAX_LAST_ARGS once a longer command
+ * comes (an MSET or HSET of ten pairs is 21 arguments).
+ */
 const LAST_ARGS = 4;
+const MAX_LAST_ARGS = 24;
 const INTERN_SIZE = 4096;
 const internTable: string[] = new Array<string>(INTERN_SIZE).fill('');
 
@@ -238,13 +243,13 @@ export class RequestParser {
   private bulklen = -1;
   private argv: string[] = [];
   /** Short arguments of the last command parsed by parseWhole(), by position. */
-  private readonly lastArgs: string[] = new Array<string>(LAST_ARGS).fill('');
+  private lastArgs: string[] = new Array<string>(LAST_ARGS).fill('');
   /** Their bytes (INTERN_MAX_LEN per position), and a view reading four at a time. */
-  private readonly lastBytes = new Uint8Array(LAST_ARGS * INTERN_MAX_LEN);
-  private readonly lastView = new DataView(this.lastBytes.buffer);
+  private lastBytes = new Uint8Array(LAST_ARGS * INTERN_MAX_LEN);
+  private lastView = new DataView(this.lastBytes.buffer);
   /** Misses in a row at each position, of lastArgs and of the intern table (see parseWhole()). */
-  private readonly lastMisses = new Int32Array(LAST_ARGS);
-  private readonly internMisses = new Int32Array(LAST_ARGS);
+  private lastMisses = new Int32Array(LAST_ARGS);
+  private internMisses = new Int32Array(LAST_ARGS);
   /** A view of `viewOf` (the buffer parseWhole() last compared in). */
   private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
   private viewOf: Buffer = EMPTY;
@@ -389,6 +394,7 @@ export class RequestParser {
     if (n > 10 && this.authRequired()) return null;
     const maxLen = this.maxBulkLen < 16384 ? this.maxBulkLen : 16384;
     const argv = new Array<string>(n);
+    const remembered = n <= this.lastArgs.length ? n : this.rememberMore(n);
     for (let i = 0; i < n; i++) {
       if (p + 3 >= end || buf[p] !== 36 /* '$' */) return null;
       c = buf[++p];
@@ -412,7 +418,7 @@ export class RequestParser {
       if (p + len + 2 > end) return null;
       if (len > INTERN_MAX_LEN) {
         argv[i] = buf.latin1Slice(p, p + len);
-      } else if (i < LAST_ARGS) {
+      } else if (i < remembered) {
         // The connection's previous command often had the same argument
         // here (its name, a hot key): compared first, four bytes at a time,
         // before hashing.
@@ -445,6 +451,26 @@ export class RequestParser {
     }
     this.pos = p;
     return argv;
+  }
+
+  /** Grow the remembered positions for a command of `n` arguments; returns how many there are. */
+  private rememberMore(n: number): number {
+    const have = this.lastArgs.length;
+    if (have >= MAX_LAST_ARGS) return have;
+    const m = n < MAX_LAST_ARGS ? n : MAX_LAST_ARGS;
+    const args = this.lastArgs.concat(new Array<string>(m - have).fill(''));
+    const bytes = new Uint8Array(m * INTERN_MAX_LEN);
+    bytes.set(this.lastBytes);
+    const lastMisses = new Int32Array(m);
+    lastMisses.set(this.lastMisses);
+    const internMisses = new Int32Array(m);
+    internMisses.set(this.internMisses);
+    this.lastArgs = args;
+    this.lastBytes = bytes;
+    this.lastView = new DataView(bytes.buffer);
+    this.lastMisses = lastMisses;
+    this.internMisses = internMisses;
+    return m;
   }
 
   /** Whether the `len` bytes at `p` are those of lastArgs[i]. */

@@ -379,6 +379,21 @@ describe('RequestParser: arguments remembered from the previous command', () => 
     expect(run(cmds.map((a) => mb(...a)))).toEqual({ cmds, error: null });
   });
 
+  it('long commands (up to 24 positions remembered, then interned) differ from the last in any argument', () => {
+    const pairs = (tag: string): string[] => Array.from({ length: 14 }, (_, j) => [`k\xff${j}:${tag}`, `v\x80${j}`]).flat();
+    const base = ['MSET', ...pairs('aaaa')];
+    const cmds: string[][] = [['GET', 'k'], base];
+    // Each position in turn differs in its last byte, then the command repeats.
+    for (let i = 1; i < base.length; i++) {
+      cmds.push(base.map((a, j) => (j === i ? withByte(a, a.length - 1, '\x01') : a)));
+      cmds.push(base);
+    }
+    // Fewer arguments after more: the positions past the end are not read.
+    cmds.push(['HSET', 'h', 'f', 'v'], base.slice(0, 7), base);
+    expect(run([cmds.map((a) => mb(...a)).join('')])).toEqual({ cmds, error: null });
+    expect(run(cmds.map((a) => mb(...a)))).toEqual({ cmds, error: null });
+  });
+
   it.each([false, true])('reads that reuse one buffer do not confuse the bytes remembered (view given: %s)', (withView) => {
     const p = new RequestParser();
     const shared = Buffer.alloc(64);
