@@ -9,6 +9,7 @@ import type { Db } from '../store/db.js';
 import type { Command } from '../commands/table.js';
 import type { NodisServer } from './server.js';
 import { closeClientOnOutputBufferLimitReached } from './obuf.js';
+import { streamWrap, type DirectHandle, type WriteReq } from './node-stream.js';
 import type { AclUser } from './acl.js';
 
 export const CLIENT_MULTI = 1 << 0;
@@ -192,34 +193,6 @@ export class Client extends ReplyWriter {
     stats.totalWritesProcessed++;
   }
 }
-
-/** What writeDirect() uses of a socket's handle (a libuv stream). */
-interface DirectHandle {
-  writeBuffer(req: object, b: Buffer): number;
-  readonly writeQueueSize: number;
-}
-
-/** A write request of Node's stream binding (the buffer it writes from is kept on it while it is pending). */
-type WriteReq = { oncomplete?: (status: number) => void; buffer?: Buffer };
-
-/** Node's stream binding: write requests and the result of the last write. */
-interface StreamWrapBinding {
-  WriteWrap: new () => WriteReq;
-  streamBaseState: Int32Array;
-  kLastWriteWasAsync: number;
-}
-
-function loadStreamWrap(): StreamWrapBinding | null {
-  try {
-    const b = (process as unknown as { binding(name: string): Partial<StreamWrapBinding> }).binding('stream_wrap');
-    if (typeof b.WriteWrap !== 'function' || !(b.streamBaseState instanceof Int32Array) || typeof b.kLastWriteWasAsync !== 'number') return null;
-    return b as StreamWrapBinding;
-  } catch {
-    return null;
-  }
-}
-
-const streamWrap = loadStreamWrap();
 
 /** The handle of a plain (non-TLS) TCP or unix socket, or null. */
 function directHandleOf(sock: Socket): DirectHandle | null {

@@ -34,6 +34,7 @@ import { installOutputBufferLimits, checkOutputAfterWrite } from './obuf.js';
 import { installClientEviction } from './client-eviction.js';
 import { Acl, USER_NOPASS } from './acl.js';
 import type { Tracking } from './tracking.js';
+import { readIntoBuffer } from './node-stream.js';
 import { installReplication } from '../replication/replication.js';
 
 export const REDIS_VERSION = '7.0.15';
@@ -158,6 +159,12 @@ export class NodisServer implements KeyspaceContext {
   /** Time fixed for the running command (-1 until first read). */
   private cmdTime = -1;
   private cachedLruClock = Math.floor(Date.now() / 1000) & 0xffffff;
+  /**
+   * Date.now() - performance.now(), refreshed by the cron: a client's last
+   * interaction is dated from the monotonic clock read that times its
+   * commands, without a second (wall) clock read per read.
+   */
+  private wallClockBase = Date.now() - performance.now();
   /** Cached config values read on the hot path. */
   protoMaxBulkLen = 512 * 1024 * 1024;
   private queryBufLimit = 1024 * 1024 * 1024;
@@ -531,9 +538,9 @@ export class NodisServer implements KeyspaceContext {
       return;
     }
     const c = this.createClient(sock);
-    // The handle reads into SHARED_READ_BUFFER (readIntoSharedBuffer()).
-    const onRead = (n: number, buf: Buffer): void => this.onReusedBufferData(c, buf, SHARED_READ_VIEW, n);
-    if (tlsWrap !== undefined || !readIntoSharedBuffer(sock, onRead)) sock.on('data', (chunk: Buffer) => this.onData(c, chunk));
+    // The handle reads into SHARED_READ's buffer (readIntoBuffer()).
+    const onRead = (n: number): void => this.onReusedBufferData(c, SHARED_READ, n);
+    if (tlsWrap !== undefined || !readIntoBuffer(sock, SHARED_READ.buf, onRead)) sock.on('data', (chunk: Buffer) => this.onData(c, chunk));
     sock.on('error', () => {
       /* reset by peer etc.: 'close' follows */
     });
@@ -553,14 +560,11 @@ export class NodisServer implements KeyspaceContext {
     return c;
   }
 
-  /**
-   * onData() of the first `n` bytes of a buffer reads reuse (`view` reads
-   * it at the same offsets): the parser copies what it keeps.
-   */
-  private onReusedBufferData(c: Client, buf: Buffer, view: DataView, n: number): void {
-    const chunk = buf.subarray(0, n);
+  /** onData() of the first `n` bytes of a buffer reads reuse: the parser copies what it keeps. */
+  private onReusedBufferData(c: Client, rb: ReusedReadBuffer, n: number): void {
+    const chunk = rb.head(n);
     try {
-      this.onData(c, chunk, view);
+      this.onData(c, chunk, rb.view);
     } finally {
       c.parser.releaseChunk(chunk);
     }
@@ -570,7 +574,9 @@ export class NodisServer implements KeyspaceContext {
     c.netIn += chunk.length;
     this.stats.netInputBytes += chunk.length;
     this.stats.totalReadsProcessed++;
-    c.lastInteraction = Date.now();
+    // The clock read that times the commands also dates the interaction.
+    const tick = performance.now();
+    c.lastInteraction = this.wallClockBase + tick;
     if (c.flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP)) return;
     c.parser.feed(chunk, view);
     // Client buffers count in used_memory as they change while a limit
@@ -581,7 +587,7 @@ export class NodisServer implements KeyspaceContext {
     // Replies are written once every socket ready in this turn of the event
     // loop was read (markPendingWrite() schedules that), as Redis writes in
     // beforeSleep(): the writes go out back to back.
-    this.processInputBuffer(c);
+    this.processInputBuffer(c, tick);
     if (c.parser.bufferedBytes > this.queryBufLimit) {
       this.logger.warn(`Closing client that reached max query buffer length: id=${c.id} addr=${c.addr}`);
       this.stats.clientQbufLimitDisconnections++;
@@ -594,9 +600,9 @@ export class NodisServer implements KeyspaceContext {
     if (limited) this.memory.clientUpdated(c);
   }
 
-  /** processInputBuffer(): run every complete command buffered for `c`. */
-  processInputBuffer(c: Client): void {
-    this.lastTick = performance.now();
+  /** processInputBuffer(): run every complete command buffered for `c` (`tick`: performance.now() just read). */
+  processInputBuffer(c: Client, tick = performance.now()): void {
+    this.lastTick = tick;
     try {
       this.processInputBufferLoop(c);
     } finally {
@@ -716,12 +722,12 @@ export class NodisServer implements KeyspaceContext {
       if (fd < 0) continue;
       let n: number;
       try {
-        n = fs.readSync(fd, BUSY_READ_BUFFER, 0, BUSY_READ_BUFFER.length, null);
+        n = fs.readSync(fd, BUSY_READ.buf, 0, BUSY_READ.buf.length, null);
       } catch {
         continue; // EAGAIN: nothing to read; other errors surface in the event loop
       }
       if (n === 0) continue; // EOF: the event loop sees it too
-      this.onReusedBufferData(c, BUSY_READ_BUFFER, BUSY_READ_VIEW, n);
+      this.onReusedBufferData(c, BUSY_READ, n);
     }
     this.flushPendingWrites();
     this.lastTick = tick;
@@ -1130,7 +1136,9 @@ export class NodisServer implements KeyspaceContext {
   cron(): void {
     if (this.cronPaused) return;
     this.cronLoops++;
-    this.cachedLruClock = Math.floor(Date.now() / 1000) & 0xffffff;
+    const wall = Date.now();
+    this.cachedLruClock = Math.floor(wall / 1000) & 0xffffff;
+    this.wallClockBase = wall - performance.now();
     const hz = Math.max(1, Math.min(500, this.config.num('hz')));
     if (this.activeExpireEnabled && !this.isReplica()) this.activeExpireCycle(hz);
     // tryResizeHashTables(): shrink tables emptied by deletions.
@@ -1358,13 +1366,32 @@ function cTrunc(s: string, n: number): string {
   return t.length > n ? t.slice(0, n) : t;
 }
 
+/**
+ * A buffer reads reuse, with what parsing it needs made once: a DataView
+ * of it (the parser compares four bytes at a time) and, for reads of up to
+ * VIEWS_MAX bytes, a Buffer view of its first n bytes per length n (a
+ * subarray() per read costs more than the rest of reading a small command).
+ */
+class ReusedReadBuffer {
+  static readonly VIEWS_MAX = 2048;
+  readonly view: DataView;
+  private readonly views: (Buffer | null)[] = new Array<Buffer | null>(ReusedReadBuffer.VIEWS_MAX + 1).fill(null);
+  constructor(readonly buf: Buffer) {
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.length);
+  }
+  /** The first `n` bytes. */
+  head(n: number): Buffer {
+    if (n > ReusedReadBuffer.VIEWS_MAX) return this.buf.subarray(0, n);
+    let v = this.views[n];
+    if (v === null) v = this.views[n] = this.buf.subarray(0, n);
+    return v;
+  }
+}
+
 /** The buffer plain TCP and unix-socket connections read into, one read at a time (64 KB, as Node's reads). */
-const SHARED_READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+const SHARED_READ = new ReusedReadBuffer(Buffer.allocUnsafe(64 * 1024));
 /** Reads made while a script is busy (processEventsWhileBlocked()). */
-const BUSY_READ_BUFFER = Buffer.allocUnsafe(16 * 1024);
-/** Views of the two read buffers (the parser compares through them), made once. */
-const SHARED_READ_VIEW = new DataView(SHARED_READ_BUFFER.buffer, SHARED_READ_BUFFER.byteOffset, SHARED_READ_BUFFER.length);
-const BUSY_READ_VIEW = new DataView(BUSY_READ_BUFFER.buffer, BUSY_READ_BUFFER.byteOffset, BUSY_READ_BUFFER.length);
+const BUSY_READ = new ReusedReadBuffer(Buffer.allocUnsafe(16 * 1024));
 
 /** The descriptor of a plain (non-TLS) connected socket, or -1. */
 function plainSocketFd(sock: net.Socket | null): number {
@@ -1372,40 +1399,6 @@ function plainSocketFd(sock: net.Socket | null): number {
   const fd = (sock as unknown as { _handle?: { fd?: number } | null })._handle?.fd;
   return typeof fd === 'number' && fd >= 0 ? fd : -1;
 }
-/** Node's Socket slots of the `onread` option, found by description on first use (null: not available). */
-let onreadSlots: { buffer: symbol; callback: symbol; generator: symbol } | null | undefined;
-
-/**
- * Have `sock`'s reads land in SHARED_READ_BUFFER and go to `onRead`, as
- * Node's `onread` socket option does (net.Server offers no way to pass it
- * for accepted connections): no Buffer is allocated per read and the
- * readable-stream machinery is skipped. The callback must consume or copy
- * the bytes before returning. EOF, errors, pause() and resume() keep
- * working as with 'data' events. Returns false, leaving the socket as it
- * was, where Node's internals are not as expected.
- */
-function readIntoSharedBuffer(sock: net.Socket, onRead: (n: number, buf: Buffer) => void): boolean {
-  const handle = (sock as unknown as { _handle?: { useUserBuffer?: (b: Uint8Array) => void } | null })._handle;
-  if (handle === null || handle === undefined || typeof handle.useUserBuffer !== 'function') return false;
-  if (onreadSlots === undefined) {
-    const byName = new Map(Object.getOwnPropertySymbols(sock).map((sym) => [sym.description, sym]));
-    const buffer = byName.get('kBuffer');
-    const callback = byName.get('kBufferCb');
-    const generator = byName.get('kBufferGen');
-    onreadSlots = buffer !== undefined && callback !== undefined && generator !== undefined ? { buffer, callback, generator } : null;
-  }
-  if (onreadSlots === null) return false;
-  const slots = sock as unknown as Record<symbol, unknown>;
-  if (slots[onreadSlots.buffer] !== null || slots[onreadSlots.callback] !== null) return false;
-  handle.useUserBuffer(SHARED_READ_BUFFER);
-  slots[onreadSlots.buffer] = SHARED_READ_BUFFER;
-  slots[onreadSlots.callback] = onRead;
-  slots[onreadSlots.generator] = null;
-  // Flowing, so that the end of the stream is emitted and closes the socket.
-  sock.resume();
-  return true;
-}
-
 function isLoopback(addr: string | undefined): boolean {
   if (addr === undefined) return true;
   if (addr === '::1') return true;

@@ -379,3 +379,34 @@ describe('CLIENT', () => {
     r.disconnect();
   });
 });
+
+describe('timeout (idle clients)', () => {
+  it('closes a client idle for longer than `timeout` seconds and keeps one that talks; CLIENT LIST shows both idle times', async () => {
+    const idle = await RawClient.connect(srv.port);
+    const busy = await RawClient.connect(srv.port);
+    const idleId = (await idle.callStr('CLIENT', 'ID')).slice(1, -2);
+    const busyId = (await busy.callStr('CLIENT', 'ID')).slice(1, -2);
+    await busy.callStr('CONFIG', 'SET', 'timeout', '2');
+    try {
+      for (let i = 0; i < 7; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        await busy.callStr('PING');
+      }
+      // 1.4 s on (whole seconds apart, as Redis counts): the idle client
+      // has been idle for 1 or 2, the one asking for 0.
+      const byId = new Map(text(await busy.call('CLIENT', 'LIST')).trim().split('\n').map((l) => [fields(l).id, fields(l)]));
+      expect(['1', '2']).toContain(byId.get(idleId)?.idle);
+      expect(byId.get(busyId)?.idle).toBe('0');
+      for (let i = 0; i < 8 && !idle.closed; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        await busy.callStr('PING');
+      }
+      await waitFor(() => idle.closed, 'the idle client to be closed');
+      expect(await busy.callStr('PING')).toBe('+PONG\r\n');
+    } finally {
+      await busy.callStr('CONFIG', 'SET', 'timeout', '0');
+      idle.close();
+      busy.close();
+    }
+  });
+});
