@@ -10,6 +10,7 @@
  */
 import type { Client } from '../server/client.js';
 import type { NodisServer } from '../server/server.js';
+import { perServer } from '../server/per-server.js';
 import {
   SHUTDOWN_FORCE,
   SHUTDOWN_NOFLAGS,
@@ -31,15 +32,10 @@ interface ShutdownState {
   cronHooked: boolean;
 }
 
-const states = new WeakMap<NodisServer, ShutdownState>();
+const states = perServer((): ShutdownState => ({ asap: false, lastSignal: null, cronHooked: false }));
 
 function stateOf(server: NodisServer): ShutdownState {
-  let st = states.get(server);
-  if (!st) {
-    st = { asap: false, lastSignal: null, cronHooked: false };
-    states.set(server, st);
-  }
-  return st;
+  return states.get(server);
 }
 
 /**

@@ -14,6 +14,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { NodisServer } from '../server/server.js';
+import { perServer } from '../server/per-server.js';
 import { fsPath, strerror, type SavePoint } from '../server/config-defs.js';
 import { addInfoHook, setInfoField, type InfoField } from '../server/info.js';
 import { KeyspaceSnapshot, type SnapshotWriter } from './snapshot.js';
@@ -591,13 +592,11 @@ export class RdbPersistence {
 
 // ---- per-server instances and wiring -------------------------------------------
 
-const instances = new WeakMap<NodisServer, RdbPersistence>();
+const instances = perServer((server) => new RdbPersistence(server), initRdbPersistence);
 
 /** The server's RDB persistence state (installed with the server). */
 export function rdbOf(server: NodisServer): RdbPersistence {
-  let st = instances.get(server);
-  if (st === undefined) st = installRdbPersistence(server);
-  return st;
+  return instances.get(server);
 }
 
 /** True while a BGSAVE runs (for the AOF rewrite, which may not overlap it). */
@@ -611,11 +610,7 @@ export function registerChildProbe(server: NodisServer, probe: () => boolean): v
   rdbOf(server).childProbes.push(probe);
 }
 
-export function installRdbPersistence(server: NodisServer): RdbPersistence {
-  const existing = instances.get(server);
-  if (existing !== undefined) return existing;
-  const st = new RdbPersistence(server);
-  instances.set(server, st);
+function initRdbPersistence(st: RdbPersistence, server: NodisServer): void {
   server.hooks.cron.push(() => st.cron());
   server.hooks.diskError.push(() => st.diskError());
   server.hooks.saveOnShutdown.push(() => {
@@ -638,7 +633,6 @@ export function installRdbPersistence(server: NodisServer): RdbPersistence {
     if ((server.config.raw('save') as SavePoint[]).length > 0) st.save();
   });
   addInfoHook(server, 'persistence', (fields) => st.infoPersistence(fields));
-  return st;
 }
 
 /**

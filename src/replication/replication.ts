@@ -11,6 +11,7 @@
  * in replica.ts.
  */
 import type { NodisServer } from '../server/server.js';
+import { perServer } from '../server/per-server.js';
 import type { Db } from '../store/db.js';
 import { CLIENT_MASTER, CLIENT_SLAVE, type Client } from '../server/client.js';
 import { CMD_STALE, type Command } from '../commands/table.js';
@@ -835,20 +836,13 @@ export function replstateToString(state: number): string {
   }
 }
 
-const instances = new WeakMap<NodisServer, Replication>();
+const instances = perServer(
+  (server) => new Replication(server),
+  (r) => r.install(),
+);
 
 /** The server's replication state (installed with the server). */
 export function replOf(server: NodisServer): Replication {
-  let r = instances.get(server);
-  if (r === undefined) r = installReplication(server);
-  return r;
+  return instances.get(server);
 }
 
-export function installReplication(server: NodisServer): Replication {
-  const existing = instances.get(server);
-  if (existing !== undefined) return existing;
-  const r = new Replication(server);
-  instances.set(server, r);
-  r.install();
-  return r;
-}

@@ -25,6 +25,7 @@
 import { createHash } from 'node:crypto';
 import { Client, CLIENT_MULTI, CLIENT_MASTER } from '../server/client.js';
 import type { NodisServer } from '../server/server.js';
+import { perServer } from '../server/per-server.js';
 import { CMD_DENYOOM, CMD_MAY_REPLICATE, CMD_NOSCRIPT, CMD_WRITE, type Command } from '../commands/table.js';
 import { ACL_LOG_CTX_LUA } from '../server/acl.js';
 import { EVICT_FAIL, OOM_ERROR } from '../server/evict.js';
@@ -1315,23 +1316,7 @@ function installScriptsInfo(server: NodisServer): void {
   });
 }
 
-/** One engine of a kind per server, created on first use. */
-export function enginePerServer<T>(create: (server: NodisServer) => T): { get(server: NodisServer): T; peek(server: NodisServer): T | undefined } {
-  const map = new WeakMap<NodisServer, T>();
-  return {
-    get(server) {
-      let e = map.get(server);
-      if (e === undefined) {
-        e = create(server);
-        map.set(server, e);
-      }
-      return e;
-    },
-    peek: (server) => map.get(server),
-  };
-}
-
-const engines = enginePerServer((server) => new ScriptingEngine(server));
+const engines = perServer((server) => new ScriptingEngine(server));
 
 /** The server's scripting engine (created on first use). */
 export function scriptingEngine(server: NodisServer): ScriptingEngine {

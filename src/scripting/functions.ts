@@ -13,11 +13,11 @@
  */
 import type { Client } from '../server/client.js';
 import type { NodisServer } from '../server/server.js';
+import { perServer } from '../server/per-server.js';
 import { splitArgs } from '../server/config-file.js';
 import { provideFunctionLibraries, registerFunctionLibraries, type FunctionLibraries } from './function-libraries.js';
 import {
   LuaEngine,
-  enginePerServer,
   globalsIndex,
   nonexistentGlobal,
   SCRIPT_FLAGS_DEF,
@@ -423,7 +423,7 @@ function errorMessage(L: LuaState): string {
 }
 
 
-const engines = enginePerServer((server) => new FunctionsEngine(server));
+const engines = perServer((server) => new FunctionsEngine(server));
 provideFunctionLibraries((server) => functionsEngine(server).persisted);
 
 /** The server's functions engine (created on first use). */

@@ -22,6 +22,7 @@
  */
 import { CLIENT_BLOCKED, CLIENT_CLOSE_ASAP, CLIENT_NO_EVICT, type Client } from './client.js';
 import type { NodisServer } from './server.js';
+import { perServer } from './per-server.js';
 import { clientOutputFigures, getClientOutputBufferMemoryUsage } from './obuf.js';
 import { multiStateMemOverhead } from './multi.js';
 import { trackingState } from './tracking.js';
@@ -337,19 +338,19 @@ export class ClientEviction {
   }
 }
 
-const instances = new WeakMap<NodisServer, ClientEviction>();
+const instances = perServer((server) => new ClientEviction(server), initClientEviction);
 
 /** The client eviction of `server`, if installed. */
 export function clientEvictionOf(server: NodisServer): ClientEviction | undefined {
-  return instances.get(server);
+  return instances.peek(server);
 }
 
 /** Hook client eviction into the server: config, memory updates, freed clients. */
 export function installClientEviction(server: NodisServer): ClientEviction {
-  const installed = instances.get(server);
-  if (installed !== undefined) return installed;
-  const ev = new ClientEviction(server);
-  instances.set(server, ev);
+  return instances.get(server);
+}
+
+function initClientEviction(ev: ClientEviction, server: NodisServer): void {
   const mm = server.memory;
   mm.clientHook = (c, bytes, periodic) => ev.update(c, bytes, true, periodic);
   server.hooks.clientFreed.push((c) => ev.remove(c));
@@ -361,5 +362,4 @@ export function installClientEviction(server: NodisServer): ClientEviction {
     if (name === 'maxmemory-clients' || name === 'maxmemory') apply();
   });
   apply();
-  return ev;
 }

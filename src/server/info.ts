@@ -8,6 +8,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { REDIS_VERSION, NODIS_VERSION, type NodisServer } from './server.js';
+import { perServer } from './per-server.js';
 import { MemoryManager } from './evict.js';
 import { CLIENT_BLOCKED, CLIENT_MONITOR, CLIENT_PAUSED, CLIENT_SLAVE, CLIENT_TRACKING } from './client.js';
 import type { Command } from '../commands/table.js';
@@ -81,23 +82,20 @@ interface InfoState {
   lastSampleAt: number;
 }
 
-const states = new WeakMap<NodisServer, InfoState>();
+const states = perServer(
+  (server): InfoState => ({
+    hooks: new Map(),
+    replid: randomHex(40),
+    inSamples: [],
+    outSamples: [],
+    lastIn: server.stats.netInputBytes,
+    lastOut: server.stats.netOutputBytes,
+    lastSampleAt: Date.now(),
+  }),
+);
 
 function stateOf(server: NodisServer): InfoState {
-  let st = states.get(server);
-  if (st === undefined) {
-    st = {
-      hooks: new Map(),
-      replid: randomHex(40),
-      inSamples: [],
-      outSamples: [],
-      lastIn: server.stats.netInputBytes,
-      lastOut: server.stats.netOutputBytes,
-      lastSampleAt: Date.now(),
-    };
-    states.set(server, st);
-  }
-  return st;
+  return states.get(server);
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import { CLIENT_PUBSUB, type Client } from './client.js';
 import type { NodisServer } from './server.js';
+import { perServer } from './per-server.js';
 import { addInfoHook, setInfoField } from './info.js';
 import { stringMatch } from '../util/glob.js';
 
@@ -229,27 +230,26 @@ function removeFrom(map: Map<string, Client[]>, name: string, c: Client): void {
   if (list.length === 0) map.delete(name);
 }
 
-const registries = new WeakMap<NodisServer, PubSub>();
+const registries = perServer(
+  (server) => new PubSub(server),
+  (reg, server) => {
+    server.publish = (channel, message) => reg.publish(channel, message, GLOBAL);
+    server.hooks.clientFreed.push((c) => reg.dropClient(c));
+    server.hooks.clientReset.push((c) => reg.dropClient(c));
+    addInfoHook(server, 'stats', (fields) => {
+      setInfoField(fields, 'pubsub_channels', reg.channels.size);
+      setInfoField(fields, 'pubsub_patterns', reg.patterns.size);
+      setInfoField(fields, 'pubsubshard_channels', reg.shardChannels.size);
+    });
+  },
+);
 
 /** The server's Pub/Sub registry, installed (hooks, publish, INFO) on first use. */
 export function pubsubOf(server: NodisServer): PubSub {
-  let ps = registries.get(server);
-  if (ps !== undefined) return ps;
-  const reg = new PubSub(server);
-  ps = reg;
-  registries.set(server, reg);
-  server.publish = (channel, message) => reg.publish(channel, message, GLOBAL);
-  server.hooks.clientFreed.push((c) => reg.dropClient(c));
-  server.hooks.clientReset.push((c) => reg.dropClient(c));
-  addInfoHook(server, 'stats', (fields) => {
-    setInfoField(fields, 'pubsub_channels', reg.channels.size);
-    setInfoField(fields, 'pubsub_patterns', reg.patterns.size);
-    setInfoField(fields, 'pubsubshard_channels', reg.shardChannels.size);
-  });
-  return reg;
+  return registries.get(server);
 }
 
 /** The registry if one was installed (PUBSUB queries need not create it). */
 export function existingPubSub(server: NodisServer): PubSub | undefined {
-  return registries.get(server);
+  return registries.peek(server);
 }

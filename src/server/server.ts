@@ -28,14 +28,14 @@ import { NOTIFY_GENERIC, NOTIFY_EXPIRED, NOTIFY_KEY_MISS, NOTIFY_NEW } from './n
 import { installTransactions } from './multi.js';
 import { TlsManager } from './tls.js';
 import { CLIENT_MASTER } from './client.js';
-import { installRdbPersistence } from '../persistence/rdb-save.js';
-import { installAof } from '../persistence/aof/index.js';
+import { rdbOf } from '../persistence/rdb-save.js';
+import { aofOf } from '../persistence/aof/index.js';
 import { installOutputBufferLimits, checkOutputAfterWrite } from './obuf.js';
 import { installClientEviction } from './client-eviction.js';
 import { Acl, USER_NOPASS } from './acl.js';
 import type { Tracking } from './tracking.js';
 import { readIntoBuffer } from './node-stream.js';
-import { installReplication } from '../replication/replication.js';
+import { replOf } from '../replication/replication.js';
 
 export const REDIS_VERSION = '7.0.15';
 
@@ -223,9 +223,10 @@ export class NodisServer implements KeyspaceContext {
     installServerInfo(this);
     this.memory = new MemoryManager(this);
     installClientEviction(this);
-    installRdbPersistence(this);
-    installAof(this);
-    installReplication(this);
+    // Persistence and replication are made now: their hooks are part of the server.
+    rdbOf(this);
+    aofOf(this);
+    replOf(this);
     this.blocking = new Blocking(this);
     this.tls = new TlsManager(this);
     this.acl.loadUsersAtStartup();

@@ -23,6 +23,7 @@ import {
   type Client,
 } from './client.js';
 import type { NodisServer } from './server.js';
+import { perServer } from './per-server.js';
 import type { Command } from '../commands/table.js';
 import { CMD_PUBSUB } from '../commands/table.js';
 import { RedisError, Errors } from '../commands/types.js';
@@ -449,46 +450,45 @@ export class Tracking {
   }
 }
 
-const registries = new WeakMap<NodisServer, Tracking>();
+const registries = perServer(
+  (server) => new Tracking(server),
+  (tr, server) => {
+    server.tracking = tr;
+    const readMaxKeys = (): void => {
+      tr.maxKeys = server.config.num('tracking-table-max-keys');
+    };
+    readMaxKeys();
+    server.config.onChange(readMaxKeys);
+    // With no key remembered and no BCAST prefix, a modified key has nothing to invalidate.
+    server.hooks.keyModified.push((_db, key, c) => {
+      if (tr.table.size > 0 || tr.prefixes.size > 0) tr.invalidateKey(c, key, true);
+    });
+    server.hooks.dbFlushed.push(() => {
+      // SWAPDB signals its dbs as flushed for WATCH: no invalidation (as Redis 7.0).
+      if (server.currentClient?.cmd?.name === 'swapdb') return;
+      tr.invalidateOnFlush();
+    });
+    server.hooks.clientFreed.push((c) => tr.disable(c));
+    server.hooks.clientReset.push((c) => tr.disable(c));
+    server.hooks.cron.push(() => {
+      if (tr.clients > 0) tr.limitUsedSlots();
+    });
+    addInfoHook(server, 'stats', (fields) => {
+      setInfoField(fields, 'tracking_total_keys', tr.table.size);
+      setInfoField(fields, 'tracking_total_items', tr.totalItems);
+      setInfoField(fields, 'tracking_total_prefixes', tr.prefixes.size);
+    });
+  },
+);
 
 /** The server's tracking tables, installed (hooks, INFO) on first use. */
 export function trackingOf(server: NodisServer): Tracking {
-  let t = registries.get(server);
-  if (t !== undefined) return t;
-  const tr = new Tracking(server);
-  t = tr;
-  registries.set(server, tr);
-  server.tracking = tr;
-  const readMaxKeys = (): void => {
-    tr.maxKeys = server.config.num('tracking-table-max-keys');
-  };
-  readMaxKeys();
-  server.config.onChange(readMaxKeys);
-  // With no key remembered and no BCAST prefix, a modified key has nothing to invalidate.
-  server.hooks.keyModified.push((_db, key, c) => {
-    if (tr.table.size > 0 || tr.prefixes.size > 0) tr.invalidateKey(c, key, true);
-  });
-  server.hooks.dbFlushed.push(() => {
-    // SWAPDB signals its dbs as flushed for WATCH: no invalidation (as Redis 7.0).
-    if (server.currentClient?.cmd?.name === 'swapdb') return;
-    tr.invalidateOnFlush();
-  });
-  server.hooks.clientFreed.push((c) => tr.disable(c));
-  server.hooks.clientReset.push((c) => tr.disable(c));
-  server.hooks.cron.push(() => {
-    if (tr.clients > 0) tr.limitUsedSlots();
-  });
-  addInfoHook(server, 'stats', (fields) => {
-    setInfoField(fields, 'tracking_total_keys', tr.table.size);
-    setInfoField(fields, 'tracking_total_items', tr.totalItems);
-    setInfoField(fields, 'tracking_total_prefixes', tr.prefixes.size);
-  });
-  return tr;
+  return registries.get(server);
 }
 
 /** The tables if tracking was ever enabled on `server`. */
 export function existingTracking(server: NodisServer): Tracking | undefined {
-  return registries.get(server);
+  return registries.peek(server);
 }
 
 // ---- CLIENT subcommands -------------------------------------------------------------

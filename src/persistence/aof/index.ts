@@ -6,6 +6,7 @@
  * aofDelHistoryFiles()).
  */
 import type { NodisServer } from '../../server/server.js';
+import { perServer } from '../../server/per-server.js';
 import { addInfoHook } from '../../server/info.js';
 import { rdbChildActive, rdbOf, registerChildProbe } from '../rdb-save.js';
 import { Aof, AOF_OFF, AOF_ON, AofFatalError } from './aof.js';
@@ -13,13 +14,11 @@ import { isReplicationOnly } from '../../replication/propagate.js';
 
 export { Aof, AofFatalError };
 
-const instances = new WeakMap<NodisServer, Aof>();
+const instances = perServer((server) => new Aof(server), initAof);
 
 /** The server's AOF (installed with the server). */
 export function aofOf(server: NodisServer): Aof {
-  let aof = instances.get(server);
-  if (aof === undefined) aof = installAof(server);
-  return aof;
+  return instances.get(server);
 }
 
 function toggleHook<F>(list: F[], fn: F, on: boolean): void {
@@ -28,11 +27,7 @@ function toggleHook<F>(list: F[], fn: F, on: boolean): void {
   else if (!on && i !== -1) list.splice(i, 1);
 }
 
-export function installAof(server: NodisServer): Aof {
-  const existing = instances.get(server);
-  if (existing !== undefined) return existing;
-  const aof = new Aof(server);
-  instances.set(server, aof);
+function initAof(aof: Aof, server: NodisServer): void {
   const feed = (dbid: number, argv: string[]): void => {
     // PUBLISH is propagated to replicas only (PROPAGATE_REPL).
     if (aof.state !== AOF_OFF && !isReplicationOnly(argv)) aof.feed(dbid, argv);
@@ -70,7 +65,6 @@ export function installAof(server: NodisServer): Aof {
   });
   addInfoHook(server, 'persistence', (fields) => aof.infoPersistence(fields));
   addInfoHook(server, 'memory', (fields) => aof.infoMemory(fields));
-  return aof;
 }
 
 /**
