@@ -147,6 +147,9 @@ function zaddGeneric(c: Client, argv: string[], inFlags: number): void {
   let ch = false;
   let scoreidx = 2;
   while (scoreidx < argv.length) {
+    // Options start with a letter; a score almost never does (inf, nan).
+    const c0 = argv[scoreidx].charCodeAt(0) | 0x20;
+    if (c0 < 97 || c0 > 122) break;
     const opt = copt(argv[scoreidx]);
     if (opt === 'nx') flags |= ZADD_IN_NX;
     else if (opt === 'xx') flags |= ZADD_IN_XX;
