@@ -845,4 +845,3 @@ const instances = perServer(
 export function replOf(server: NodisServer): Replication {
   return instances.get(server);
 }
-
