@@ -94,6 +94,9 @@ function sslErrorText(e: unknown): string {
   return m ? m[0] : msg;
 }
 
+/** A PEM private key encrypted with a password (PKCS#8 or the traditional OpenSSL form). */
+const ENCRYPTED_PEM_RE = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/;
+
 const PEM_CERT_RE = /-----BEGIN (?:TRUSTED )?CERTIFICATE-----[\s\S]*?-----END (?:TRUSTED )?CERTIFICATE-----/g;
 
 /** The certificates of a PEM file (SSL_CTX_load_verify_locations' CAfile). */
@@ -220,14 +223,21 @@ export class TlsManager {
       this.warn(`Failed to load certificate: ${certFile}: ${sslErrorText(e)}`);
       return null;
     }
+    let keyData: Buffer | null = null;
     try {
-      opts.key = fs.readFileSync(fsPath(keyFile));
+      keyData = fs.readFileSync(fsPath(keyFile));
+      opts.key = keyData;
       if (keyPass !== '') opts.passphrase = keyPass;
       tls.createSecureContext({ cert: opts.cert, key: opts.key, passphrase: opts.passphrase });
     } catch (e) {
-      // An encrypted key without a password: OpenSSL's password callback gave up.
+      // An encrypted key without a password: Redis's OpenSSL asks its
+      // password callback, which gives up. Node decrypts with an empty
+      // password instead, which fails with "bad decrypt" or, when the
+      // garbage happens to end in valid padding (about 1 time in 256), in
+      // the key decoder: the key's PEM header tells the case apart.
+      const encrypted = keyData !== null && ENCRYPTED_PEM_RE.test(keyData.latin1Slice());
       const text =
-        keyPass === '' && (e as NodeJS.ErrnoException).code === 'ERR_OSSL_BAD_DECRYPT'
+        keyPass === '' && ((e as NodeJS.ErrnoException).code === 'ERR_OSSL_BAD_DECRYPT' || encrypted)
           ? 'error:07880109:common libcrypto routines::interrupted or cancelled'
           : sslErrorText(e);
       this.warn(`Failed to load private key: ${keyFile}: ${text}`);
