@@ -31,7 +31,7 @@ import { ACL_LOG_CTX_LUA } from '../server/acl.js';
 import { EVICT_FAIL, OOM_ERROR } from '../server/evict.js';
 import { formatDouble } from '../util/numbers.js';
 import { addInfoHook, setInfoField, bytesToHuman } from '../server/info.js';
-import { lua, lauxlib, lualib, pushStr, toStr, pushNum, raise, fromLuaBytes, toLuaBytes, type LuaState } from './lua.js';
+import { loadLua, lua, lauxlib, lualib, pushStr, toStr, pushNum, raise, fromLuaBytes, toLuaBytes, type LuaState } from './lua.js';
 import { Rand48, RAND48_MAX } from './rand48.js';
 import { openCjson } from './cjson.js';
 import { openBit } from './bit.js';
@@ -153,6 +153,7 @@ export abstract class LuaEngine {
    * __index of the globals proxy (it gets the real globals as upvalue).
    */
   protected openState(globalsIndex: (L: LuaState) => number): void {
+    loadLua();
     const L = lauxlib.luaL_newstate();
     this.L = L;
     for (const [name, open] of [
