@@ -10,6 +10,9 @@ export type Arg = string | Buffer | number;
 export function encodeCommand(args: Arg[]): Buffer {
   const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
   for (const a of args) {
+    // Tests are not type-checked: an array passed as one argument would be
+    // sent as "GET,k" to both servers, and both would agree on the error.
+    if (!Buffer.isBuffer(a) && typeof a !== 'string' && typeof a !== 'number') throw new TypeError(`not a command argument: ${String(a)}`);
     const b = Buffer.isBuffer(a) ? a : Buffer.from(String(a), 'latin1');
     parts.push(Buffer.from(`$${b.length}\r\n`), b, Buffer.from('\r\n'));
   }
