@@ -5,7 +5,7 @@
  */
 import { RedisError, Errors } from './types.js';
 import { string2ll, string2llBig, string2d } from '../util/numbers.js';
-import type { RValue, RString } from '../store/types.js';
+import type { RValue, RString, RBytes } from '../store/types.js';
 import { isString } from '../store/types.js';
 
 /** getLongLongFromObjectOrReply(). Exact for |v| <= 2^53. */
@@ -56,8 +56,19 @@ export function eqi(a: string, lower: string): boolean {
   return a.length === lower.length && a.toLowerCase() === lower;
 }
 
-/** The key must hold a string (or be missing): checkType() for strings. */
-export function asString(v: RValue | undefined): RString | undefined {
+/**
+ * The key must hold a string (or be missing): checkType() for strings. An
+ * integer value (INCR's) comes as its digits.
+ */
+export function asString(v: RValue | undefined): RBytes | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v === 'number') return String(v);
+  if (!isString(v)) throw new RedisError(Errors.wrongType);
+  return v;
+}
+
+/** asString() that leaves an integer value a number. */
+export function asStringOrInt(v: RValue | undefined): RString | undefined {
   if (v === undefined) return undefined;
   if (!isString(v)) throw new RedisError(Errors.wrongType);
   return v;

@@ -9,7 +9,7 @@ import { RedisError, Errors, type CommandSpec } from './types.js';
 import { asString, getLongLongBig } from './args.js';
 import { dbDelete, lookupRead, lookupWrite, setKey } from './db-ops.js';
 import { NOTIFY_GENERIC, NOTIFY_STRING } from '../server/notify.js';
-import type { RString } from '../store/types.js';
+import type { RBytes } from '../store/types.js';
 import { mutableString } from '../store/encoding.js';
 import { string2llBig } from '../util/numbers.js';
 import { copt, mustObeyClient } from './string.js';
@@ -71,7 +71,7 @@ function bitpos(p: Uint8Array, start: number, count: number, bit: number): numbe
 }
 
 /** Bytes of a string value for reading. */
-function bytesOf(v: RString): Uint8Array {
+function bytesOf(v: RBytes): Uint8Array {
   return typeof v === 'string' ? Buffer.from(v, 'latin1') : v;
 }
 

@@ -8,7 +8,7 @@ import { dbAdd, dbDelete, lookupRead, lookupWrite } from './db-ops.js';
 import { parseScanArgs, parseScanCursor, replyScan, scanDict, scanFilter } from './keys.js';
 import { NOTIFY_GENERIC, NOTIFY_HASH } from '../server/notify.js';
 import { RHash, hashLimits, type HashLimits } from '../store/hash.js';
-import type { RString } from '../store/types.js';
+import type { RBytes } from '../store/types.js';
 import { string2llBig } from '../util/numbers.js';
 import { string2ld, ldAdd, ldFromBigInt, ld2stringHuman, MAX_LONG_DOUBLE_CHARS } from '../util/longdouble.js';
 
@@ -239,7 +239,7 @@ function hscanCommand(c: Client, argv: string[]): void {
   }
   const args = parseScanArgs(argv, 3, false);
   const d = h.dict;
-  let items: RString[];
+  let items: RBytes[];
   let next: number;
   if (d === null) {
     items = h.pairs();

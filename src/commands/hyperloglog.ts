@@ -9,7 +9,7 @@ import { cmd } from './table.js';
 import { RedisError, Errors, type CommandSpec } from './types.js';
 import { lookupRead, lookupWrite } from './db-ops.js';
 import { NOTIFY_STRING } from '../server/notify.js';
-import { isString, type RString, type RValue } from '../store/types.js';
+import { isString, type RBytes, type RValue } from '../store/types.js';
 import { mutableString } from '../store/encoding.js';
 import {
   Hll,
@@ -38,9 +38,9 @@ import {
 } from '../store/hll.js';
 
 /** isHLLObjectOrReply(): the value as a valid HLL string, or throw. */
-function hllValue(v: RValue): RString {
+function hllValue(v: RValue): RBytes {
   if (!isString(v)) throw new RedisError(Errors.wrongType);
-  if (!isHll(v)) throw new RedisError(HLL_WRONGTYPE_ERR);
+  if (typeof v === 'number' || !isHll(v)) throw new RedisError(HLL_WRONGTYPE_ERR);
   return v;
 }
 
@@ -52,7 +52,7 @@ function sparseMaxBytes(c: Client): number {
  * Store the HLL `h` at `key`: a new key (dbAdd, "new" event) or the new
  * Buffer replacing `old` (dense HLLs are changed in place when possible).
  */
-function storeHll(c: Client, key: string, h: Hll, old: RString | undefined): void {
+function storeHll(c: Client, key: string, h: Hll, old: RBytes | undefined): void {
   const out = h.value();
   if (old === undefined) {
     c.db.add(key, out);
@@ -66,7 +66,7 @@ function storeHll(c: Client, key: string, h: Hll, old: RString | undefined): voi
 function pfaddCommand(c: Client, argv: string[]): void {
   const key = argv[1];
   const v = lookupWrite(c, key);
-  let old: RString | undefined;
+  let old: RBytes | undefined;
   let h: Hll;
   let updated = 0;
   if (v === undefined) {
@@ -165,13 +165,13 @@ function pfmergeCommand(c: Client, argv: string[]): void {
   const useDense = mergeKeys(c, argv, 1);
   const key = argv[1];
   const v = lookupWrite(c, key);
-  let old: RString | undefined;
+  let old: RBytes | undefined;
   let h: Hll;
   if (v === undefined) {
     h = Hll.create();
   } else {
     // Checked by the merge above.
-    old = v as RString;
+    old = v as RBytes;
     h = Hll.from(old);
   }
   h.maxBytes = sparseMaxBytes(c);

@@ -15,7 +15,7 @@ import { getInt, getLongLong, getLongLongBig, eqi } from './args.js';
 import { dbAdd, lookupRead } from './db-ops.js';
 import { LOOKUP_NONOTIFY, LOOKUP_NOTOUCH, type Db } from '../store/db.js';
 import type { Dict } from '../store/dict.js';
-import { typeOf, isString, type RValue, type RString, type RObjectBase } from '../store/types.js';
+import { typeOf, isString, type RValue, type RBytes, type RObjectBase } from '../store/types.js';
 import { stringEncoding, dupString } from '../store/encoding.js';
 import { stringMatch } from '../util/glob.js';
 import { NOTIFY_GENERIC } from '../server/notify.js';
@@ -106,8 +106,8 @@ export function scanDict<V>(
   dict: Dict<V>,
   cursor: bigint | number,
   count: number,
-  out: RString[],
-  visit: (key: string, val: V, out: RString[]) => void,
+  out: RBytes[],
+  visit: (key: string, val: V, out: RBytes[]) => void,
 ): number {
   let cur = typeof cursor === 'bigint' ? Number(cursor & 0xffffffffn) : cursor >>> 0;
   let maxIterations = count * 10;
@@ -122,9 +122,9 @@ export function scanDict<V>(
  * Step 3's MATCH filter for collections: keep the items (or, with stride 2,
  * the field/value pairs) whose first element matches `pattern`.
  */
-export function scanFilter(items: RString[], pattern: string | null, stride: 1 | 2 = 1): RString[] {
+export function scanFilter(items: RBytes[], pattern: string | null, stride: 1 | 2 = 1): RBytes[] {
   if (pattern === null) return items;
-  const out: RString[] = [];
+  const out: RBytes[] = [];
   for (let i = 0; i < items.length; i += stride) {
     const it = items[i];
     const s = typeof it === 'string' ? it : it.latin1Slice(0, it.length);
@@ -136,7 +136,7 @@ export function scanFilter(items: RString[], pattern: string | null, stride: 1 |
 }
 
 /** Step 4: [cursor, [items...]]. */
-export function replyScan(c: Client, cursor: number | bigint, items: readonly RString[]): void {
+export function replyScan(c: Client, cursor: number | bigint, items: readonly RBytes[]): void {
   c.addReplyArrayLen(2);
   c.addReplyBulk(String(cursor));
   c.addReplyArrayLen(items.length);
@@ -675,7 +675,7 @@ function objectRefcountCommand(c: Client, argv: string[]): void {
   const v = objectLookup(c, argv[2]);
   if (v === undefined) return;
   let refcount = 1;
-  if (typeof v === 'string' && sharedIntegers(c.server) && stringEncoding(v) === 'int') {
+  if (typeof v !== 'object' && sharedIntegers(c.server) && stringEncoding(v) === 'int') {
     const n = Number(v);
     if (n >= 0 && n < OBJ_SHARED_INTEGERS) refcount = OBJ_SHARED_REFCOUNT;
   }

@@ -19,7 +19,7 @@ import type { NodisServer } from '../server/server.js';
 import { genInfoString, fmtFixed } from '../server/info.js';
 import type { LatencyEvent, LatencyHistogram } from '../server/latency.js';
 import { systemClock } from '../store/clock.js';
-import { isString, type RObjectBase, type RValue } from '../store/types.js';
+import { isString, strValue, type RObjectBase, type RValue } from '../store/types.js';
 import { stringEncoding } from '../store/encoding.js';
 import { string2ll } from '../util/numbers.js';
 import { cmd, type Command } from './table.js';
@@ -599,7 +599,7 @@ const objectAddrs = new WeakMap<object, string>();
 let nextAddr = 0x7f3a10000000;
 
 function valueAddress(v: RValue, key: string): string {
-  if (typeof v === 'string') {
+  if (typeof v === 'string' || typeof v === 'number') {
     let h = 0x811c9dc5;
     for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0;
     return '0x7f' + (h * 16).toString(16).padStart(10, '0').slice(-10);
@@ -639,7 +639,7 @@ function rdbIntSize(s: string): number {
  */
 function serializedLength(v: RValue): number {
   if (isString(v)) {
-    const s = typeof v === 'string' ? v : v.latin1Slice(0, v.length);
+    const s = strValue(v);
     const asInt = rdbIntSize(s);
     if (asInt > 0) return asInt;
     return rdbLenSize(s.length) + s.length;
@@ -670,7 +670,7 @@ function debugObject(c: Client, argv: string[]): void {
   const server = c.server;
   const encoding = isString(v) ? stringEncoding(v) : (v as RObjectBase).encoding(server.config);
   let refcount = 1;
-  if (typeof v === 'string' && encoding === 'int') {
+  if (typeof v !== 'object' && encoding === 'int') {
     const maxmemory = server.config.num('maxmemory');
     const policy = server.config.str('maxmemory-policy');
     const shared = maxmemory === 0 || !(policy.endsWith('-lru') || policy.endsWith('-lfu'));

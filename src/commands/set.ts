@@ -9,7 +9,7 @@ import { parseScanArgs, parseScanCursor, replyScan, scanDict, scanFilter } from 
 import { parseRandomCount, tokenIs } from './hash.js';
 import { NOTIFY_GENERIC, NOTIFY_SET } from '../server/notify.js';
 import { RSet, intsetLimit } from '../store/set.js';
-import type { RString, RValue } from '../store/types.js';
+import type { RBytes, RValue } from '../store/types.js';
 import { string2ll } from '../util/numbers.js';
 
 /** SPOP_MOVE_STRATEGY_MUL: rebuild the set when popping most of it. */
@@ -487,7 +487,7 @@ function sscanCommand(c: Client, argv: string[]): void {
   }
   const args = parseScanArgs(argv, 3, false);
   const d = set.dict;
-  let items: RString[];
+  let items: RBytes[];
   let next: number;
   if (d === null) {
     items = set.members();

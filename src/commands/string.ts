@@ -3,11 +3,11 @@ import type { Client } from '../server/client.js';
 import { CLIENT_MASTER } from '../server/client.js';
 import { cmd } from './table.js';
 import { RedisError, Errors, type CommandSpec } from './types.js';
-import { asString, getLongLongBig } from './args.js';
+import { asString, asStringOrInt, getLongLongBig } from './args.js';
 import { dbAdd, lookupRead, lookupWrite, setKey } from './db-ops.js';
 import { NOTIFY_GENERIC, NOTIFY_STRING } from '../server/notify.js';
 import type { RString } from '../store/types.js';
-import { strValue } from '../store/types.js';
+import { isString, strBuffer, strLen, strValue } from '../store/types.js';
 import { embstrValue, mutableString } from '../store/encoding.js';
 import { string2ll, string2llBig } from '../util/numbers.js';
 import { incrByFloatString } from '../util/longdouble.js';
@@ -31,6 +31,7 @@ export const COMMAND_SET = 1;
 const LLONG_MAX = 9223372036854775807n;
 const LLONG_MIN = -9223372036854775808n;
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const MAX_SAFE_BIG = BigInt(MAX_SAFE);
 
 /**
  * An option token as C's strcasecmp() sees it: up to the first NUL byte,
@@ -118,12 +119,13 @@ export function getExpireMilliseconds(c: Client, expire: string, flags: number, 
 
 /** addReplyBulk() of a string value (copied if it could change before the flush). */
 function replyValue(c: Client, v: RString): void {
-  c.addReplyBulk(v);
+  if (typeof v === 'number') c.addReplyBulkLongLong(v);
+  else c.addReplyBulk(v);
 }
 
 /** getGenericCommand(): reply with the value or null; WRONGTYPE throws. */
 function getGeneric(c: Client, key: string): RString | undefined {
-  const v = asString(lookupRead(c, key));
+  const v = asStringOrInt(lookupRead(c, key));
   if (v === undefined) c.addReplyNull();
   else replyValue(c, v);
   return v;
@@ -214,7 +216,7 @@ function alreadyExpired(c: Client, when: bigint): boolean {
 function getexCommand(c: Client, argv: string[]): void {
   const { flags, unit, expire } = parseExtendedStringArgs(argv, COMMAND_GET);
   const key = argv[1];
-  const v = asString(lookupRead(c, key));
+  const v = asStringOrInt(lookupRead(c, key));
   if (v === undefined) {
     c.addReplyNull();
     return;
@@ -342,7 +344,7 @@ function mgetCommand(c: Client, argv: string[]): void {
   c.addReplyArrayLen(argv.length - 1);
   for (let j = 1; j < argv.length; j++) {
     const v = lookupRead(c, argv[j]);
-    if (v === undefined || !(typeof v === 'string' || Buffer.isBuffer(v))) c.addReplyNull();
+    if (v === undefined || !isString(v)) c.addReplyNull();
     else replyValue(c, v);
   }
 }
@@ -379,19 +381,21 @@ function msetnxCommand(c: Client, argv: string[]): void {
 
 /** getLongLongFromObject() of a stored value: null when not an integer. */
 function valueAsInt(v: RString): bigint | null {
+  if (typeof v === 'number') return BigInt(v);
   if (v.length > 20) return null;
   return string2llBig(typeof v === 'string' ? v : v.latin1Slice(0, v.length));
 }
 
 function incrDecr(c: Client, key: string, incr: bigint | number): void {
-  const o = asString(lookupWrite(c, key));
+  const o = asStringOrInt(lookupWrite(c, key));
   if (typeof incr === 'number') {
-    // Fast path: operands of at most 15 digits and the sum are exact doubles.
-    const cur = o === undefined ? 0 : typeof o === 'string' && o.length <= 15 ? string2ll(o) : null;
+    // Fast path: the value and increment are exact doubles (an integer
+    // value, or one of at most 15 digits), and so is their sum.
+    const cur = o === undefined ? 0 : typeof o === 'number' ? o : typeof o === 'string' && o.length <= 15 ? string2ll(o) : null;
     if (cur !== null) {
       const sum = cur + incr;
       if (sum <= MAX_SAFE && sum >= -MAX_SAFE) {
-        store(c, key, o, String(sum));
+        store(c, key, o, sum);
         finishIncr(c, key, sum);
         return;
       }
@@ -404,7 +408,7 @@ function incrDecr(c: Client, key: string, incr: bigint | number): void {
     throw new RedisError(Errors.overflow);
   }
   const sum = value + inc;
-  store(c, key, o, sum.toString());
+  store(c, key, o, sum <= MAX_SAFE_BIG && sum >= -MAX_SAFE_BIG ? Number(sum) : sum.toString());
   finishIncr(c, key, sum);
 }
 
@@ -489,21 +493,20 @@ function appendCommand(c: Client, argv: string[]): void {
 }
 
 function strlenCommand(c: Client, argv: string[]): void {
-  const v = asString(lookupRead(c, argv[1]));
-  c.addReplyLongLong(v === undefined ? 0 : v.length);
+  const v = asStringOrInt(lookupRead(c, argv[1]));
+  c.addReplyLongLong(v === undefined ? 0 : strLen(v));
 }
 
 /** Bytes of a string value for random access. */
 function bytesOf(v: RString | undefined): Buffer {
   if (v === undefined) return Buffer.alloc(0);
-  return typeof v === 'string' ? Buffer.from(v, 'latin1') : v;
+  return strBuffer(v);
 }
 
 function lcsCommand(c: Client, argv: string[]): void {
   const oa = lookupRead(c, argv[1]);
   const ob = lookupRead(c, argv[2]);
-  const isStr = (v: unknown): boolean => typeof v === 'string' || Buffer.isBuffer(v);
-  if ((oa !== undefined && !isStr(oa)) || (ob !== undefined && !isStr(ob))) {
+  if ((oa !== undefined && !isString(oa)) || (ob !== undefined && !isString(ob))) {
     throw new RedisError('The specified keys must contain string values');
   }
   let getlen = false;

@@ -10,7 +10,7 @@ import { dbAdd, dbDelete, lookupRead, lookupWrite, setKey } from './db-ops.js';
 import { copt } from './string.js';
 import { parseScanArgs, parseScanCursor, replyScan, scanDict, scanFilter } from './keys.js';
 import { NOTIFY_GENERIC, NOTIFY_ZSET } from '../server/notify.js';
-import type { RString } from '../store/types.js';
+import { typeOf, type RBytes } from '../store/types.js';
 import {
   ZSet,
   zsetLimits,
@@ -417,7 +417,7 @@ function zunionInterDiffGeneric(
   for (let i = 0; i < setnum; i++, j++) {
     const obj = lookupRead(c, argv[j]);
     if (obj !== undefined) {
-      const t = typeof obj === 'string' || Buffer.isBuffer(obj) ? 'string' : obj.type;
+      const t = typeOf(obj);
       if (t !== 'zset' && t !== 'set') throw new RedisError(Errors.wrongType);
       src[i] = { obj: obj as unknown as ZSet | SetInput, weight: 1 };
     } else {
@@ -817,7 +817,7 @@ function zscanCommand(c: Client, argv: string[]): void {
     return;
   }
   const args = parseScanArgs(argv, 3, false);
-  let items: RString[] = [];
+  let items: RBytes[] = [];
   let next = 0;
   if (z.isListpack) {
     // The listpack's entries as stored: integral scores print as integers.

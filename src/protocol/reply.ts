@@ -311,6 +311,22 @@ export abstract class ReplyWriter {
     this.grew();
   }
 
+  /** addReplyBulk() of an integer's digits: addReplyLongLongWithPrefix() with '$' (int-encoded values). */
+  addReplyBulkLongLong(n: number): void {
+    if (this.repliesOff) return;
+    const b = this.reserve(2 * HEADER_MAX);
+    let p = this.rpos;
+    b[p++] = 36;
+    p = putInt(b, p, n < 0 ? digits10(-n) + 1 : digits10(n));
+    b[p++] = 13;
+    b[p++] = 10;
+    p = putInt(b, p, n);
+    b[p] = 13;
+    b[p + 1] = 10;
+    this.rpos = p + 2;
+    this.grew();
+  }
+
   /** Bulk or null for a missing value. */
   addReplyBulkOrNull(v: Bulk | null | undefined): void {
     if (v === null || v === undefined) this.addReplyNull();

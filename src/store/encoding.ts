@@ -13,7 +13,8 @@
  * a large Buffer for output after the command returns must copy it first
  * (stableBulk()).
  *
- * OBJECT ENCODING for strings (object.c tryObjectEncoding()): values stored
+ * OBJECT ENCODING for strings (object.c tryObjectEncoding()): numbers (the
+ * results of INCR and its family) are "int"; values stored
  * from client arguments are "int" when they are a canonical int64 of at
  * most 20 chars, else "embstr" up to 44 bytes, else "raw". Values mutated in
  * place are "raw". INCRBYFLOAT results are created without the int attempt,
@@ -41,6 +42,7 @@ function isIntEncodable(s: string): boolean {
 
 /** OBJECT ENCODING of a string value. */
 export function stringEncoding(v: RString): StringEncoding {
+  if (typeof v === 'number') return 'int';
   if (typeof v === 'string') {
     if (isIntEncodable(v)) return 'int';
     return v.length <= EMBSTR_SIZE_LIMIT ? 'embstr' : 'raw';
@@ -70,7 +72,7 @@ export function stringAllocSize(v: Buffer): number {
 
 /** A private copy with the same encoding (dupStringObject()). */
 export function dupString(v: RString): RString {
-  if (typeof v === 'string') return v;
+  if (typeof v !== 'object') return v;
   const b = Buffer.allocUnsafeSlow(v.length);
   v.copy(b, 0, 0, v.length);
   if ((v as unknown as Record<symbol, boolean>)[EMBSTR] === true) {
@@ -105,6 +107,7 @@ function allocArena(len: number, cap: number): Buffer {
  */
 export function mutableString(v: RString | undefined, minLen: number): Buffer {
   if (v === undefined) return allocArena(minLen, minLen);
+  if (typeof v === 'number') v = String(v);
   const len = v.length;
   if (typeof v !== 'string' && arenas.has(v.buffer as ArrayBuffer) && (v as unknown as Record<symbol, boolean>)[EMBSTR] !== true) {
     if (minLen <= len) return v;

@@ -3,7 +3,7 @@
  * constants and the account/tracking types. Kept free of imports of the
  * value types so that they can use it.
  */
-import type { RValue } from './types.js';
+import { isString, type RString, type RValue } from './types.js';
 import { stringAllocSize } from './encoding.js';
 
 /** Running total of the keys and values of one database. */
@@ -65,9 +65,15 @@ export function stringBytes(len: number): number {
   return 16 + ((len + 7) & -8);
 }
 
-/** A string value: JS string or Buffer. */
-export function strValueBytes(v: string | Buffer): number {
+/** An integer value (INCR's): nothing past its slot as a small integer (V8's Smi), else a heap number. */
+function intValueBytes(v: number): number {
+  return (v | 0) === v ? 0 : 16;
+}
+
+/** A string value: JS string, Buffer or integer. */
+export function strValueBytes(v: RString): number {
   if (typeof v === 'string') return stringBytes(v.length);
+  if (typeof v === 'number') return intValueBytes(v);
   const alloc = stringAllocSize(v);
   return alloc < 0 ? POOLED_BUFFER_BYTES + v.length : TYPED_ARRAY_BYTES + alloc;
 }
@@ -75,7 +81,7 @@ export function strValueBytes(v: string | Buffer): number {
 /** Bytes of a stored value as the accounting has it (O(1)). */
 export function trackedValueBytes(v: RValue): number {
   if (typeof v === 'string') return stringBytes(v.length);
-  if (Buffer.isBuffer(v)) return strValueBytes(v);
+  if (isString(v)) return strValueBytes(v);
   return (v as unknown as MemTracked).memBytes ?? 0;
 }
 

@@ -25,7 +25,7 @@ import { RHash } from './hash.js';
 import { RSet } from './set.js';
 import { ZSet } from './zset.js';
 import { RList } from './list.js';
-import type { RValue } from './types.js';
+import { isString, type RValue } from './types.js';
 import {
   DICT_ENTRY_BYTES,
   ZSKIPLIST_ENTRY_BYTES,
@@ -66,7 +66,7 @@ function sampled(size: number, samples: number, each: (visit: (bytes: number) =>
  * incremental estimate up to array capacities.
  */
 export function valueBytes(v: RValue, samples: number): number {
-  if (typeof v === 'string' || Buffer.isBuffer(v)) return strValueBytes(v);
+  if (isString(v)) return strValueBytes(v);
   if (v instanceof RHash) {
     // A listpack is one string: its size is known without sampling.
     if (v.isListpack()) return RHash.baseBytes(true) + RHash.listpackBytes(v.listpackChars);

@@ -7,6 +7,8 @@
  * Every other type is an object with a `type` tag.
  */
 
+import { digits10 } from '../util/numbers.js';
+
 export type RedisType = 'string' | 'list' | 'set' | 'zset' | 'hash' | 'stream';
 
 /** Encoding thresholds read from the config (hash-max-listpack-entries...). */
@@ -44,29 +46,45 @@ export interface RObjectBase {
   encoding(cfg: EncodingConfig): string;
 }
 
-export type RString = string | Buffer;
+/**
+ * A string value: a latin1 JS string, a Buffer (see encoding.ts), or a
+ * number: the integer results of INCR, DECR, INCRBY and DECRBY within
+ * +-(2^53 - 1), held as Redis holds them (OBJ_ENCODING_INT) so that a
+ * counter is neither formatted when it changes nor parsed when it changes
+ * again; its bytes are its decimal digits.
+ */
+export type RString = string | Buffer | number;
+
+/** A string value as bytes: an integer value as its digits. */
+export type RBytes = string | Buffer;
 
 export type RValue = RString | RObjectBase;
 
 export function isString(v: RValue): v is RString {
-  return typeof v === 'string' || Buffer.isBuffer(v);
+  return typeof v !== 'object' || Buffer.isBuffer(v);
+}
+
+/** Not a string value: a collection (list, set, zset, hash, stream). */
+export function isObject(v: RValue): v is RObjectBase {
+  return typeof v === 'object' && !Buffer.isBuffer(v);
 }
 
 export function typeOf(v: RValue): RedisType {
-  return typeof v === 'string' || Buffer.isBuffer(v) ? 'string' : (v as RObjectBase).type;
+  return isObject(v) ? v.type : 'string';
 }
 
 /** Byte length of a string value. */
 export function strLen(v: RString): number {
-  return v.length;
+  if (typeof v !== 'number') return v.length;
+  return v < 0 ? digits10(-v) + 1 : digits10(v);
 }
 
 /** A string value as a latin1 JS string. */
 export function strValue(v: RString): string {
-  return typeof v === 'string' ? v : v.latin1Slice(0, v.length);
+  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : v.latin1Slice(0, v.length);
 }
 
 /** A string value as a Buffer (copying a JS string). */
 export function strBuffer(v: RString): Buffer {
-  return typeof v === 'string' ? Buffer.from(v, 'latin1') : v;
+  return typeof v === 'string' ? Buffer.from(v, 'latin1') : typeof v === 'number' ? Buffer.from(String(v), 'latin1') : v;
 }

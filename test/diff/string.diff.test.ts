@@ -278,6 +278,56 @@ describe.skipIf(!HAVE_REDIS)('differential: string commands', () => {
     await enc('f');
   });
 
+  it('values made by INCR read the same through every command', async () => {
+    // INCR's results are held as integers: each command that reads or
+    // changes a string value must see their digits.
+    const starts = ['0', '-1', '41', '-10', '2147483646', '2147483647', '-2147483649', '9007199254740990', '-9007199254740990',
+      '9007199254740991', '99999999999'];
+    const readers: Arg[][] = [
+      ['GET', 'n'], ['MGET', 'n', 'nokey', 'n'], ['STRLEN', 'n'], ['GETRANGE', 'n', '1', '-2'], ['SUBSTR', 'n', '0', '0'],
+      ['TYPE', 'n'], ['OBJECT', 'ENCODING', 'n'], ['OBJECT', 'REFCOUNT', 'n'], ['EXISTS', 'n'], ['GETBIT', 'n', '3'],
+      ['BITCOUNT', 'n'], ['BITPOS', 'n', '1'], ['BITFIELD', 'n', 'GET', 'u8', '0', 'GET', 'i16', '#1'], ['BITFIELD_RO', 'n', 'GET', 'u4', '4'],
+      ['LCS', 'n', 'm'], ['LCS', 'n', 'm', 'IDX', 'WITHMATCHLEN'], ['PFCOUNT', 'n'], ['DEBUG', 'DIGEST-VALUE', 'n'], ['DUMP', 'n'],
+      ['SCAN', '0', 'MATCH', 'n', 'TYPE', 'string'], ['SORT', 'l', 'BY', 'n', 'GET', 'n'], ['EVAL', "return redis.call('get', KEYS[1])", '1', 'n'],
+      ['EVAL', "return redis.call('incr', KEYS[1])", '1', 'n'],
+    ];
+    const writers: Arg[][] = [
+      ['APPEND', 'n', '7'], ['SETRANGE', 'n', '1', 'x'], ['SETBIT', 'n', '5', '1'], ['INCRBYFLOAT', 'n', '0.5'], ['INCRBYFLOAT', 'n', '1'],
+      ['GETSET', 'n', 'v'], ['GETDEL', 'n'], ['SET', 'n', 'w', 'GET'], ['GETEX', 'n', 'PX', '100000'], ['COPY', 'n', 'c'],
+      ['RENAME', 'n', 'r'], ['PFADD', 'n', 'a'], ['INCRBY', 'n', '9007199254740991'], ['DECRBY', 'n', '9007199254740991'],
+      ['BITFIELD', 'n', 'INCRBY', 'u8', '0', '1'], ['LPUSH', 'n', 'x'], ['SETRANGE', 'n', '0', ''],
+    ];
+    await same('RPUSH', 'l', 'a');
+    await same('SET', 'm', '1234567');
+    for (const start of starts) {
+      for (const step of [['INCR'], ['DECR'], ['INCRBY', '-3'], ['DECRBY', '2']]) {
+        await same('SET', 'n', start);
+        await same(step[0], 'n', ...step.slice(1));
+        for (const r of readers) await d.same(r);
+        await same('GET', 'n');
+      }
+      for (const w of writers) {
+        await same('DEL', 'n', 'c', 'r');
+        await same('SET', 'n', start);
+        await same('INCR', 'n');
+        await d.same(w);
+        for (const k of ['n', 'c', 'r']) {
+          await same('GET', k);
+          await enc(k);
+        }
+      }
+    }
+    // Past 2^53 the value is kept as digits and INCR still answers exactly.
+    await same('SET', 'n', '9007199254740990');
+    for (let i = 0; i < 4; i++) {
+      await same('INCR', 'n');
+      await same('GET', 'n');
+    }
+    await same('INCRBY', 'n', '-9007199254740993');
+    await same('GET', 'n');
+    await enc('n');
+  });
+
   it('INCRBYFLOAT', async () => {
     await same('FLUSHALL');
     const incs = ['0.1', '0.2', '-0.3', '1e30', '-1e30', '1', '1e-5', '5.0e3', '3.0', '0x10', '1.5e4932', 'inf', '-inf',

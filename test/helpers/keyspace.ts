@@ -3,7 +3,7 @@
  * snapshot, a reload or another server holds exactly the expected data.
  */
 import type { NodisServer } from '../../src/server/server.js';
-import type { RValue, RObjectBase } from '../../src/store/types.js';
+import { isString, strValue, type RValue, type RObjectBase } from '../../src/store/types.js';
 import type { RList } from '../../src/store/list.js';
 import type { RSet } from '../../src/store/set.js';
 import type { ZSet } from '../../src/store/zset.js';
@@ -19,8 +19,7 @@ export type Canon =
 
 /** A value as plain data: strings as latin1, unordered collections sorted. */
 export function canonValue(v: RValue): Canon {
-  if (typeof v === 'string') return { t: 'string', v };
-  if (Buffer.isBuffer(v)) return { t: 'string', v: v.latin1Slice(0, v.length) };
+  if (isString(v)) return { t: 'string', v: strValue(v) };
   const o = v as RObjectBase;
   switch (o.type) {
     case 'list':

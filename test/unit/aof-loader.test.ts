@@ -23,7 +23,7 @@ import {
   StdioReader,
   type AofLoadOptions,
 } from '../../src/persistence/aof/loader.js';
-import { strValue, type RString } from '../../src/store/types.js';
+import { isString, strValue } from '../../src/store/types.js';
 
 let dir: string;
 let lines: string[];
@@ -56,7 +56,7 @@ function dump(s: NodisServer): Record<string, string> {
   const out: Record<string, string> = {};
   for (const db of s.dbs) {
     db.dict.forEach((k, v) => {
-      out[`${db.id}:${k}`] = typeof v === 'string' || Buffer.isBuffer(v) ? strValue(v as RString) : `<${(v as { type: string }).type}>`;
+      out[`${db.id}:${k}`] = isString(v) ? strValue(v) : `<${(v as { type: string }).type}>`;
     });
   }
   return out;

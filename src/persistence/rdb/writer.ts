@@ -16,7 +16,7 @@
  * blob or a field/member list (sorted sets from the highest score down,
  * with binary doubles).
  */
-import type { EncodingConfig, RValue, RObjectBase } from '../../store/types.js';
+import { isString, type EncodingConfig, type RValue, type RObjectBase } from '../../store/types.js';
 import { RList } from '../../store/list.js';
 import { RSet } from '../../store/set.js';
 import { RHash } from '../../store/hash.js';
@@ -429,7 +429,7 @@ function saveZset(out: ByteOut, z: ZSet, compress: boolean): void {
 
 /** rdbSaveObjectType(). */
 export function rdbObjectType(value: RValue): number {
-  if (typeof value === 'string' || Buffer.isBuffer(value)) return RDB_TYPE_STRING;
+  if (isString(value)) return RDB_TYPE_STRING;
   if (value instanceof RList) return RDB_TYPE_LIST_QUICKLIST_2;
   if (value instanceof RSet) return value.isIntset() ? RDB_TYPE_SET_INTSET : RDB_TYPE_SET;
   if (value instanceof RHash) return value.isListpack() ? RDB_TYPE_HASH_LISTPACK : RDB_TYPE_HASH;
@@ -440,8 +440,9 @@ export function rdbObjectType(value: RValue): number {
 
 /** rdbSaveObject(): the payload of a value (without the type byte). */
 export function saveObject(out: ByteOut, value: RValue, cfg: EncodingConfig, compress: boolean): void {
-  if (typeof value === 'string' || Buffer.isBuffer(value)) {
-    saveRawString(out, value, compress);
+  if (isString(value)) {
+    // An integer value as its digits: rdbSaveLongLongAsStringObject().
+    saveRawString(out, typeof value === 'number' ? String(value) : value, compress);
   } else if (value instanceof RList) {
     saveList(out, value, cfg, compress);
   } else if (value instanceof RSet) {
