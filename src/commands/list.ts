@@ -5,7 +5,7 @@ import { RedisError, Errors, type CommandSpec } from './types.js';
 import { asType, getLongLong, getLongLongBig, getPositiveLong, getRangeLong } from './args.js';
 import { lookupRead, lookupWrite } from './db-ops.js';
 import { NOTIFY_GENERIC, NOTIFY_LIST } from '../server/notify.js';
-import type { RValue } from '../store/types.js';
+import { isObject, type RValue } from '../store/types.js';
 import type { Db } from '../store/db.js';
 import { RList, LIST_HEAD, LIST_TAIL } from '../store/list.js';
 import {
@@ -560,7 +560,7 @@ function serveClientBlockedOnList(receiver: Client, value: unknown, key: string,
   } else {
     // BLMOVE / BRPOPLPUSH: a destination of another type fails the client.
     const dv = db.lookupWrite(dstkey);
-    if (dv !== undefined && (typeof dv !== 'object' || Buffer.isBuffer(dv) || (dv as { type: string }).type !== 'list')) {
+    if (dv !== undefined && (!isObject(dv) || dv.type !== 'list')) {
       receiver.addReplyError(Errors.wrongType);
     } else {
       const v = l.pop(wherefrom) as string;

@@ -6,7 +6,7 @@
  * it; what does not fit goes to a list of parts (c->reply). One socket
  * write per batch of commands sends it.
  */
-import { digits10, formatDouble } from '../util/numbers.js';
+import { digits10, formatDouble, sdigits10 } from '../util/numbers.js';
 
 export type Bulk = string | Buffer;
 
@@ -317,7 +317,7 @@ export abstract class ReplyWriter {
     const b = this.reserve(2 * HEADER_MAX);
     let p = this.rpos;
     b[p++] = 36;
-    p = putInt(b, p, n < 0 ? digits10(-n) + 1 : digits10(n));
+    p = putInt(b, p, sdigits10(n));
     b[p++] = 13;
     b[p++] = 10;
     p = putInt(b, p, n);

@@ -21,7 +21,7 @@ import { CLIENT_BLOCKED, CLIENT_MULTI } from './client.js';
 import type { NodisServer } from './server.js';
 import type { Db } from '../store/db.js';
 import { LOOKUP_NONOTIFY, LOOKUP_NOSTATS } from '../store/db.js';
-import type { RObjectBase, RValue } from '../store/types.js';
+import { isObject, type RObjectBase, type RValue } from '../store/types.js';
 import type { Command } from '../commands/table.js';
 import { RedisError } from '../commands/types.js';
 import { string2ld, type LongDouble } from '../util/longdouble.js';
@@ -167,7 +167,7 @@ export class Blocking {
     if (this.blockedByType[BLOCKED_STREAM] === 0) return;
     for (const key of this.blockingKeys[db.id].keys()) {
       const v = db.peek(key);
-      if (v !== undefined && typeof v === 'object' && !Buffer.isBuffer(v) && (v as RObjectBase).type === 'stream') continue;
+      if (v !== undefined && isObject(v) && v.type === 'stream') continue;
       this.queueReady(db, key);
     }
   }
@@ -314,8 +314,8 @@ export class Blocking {
 
   /** signalKeyAsReady(): queue `key` if clients of its type wait on it. */
   signalKeyAsReady(db: Db, key: string, value: RValue): void {
-    if (this.blockedClients === 0 || typeof value !== 'object' || Buffer.isBuffer(value)) return;
-    const btype = blockedTypeOf((value as RObjectBase).type);
+    if (this.blockedClients === 0 || !isObject(value)) return;
+    const btype = blockedTypeOf(value.type);
     if (btype === BLOCKED_NONE || (this.blockedByType[btype] === 0 && this.blockedByType[BLOCKED_MODULE] === 0)) return;
     if (!this.blockingKeys[db.id].has(key)) return;
     this.queueReady(db, key);
@@ -371,7 +371,7 @@ export class Blocking {
         for (const { db, key } of list) {
           this.readySets[db.id].delete(key);
           const o = db.lookup(key, LOOKUP_NONOTIFY | LOOKUP_NOSTATS);
-          const isObj = o !== undefined && typeof o === 'object' && !Buffer.isBuffer(o);
+          const isObj = o !== undefined && isObject(o);
           if (!isObj || (o as RObjectBase).type !== 'stream') this.keyGone(db, key, BLOCKED_STREAM);
           if (!isObj) continue;
           const btype = blockedTypeOf((o as RObjectBase).type);

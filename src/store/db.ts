@@ -5,7 +5,7 @@
  * event subscribers and the propagation layer.
  */
 import { Dict } from './dict.js';
-import type { RValue } from './types.js';
+import { isObject, type RValue } from './types.js';
 import { MemAccount, chargeEntry, releaseEntry, replaceValue } from './memcost.js';
 
 /** What a database needs from the server around it. */
@@ -303,7 +303,7 @@ export class Db {
 
   /** A stream leaving the keyspace (deleted or overwritten) may unblock XREADGROUP clients. */
   private streamGone(key: string, old: RValue): void {
-    if (typeof old === 'object' && !Buffer.isBuffer(old) && old.type === 'stream') this.ctx.signalKeyAsReady?.(this, key, old);
+    if (isObject(old) && old.type === 'stream') this.ctx.signalKeyAsReady?.(this, key, old);
   }
 
   /**

@@ -3,7 +3,7 @@
  * constants and the account/tracking types. Kept free of imports of the
  * value types so that they can use it.
  */
-import { isString, type RString, type RValue } from './types.js';
+import { isObject, isString, type RString, type RValue } from './types.js';
 import { stringAllocSize } from './encoding.js';
 
 /** Running total of the keys and values of one database. */
@@ -88,7 +88,7 @@ export function trackedValueBytes(v: RValue): number {
 /** Charge a new key and its value to `acct` (dbAdd()). */
 export function chargeEntry(acct: MemAccount, key: string, v: RValue): void {
   acct.bytes += stringBytes(key.length) + trackedValueBytes(v);
-  if (typeof v === 'object' && !Buffer.isBuffer(v)) (v as unknown as MemTracked).memOwner = acct;
+  if (isObject(v)) (v as unknown as MemTracked).memOwner = acct;
 }
 
 /** Release a deleted key and its value from `acct` (dbDelete()). */
@@ -99,5 +99,5 @@ export function releaseEntry(acct: MemAccount, key: string, v: RValue): void {
 /** A key's value was replaced by `next` (dbOverwrite()). */
 export function replaceValue(acct: MemAccount, prev: RValue, next: RValue): void {
   acct.bytes += trackedValueBytes(next) - trackedValueBytes(prev);
-  if (typeof next === 'object' && !Buffer.isBuffer(next)) (next as unknown as MemTracked).memOwner = acct;
+  if (isObject(next)) (next as unknown as MemTracked).memOwner = acct;
 }

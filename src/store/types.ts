@@ -7,7 +7,7 @@
  * Every other type is an object with a `type` tag.
  */
 
-import { digits10 } from '../util/numbers.js';
+import { sdigits10 } from '../util/numbers.js';
 
 export type RedisType = 'string' | 'list' | 'set' | 'zset' | 'hash' | 'stream';
 
@@ -61,7 +61,7 @@ export type RBytes = string | Buffer;
 export type RValue = RString | RObjectBase;
 
 export function isString(v: RValue): v is RString {
-  return typeof v !== 'object' || Buffer.isBuffer(v);
+  return !isObject(v);
 }
 
 /** Not a string value: a collection (list, set, zset, hash, stream). */
@@ -75,8 +75,7 @@ export function typeOf(v: RValue): RedisType {
 
 /** Byte length of a string value. */
 export function strLen(v: RString): number {
-  if (typeof v !== 'number') return v.length;
-  return v < 0 ? digits10(-v) + 1 : digits10(v);
+  return typeof v === 'number' ? sdigits10(v) : v.length;
 }
 
 /** A string value as a latin1 JS string. */

@@ -277,6 +277,11 @@ export function digits10(v: number): number {
   return d;
 }
 
+/** Length of the decimal form of a safe integer, sign included (sdigits10). */
+export function sdigits10(v: number): number {
+  return v < 0 ? digits10(-v) + 1 : digits10(v);
+}
+
 /** Bits needed to write the non-negative integer `v` below 2^64 (floor(log2(v)) + 1; 0 for 0). */
 export function bitLength(v: number): number {
   if (v < 0x100000000) return 32 - Math.clz32(v);
