@@ -15,7 +15,7 @@ const srv = await startServer();
 const sock = net.connect(srv.port, '127.0.0.1');
 const send = (cmd) => new Promise((resolve) => {
   sock.once('data', (d) => resolve(d.toString('latin1')));
-  sock.write(cmd);
+  sock.write(cmd, 'latin1');
 });
 const out = { atStart: loaded() };
 out.set = await send('*3\\r\\n$3\\r\\nSET\\r\\n$1\\r\\nk\\r\\n$2\\r\\n\\xff\\x00\\r\\n');
