@@ -77,11 +77,14 @@ const INTERN_MAX_LEN = 32;
  */
 const LAST_ARGS = 4;
 const MAX_LAST_ARGS = 24;
+/**
+ * Bytes kept per remembered position: the argument's whole segment as it
+ * arrived, `$<len>\r\n<bytes>\r\n` (at most 5 + INTERN_MAX_LEN + 2).
+ */
+const SEG_STRIDE = INTERN_MAX_LEN + 8;
 const INTERN_SIZE = 4096;
 const internTable: string[] = new Array<string>(INTERN_SIZE).fill('');
 
-/** Longer than any remembered argument: in lastArgs, it matches nothing (a position not worth comparing). */
-const NEVER_SAME = '\0'.repeat(INTERN_MAX_LEN + 1);
 
 /** Whether the last internSlice() found its string in the table. */
 let internHit = false;
@@ -244,9 +247,14 @@ export class RequestParser {
   private argv: string[] = [];
   /** Short arguments of the last command parsed by parseWhole(), by position. */
   private lastArgs: string[] = new Array<string>(LAST_ARGS).fill('');
-  /** Their bytes (INTERN_MAX_LEN per position), and a view reading four at a time. */
-  private lastBytes = new Uint8Array(LAST_ARGS * INTERN_MAX_LEN);
+  /**
+   * Their segments as received (SEG_STRIDE bytes per position), a view
+   * reading them four bytes at a time, and each segment's length (0: the
+   * position is not compared).
+   */
+  private lastBytes = new Uint8Array(LAST_ARGS * SEG_STRIDE);
   private lastView = new DataView(this.lastBytes.buffer);
+  private lastSegLen = new Uint8Array(LAST_ARGS);
   /** Misses in a row at each position, of lastArgs and of the intern table (see parseWhole()). */
   private lastMisses = new Int32Array(LAST_ARGS);
   private internMisses = new Int32Array(LAST_ARGS);
@@ -395,8 +403,23 @@ export class RequestParser {
     const maxLen = this.maxBulkLen < 16384 ? this.maxBulkLen : 16384;
     const argv = new Array<string>(n);
     const remembered = n <= this.lastArgs.length ? n : this.rememberMore(n);
+    const segLen = this.lastSegLen;
     for (let i = 0; i < n; i++) {
+      // The connection's previous command often had the same argument
+      // here (its name, a hot key): its whole segment, header included, is
+      // compared first, four bytes at a time. Equal bytes parse to the same
+      // argument, so the header need not be read.
+      if (i < remembered) {
+        const sl = segLen[i];
+        if (sl !== 0 && p + sl <= end && this.sameSegment(buf, i, p, sl)) {
+          argv[i] = this.lastArgs[i];
+          this.lastMisses[i] = 0;
+          p += sl;
+          continue;
+        }
+      }
       if (p + 3 >= end || buf[p] !== 36 /* '$' */) return null;
+      const q = p;
       c = buf[++p];
       let len: number;
       if (c === 48) {
@@ -419,30 +442,24 @@ export class RequestParser {
       if (len > INTERN_MAX_LEN) {
         argv[i] = buf.latin1Slice(p, p + len);
       } else if (i < remembered) {
-        // The connection's previous command often had the same argument
-        // here (its name, a hot key): compared first, four bytes at a time,
-        // before hashing.
-        const prev = this.lastArgs[i];
-        if (prev.length === len && this.sameAsLast(buf, i, p, len)) {
-          argv[i] = prev;
-          this.lastMisses[i] = 0;
-        } else {
-          // Nor in the intern table, time after time (unique keys): the
-          // position is sliced without hashing, and tried again every 16th time.
-          const skip = this.internMisses[i] >= 8 && (this.internMisses[i]++ & 15) !== 0;
-          const a = skip ? buf.latin1Slice(p, p + len) : internSlice(buf, p, len);
-          if (!skip) this.internMisses[i] = internHit ? 0 : this.internMisses[i] + 1;
-          argv[i] = a;
-          // A position that keeps changing (unique keys) is remembered only
-          // now and then, so that it costs little more than the interning.
-          if ((this.lastMisses[i]++ & 7) === 0) {
-            this.lastArgs[i] = a;
-            const lb = this.lastBytes;
-            const base = i * INTERN_MAX_LEN;
-            for (let j = 0; j < len; j++) lb[base + j] = buf[p + j];
-          } else if (this.lastMisses[i] === 2) {
-            this.lastArgs[i] = NEVER_SAME;
-          }
+        // Nor in the intern table, time after time (unique keys): the
+        // position is sliced without hashing, and tried again every 16th time.
+        const skip = this.internMisses[i] >= 8 && (this.internMisses[i]++ & 15) !== 0;
+        const a = skip ? buf.latin1Slice(p, p + len) : internSlice(buf, p, len);
+        if (!skip) this.internMisses[i] = internHit ? 0 : this.internMisses[i] + 1;
+        argv[i] = a;
+        // A position that keeps changing (unique keys) is remembered only
+        // now and then, and not compared in between, so that it costs
+        // little more than the interning.
+        if ((this.lastMisses[i]++ & 7) === 0) {
+          this.lastArgs[i] = a;
+          const sl = p + len + 2 - q;
+          segLen[i] = sl;
+          const lb = this.lastBytes;
+          const base = i * SEG_STRIDE;
+          for (let j = 0; j < sl; j++) lb[base + j] = buf[q + j];
+        } else if (this.lastMisses[i] === 2) {
+          segLen[i] = 0;
         }
       } else {
         argv[i] = internSlice(buf, p, len);
@@ -459,8 +476,10 @@ export class RequestParser {
     if (have >= MAX_LAST_ARGS) return have;
     const m = n < MAX_LAST_ARGS ? n : MAX_LAST_ARGS;
     const args = this.lastArgs.concat(new Array<string>(m - have).fill(''));
-    const bytes = new Uint8Array(m * INTERN_MAX_LEN);
+    const bytes = new Uint8Array(m * SEG_STRIDE);
     bytes.set(this.lastBytes);
+    const segLen = new Uint8Array(m);
+    segLen.set(this.lastSegLen);
     const lastMisses = new Int32Array(m);
     lastMisses.set(this.lastMisses);
     const internMisses = new Int32Array(m);
@@ -468,25 +487,37 @@ export class RequestParser {
     this.lastArgs = args;
     this.lastBytes = bytes;
     this.lastView = new DataView(bytes.buffer);
+    this.lastSegLen = segLen;
     this.lastMisses = lastMisses;
     this.internMisses = internMisses;
     return m;
   }
 
-  /** Whether the `len` bytes at `p` are those of lastArgs[i]. */
-  private sameAsLast(buf: Buffer, i: number, p: number, len: number): boolean {
+  /**
+   * Whether the `len` bytes at `p` (at least 6: a segment) are the segment
+   * remembered at position `i`. Compared eight bytes at a time as doubles:
+   * equal doubles have equal bytes, except zero and minus zero (checked
+   * apart); a NaN equals nothing, which only sends the argument down the
+   * slower path. A last, partial group overlaps the one before it.
+   */
+  private sameSegment(buf: Buffer, i: number, p: number, len: number): boolean {
     let v = this.view;
     if (this.viewOf !== buf) {
       v = this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
       this.viewOf = buf;
     }
     const lv = this.lastView;
-    const base = i * INTERN_MAX_LEN;
-    let j = 0;
-    for (; j + 4 <= len; j += 4) if (v.getInt32(p + j) !== lv.getInt32(base + j)) return false;
-    const lb = this.lastBytes;
-    for (; j < len; j++) if (buf[p + j] !== lb[base + j]) return false;
-    return true;
+    const base = i * SEG_STRIDE;
+    if (len < 8) {
+      return v.getInt32(p, true) === lv.getInt32(base, true) && v.getInt32(p + len - 4, true) === lv.getInt32(base + len - 4, true);
+    }
+    for (let j = 0; ; ) {
+      const a = v.getFloat64(p + j, true);
+      const b = lv.getFloat64(base + j, true);
+      if (a !== b || (a === 0 && 1 / a !== 1 / b)) return false;
+      if (j + 8 >= len) return true;
+      j = j + 16 <= len ? j + 8 : len - 8;
+    }
   }
 
   private fail(text: string): null {

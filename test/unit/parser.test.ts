@@ -394,6 +394,23 @@ describe('RequestParser: arguments remembered from the previous command', () => 
     expect(run(cmds.map((a) => mb(...a)))).toEqual({ cmds, error: null });
   });
 
+  it('arguments whose bytes read as zero, minus zero or NaN in eight-byte groups are told apart', () => {
+    // Segments are compared as doubles: 0 and -0 are equal doubles of
+    // different bytes, and a NaN is equal to nothing.
+    const cmds: string[][] = [];
+    for (let len = 0; len <= 40; len++) {
+      const zeros = '\x00'.repeat(len);
+      const nans = '\xff'.repeat(len);
+      cmds.push(['SET', 'k', zeros], ['SET', 'k', zeros], ['SET', 'k', nans], ['SET', 'k', nans]);
+      for (let i = 0; i < len; i++) {
+        const signed = withByte(zeros, i, '\x80');
+        cmds.push(['SET', 'k', zeros], ['SET', 'k', signed], ['SET', 'k', signed], ['SET', 'k', zeros]);
+      }
+    }
+    expect(run([cmds.map((a) => mb(...a)).join('')])).toEqual({ cmds, error: null });
+    expect(run(cmds.map((a) => mb(...a)))).toEqual({ cmds, error: null });
+  });
+
   it.each([false, true])('reads that reuse one buffer do not confuse the bytes remembered (view given: %s)', (withView) => {
     const p = new RequestParser();
     const shared = Buffer.alloc(64);
