@@ -176,9 +176,11 @@ export class Db {
   // ---- lookups -----------------------------------------------------------
 
   /**
-   * The key found by the last lookup and its slot: a command that looks a
-   * key up and then stores its new value (INCR, APPEND) finds it without a
-   * second search. Checked against the slot's key before use.
+   * The key of the last lookup or store and its slot: a command that looks
+   * a key up and then stores its new value (INCR, APPEND), or the next
+   * command on the same key, finds it without a second search. Checked
+   * against the slot's key before use (slots do not move when the table
+   * grows).
    */
   private hintKey: string | null = null;
   private hintSlot = -1;
@@ -192,7 +194,7 @@ export class Db {
 
   /** lookupKey() with Redis's LOOKUP_* flags. */
   lookup(key: string, flags: number): RValue | undefined {
-    let slot = this.dict.find(key);
+    let slot = this.findSlot(key);
     if (slot !== -1 && this.expires.size > 0) {
       // Writes may delete an expired key, except on a read-only replica.
       const isRoReplica = this.ctx.isReadOnlyReplica !== undefined ? this.ctx.isReadOnlyReplica() : this.ctx.isReplica();
@@ -274,8 +276,13 @@ export class Db {
       chargeEntry(this.mem, key, val);
       if (cow !== null) cow.inserted(s);
       if (typeof val === 'object') this.ctx.signalKeyAsReady?.(this, key, val);
+      // The next command on this key (a read after a write) finds it here.
+      this.hintKey = key;
+      this.hintSlot = s;
       return true;
     } else {
+      this.hintKey = key;
+      this.hintSlot = slot;
       if (cow !== null) cow.preserve(slot);
       this.streamGone(key, this.dict.valueAt(slot));
       replaceValue(this.mem, this.dict.valueAt(slot), val);

@@ -182,3 +182,40 @@ describe('Db lookup flags', () => {
     expect(events).toHaveLength(2);
   });
 });
+
+describe('Db: the slot of the last key looked up or stored', () => {
+  it('is used only while that slot still holds that key', () => {
+    db.setKey('a', '1');
+    expect(db.lookupRead('a')).toBe('1');
+    expect(db.delete('a')).toBe(true);
+    // The freed slot goes to another key: 'a' must not be found there.
+    db.setKey('b', '2');
+    expect(db.lookupRead('a')).toBeUndefined();
+    expect(db.lookupRead('b')).toBe('2');
+    expect(db.setKey('a', '3')).toBe(true);
+    expect(db.lookupRead('a')).toBe('3');
+    expect(db.lookupRead('b')).toBe('2');
+    // Many inserts grow and rehash the table: slots stay where they are.
+    db.setKey('c', '4');
+    for (let i = 0; i < 5000; i++) db.setKey(`k${i}`, String(i));
+    expect(db.setKey('c', '5')).toBe(false);
+    expect(db.lookupRead('c')).toBe('5');
+    db.clear();
+    expect(db.lookupRead('c')).toBeUndefined();
+    expect(db.setKey('c', '6')).toBe(true);
+    expect(db.size).toBe(1);
+  });
+
+  it('follows SWAPDB: each db answers from its own table', () => {
+    const other = server.dbs[1];
+    db.setKey('k', 'in0');
+    other.setKey('k', 'in1');
+    expect(db.lookupRead('k')).toBe('in0');
+    expect(other.lookupRead('k')).toBe('in1');
+    db.swapWith(other);
+    expect(db.lookupRead('k')).toBe('in1');
+    expect(other.lookupRead('k')).toBe('in0');
+    expect(db.setKey('k', 'x')).toBe(false);
+    expect(other.lookupRead('k')).toBe('in0');
+  });
+});
