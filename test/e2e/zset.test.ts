@@ -3,12 +3,9 @@
  * path, binary members, encodings, keyspace events, dirty counting,
  * propagation and key extraction.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import Redis from 'ioredis';
-import { startNodis } from '../helpers/servers.js';
-import { observe } from '../helpers/observe.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { observedServer } from '../helpers/observe.js';
 import { RawClient } from '../helpers/resp.js';
-import type { ServerHandle } from '../../src/index.js';
 
 const WRONGTYPE = '-WRONGTYPE Operation against a key holding the wrong kind of value\r\n';
 const SYNTAX = '-ERR syntax error\r\n';
@@ -20,12 +17,10 @@ const RANGE_LEX = '-ERR min or max not valid string range item\r\n';
 const M1 = '\xff\x00\xc3';
 const M2 = '\xc3\x28\r\n';
 
-let srv: ServerHandle;
-let r: Redis;
-let c: RawClient;
-let events: string[] = [];
-let propagated: string[][] = [];
-let modified: string[] = [];
+const t = observedServer({ 'notify-keyspace-events': 'KEA' }, async (t) => {
+  await t.c.call('CONFIG', 'SET', 'zset-max-listpack-entries', '128');
+  await t.c.call('CONFIG', 'SET', 'zset-max-listpack-value', '64');
+});
 
 /** RESP2 bulk. */
 function bulk(s: string): string {
@@ -37,31 +32,8 @@ function arr(...items: string[]): string {
 }
 
 async function call(...args: (string | number)[]): Promise<string> {
-  return c.callStr(...args);
+  return t.c.callStr(...args);
 }
-
-beforeAll(async () => {
-  srv = await startNodis({ config: { 'notify-keyspace-events': 'KEA' } });
-  observe(srv.server, { event: (e) => events.push(e), propagate: (a) => propagated.push(a) });
-  srv.server.hooks.keyModified.push((_db, key) => modified.push(key));
-  r = new Redis(srv.port, '127.0.0.1', { lazyConnect: true, enableReadyCheck: false });
-  await r.connect();
-  c = await RawClient.connect(srv.port);
-});
-
-afterAll(async () => {
-  r.disconnect();
-  c.close();
-  await srv.close();
-});
-
-beforeEach(async () => {
-  await call('FLUSHALL');
-  await call('CONFIG', 'SET', 'zset-max-listpack-entries', '128');
-  await call('CONFIG', 'SET', 'zset-max-listpack-value', '64');
-  events = [];
-  propagated = [];
-});
 
 describe('ZADD / ZINCRBY', () => {
   it('adds, updates, counts and formats scores', async () => {
@@ -71,7 +43,7 @@ describe('ZADD / ZINCRBY', () => {
     expect(await call('ZRANGE', 'z', '0', '-1', 'WITHSCORES')).toBe(
       arr(bulk('c'), bulk('0'), bulk(M2), bulk('2.5'), bulk(M1), bulk('4'), bulk('new'), bulk('9')),
     );
-    expect(await r.zscore('z', 'new')).toBe('9');
+    expect(await t.r.zscore('z', 'new')).toBe('9');
     expect(await call('ZADD', 'f', '0.1', 'a', '1e20', 'b', '3.0000000000000001e+20', 'c', '+inf', 'd', '-inf', 'e')).toBe(':5\r\n');
     expect(await call('ZMSCORE', 'f', 'a', 'b', 'c', 'd', 'e')).toBe(
       arr(bulk('0.10000000000000001'), bulk('1e+20'), bulk('3e+20'), bulk('inf'), bulk('-inf')),
@@ -328,7 +300,7 @@ describe('ZRANGE family', () => {
   });
 
   it('RESP3: WITHSCORES pairs are arrays of [member, double]', async () => {
-    const c3 = await RawClient.connect(srv.port);
+    const c3 = await RawClient.connect(t.srv.port);
     await c3.call('HELLO', '3');
     expect((await c3.call('ZRANGE', 'z', '0', '1', 'WITHSCORES')).latin1Slice()).toBe(
       '*2\r\n*2\r\n$1\r\na\r\n,1\r\n*2\r\n$1\r\nb\r\n,2\r\n',
@@ -357,7 +329,7 @@ describe('ZREMRANGEBY*', () => {
     expect(await call('ZRANGE', 'z', '0', '-1')).toBe(arr(bulk('c')));
     expect(await call('ZREMRANGEBYRANK', 'z', '0', '-1')).toBe(':1\r\n');
     expect(await call('EXISTS', 'z')).toBe(':0\r\n');
-    expect(events.slice(-2)).toEqual(['zremrangebyrank z', 'del z']);
+    expect(t.events.slice(-2)).toEqual(['zremrangebyrank z', 'del z']);
   });
 
   it('errors', async () => {
@@ -388,11 +360,11 @@ describe('ZPOPMIN ZPOPMAX ZMPOP', () => {
     expect(await call('ZMPOP', '2', 'none', 'z', 'MAX', 'COUNT', '10')).toBe(
       arr(bulk('z'), arr(arr(bulk('c'), bulk('3')), arr(bulk('b'), bulk('2')), arr(bulk('a'), bulk('1')))),
     );
-    expect(propagated.at(-1)).toEqual(['ZPOPMAX', 'z', '3']);
+    expect(t.propagated.at(-1)).toEqual(['ZPOPMAX', 'z', '3']);
     expect(await call('ZMPOP', '1', 'z', 'MIN')).toBe('*-1\r\n');
     await call('ZADD', 'z', '1', 'a', '2', 'b');
     expect(await call('ZMPOP', '1', 'z', 'min')).toBe(arr(bulk('z'), arr(arr(bulk('a'), bulk('1')))));
-    expect(propagated.at(-1)).toEqual(['ZPOPMIN', 'z', '1']);
+    expect(t.propagated.at(-1)).toEqual(['ZPOPMIN', 'z', '1']);
     expect(await call('ZMPOP', '0', 'z', 'MIN')).toBe('-ERR numkeys should be greater than 0\r\n');
     expect(await call('ZMPOP', 'x', 'z', 'MIN')).toBe('-ERR numkeys should be greater than 0\r\n');
     expect(await call('ZMPOP', '2', 'z', 'MIN')).toBe(SYNTAX);
@@ -403,7 +375,7 @@ describe('ZPOPMIN ZPOPMAX ZMPOP', () => {
   });
 
   it('RESP3 shapes', async () => {
-    const c3 = await RawClient.connect(srv.port);
+    const c3 = await RawClient.connect(t.srv.port);
     await c3.call('HELLO', '3');
     await call('ZADD', 'z', '1', 'a', '2', 'b', '3', 'c', '4', 'd');
     expect((await c3.call('ZPOPMIN', 'z')).latin1Slice()).toBe('*2\r\n$1\r\na\r\n,1\r\n');
@@ -476,9 +448,9 @@ describe('ZUNION ZINTER ZDIFF ZINTERCARD and the STORE forms', () => {
     );
     expect(await call('ZINTERSTORE', 'd', '2', 'a', 'none')).toBe(':0\r\n');
     expect(await call('EXISTS', 'd')).toBe(':0\r\n');
-    expect(events).toContain('del d');
+    expect(t.events).toContain('del d');
     expect(await call('ZDIFFSTORE', 'd', '2', 'a', 'b')).toBe(':1\r\n');
-    expect(events.at(-1)).toBe('zdiffstore d');
+    expect(t.events.at(-1)).toBe('zdiffstore d');
   });
 });
 
@@ -492,9 +464,9 @@ describe('ZRANDMEMBER', () => {
     expect(await call('ZRANDMEMBER', 'z', '0')).toBe('*0\r\n');
     expect(await call('ZRANDMEMBER', 'none')).toBe('$-1\r\n');
     expect(await call('ZRANDMEMBER', 'none', '3')).toBe('*0\r\n');
-    const two = (await r.zrandmember('z', 2)) as string[];
+    const two = (await t.r.zrandmember('z', 2)) as string[];
     expect(new Set(two).size).toBe(2);
-    const many = (await r.zrandmember('z', -20)) as string[];
+    const many = (await t.r.zrandmember('z', -20)) as string[];
     expect(many.length).toBe(20);
     expect(many.every((m) => ['a', 'b', 'c'].includes(m))).toBe(true);
     expect(await call('ZRANDMEMBER', 'z', 'x')).toBe(NOT_INT);
@@ -511,11 +483,11 @@ describe('ZRANDMEMBER', () => {
     for (let i = 0; i < 300; i++) args.push(i, `m${i}`);
     await call(...args);
     for (const n of [5, 150]) {
-      const got = (await r.zrandmember('big', n)) as string[];
+      const got = (await t.r.zrandmember('big', n)) as string[];
       expect(got.length).toBe(n);
       expect(new Set(got).size).toBe(n);
     }
-    const ws = (await r.call('ZRANDMEMBER', 'big', '3', 'WITHSCORES')) as string[];
+    const ws = (await t.r.call('ZRANDMEMBER', 'big', '3', 'WITHSCORES')) as string[];
     for (let i = 0; i < ws.length; i += 2) expect(ws[i]).toBe(`m${ws[i + 1]}`);
   });
 });
@@ -541,7 +513,7 @@ describe('ZSCAN', () => {
     let cursor = '0';
     let rounds = 0;
     do {
-      const [next, items] = (await r.zscan('z', cursor, 'COUNT', 20)) as [string, string[]];
+      const [next, items] = (await t.r.zscan('z', cursor, 'COUNT', 20)) as [string, string[]];
       for (let i = 0; i < items.length; i += 2) seen.set(items[i], items[i + 1]);
       cursor = next;
       rounds++;
@@ -567,7 +539,7 @@ describe('side effects', () => {
     await call('ZUNIONSTORE', 'u', '1', 'z');
     await call('ZINTERSTORE', 'u', '1', 'z');
     await call('ZREMRANGEBYSCORE', 'z', '-inf', '+inf');
-    expect(events).toEqual([
+    expect(t.events).toEqual([
       'zadd z',
       'zincr z',
       'zrem z',
@@ -586,7 +558,7 @@ describe('side effects', () => {
   });
 
   it('dirty counts changed members; no-ops do not propagate', async () => {
-    const s = srv.server;
+    const s = t.srv.server;
     let d = s.dirty;
     await call('ZADD', 'z', '1', 'a', '2', 'b');
     expect(s.dirty - d).toBe(2);
@@ -594,32 +566,32 @@ describe('side effects', () => {
     await call('ZADD', 'z', '1', 'a', '3', 'b', '4', 'c');
     expect(s.dirty - d).toBe(2);
     d = s.dirty;
-    const before = propagated.length;
+    const before = t.propagated.length;
     await call('ZADD', 'z', 'NX', '5', 'a');
     await call('ZREM', 'z', 'nope');
     await call('ZPOPMIN', 'none');
     await call('ZRANDMEMBER', 'z');
     expect(s.dirty).toBe(d);
-    expect(propagated.length).toBe(before);
+    expect(t.propagated.length).toBe(before);
     await call('ZPOPMIN', 'z', '2');
     expect(s.dirty - d).toBe(2);
-    expect(propagated.at(-1)).toEqual(['ZPOPMIN', 'z', '2']);
+    expect(t.propagated.at(-1)).toEqual(['ZPOPMIN', 'z', '2']);
   });
 
   it('signals modified keys (WATCH, tracking) only on changes', async () => {
     await call('ZADD', 'z', '1', 'a', '2', 'b');
     await call('ZADD', 'src', '1', 'a');
-    modified = [];
+    t.modified.length = 0;
     await call('ZADD', 'z', '1', 'a');
     await call('ZREM', 'z', 'nope');
     await call('ZREMRANGEBYSCORE', 'z', '10', '20');
     await call('ZRANGESTORE', 'none2', 'none', '0', '-1');
-    expect(modified).toEqual([]);
+    expect(t.modified).toEqual([]);
     await call('ZINCRBY', 'z', '1', 'a');
     await call('ZPOPMAX', 'z');
     await call('ZUNIONSTORE', 'u', '1', 'src');
     await call('ZINTERSTORE', 'u', '1', 'none');
-    expect([...new Set(modified)]).toEqual(['z', 'u']);
+    expect([...new Set(t.modified)]).toEqual(['z', 'u']);
   });
 
   it('key extraction for numkeys commands (COMMAND GETKEYS)', async () => {
@@ -628,7 +600,7 @@ describe('side effects', () => {
     );
     expect(await call('COMMAND', 'GETKEYS', 'ZINTER', '2', 'a', 'b')).toBe(arr(bulk('a'), bulk('b')));
     expect(await call('COMMAND', 'GETKEYS', 'ZMPOP', '1', 'a', 'MIN')).toBe(arr(bulk('a')));
-    const table = srv.server.commands;
+    const table = t.srv.server.commands;
     expect(table.get('zunionstore')!.getKeys(['zunionstore', 'd', '2', 'a', 'b'])).toEqual([1, 3, 4]);
     // Not a clean integer: Redis falls back to atoi() and lists the destination last.
     expect(table.get('zunionstore')!.getKeys(['zunionstore', 'd', '2x', 'a', 'b'])).toEqual([3, 4, 1]);
