@@ -249,8 +249,8 @@ export class RequestParser {
   private lastArgs: string[] = new Array<string>(LAST_ARGS).fill('');
   /**
    * Their segments as received (SEG_STRIDE bytes per position), a view
-   * reading them four bytes at a time, and each segment's length (0: the
-   * position is not compared).
+   * that sameSegment() reads them through, and each segment's length (0:
+   * the position is not compared).
    */
   private lastBytes = new Uint8Array(LAST_ARGS * SEG_STRIDE);
   private lastView = new DataView(this.lastBytes.buffer);
@@ -407,7 +407,7 @@ export class RequestParser {
     for (let i = 0; i < n; i++) {
       // The connection's previous command often had the same argument
       // here (its name, a hot key): its whole segment, header included, is
-      // compared first, four bytes at a time. Equal bytes parse to the same
+      // compared first (sameSegment()). Equal bytes parse to the same
       // argument, so the header need not be read.
       if (i < remembered) {
         const sl = segLen[i];
