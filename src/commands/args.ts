@@ -6,7 +6,7 @@
 import { RedisError, Errors } from './types.js';
 import { string2ll, string2llBig, string2d } from '../util/numbers.js';
 import type { RValue, RString, RBytes } from '../store/types.js';
-import { isString } from '../store/types.js';
+import { isString, strBytes } from '../store/types.js';
 
 /** getLongLongFromObjectOrReply(). Exact for |v| <= 2^53. */
 export function getLongLong(s: string, msg: string = Errors.notInteger): number {
@@ -62,9 +62,8 @@ export function eqi(a: string, lower: string): boolean {
  */
 export function asString(v: RValue | undefined): RBytes | undefined {
   if (v === undefined) return undefined;
-  if (typeof v === 'number') return String(v);
   if (!isString(v)) throw new RedisError(Errors.wrongType);
-  return v;
+  return strBytes(v);
 }
 
 /** asString() that leaves an integer value a number. */

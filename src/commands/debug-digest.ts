@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { Client } from '../server/client.js';
 import type { Db } from '../store/db.js';
-import { isString, typeOf, type RValue } from '../store/types.js';
+import { isString, strBytes, typeOf, type RValue } from '../store/types.js';
 import type { RList } from '../store/list.js';
 import type { RSet } from '../store/set.js';
 import type { ZSet } from '../store/zset.js';
@@ -49,13 +49,12 @@ function score17g(d: number): string {
 
 /** xorObjectDigest(): mix the value (and whether it has a TTL) into `digest`. */
 function xorObjectDigest(db: Db, key: string, digest: Buffer, o: RValue): void {
-  const isStr = isString(o);
   const type = typeOf(o);
   const aux = Buffer.alloc(4);
   aux.writeUInt32BE(OBJ_TYPES[type] ?? 0);
   mixDigest(digest, aux);
-  if (isStr) {
-    mixDigest(digest, typeof o === 'number' ? String(o) : (o as string | Buffer));
+  if (isString(o)) {
+    mixDigest(digest, strBytes(o));
   } else if (type === 'list') {
     for (const v of o as RList) mixDigest(digest, v);
   } else if (type === 'set') {

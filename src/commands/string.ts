@@ -383,7 +383,7 @@ function msetnxCommand(c: Client, argv: string[]): void {
 function valueAsInt(v: RString): bigint | null {
   if (typeof v === 'number') return BigInt(v);
   if (v.length > 20) return null;
-  return string2llBig(typeof v === 'string' ? v : v.latin1Slice(0, v.length));
+  return string2llBig(strValue(v));
 }
 
 function incrDecr(c: Client, key: string, incr: bigint | number): void {

@@ -20,7 +20,7 @@
  * place are "raw". INCRBYFLOAT results are created without the int attempt,
  * so an integral result such as "3" is "embstr": embstrValue() marks it.
  */
-import type { RString } from './types.js';
+import { strBytes, type RString } from './types.js';
 import { string2ll } from '../util/numbers.js';
 
 export type StringEncoding = 'int' | 'embstr' | 'raw';
@@ -107,7 +107,7 @@ function allocArena(len: number, cap: number): Buffer {
  */
 export function mutableString(v: RString | undefined, minLen: number): Buffer {
   if (v === undefined) return allocArena(minLen, minLen);
-  if (typeof v === 'number') v = String(v);
+  v = strBytes(v);
   const len = v.length;
   if (typeof v !== 'string' && arenas.has(v.buffer as ArrayBuffer) && (v as unknown as Record<symbol, boolean>)[EMBSTR] !== true) {
     if (minLen <= len) return v;

@@ -78,6 +78,11 @@ export function strLen(v: RString): number {
   return typeof v === 'number' ? sdigits10(v) : v.length;
 }
 
+/** A string value as bytes: an integer value (INCR's) as its digits. */
+export function strBytes(v: RString): RBytes {
+  return typeof v === 'number' ? String(v) : v;
+}
+
 /** A string value as a latin1 JS string. */
 export function strValue(v: RString): string {
   return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : v.latin1Slice(0, v.length);

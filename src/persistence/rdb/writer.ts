@@ -16,7 +16,7 @@
  * blob or a field/member list (sorted sets from the highest score down,
  * with binary doubles).
  */
-import { isString, type EncodingConfig, type RValue, type RObjectBase } from '../../store/types.js';
+import { isString, strBytes, type EncodingConfig, type RValue, type RObjectBase } from '../../store/types.js';
 import { RList } from '../../store/list.js';
 import { RSet } from '../../store/set.js';
 import { RHash } from '../../store/hash.js';
@@ -442,7 +442,7 @@ export function rdbObjectType(value: RValue): number {
 export function saveObject(out: ByteOut, value: RValue, cfg: EncodingConfig, compress: boolean): void {
   if (isString(value)) {
     // An integer value as its digits: rdbSaveLongLongAsStringObject().
-    saveRawString(out, typeof value === 'number' ? String(value) : value, compress);
+    saveRawString(out, strBytes(value), compress);
   } else if (value instanceof RList) {
     saveList(out, value, cfg, compress);
   } else if (value instanceof RSet) {
