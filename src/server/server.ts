@@ -804,10 +804,11 @@ export class NodisServer implements KeyspaceContext {
       return;
     }
     if (cmd.flags & CMD_PROTECTED && !this.allowProtectedAction(c, cmd)) {
+      const family = (cmd.parent ?? cmd).name;
       this.rejectCommand(
         c,
         cmd,
-        `${cmd.name.toUpperCase()} command not allowed. If the enable-${cmd.name}-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.`,
+        `${family.toUpperCase()} command not allowed. If the enable-${family}-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.`,
       );
       return;
     }
@@ -939,9 +940,9 @@ export class NodisServer implements KeyspaceContext {
     return this.queuedCommandFlags !== null && (this.queuedCommandFlags(c) & (CMD_WRITE | CMD_MAY_REPLICATE)) !== 0;
   }
 
-  /** allowProtectedAction(): `enable-<name>-command` is yes, or local and the client is local. */
+  /** allowProtectedAction(): `enable-<name>-command` (DEBUG, MODULE's subcommands) is yes, or local and the client is local. */
   private allowProtectedAction(c: Client, cmd: Command): boolean {
-    const option = `enable-${cmd.name}-command`;
+    const option = `enable-${(cmd.parent ?? cmd).name}-command`;
     const mode = this.config.def(option) ? this.config.str(option) : 'no';
     if (mode === 'yes') return true;
     if (mode !== 'local') return false;
