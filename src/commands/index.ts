@@ -31,5 +31,6 @@ import { replicationCommands } from './replication.js';
 import { scriptingCommands } from './scripting.js';
 import { functionCommands } from './functions.js';
 import { clusterCommands } from './cluster.js';
+import { migrateCommands } from './migrate.js';
 
-export const allCommands: CommandSpec[] = [...connectionCommands, ...stringCommands, ...bitopsCommands, ...commandCommands, ...keyspaceCommands, ...configCommands, ...shutdownCommands, ...clientCommands, ...serverCommands, ...hashCommands, ...setCommands, ...zsetCommands, ...listCommands, ...zsetBlockingCommands, ...memoryCommands, ...sortCommands, ...txCommands, ...pubsubCommands, ...geoCommands, ...hyperloglogCommands, ...aclCommands, ...aofCommands, ...dumpCommands, ...persistenceCommands, ...replicationCommands, ...scriptingCommands, ...functionCommands, ...streamCommands, ...clusterCommands];
+export const allCommands: CommandSpec[] = [...connectionCommands, ...stringCommands, ...bitopsCommands, ...commandCommands, ...keyspaceCommands, ...configCommands, ...shutdownCommands, ...clientCommands, ...serverCommands, ...hashCommands, ...setCommands, ...zsetCommands, ...listCommands, ...zsetBlockingCommands, ...memoryCommands, ...sortCommands, ...txCommands, ...pubsubCommands, ...geoCommands, ...hyperloglogCommands, ...aclCommands, ...aofCommands, ...dumpCommands, ...persistenceCommands, ...replicationCommands, ...scriptingCommands, ...functionCommands, ...streamCommands, ...clusterCommands, ...migrateCommands];

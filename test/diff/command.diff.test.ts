@@ -217,6 +217,8 @@ const GETKEYS_CASES: string[][] = [
   ['migrate', 'h', '1', '', '0', '10', 'COPY', 'KEYS', 'a', 'b'],
   ['migrate', 'h', '1', '', '0', '10', 'AUTH', 'keys', 'KEYS', 'a'],
   ['migrate', 'h', '1', 'x', '0', '10', 'KEYS', 'a'],
+  ['migrate', 'h', '1', '', '0', '10', 'AUTH2', 'keys', 'keys', 'constructor', 'KEYS', 'a', '\xff'],
+  ['migrate', 'h', '1', '', '0', '10', 'REPLACE', 'BOGUS', 'keys'],
   ['georadius', 'g', '0', '0', '1', 'km', 'STORE', 's'],
   ['georadius', 'g', '0', '0', '1', 'km', 'STOREDIST', 's', 'STORE', 't'],
   ['georadiusbymember', 'g', 'm', '1', 'km', 'STORE', 's'],
