@@ -295,7 +295,8 @@ function pfdebugCommand(c: Client, argv: string[]): void {
 export const hyperloglogCommands: CommandSpec[] = [
   cmd('pfselftest', 1, ['admin'], [0, 0, 0], { acl: ['hyperloglog'], handler: pfselftestCommand }),
   cmd('pfadd', -2, ['write', 'denyoom', 'fast'], [1, 1, 1], { acl: ['hyperloglog'], handler: pfaddCommand }),
-  cmd('pfcount', -2, ['readonly'], [1, -1, 1], { acl: ['hyperloglog'], handler: pfcountCommand }),
+  // may_replicate (hidden by COMMAND INFO): a count may store the cached cardinality.
+  cmd('pfcount', -2, ['readonly', 'may_replicate'], [1, -1, 1], { acl: ['hyperloglog'], handler: pfcountCommand }),
   cmd('pfmerge', -2, ['write', 'denyoom'], [1, -1, 1], { acl: ['hyperloglog'], handler: pfmergeCommand }),
   cmd('pfdebug', 3, ['write', 'denyoom', 'admin'], [2, 2, 1], { acl: ['hyperloglog'], handler: pfdebugCommand }),
 ];

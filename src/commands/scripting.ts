@@ -129,15 +129,21 @@ function scriptKill(c: Client): void {
 }
 
 const evalFlags = ['noscript', 'stale', 'skip_monitor', 'no_mandatory_keys'] as const;
+/**
+ * EVAL and EVALSHA may replicate (hidden by COMMAND INFO): a script without
+ * a shebang may write, so CLIENT PAUSE WRITE holds it; declared flags
+ * replace this (scriptFlagsToCmdFlags()).
+ */
+const evalWriteFlags = [...evalFlags, 'may_replicate'] as const;
 
 export const scriptingCommands: CommandSpec[] = [
-  cmd('eval', -3, [...evalFlags], [0, 0, 0], {
+  cmd('eval', -3, [...evalWriteFlags], [0, 0, 0], {
     acl: ['scripting'],
     getKeys: evalGetKeys,
     getFlags: (f, argv, server) => evalCommandFlags(f, argv, server, false),
     handler: (c, argv) => evalGeneric(c, argv, false, false),
   }),
-  cmd('evalsha', -3, [...evalFlags], [0, 0, 0], {
+  cmd('evalsha', -3, [...evalWriteFlags], [0, 0, 0], {
     acl: ['scripting'],
     getKeys: evalGetKeys,
     getFlags: (f, argv, server) => evalCommandFlags(f, argv, server, true),

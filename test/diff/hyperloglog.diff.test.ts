@@ -279,4 +279,36 @@ describe.skipIf(!HAVE_REDIS)('differential: HyperLogLog', () => {
     await same('GET', 'd');
     await same('PFDEBUG', 'GETREG', 'h');
   });
+
+  it('PFCOUNT may replicate: refused in read-only scripts, held by CLIENT PAUSE WRITE', async () => {
+    await same('PFADD', 'ro\xff', 'a', 'b');
+    await same('EVAL_RO', "return redis.call('pfcount', KEYS[1])", '1', 'ro\xff');
+    await same('EVAL', "#!lua flags=no-writes\nreturn redis.call('pfcount', KEYS[1])", '1', 'ro\xff');
+    await same('EVAL', "return redis.call('pfcount', KEYS[1])", '1', 'ro\xff');
+    const [n, r] = await d.connectBoth();
+    try {
+      await same('CLIENT', 'PAUSE', '100000', 'WRITE');
+      n.write('*2\r\n$7\r\nPFCOUNT\r\n$3\r\nro\xff\r\n');
+      r.write('*2\r\n$7\r\nPFCOUNT\r\n$3\r\nro\xff\r\n');
+      // Held, and counted as blocked, on both.
+      const blocked = async (c: typeof n): Promise<string> => {
+        for (let i = 0; i < 100; i++) {
+          const m = /blocked_clients:(\d+)/.exec((await c.call('INFO', 'clients')).latin1Slice());
+          if (m?.[1] === '1') return m[1];
+          await new Promise((res) => setTimeout(res, 10));
+        }
+        return 'not 1';
+      };
+      expect(await blocked(d.n)).toBe(await blocked(d.r));
+      expect(n.pending().length).toBe(0);
+      expect(r.pending().length).toBe(0);
+      await same('CLIENT', 'UNPAUSE');
+      const [x, y] = await Promise.all([n.readReply(), r.readReply()]);
+      expect(x.latin1Slice()).toBe(y.latin1Slice());
+    } finally {
+      await d.both('CLIENT', 'UNPAUSE');
+      n.close();
+      r.close();
+    }
+  });
 });

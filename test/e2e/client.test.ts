@@ -318,6 +318,29 @@ describe('CLIENT', () => {
     w.close();
   });
 
+  it('PAUSE WRITE holds EVAL without flags, PFCOUNT and PUBLISH, but not a no-writes script', async () => {
+    const admin = await RawClient.connect(srv.port);
+    const held = await Promise.all([0, 1, 2, 3].map(() => RawClient.connect(srv.port)));
+    expect(await admin.callStr('PFADD', 'ph\xff', 'a')).toBe(':1\r\n');
+    expect(await admin.callStr('CLIENT', 'PAUSE', '100000', 'WRITE')).toBe('+OK\r\n');
+    try {
+      expect(await admin.callStr('EVAL', '#!lua flags=no-writes\nreturn 7', '0')).toBe(':7\r\n');
+      expect(await admin.callStr('EVAL_RO', 'return 8', '0')).toBe(':8\r\n');
+      held[0].write(encodeCommand(['EVAL', 'return 1', '0']));
+      held[1].write(encodeCommand(['EVAL', '#!lua\nreturn 2', '0']));
+      held[2].write(encodeCommand(['PFCOUNT', 'ph\xff']));
+      held[3].write(encodeCommand(['PUBLISH', 'ch', 'm']));
+      await waitFor(() => [...srv.server.clients.values()].filter((c) => c.ext.postponedArgv).length === 4, 'four clients to be held');
+      expect(await admin.callStr('INFO', 'clients')).toContain('blocked_clients:4\r\n');
+      for (const h of held) expect(h.pending().length).toBe(0);
+    } finally {
+      expect(await admin.callStr('CLIENT', 'UNPAUSE')).toBe('+OK\r\n');
+    }
+    const replies = await Promise.all(held.map((h) => h.readReply()));
+    expect(replies.map((b) => b.latin1Slice())).toEqual([':1\r\n', ':2\r\n', ':1\r\n', ':0\r\n']);
+    for (const h of [admin, ...held]) h.close();
+  });
+
   it('PAUSE ALL holds every command and ends by itself at the timeout', async () => {
     const admin = await RawClient.connect(srv.port);
     const r = await RawClient.connect(srv.port);
