@@ -525,7 +525,7 @@ function statsFields(server: NodisServer): InfoField[] {
     ['expired_keys', s.expiredKeys],
     ['expired_stale_perc', fmtFixed(s.expiredStalePerc * 100, 2)],
     ['expired_time_cap_reached_count', s.expiredTimeCapReachedCount],
-    ['expire_cycle_cpu_milliseconds', 0],
+    ['expire_cycle_cpu_milliseconds', Math.floor(s.expireCycleTimeUsed / 1000)],
     ['evicted_keys', s.evictedKeys],
     ['evicted_clients', s.evictedClients],
     ['total_eviction_exceeded_time', Math.floor(server.memory.totalExceededMs + server.memory.currentExceededMs())],

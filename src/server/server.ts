@@ -1142,7 +1142,9 @@ export class NodisServer implements KeyspaceContext {
     this.cachedLruClock = Math.floor(wall / 1000) & 0xffffff;
     this.wallClockBase = wall - performance.now();
     const hz = Math.max(1, Math.min(500, this.config.num('hz')));
-    if (this.activeExpireEnabled && !this.isReplica()) this.activeExpireCycle(hz);
+    // While clients are paused the dataset stays as it is: no active expiry
+    // either (checkClientPauseTimeoutAndReturnIfPaused() in activeExpireCycle()).
+    if (this.activeExpireEnabled && !this.isReplica() && !this.writesPaused()) this.activeExpireCycle(hz);
     // tryResizeHashTables(): shrink tables emptied by deletions.
     for (const db of this.dbs) {
       db.dict.resizeIfNeeded();
@@ -1183,12 +1185,21 @@ export class NodisServer implements KeyspaceContext {
         if (sampled === 0 || (expired * 100) / sampled <= acceptableStale) break;
         if (performance.now() - start > budgetMs) {
           this.stats.expiredTimeCapReachedCount++;
+          this.expireCycleDone(start);
           return;
         }
       }
     }
     const stale = totalSampled > 0 ? totalExpired / totalSampled : 0;
     this.stats.expiredStalePerc = stale * 0.05 + this.stats.expiredStalePerc * 0.95;
+    this.expireCycleDone(start);
+  }
+
+  /** The end of activeExpireCycle(): its time in INFO and, past the threshold, as an expire-cycle latency event. */
+  private expireCycleDone(start: number): void {
+    const usec = Math.round((performance.now() - start) * 1000);
+    this.stats.expireCycleTimeUsed += usec;
+    if (this.latencyThreshold > 0 && usec / 1000 >= this.latencyThreshold) this.latency.addSample('expire-cycle', Math.floor(usec / 1000));
   }
 
   private clientsCron(): void {

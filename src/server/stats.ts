@@ -6,6 +6,8 @@ export class Stats {
   expiredKeys = 0;
   expiredStalePerc = 0;
   expiredTimeCapReachedCount = 0;
+  /** Microseconds spent in the active expire cycle (INFO expire_cycle_cpu_milliseconds). */
+  expireCycleTimeUsed = 0;
   evictedKeys = 0;
   /** Clients freed by client eviction (maxmemory-clients). */
   evictedClients = 0;

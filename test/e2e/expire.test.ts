@@ -208,6 +208,46 @@ describe('expiry of keys', () => {
     expect(await c.callStr('PEXPIRETIME', 'far')).toBe(':9223372036854775807\r\n');
   });
 
+  it('while clients are paused, expired keys read as missing but are neither deleted nor counted', async () => {
+    await c.call('SET', 'p1\xff', 'v', 'PX', '10');
+    await c.call('SET', 'p2', 'v', 'PX', '10');
+    const expiredBefore = srv.server.stats.expiredKeys;
+    expect(await c.callStr('CLIENT', 'PAUSE', '100000', 'WRITE')).toBe('+OK\r\n');
+    try {
+      clock.advance(100);
+      for (let i = 0; i < 5; i++) activeCron();
+      expect(await c.callStr('GET', 'p1\xff')).toBe('$-1\r\n');
+      expect(srv.server.dbs[0].size).toBe(2);
+      expect(srv.server.stats.expiredKeys).toBe(expiredBefore);
+      expect(events.filter((e) => e.startsWith('expired '))).toEqual([]);
+    } finally {
+      await c.call('CLIENT', 'UNPAUSE');
+    }
+    activeCron();
+    expect(srv.server.dbs[0].size).toBe(0);
+    expect(srv.server.stats.expiredKeys).toBe(expiredBefore + 2);
+    expect(propagated.filter((p) => p[0] === 'DEL')).toHaveLength(2);
+  });
+
+  it('the expire cycle\'s time is counted in INFO and, past the threshold, recorded as an expire-cycle latency event', async () => {
+    // 50,000 stale keys: far more than a millisecond of work.
+    const args: string[] = [];
+    for (let i = 0; i < 50000; i++) args.push(`cap:${i}`, 'v');
+    await c.call('MSET', ...args);
+    for (let i = 0; i < 50000; i++) srv.server.dbs[0].setExpire(`cap:${i}`, clock.now() + 10);
+    clock.advance(100);
+    await c.call('CONFIG', 'SET', 'latency-monitor-threshold', '1');
+    try {
+      activeCron();
+      expect(await c.callStr('LATENCY', 'LATEST')).toContain('expire-cycle');
+      const info = (await c.call('INFO', 'stats')).latin1Slice();
+      expect(Number(/expire_cycle_cpu_milliseconds:(\d+)/.exec(info)![1])).toBeGreaterThanOrEqual(1);
+    } finally {
+      await c.call('CONFIG', 'SET', 'latency-monitor-threshold', '0');
+      await c.call('LATENCY', 'RESET');
+    }
+  });
+
   it('SCAN, KEYS and RANDOMKEY never return expired keys', async () => {
     for (let i = 0; i < 30; i++) await c.call('SET', `x${i}`, 'v', 'PX', '5');
     await c.call('SET', 'alive', 'v');
