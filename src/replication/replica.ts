@@ -205,6 +205,7 @@ export class ReplicaSide {
       this.cacheUsingMyself();
     }
     this.state = REPL_STATE_CONNECT;
+    for (const fn of server.hooks.roleChanged) fn();
     this.log.info(`Connecting to MASTER ${host}:${port}`);
     this.connect();
   }
@@ -227,6 +228,7 @@ export class ReplicaSide {
     this.downSince = 0;
     // The AOF stopped for a sync restarts now that we are a primary.
     if (server.config.bool('appendonly') && aofOf(server).state === AOF_OFF) this.restartAof();
+    for (const fn of server.hooks.roleChanged) fn();
   }
 
   /**

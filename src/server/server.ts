@@ -94,6 +94,8 @@ export interface ServerHooks {
   diskError: (() => string | null)[];
   /** FLUSHALL emptied every db (flushAllDataAndResetRDB(): the RDB side acts). */
   flushedAll: (() => void)[];
+  /** The server became a replica (REPLICAOF host port) or a primary (REPLICAOF NO ONE). */
+  roleChanged: (() => void)[];
 }
 
 /** What processCommand() asks the replication module (replication/replication.ts). */
@@ -139,6 +141,7 @@ export class NodisServer implements KeyspaceContext {
     closing: [],
     diskError: [],
     flushedAll: [],
+    roleChanged: [],
   };
   readonly monitors = new Set<Client>();
   /** Called once a SHUTDOWN completed (the standalone server exits the process). */
