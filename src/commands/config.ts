@@ -171,10 +171,9 @@ function rebind(server: NodisServer, error: string, keepPort: boolean): string |
   const cfg = server.config;
   // A server started on port 0 (embedded, tests) keeps the port it was given when its addresses change.
   const port = cfg.num('port') !== 0 || !keepPort ? cfg.num('port') : (server.ports[0] ?? 0);
-  const binds = cfg.raw('bind') as string[];
-  const addrs = binds.length ? binds : ['*', '-::*'];
+  const addrs = cfg.raw('bind') as string[];
   server.closeListeners();
-  if (port === 0) return null;
+  if (port === 0 || addrs.length === 0) return null;
   const failure = probeListen(addrs, port);
   if (failure !== null) {
     server.logger.warn(`Could not create server TCP listening socket ${failure.host}:${port}: ${failure.message}`);

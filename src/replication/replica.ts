@@ -271,17 +271,26 @@ export class ReplicaSide {
     const port = this.masterPort;
     let sock: net.Socket;
     const gen = ++this.gen;
-    if (server.config.bool('tls-replication')) {
-      const opts = server.tls.clientOptions();
-      if (opts === null) {
-        this.log.warn('Unable to connect to MASTER: TLS is not configured');
-        return;
+    // bind-source-addr: the local address of the link (connConnect()'s src_addr).
+    const source = server.config.str('bind-source-addr');
+    const local = source !== '' ? { localAddress: source } : {};
+    try {
+      if (server.config.bool('tls-replication')) {
+        const opts = server.tls.clientOptions();
+        if (opts === null) {
+          this.log.warn('Unable to connect to MASTER: TLS is not configured');
+          return;
+        }
+        sock = tls.connect({ ...opts, ...local, host, port });
+        sock.once('secureConnect', () => this.onConnected(gen));
+      } else {
+        sock = net.connect({ ...local, host, port });
+        sock.once('connect', () => this.onConnected(gen));
       }
-      sock = tls.connect({ ...opts, host, port });
-      sock.once('secureConnect', () => this.onConnected(gen));
-    } else {
-      sock = net.connect({ host, port });
-      sock.once('connect', () => this.onConnected(gen));
+    } catch (e) {
+      // An unusable source address fails at once; replicationCron() retries.
+      this.log.warn(`Unable to connect to MASTER: ${(e as Error).message}`);
+      return;
     }
     sock.setNoDelay(true);
     this.sock = sock;

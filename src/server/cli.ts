@@ -322,7 +322,8 @@ function unsupportedSetting(cfg: Config): string | null {
     return 'Module Configuration detected without loadmodule directive or no ApplyConfig call: aborting';
   }
   if (cfg.bool('cluster-enabled')) return 'Cluster mode is not supported by Nodis, aborting.';
-  if (cfg.num('port') === 0 && cfg.num('tls-port') === 0 && cfg.str('unixsocket') === '') {
+  const noTcp = (cfg.num('port') === 0 && cfg.num('tls-port') === 0) || (cfg.raw('bind') as string[]).length === 0;
+  if (noTcp && cfg.str('unixsocket') === '') {
     return 'Configured to not listen anywhere, exiting.';
   }
   return null;

@@ -423,6 +423,9 @@ export class NodisServer implements KeyspaceContext {
     let boundPort = 0;
     try {
       const unix = this.config.str('unixsocket');
+      if (unix === '' && (this.config.raw('bind') as string[]).length === 0) {
+        throw new Error('Configured to not listen anywhere, exiting.');
+      }
       this.tls.configureAtStart();
       // With a unix socket or a tls-port, port 0 means no TCP listener (as in Redis).
       if ((unix === '' && this.config.num('tls-port') === 0) || this.config.num('port') !== 0) boundPort = await this.bindListeners();
@@ -442,8 +445,8 @@ export class NodisServer implements KeyspaceContext {
    * error is thrown; the server itself stays up.
    */
   async bindListeners(port = this.config.num('port')): Promise<number> {
-    const binds = this.config.str('bind').split(/\s+/).filter((s) => s !== '');
-    const addrs = binds.length ? binds : ['*', '-::*'];
+    // `bind ""` listens on no TCP address (only the unix socket, if any).
+    const addrs = this.config.raw('bind') as string[];
     let boundPort = port;
     const before = this.netServers.length;
     for (const raw of addrs) {

@@ -376,8 +376,7 @@ export class TlsManager {
   }
 
   private bindAddrs(): string[] {
-    const binds = this.server.config.raw('bind') as string[];
-    return binds.length ? binds : ['*', '-::*'];
+    return this.server.config.raw('bind') as string[];
   }
 
   /**

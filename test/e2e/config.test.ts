@@ -182,6 +182,23 @@ describe('settings with effects', () => {
     expect(await canConnect(port)).toBe(true);
   });
 
+  it('CONFIG SET bind "" stops TCP listening (clients stay); bind * listens again', async () => {
+    h = await startNodis();
+    const c = await raw(h.port);
+    expect(await c.callStr('CONFIG', 'SET', 'port', String(await freePort()))).toBe('+OK\r\n');
+    const port = Number((await c.callStr('CONFIG', 'GET', 'port')).split('\r\n')[4]);
+    expect(await c.callStr('CONFIG', 'SET', 'bind', '')).toBe('+OK\r\n');
+    expect(await c.callStr('CONFIG', 'GET', 'bind')).toBe('*2\r\n$4\r\nbind\r\n$0\r\n\r\n');
+    expect(await canConnect(port)).toBe(false);
+    expect(await c.callStr('PING')).toBe('+PONG\r\n');
+    expect(await c.callStr('CONFIG', 'SET', 'bind', '*')).toBe('+OK\r\n');
+    expect(await canConnect(port)).toBe(true);
+  });
+
+  it('bind "" without a unix socket: the server refuses to start', async () => {
+    await expect(startNodis({ config: { bind: '' } })).rejects.toThrow('Configured to not listen anywhere, exiting.');
+  });
+
   it('maxclients and requirepass take effect at once', async () => {
     h = await startNodis();
     const c = await raw(h.port);

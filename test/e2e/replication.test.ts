@@ -446,6 +446,15 @@ describe('WAIT, min-replicas, ROLE, introspection', () => {
     expect(await rawOn(r.port, 'HELLO')).toContain('$4\r\nrole\r\n$7\r\nreplica\r\n');
   });
 
+  it('bind-source-addr is the local address of the link to the primary', async () => {
+    const p = await nodis({ 'protected-mode': 'no' });
+    const r = await nodis({ 'bind-source-addr': '127.0.0.2' });
+    expect(await rawOn(r.port, 'REPLICAOF', '127.0.0.1', String(p.port))).toBe('+OK\r\n');
+    await waitSynced(p.port, [r.port]);
+    expect((await info(p.port)).slave0).toMatch(/^ip=127\.0\.0\.2,/);
+    expect(await rawOn(p.port, 'CLIENT', 'LIST', 'TYPE', 'replica')).toMatch(/ addr=127\.0\.0\.2:\d+ /);
+  });
+
   it('REPLICAOF replies and errors', async () => {
     const p = await nodis();
     const r = await nodis();
