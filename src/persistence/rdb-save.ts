@@ -20,6 +20,7 @@ import { addInfoHook, setInfoField, type InfoField } from '../server/info.js';
 import { KeyspaceSnapshot, type SnapshotWriter } from './snapshot.js';
 import { RdbWriter, defaultAux, type KeyUsageInfo } from './rdb/writer.js';
 import { loadRdb, RdbLoadError, type RdbSink } from './rdb/reader.js';
+import { checkRdb } from './rdb/check.js';
 import { functionLibraryCodes, loadFunctionFromRdb } from '../scripting/function-libraries.js';
 import { keyUsageInfo, setKeyUsage, usagePolicy } from './rdb/usage.js';
 import { skipChecksumValidation } from './rdb/payload.js';
@@ -529,6 +530,7 @@ export class RdbPersistence {
     const dropExpired = !opts.preamble && !server.isReplica();
     const expiredAtLoad = this.expiredAtLoad;
     const sink: RdbSink = {
+      emptyKey: (_dbid, key) => log.warn(`rdbLoadObject skipping empty key: ${key}`),
       aux(k, v) {
         const key = k.toLowerCase();
         auxSeen.set(key, v);
@@ -579,7 +581,7 @@ export class RdbPersistence {
       this.lastLoadKeysExpired = expired;
       if (!opts.preamble) this.lastLoadAux = auxSeen;
       if (r.emptyKeysSkipped > 0) {
-        log.info(`Done loading RDB, keys loaded: ${loaded}, keys expired: ${expired}, empty keys skipped: ${r.emptyKeysSkipped}.`);
+        log.warn(`Done loading RDB, keys loaded: ${loaded}, keys expired: ${expired}, empty keys skipped: ${r.emptyKeysSkipped}.`);
       } else {
         log.info(`Done loading RDB, keys loaded: ${loaded}, keys expired: ${expired}.`);
       }
@@ -655,6 +657,13 @@ export function loadDataFromDisk(server: NodisServer): boolean {
   } catch (e) {
     if (e instanceof RdbLoadError) {
       server.logger.warn(`Internal error in RDB reading offset ${e.offset}, function at rdb.c:0 -> ${e.message}`);
+      // rdbReportError(): a file that fails to load gets the redis-check-rdb report.
+      try {
+        const report = checkRdb(fs.readFileSync(st.filePath()), server.config.str('dbfilename'), server.clock.now());
+        for (const line of report.lines) server.logger.warn(line);
+      } catch {
+        /* the file went away meanwhile: the error above says enough */
+      }
       server.logger.warn('Terminating server after rdb file reading failure.');
     } else {
       server.logger.warn(`Fatal error loading the DB: ${strerror(e)}. Exiting.`);

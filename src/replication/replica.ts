@@ -755,6 +755,7 @@ export class ReplicaSide {
         else if (key === 'used-mem') log.info(`RDB memory usage when created ${((Number(v) || 0) / (1024 * 1024)).toFixed(2)} Mb`);
       },
       selectDb() {},
+      emptyKey: (_dbid, key) => log.warn(`rdbLoadObject skipping empty key: ${key}`),
       function: (code) => {
         const err = loadFunctionFromRdb(server, code, true);
         if (err !== null) throw new RdbLoadError(`Failed loading library, ${err}`);
@@ -771,8 +772,12 @@ export class ReplicaSide {
     const wasLoading = server.loading;
     server.loading = true;
     try {
-      loadRdb(buf, sink, { config: server.config, checksum: server.config.bool('rdbchecksum'), dbnum: dbs.length });
-      log.info(`Done loading RDB, keys loaded: ${loaded}, keys expired: 0.`);
+      const r = loadRdb(buf, sink, { config: server.config, checksum: server.config.bool('rdbchecksum'), dbnum: dbs.length });
+      if (r.emptyKeysSkipped > 0) {
+        log.warn(`Done loading RDB, keys loaded: ${loaded}, keys expired: 0, empty keys skipped: ${r.emptyKeysSkipped}.`);
+      } else {
+        log.info(`Done loading RDB, keys loaded: ${loaded}, keys expired: 0.`);
+      }
       return true;
     } catch (e) {
       log.warn(`Internal error in RDB reading: ${(e as Error).message}`);

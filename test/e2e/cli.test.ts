@@ -381,3 +381,36 @@ describe('nodis-server: running', () => {
     expect(await withTimeout(p.exit)).toBe(0);
   });
 });
+
+describe('nodis-check-rdb', () => {
+  it('prints the report of a file and exits 0 when it loads, 1 when it does not', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const checker = path.join(ROOT, 'bin', 'nodis-check-rdb');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodis-check-rdb-e2e-'));
+    try {
+      // An RDB of one key: header, SELECTDB 0, "k" = "v", EOF, a zero checksum (redis-check-rdb prints the same).
+      const file = path.join(dir, 'dump.rdb');
+      fs.writeFileSync(file, Buffer.concat([Buffer.from('REDIS0010\xfe\x00\x00\x01k\x01v\xff', 'latin1'), Buffer.alloc(8)]));
+      const ok = spawnSync(process.execPath, [checker, file], { encoding: 'latin1' });
+      expect(ok.status).toBe(0);
+      expect(ok.stdout.split('\n')).toEqual([
+        `[offset 0] Checking RDB file ${file}`,
+        '[offset 11] Selecting DB ID 0',
+        '[offset 25] RDB file was saved with checksum disabled: no check performed.',
+        '[offset 25] \\o/ RDB looks OK! \\o/',
+        '[info] 1 keys read',
+        '[info] 0 expires',
+        '[info] 0 already expired',
+        '',
+      ]);
+      fs.writeFileSync(file, Buffer.from('REDIS0010\xfe\x00\x00\x01k', 'latin1'));
+      const bad = spawnSync(process.execPath, [checker, file], { encoding: 'latin1' });
+      expect(bad.status).toBe(1);
+      expect(bad.stdout).toContain('[offset 14] Unexpected EOF reading RDB file\n[additional info] While doing: read-object-value\n');
+      const usage = spawnSync(process.execPath, [checker], { encoding: 'latin1' });
+      expect([usage.status, usage.stderr]).toEqual([1, 'Usage: nodis-check-rdb <rdb-file-name>\n']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

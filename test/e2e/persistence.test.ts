@@ -16,6 +16,10 @@ import { RawClient } from '../helpers/resp.js';
 import { freePort, startNodis } from '../helpers/servers.js';
 import { pictureOf, pictureOverWire, sortedPicture, canonValue, type KeyspacePicture } from '../helpers/keyspace.js';
 import { loadRdb } from '../../src/persistence/rdb/reader.js';
+import { RdbWriter } from '../../src/persistence/rdb/writer.js';
+import { Config } from '../../src/server/config.js';
+import { RSet } from '../../src/store/set.js';
+import { RList } from '../../src/store/list.js';
 import type { ServerHandle } from '../../src/index.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -535,10 +539,34 @@ describe('nodis-server start-up and shutdown', () => {
       const p2 = await startProc(dir, ['--save', '3600 1'], false);
       expect(await p2.exit).toBe(1);
       expect(p2.out()).toContain('Terminating server after rdb file reading failure.');
+      // The redis-check-rdb report comes first: the file checked, and where it failed.
+      expect(p2.out()).toContain('[offset 0] Checking RDB file dump.rdb');
+      expect(p2.out()).toContain('--- RDB ERROR DETECTED ---');
+      expect(p2.out()).toMatch(/\[additional info\] While doing: [a-z-]+/);
       expect(fs.readFileSync(file).equals(bad)).toBe(true);
       expect(fs.readdirSync(dir)).toEqual(['dump.rdb']);
     });
   }
+
+  it('keys with empty values are skipped with a warning each, and counted', async () => {
+    const dir = freshDir();
+    const w = new RdbWriter({ compression: false, checksum: true });
+    w.writeHeader([['redis-ver', '7.0.15']]);
+    w.writeSelectDb(0, 3, 0);
+    w.writeKeyValue('kept', 'v', -1, new Config());
+    w.writeKeyValue('empty\xff', RSet.createHashtable(), -1, new Config());
+    w.writeKeyValue('nolist', RList.from([]), -1, new Config());
+    w.writeEof();
+    fs.writeFileSync(path.join(dir, 'dump.rdb'), w.take());
+    const p = await startProc(dir, ['--save', '']);
+    await until(async () => p.out().includes('empty keys skipped'), 'the load log line');
+    expect(p.out()).toContain('rdbLoadObject skipping empty key: empty');
+    expect(p.out()).toContain('rdbLoadObject skipping empty key: nolist');
+    expect(p.out()).toContain('Done loading RDB, keys loaded: 1, keys expired: 0, empty keys skipped: 2.');
+    const c = await RawClient.connect(p.port);
+    clients.push(c);
+    expect(await c.callStr('DBSIZE')).toBe(':1\r\n');
+  });
 
   it('an unreadable dbfilename (a directory) is a fatal error', async () => {
     const dir = freshDir();

@@ -67,6 +67,9 @@ export class RdbLoadError extends Error {
   /** True for truncation (short read) rather than corruption. */
   readonly truncated: boolean;
 
+  /** True when the file is intact but its CRC64 trailer does not match. */
+  checksumMismatch = false;
+
   constructor(message: string, offset = 0, truncated = false) {
     super(message);
     this.name = 'RdbLoadError';
@@ -95,6 +98,8 @@ export interface RdbSink {
    * file holding functions does not load.
    */
   function?(code: string): void;
+  /** A key whose value is empty, skipped as Redis skips it (rdbLoadObject()'s warning). */
+  emptyKey?(dbid: number, key: string): void;
 }
 
 export interface RdbLoadOptions {
@@ -108,6 +113,44 @@ export interface RdbLoadOptions {
   dbnum?: number;
   /** Counts the blobs deep-checked (INFO dump_payload_sanitizations). */
   stats?: SanitizeStats;
+  /** Follows the walk for an RDB check report (rdb/check.ts). */
+  trace?: RdbTrace;
+}
+
+/** What the loop was doing when it stopped (redis-check-rdb's rdb_check_doing_string). */
+export type RdbDoing =
+  | 'start'
+  | 'read-type'
+  | 'read-expire'
+  | 'read-key'
+  | 'read-object-value'
+  | 'check-sum'
+  | 'read-len'
+  | 'read-aux'
+  | 'read-module-aux'
+  | 'read-functions';
+
+/**
+ * redis-check-rdb's rdbstate: where loadRdb() is, updated as it walks, and
+ * the informational lines of the report (AUX fields, SELECTDB, checksum).
+ */
+export interface RdbTrace {
+  doing: RdbDoing;
+  /** The key being read, if any. */
+  key: string | null;
+  /** Its RDB type, or -1. */
+  keyType: number;
+  keys: number;
+  expires: number;
+  alreadyExpired: number;
+  /** Unix ms the already-expired count compares with. */
+  now: number;
+  info(offset: number, msg: string): void;
+}
+
+/** The trace of an ordinary load: writes to it go nowhere. */
+function nullTrace(): RdbTrace {
+  return { doing: 'start', key: null, keyType: -1, keys: 0, expires: 0, alreadyExpired: 0, now: 0, info() {} };
 }
 
 /** Where deep checks are counted. */
@@ -206,7 +249,6 @@ export class RdbInput {
       this.pos += 8;
       return v > BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : Number(v);
     }
-    this.pos--;
     return this.corrupt(`Unknown length encoding ${type} in rdbLoadLen()`);
   }
 
@@ -231,13 +273,13 @@ export class RdbInput {
   }
 
   /**
-   * A count of items, each taking at least `minBytes` bytes: a count the
-   * input cannot hold is a short read.
+   * A count of items. Nothing is allocated from it: the items are read one
+   * by one, each taking at least a byte, so a count larger than the input
+   * fails where the input does, as in Redis (the error and its offset are
+   * those of the first item that cannot be read).
    */
-  count(minBytes = 1): number {
-    const n = this.len();
-    if (n * minBytes > this.remaining) this.eof();
-    return n;
+  count(): number {
+    return this.len();
   }
 
   /** rdbGenericLoadStringObject() as raw bytes (a view for plain strings). */
@@ -337,7 +379,13 @@ export class RdbInput {
     } else {
       out = Buffer.allocUnsafe(len);
     }
-    if (!lzfDecompressInto(this.buf, this.pos, this.pos + clen, out, len)) this.corrupt('Invalid LZF compressed string');
+    // lzf_decompress() returns 0 on failure, which Redis compares with the
+    // expected length: a string announced as empty loads as empty whatever
+    // its compressed bytes.
+    if (len !== 0 && !lzfDecompressInto(this.buf, this.pos, this.pos + clen, out, len)) {
+      this.pos += clen; // read before decompressing, as rioRead() does
+      this.corrupt('Invalid LZF compressed string');
+    }
     this.pos += clen;
     return [out, len];
   }
@@ -449,8 +497,8 @@ function loadObject(type: number, inp: RdbInput, ctx: ValueCtx): RValue | null {
     case RDB_TYPE_LIST: {
       const len = inp.count();
       if (len === 0) return null;
-      const items = new Array<string>(len);
-      for (let i = 0; i < len; i++) items[i] = inp.string();
+      const items: string[] = [];
+      for (let i = 0; i < len; i++) items.push(inp.string());
       return RList.from(items);
     }
 
@@ -467,7 +515,7 @@ function loadObject(type: number, inp: RdbInput, ctx: ValueCtx): RValue | null {
 
     case RDB_TYPE_ZSET:
     case RDB_TYPE_ZSET_2: {
-      const len = inp.count(type === RDB_TYPE_ZSET_2 ? 9 : 2);
+      const len = inp.count();
       if (len === 0) return null;
       const z = ZSet.skiplist();
       let maxEleLen = 0;
@@ -487,7 +535,7 @@ function loadObject(type: number, inp: RdbInput, ctx: ValueCtx): RValue | null {
     }
 
     case RDB_TYPE_HASH: {
-      const len = inp.count(2);
+      const len = inp.count();
       if (len === 0) return null;
       const limits = { entries: num(cfg, 'hash-max-listpack-entries'), value: num(cfg, 'hash-max-listpack-value') };
       const h = new RHash();
@@ -502,7 +550,7 @@ function loadObject(type: number, inp: RdbInput, ctx: ValueCtx): RValue | null {
 
     case RDB_TYPE_LIST_QUICKLIST:
     case RDB_TYPE_LIST_QUICKLIST_2: {
-      const nodes = inp.count(type === RDB_TYPE_LIST_QUICKLIST_2 ? 2 : 1);
+      const nodes = inp.count();
       if (nodes === 0) return null;
       const items: string[] = [];
       for (let i = 0; i < nodes; i++) {
@@ -676,6 +724,7 @@ export function loadRdb(buf: Buffer, sink: RdbSink, opts: RdbLoadOptions = {}): 
 function loadRdbInner(inp: RdbInput, sink: RdbSink, opts: RdbLoadOptions): RdbLoadResult {
   const ctx: ValueCtx = { cfg: opts.config ?? defaults(), deep: opts.deep ?? false, stats: opts.stats };
   const dbnum = opts.dbnum ?? 16;
+  const trace = opts.trace ?? nullTrace();
   const buf = inp.buf;
   if (inp.remaining < 9) inp.eof();
   if (buf.latin1Slice(0, 5) !== 'REDIS') {
@@ -696,14 +745,17 @@ function loadRdbInner(inp: RdbInput, sink: RdbSink, opts: RdbLoadOptions): RdbLo
   let freq: number | undefined;
 
   for (;;) {
+    trace.doing = 'read-type';
     const type = inp.u8();
     if (type === RDB_OPCODE_EXPIRETIME) {
+      trace.doing = 'read-expire';
       inp.need(4);
       expireMs = buf.readInt32LE(inp.pos) * 1000;
       inp.pos += 4;
       continue;
     }
     if (type === RDB_OPCODE_EXPIRETIME_MS) {
+      trace.doing = 'read-expire';
       inp.need(8);
       expireMs = Number(buf.readBigInt64LE(inp.pos));
       inp.pos += 8;
@@ -719,7 +771,9 @@ function loadRdbInner(inp: RdbInput, sink: RdbSink, opts: RdbLoadOptions): RdbLo
     }
     if (type === RDB_OPCODE_EOF) break;
     if (type === RDB_OPCODE_SELECTDB) {
+      trace.doing = 'read-len';
       const id = inp.len();
+      trace.info(inp.pos, `Selecting DB ID ${id}`);
       if (id >= dbnum) {
         throw new RdbLoadError(
           `FATAL: Data file was created with a Redis server configured to handle more than ${dbnum} databases. Exiting\n`,
@@ -731,6 +785,7 @@ function loadRdbInner(inp: RdbInput, sink: RdbSink, opts: RdbLoadOptions): RdbLo
       continue;
     }
     if (type === RDB_OPCODE_RESIZEDB) {
+      trace.doing = 'read-len';
       const dbSize = inp.len();
       const expiresSize = inp.len();
       // Only a hint: never more keys than the rest of the input can hold.
@@ -738,12 +793,15 @@ function loadRdbInner(inp: RdbInput, sink: RdbSink, opts: RdbLoadOptions): RdbLo
       continue;
     }
     if (type === RDB_OPCODE_AUX) {
+      trace.doing = 'read-aux';
       const k = inp.string();
       const v = inp.string();
+      trace.info(inp.pos, `AUX FIELD ${cString(k)} = '${cString(v)}'`);
       sink.aux?.(k, v);
       continue;
     }
     if (type === RDB_OPCODE_MODULE_AUX) {
+      trace.doing = 'read-module-aux';
       const id = inp.lenBig();
       const whenOpcode = inp.len();
       inp.len(); // when
@@ -754,6 +812,7 @@ function loadRdbInner(inp: RdbInput, sink: RdbSink, opts: RdbLoadOptions): RdbLo
       );
     }
     if (type === RDB_OPCODE_FUNCTION || type === RDB_OPCODE_FUNCTION2) {
+      trace.doing = 'read-functions';
       let code: string;
       if (type === RDB_OPCODE_FUNCTION) {
         // 7.0 rc1/rc2 format: name, engine, [description], blob.
@@ -775,10 +834,22 @@ function loadRdbInner(inp: RdbInput, sink: RdbSink, opts: RdbLoadOptions): RdbLo
 
     // A key: type, key, value.
     if (!rdbIsObjectType(type)) inp.corrupt(`Unknown RDB encoding type ${type}`);
+    trace.keyType = type;
+    trace.doing = 'read-key';
     const key = inp.string();
+    trace.key = key;
+    trace.keys++;
+    trace.doing = 'read-object-value';
     const value = loadObject(type, inp, ctx);
+    if (expireMs !== -1) {
+      trace.expires++;
+      if (expireMs < trace.now) trace.alreadyExpired++;
+    }
+    trace.key = null;
+    trace.keyType = -1;
     if (value === null) {
       emptyKeysSkipped++;
+      sink.emptyKey?.(dbid, key);
     } else {
       sink.key(dbid, key, value, expireMs, idle, freq);
       keys++;
@@ -790,23 +861,35 @@ function loadRdbInner(inp: RdbInput, sink: RdbSink, opts: RdbLoadOptions): RdbLo
 
   // The CRC64 trailer (RDB 5+): zero means saved without a checksum.
   if (version >= 5) {
+    trace.doing = 'check-sum';
     const crcEnd = inp.pos;
     inp.need(8);
     if (opts.checksum !== false) {
       const stored = buf.readBigUInt64LE(inp.pos);
-      if (stored !== 0n) {
+      if (stored === 0n) {
+        trace.info(crcEnd + 8, 'RDB file was saved with checksum disabled: no check performed.');
+      } else {
         const expected = new Crc64().update(buf, 0, crcEnd);
         if (!expected.equalsLE(buf, inp.pos)) {
-          throw new RdbLoadError(
+          const err = new RdbLoadError(
             `Wrong RDB checksum expected: (${expected.value.toString(16)}) but got (${stored.toString(16)}). Aborting now.`,
-            inp.pos,
+            crcEnd + 8,
           );
+          err.checksumMismatch = true;
+          throw err;
         }
+        trace.info(crcEnd + 8, 'Checksum OK');
       }
     }
     inp.pos += 8;
   }
   return { version, end: inp.pos, keys, emptyKeysSkipped };
+}
+
+/** A string as printf's %s shows it: up to its first NUL. */
+export function cString(s: string): string {
+  const nul = s.indexOf('\0');
+  return nul === -1 ? s : s.slice(0, nul);
 }
 
 /** atoi(): leading digits, 0 when none. */

@@ -138,7 +138,7 @@ function estimateDistance(s: RStream, id: StreamID): number {
  */
 export function loadStream(type: number, inp: RdbInput, deep: boolean, sanitizing: () => void): RStream {
   const s = new RStream();
-  const listpacks = inp.count(18);
+  const listpacks = inp.count();
   const nodes: LoadedNode[] = [];
   for (let i = 0; i < listpacks; i++) {
     const key = inp.stringBytes();
@@ -188,7 +188,7 @@ export function loadStream(type: number, inp: RdbInput, deep: boolean, sanitizin
   if (s.length !== liveTotal) inp.corrupt('Stream length inconsistent with rax entries');
   if (prev !== null && prev > s.lastId) inp.corrupt('Stream last ID smaller than its entries');
 
-  const groups = inp.count(5);
+  const groups = inp.count();
   for (let g = 0; g < groups; g++) {
     const name = inp.string();
     const cgId = readIdPair(inp);
@@ -200,7 +200,7 @@ export function loadStream(type: number, inp: RdbInput, deep: boolean, sanitizin
     }
     const cg: StreamCG | undefined = s.createGroup(name, cgId, entriesRead);
     if (cg === undefined) inp.corrupt(`Duplicated consumer group name ${name}`);
-    const pelSize = inp.count(25);
+    const pelSize = inp.count();
     const owner = new Map<StreamID, StreamConsumer | null>();
     const pending = new Map<StreamID, { deliveryTime: number; deliveryCount: number }>();
     for (let i = 0; i < pelSize; i++) {
@@ -211,14 +211,14 @@ export function loadStream(type: number, inp: RdbInput, deep: boolean, sanitizin
       pending.set(id, { deliveryTime, deliveryCount });
       owner.set(id, null);
     }
-    const consumers = inp.count(10);
+    const consumers = inp.count();
     for (let i = 0; i < consumers; i++) {
       const cname = inp.string();
       if (cg.consumers.has(cname)) inp.corrupt('Duplicate stream consumer detected.');
       const consumer: StreamConsumer = { name: cname, seenTime: 0, pel: new IdMap<StreamNACK>() };
       cg.consumers.set(cname, consumer);
       consumer.seenTime = readMs(inp);
-      const cpel = inp.count(16);
+      const cpel = inp.count();
       for (let j = 0; j < cpel; j++) {
         const id = readId(inp);
         const nack = pending.get(id);
