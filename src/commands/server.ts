@@ -27,6 +27,7 @@ import { RedisError, Errors, type CommandSpec } from './types.js';
 import { getPositiveLong, getRangeLong } from './args.js';
 import { dbAdd } from './db-ops.js';
 import { setDefaultAuth } from './client.js';
+import { assertHead, bugReport, crashExit, panicHead, signalHead } from '../server/crash.js';
 
 function subcommandSyntaxError(argv: string[]): RedisError {
   return new RedisError(
@@ -774,6 +775,32 @@ const argcIs =
   (argc: number): boolean =>
     ns.includes(argc);
 
+// The crashes: a bug report in the log, then the process dies (crash.ts).
+const CRASH_WHERE = 'commands/server.ts';
+const crashes: [name: string, help: string, what: () => [head: string[], msg: string], sig?: NodeJS.Signals][] = [
+  ['assert', 'Crash by assertion failed.', () => [assertHead('1 == 2', CRASH_WHERE), 'DEBUG ASSERT']],
+  [
+    'panic',
+    'Crash the server simulating a panic.',
+    () => {
+      const msg = `DEBUG PANIC called at Unix time ${Math.floor(Date.now() / 1000)}`;
+      return [panicHead(msg, CRASH_WHERE), msg];
+    },
+  ],
+  ['segfault', 'Crash the server with sigsegv.', () => [signalHead('SIGSEGV'), 'DEBUG SEGFAULT'], 'SIGSEGV'],
+];
+for (const [name, help, what, sig] of crashes) {
+  registerDebugSubcommand({
+    name,
+    argcOk: () => true,
+    help: [name.toUpperCase(), `    ${help}`],
+    handler: (c) => {
+      const [head, msg] = what();
+      bugReport(c.server, head, new Error(msg).stack);
+      crashExit(c.server, sig);
+    },
+  });
+}
 registerDebugSubcommand({
   name: 'error',
   argcOk: argcIs(3),

@@ -20,6 +20,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { Command, CommanderError } from 'commander';
 import { installOomScoreAdj } from './oom-score.js';
+import { installCrashHandlers } from './crash.js';
 import { Config } from './config.js';
 import { ConfigFileError, ConfigOpenError, loadServerConfig, splitArgs, REDIS_COMPAT_VERSION } from './config-file.js';
 import { bytePath, expandProcTitleTemplate, fsPath, procTitleVars, repr } from './config-defs.js';
@@ -296,6 +297,7 @@ export async function main(args: string[] = process.argv.slice(2)): Promise<void
   if (!loadDataFromDisk(server)) flushAndExit(logger, 1);
   if (!aofStartup(server)) flushAndExit(logger, 1);
   installOomScoreAdj(server);
+  installCrashHandlers(server);
   if (port !== 0 || tlsPort !== 0) logger.info('Ready to accept connections');
   const unix = cfg.str('unixsocket');
   if (unix !== '') logger.info(`The server is now ready to accept connections at ${unix}`);

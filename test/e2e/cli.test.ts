@@ -414,3 +414,84 @@ describe('nodis-check-rdb', () => {
     }
   });
 });
+
+describe('crashes: a bug report in the log, then the process dies as asked', () => {
+  async function crashed(extra: string[], act: (port: number, p: Proc) => Promise<void>): Promise<{ msgs: string[]; code: number | null; signal: string | null }> {
+    const port = await freePort();
+    const p = start(['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--enable-debug-command', 'yes', ...extra]);
+    await waitForPing(port, p);
+    await act(port, p);
+    const code = await withTimeout(p.exit);
+    return { msgs: messages(p.out()), code, signal: p.proc.signalCode };
+  }
+
+  async function send(port: number, ...args: string[]): Promise<void> {
+    const c = await RawClient.connect(port);
+    c.write(`*${args.length}\r\n${args.map((a) => `$${a.length}\r\n${a}\r\n`).join('')}`);
+  }
+
+  function report(msgs: string[]): string[] {
+    const start = msgs.indexOf('=== NODIS BUG REPORT START: Cut & paste starting from here ===');
+    const end = msgs.indexOf('=== NODIS BUG REPORT END. Make sure to include from START to END. ===');
+    expect(start).toBeGreaterThanOrEqual(0);
+    expect(end).toBeGreaterThan(start);
+    return msgs.slice(start + 1, end);
+  }
+
+  it('DEBUG SEGFAULT: the signal, the stack, INFO, CLIENT LIST and the current client; death by SIGSEGV', async () => {
+    const r = await crashed([], (port) => send(port, 'DEBUG', 'SEGFAULT'));
+    expect([r.code, r.signal]).toEqual([null, 'SIGSEGV']);
+    const rep = report(r.msgs);
+    expect(rep[0]).toBe('Nodis 0.1.0 crashed by signal: 11, si_code: 0');
+    expect(rep[1]).toBe('------ STACK TRACE ------');
+    expect(rep).toContain('------ INFO OUTPUT ------');
+    expect(rep).toContain('redis_version:7.0.15');
+    expect(rep).toContain('------ CLIENT LIST OUTPUT ------');
+    expect(rep).toContain("argv[1]: 'SEGFAULT'");
+  });
+
+  it('DEBUG PANIC with use-exit-on-panic yes: the Guru Meditation, then exit status 1', async () => {
+    const r = await crashed(['--use-exit-on-panic', 'yes'], (port) => send(port, 'DEBUG', 'PANIC'));
+    expect([r.code, r.signal]).toEqual([1, null]);
+    const rep = report(r.msgs);
+    expect(rep.slice(0, 2)).toEqual(['------------------------------------------------', '!!! Software Failure. Press left mouse button to continue']);
+    expect(rep[2]).toMatch(/^Guru Meditation: DEBUG PANIC called at Unix time \d+ #commands\/server\.ts$/);
+  });
+
+  it('DEBUG ASSERT with crash-log-enabled no: only the assertion; death by abort()', async () => {
+    const r = await crashed(['--crash-log-enabled', 'no'], (port) => send(port, 'DEBUG', 'ASSERT'));
+    expect([r.code, r.signal]).toEqual([null, 'SIGABRT']);
+    expect(report(r.msgs)).toEqual(['=== ASSERTION FAILED ===', "==> commands/server.ts '1 == 2' is not true"]);
+  });
+
+  it('an uncaught exception (a Nodis bug): a Guru Meditation naming it and where it was thrown', async () => {
+    const script = path.join(tmp, 'uncaught.mjs');
+    const dist = (f: string): string => JSON.stringify(path.join(ROOT, 'dist', 'server', f));
+    fs.writeFileSync(
+      script,
+      [
+        `import { NodisServer } from ${dist('server.js')};`,
+        `import { installCrashHandlers } from ${dist('crash.js')};`,
+        "const s = new NodisServer({ config: { port: '0', bind: '127.0.0.1', 'use-exit-on-panic': 'yes' } });",
+        'await s.listen();',
+        'installCrashHandlers(s);',
+        'setTimeout(function failing() { null.x; }, 10);',
+        '',
+      ].join('\n'),
+    );
+    const r = await run(process.execPath, [script]);
+    expect(r.status).toBe(1);
+    const rep = report(messages(r.stdout));
+    expect(rep[2]).toBe(`Guru Meditation: Uncaught TypeError: Cannot read properties of null (reading 'x') #${script}:6`);
+    expect(rep[3]).toBe('------ STACK TRACE ------');
+    expect(rep[5]).toMatch(/at Timeout\.failing/);
+  });
+
+  it('SIGABRT from outside: the report, then death by SIGABRT', async () => {
+    const r = await crashed([], async (_port, p) => {
+      p.proc.kill('SIGABRT');
+    });
+    expect([r.code, r.signal]).toEqual([null, 'SIGABRT']);
+    expect(report(r.msgs)[0]).toBe('Nodis 0.1.0 crashed by signal: 6, si_code: 0');
+  });
+});
