@@ -32,5 +32,6 @@ import { scriptingCommands } from './scripting.js';
 import { functionCommands } from './functions.js';
 import { clusterCommands } from './cluster.js';
 import { migrateCommands } from './migrate.js';
+import { lolwutCommands } from './lolwut.js';
 
-export const allCommands: CommandSpec[] = [...connectionCommands, ...stringCommands, ...bitopsCommands, ...commandCommands, ...keyspaceCommands, ...configCommands, ...shutdownCommands, ...clientCommands, ...serverCommands, ...hashCommands, ...setCommands, ...zsetCommands, ...listCommands, ...zsetBlockingCommands, ...memoryCommands, ...sortCommands, ...txCommands, ...pubsubCommands, ...geoCommands, ...hyperloglogCommands, ...aclCommands, ...aofCommands, ...dumpCommands, ...persistenceCommands, ...replicationCommands, ...scriptingCommands, ...functionCommands, ...streamCommands, ...clusterCommands, ...migrateCommands];
+export const allCommands: CommandSpec[] = [...connectionCommands, ...stringCommands, ...bitopsCommands, ...commandCommands, ...keyspaceCommands, ...configCommands, ...shutdownCommands, ...clientCommands, ...serverCommands, ...hashCommands, ...setCommands, ...zsetCommands, ...listCommands, ...zsetBlockingCommands, ...memoryCommands, ...sortCommands, ...txCommands, ...pubsubCommands, ...geoCommands, ...hyperloglogCommands, ...aclCommands, ...aofCommands, ...dumpCommands, ...persistenceCommands, ...replicationCommands, ...scriptingCommands, ...functionCommands, ...streamCommands, ...clusterCommands, ...migrateCommands, ...lolwutCommands];
