@@ -28,6 +28,8 @@ import { getPositiveLong, getRangeLong } from './args.js';
 import { dbAdd } from './db-ops.js';
 import { setDefaultAuth } from './client.js';
 import { assertHead, bugReport, crashExit, panicHead, signalHead } from '../server/crash.js';
+import { rewriteConfig } from '../server/config-file.js';
+import { strerror } from '../server/config-defs.js';
 
 function subcommandSyntaxError(argv: string[]): RedisError {
   return new RedisError(
@@ -801,6 +803,34 @@ for (const [name, help, what, sig] of crashes) {
     },
   });
 }
+registerDebugSubcommand({
+  name: 'config-rewrite-force-all',
+  argcOk: argcIs(2),
+  help: [
+    'CONFIG-REWRITE-FORCE-ALL',
+    '    Like CONFIG REWRITE but writes all configuration options, including',
+    '    keywords not listed in original configuration file or default values.',
+  ],
+  handler: (c) => {
+    const file = c.server.config.configFile;
+    if (file === null) throw new RedisError('The server is running without a config file');
+    try {
+      rewriteConfig(c.server.config, file, true);
+    } catch (e) {
+      throw new RedisError(`CONFIG-REWRITE-FORCE-ALL failed: ${strerror(e)}`);
+    }
+    c.addReplyOK();
+  },
+});
+registerDebugSubcommand({
+  name: 'set-disable-deny-scripts',
+  argcOk: argcIs(3),
+  help: [], // not listed by Redis's DEBUG HELP either
+  handler: (c, argv) => {
+    c.server.scriptDisableDenyScript = atoi(argv[2]) !== 0;
+    c.addReplyOK();
+  },
+});
 registerDebugSubcommand({
   name: 'error',
   argcOk: argcIs(3),

@@ -448,7 +448,11 @@ string.gfind = string.gmatch
     let err: string | null = null;
     if (cmd === undefined) err = 'Unknown Redis command called from script';
     else if ((cmd.arity > 0 && cmd.arity !== argv.length) || argv.length < -cmd.arity) err = 'Wrong number of args calling Redis command from script';
-    else if (cmd.flags & CMD_NOSCRIPT) err = 'This Redis command is not allowed from script';
+    else if (cmd.flags & CMD_NOSCRIPT && !server.scriptDisableDenyScript) err = 'This Redis command is not allowed from script';
+    // scriptVerifyAllowStale(): a script allowed on a stale replica still may not run commands that are not.
+    else if (server.replicationChecks !== null && server.replicationChecks.afterPubsub(c, cmd, cmd.flags) !== null) {
+      err = 'Can not execute the command on a stale replica';
+    }
     if (err === null && cmd !== undefined && !c.user.unrestricted) {
       const { result, pos } = server.acl.dryRun(c.user, cmd, argv);
       if (result !== 0) {

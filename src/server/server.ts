@@ -157,6 +157,8 @@ export class NodisServer implements KeyspaceContext {
   loading = false;
   /** Client whose command is running (server.current_client). */
   currentClient: Client | null = null;
+  /** DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may call commands flagged noscript. */
+  scriptDisableDenyScript = false;
   /** End time of the previous command of the batch being processed, or -1. */
   private lastTick = -1;
   /** Time fixed for the running command (-1 until first read). */
@@ -906,8 +908,9 @@ export class NodisServer implements KeyspaceContext {
       return;
     }
     this.call(c, cmd, argv);
-    // Serve clients blocked on keys this command (MULTI/EXEC, script) made ready.
-    if (this.blocking.hasReadyKeys()) this.blocking.handleClientsBlockedOnKeys();
+    // Serve clients blocked on keys this command (MULTI/EXEC, script) made ready;
+    // not from inside a busy script, whose writes are not over yet.
+    if (this.blocking.hasReadyKeys() && this.busyReply === null) this.blocking.handleClientsBlockedOnKeys();
     c.lastCmd = cmd;
     c.commandsProcessed++;
   }

@@ -183,6 +183,31 @@ describe.skipIf(!HAVE_REDIS)('functions against redis-server', () => {
     });
   }
 
+  it('allow-stale on a stale replica: the function runs, its commands without the stale flag fail', async () => {
+    await same(
+      'FUNCTION',
+      'LOAD',
+      [
+        '#!lua name=stale',
+        "redis.register_function{function_name='f1', callback=function() return 'hello' end, flags={'no-writes'}}",
+        "redis.register_function{function_name='f2', callback=function() return 'hello' end, flags={'allow-stale', 'no-writes'}}",
+        "redis.register_function{function_name='f3', callback=function() return redis.call('get', 'x') end, flags={'allow-stale', 'no-writes'}}",
+        "redis.register_function{function_name='f4', callback=function() return redis.pcall('type', 'x') end, flags={'allow-stale', 'no-writes'}}",
+        "redis.register_function{function_name='f5', callback=function() return redis.call('ping') end, flags={'allow-stale', 'no-writes'}}",
+      ].join('\n'),
+    );
+    await same('CONFIG', 'SET', 'replica-serve-stale-data', 'no');
+    // Port 1: the link never comes up, so the replica stays stale.
+    await same('REPLICAOF', '127.0.0.1', '1');
+    try {
+      for (const f of ['f1', 'f2', 'f3', 'f4', 'f5']) await same('FCALL', f, '0');
+      await same('EVAL', "#!lua flags=allow-stale,no-writes\nreturn redis.call('get', 'x')", '0');
+    } finally {
+      await same('REPLICAOF', 'NO', 'ONE');
+      await same('CONFIG', 'SET', 'replica-serve-stale-data', 'yes');
+    }
+  });
+
   it('LOAD REPLACE, name collisions, DELETE, FLUSH, argument errors', async () => {
     await same('FUNCTION', 'LOAD', lib('l1', 'f1', 'return 1'));
     await same('FUNCTION', 'LOAD', lib('l1', 'f1', 'return 2'));

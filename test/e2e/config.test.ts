@@ -116,6 +116,22 @@ describe('CONFIG GET/SET/REWRITE with a config file', () => {
     expect(await c2.callStr('CONFIG', 'REWRITE')).toBe('-ERR Rewriting config file: No such file or directory\r\n');
   });
 
+  it('DEBUG CONFIG-REWRITE-FORCE-ALL writes every directive, defaults included', async () => {
+    const { port, file } = await serverFromFile('port 0\nbind 127.0.0.1\nenable-debug-command yes\n');
+    const c = await raw(port);
+    expect(await c.callStr('CONFIG', 'REWRITE')).toBe('+OK\r\n');
+    expect(fs.readFileSync(file, 'latin1')).not.toMatch(/^hz 10$/m);
+    expect(await c.callStr('DEBUG', 'CONFIG-REWRITE-FORCE-ALL')).toBe('+OK\r\n');
+    const text = fs.readFileSync(file, 'latin1');
+    expect(text).toMatch(/^hz 10$/m);
+    expect(text).toMatch(/^maxmemory-policy noeviction$/m);
+    expect(text).toMatch(/^bind 127\.0\.0\.1$/m);
+    const h = await startNodis({ config: { 'enable-debug-command': 'yes' } });
+    cleanups.push(() => h.close());
+    const c2 = await raw(h.port);
+    expect(await c2.callStr('DEBUG', 'CONFIG-REWRITE-FORCE-ALL')).toBe('-ERR The server is running without a config file\r\n');
+  });
+
   it('CONFIG GET: several patterns, RESP3 map, unknown names', async () => {
     const h = await startNodis();
     cleanups.push(() => h.close());

@@ -56,6 +56,41 @@ async function conversation(port: number): Promise<string[]> {
   return out;
 }
 
+/**
+ * A client blocked on a list that a busy script pushes to is served once
+ * the script is over, not by a command run while it is busy (the TCL
+ * suite's "Timedout scripts and unblocked command"). The script watches
+ * CLIENT LIST (allowed by DEBUG SET-DISABLE-DENY-SCRIPTS) for a name that
+ * a HELLO, run while it is busy, sets.
+ */
+async function unblockAfterScript(port: number): Promise<string[]> {
+  const [a, b, c] = await Promise.all([RawClient.connect(port), RawClient.connect(port), RawClient.connect(port)]);
+  const out = [await a.callStr('DEBUG', 'SET-DISABLE-DENY-SCRIPTS', '1'), await a.callStr('CONFIG', 'SET', 'lua-time-limit', '10')];
+  b.write(encode(['BLPOP', 'l\xff', '0']));
+  for (let i = 0; i < 2000 && !(await a.callStr('INFO', 'clients')).includes('blocked_clients:1\r\n'); i++) {
+    await new Promise((res) => setTimeout(res, 5));
+  }
+  const script = [
+    "redis.call('lpush', KEYS[1], 'y')",
+    'local clients',
+    "while true do clients = redis.call('client', 'list') if string.find(clients, 'abortscript') ~= nil then break end end",
+    "redis.call('lpush', KEYS[1], 'z')",
+    'return 1',
+  ].join('\n');
+  a.write(encode(['EVAL', script, '1', 'l\xff']));
+  out.push(await untilBusy(c));
+  out.push(await c.callStr('HELLO', '2', 'SETNAME', 'abortscript').then((r) => r.slice(0, 3)));
+  out.push((await a.readReply(20000)).latin1Slice());
+  out.push((await b.readReply(20000)).latin1Slice());
+  out.push(await a.callStr('LRANGE', 'l\xff', '0', '-1'));
+  out.push(await a.callStr('DEBUG', 'SET-DISABLE-DENY-SCRIPTS', '0'));
+  out.push(await a.callStr('EVAL', "return redis.call('client', 'list')", '0'));
+  a.close();
+  b.close();
+  c.close();
+  return out;
+}
+
 function encode(args: string[]): string {
   return `*${args.length}\r\n` + args.map((s) => `$${s.length}\r\n${s}\r\n`).join('');
 }
@@ -84,12 +119,34 @@ describe('busy scripts', () => {
     );
     expect(r.slice(22)).toEqual(['closed:', 'closed:']);
   }, 60000);
+
+  it('a client blocked on a key a busy script writes is served after the script', async () => {
+    const r = await unblockAfterScript(await spawnNodis(['--enable-debug-command', 'yes']));
+    expect(r).toEqual([
+      '+OK\r\n',
+      '+OK\r\n',
+      BUSY,
+      '*14',
+      ':1\r\n',
+      '*2\r\n$2\r\nl\xff\r\n$1\r\nz\r\n',
+      '*1\r\n$1\r\ny\r\n',
+      '+OK\r\n',
+      expect.stringMatching(/^-ERR This Redis command is not allowed from script script: [0-9a-f]{40}, on @user_script:1\.\r\n$/),
+    ]);
+  }, 60000);
 });
 
 warnIfNoRedis('e2e/script-busy');
 describe.skipIf(!HAVE_REDIS)('busy scripts, compared with redis-server', () => {
   it('the same conversation gets the same replies', async () => {
     const [n, r] = [await conversation(await spawnNodis()), await conversation(await spawnRedis())];
+    const sha = (s: string) => s.replace(/[0-9a-f]{40}/g, '<sha>');
+    expect(n.map(sha)).toEqual(r.map(sha));
+  }, 60000);
+
+  it('a blocked client served after the busy script: the same replies', async () => {
+    const args = ['--enable-debug-command', 'yes'];
+    const [n, r] = [await unblockAfterScript(await spawnNodis(args)), await unblockAfterScript(await spawnRedis(args))];
     const sha = (s: string) => s.replace(/[0-9a-f]{40}/g, '<sha>');
     expect(n.map(sha)).toEqual(r.map(sha));
   }, 60000);

@@ -17,17 +17,17 @@ afterEach(async () => {
 });
 
 /** A nodis-server process in a fresh directory, killed after the test; its port. */
-export async function spawnNodis(): Promise<number> {
+export async function spawnNodis(extraArgs: string[] = []): Promise<number> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodis-busy-'));
   cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const p = await spawnNodisServer(['--save', '', '--dir', dir]);
+  const p = await spawnNodisServer(['--save', '', '--dir', dir, ...extraArgs]);
   cleanups.push(p.kill);
   return p.port;
 }
 
 /** A redis-server, stopped after the test; its port. */
-export async function spawnRedis(): Promise<number> {
-  const r = await startRedis();
+export async function spawnRedis(extraArgs: string[] = []): Promise<number> {
+  const r = await startRedis(extraArgs);
   cleanups.push(() => r.close());
   return r.port;
 }
