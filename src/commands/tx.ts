@@ -3,6 +3,7 @@ import { cmd } from './table.js';
 import { RedisError, type CommandSpec } from './types.js';
 import { clientInfoProviders } from './client.js';
 import { CLIENT_DIRTY_CAS, CLIENT_DIRTY_EXEC, CLIENT_MULTI, type Client } from '../server/client.js';
+import type { PropagatedOp } from '../server/server.js';
 import {
   discardTransaction,
   isWatchedKeyExpired,
@@ -48,7 +49,7 @@ function execCommand(c: Client, argv: string[]): void {
   // Writes of the transaction are collected, then sent wrapped in
   // MULTI/EXEC when there is more than one (propagatePendingCommands()).
   const outer = server.propagateBuffer;
-  const buffer: [number, string[]][] = outer ?? [];
+  const buffer: PropagatedOp[] = outer ?? [];
   if (outer === null) server.propagateBuffer = buffer;
   try {
     c.addReplyArrayLen(queued.length);
@@ -69,7 +70,7 @@ function execCommand(c: Client, argv: string[]): void {
       // Under call() the outermost command's collector wraps them.
       const wrap = buffer.length > 1 && server.alsoPropagate === null;
       if (wrap) server.propagate(buffer[0][0], ['MULTI']);
-      for (const [dbid, a] of buffer) server.propagate(dbid, a);
+      for (const [dbid, a, target] of buffer) server.propagate(dbid, a, target);
       if (wrap) server.propagate(buffer[buffer.length - 1][0], ['EXEC']);
     }
   }

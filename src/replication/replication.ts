@@ -10,7 +10,7 @@
  * primary.ts, the replica side (handshake, transfer, the primary's client)
  * in replica.ts.
  */
-import type { NodisServer } from '../server/server.js';
+import { PROPAGATE_REPL, type NodisServer } from '../server/server.js';
 import { perServer } from '../server/per-server.js';
 import type { Db } from '../store/db.js';
 import { CLIENT_MASTER, CLIENT_SLAVE, type Client } from '../server/client.js';
@@ -212,12 +212,12 @@ export class Replication {
   createBacklog(): void {
     this.backlog = new ReplBacklog(this.server.config.num('repl-backlog-size'), this.masterReplOffset + 1);
     // Writes reach the stream only while a backlog exists (feedStream() drops them otherwise).
-    this.server.setPropagationTarget(this.feedHook, true);
+    this.server.setPropagationTarget(this.feedHook, true, PROPAGATE_REPL);
   }
 
   freeBacklog(): void {
     this.backlog = null;
-    this.server.setPropagationTarget(this.feedHook, false);
+    this.server.setPropagationTarget(this.feedHook, false, PROPAGATE_REPL);
   }
 
   /** The propagation hook: attached while the backlog exists. */
@@ -758,7 +758,7 @@ export class Replication {
 
   install(): void {
     const server = this.server;
-    if (this.backlog !== null) server.setPropagationTarget(this.feedHook, true);
+    if (this.backlog !== null) server.setPropagationTarget(this.feedHook, true, PROPAGATE_REPL);
     server.hooks.cron.push(() => this.cron());
     server.hooks.clientFreed.push((c) => {
       if (c.flags & CLIENT_SLAVE && c.ext.repl !== undefined) this.replicaFreed(c);

@@ -24,7 +24,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Client, CLIENT_MULTI, CLIENT_MASTER } from '../server/client.js';
-import type { NodisServer } from '../server/server.js';
+import { PROPAGATE_ALL, type NodisServer } from '../server/server.js';
 import { perServer } from '../server/per-server.js';
 import { CMD_DENYOOM, CMD_MAY_REPLICATE, CMD_NOSCRIPT, CMD_WRITE, type Command } from '../commands/table.js';
 import { ACL_LOG_CTX_LUA } from '../server/acl.js';
@@ -80,6 +80,8 @@ export interface RunCtx {
   flags: number;
   startTime: number;
   oomAtStart: boolean;
+  /** redis.set_repl(): where the script's commands propagate (PROPAGATE_AOF | PROPAGATE_REPL). */
+  replTarget: number;
 }
 
 /** The (non connected) client scripts issue their commands through. */
@@ -312,10 +314,11 @@ string.gfind = string.gmatch
       return 1;
     });
     fn('set_repl', (L) => {
-      this.requireRun(L, 'redis.set_repl can only be called inside a script invocation');
+      const run = this.requireRun(L, 'redis.set_repl can only be called inside a script invocation');
       if (lua.lua_gettop(L) !== 1) throwErrorTable(L, 'redis.set_repl() requires two arguments.');
       const flags = Math.trunc(lua.lua_tonumber(L, -1));
-      if ((flags & ~3) !== 0) throwErrorTable(L, 'Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.');
+      if ((flags & ~PROPAGATE_ALL) !== 0) throwErrorTable(L, 'Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.');
+      run.replTarget = flags;
       return 0;
     });
     num('REPL_NONE', 0);
@@ -471,7 +474,12 @@ string.gfind = string.gmatch
       return err;
     }
     if (cmd!.flags & CMD_WRITE) run.flags |= RUN_WRITE_DIRTY;
-    server.call(c, cmd!, argv);
+    c.propagateTarget = run.replTarget;
+    try {
+      server.call(c, cmd!, argv);
+    } finally {
+      c.propagateTarget = PROPAGATE_ALL;
+    }
     return null;
   }
 
@@ -541,7 +549,7 @@ string.gfind = string.gmatch
     const compat = (scriptFlags & SCRIPT_FLAG_EVAL_COMPAT_MODE) !== 0;
     if (ro || (!compat && scriptFlags & SCRIPT_FLAG_NO_WRITES)) flags |= RUN_READ_ONLY;
     if (!compat && scriptFlags & SCRIPT_FLAG_ALLOW_OOM) flags |= RUN_ALLOW_OOM;
-    const run: RunCtx = { caller, funcname, flags, startTime: performance.now(), oomAtStart: false };
+    const run: RunCtx = { caller, funcname, flags, startTime: performance.now(), oomAtStart: false, replTarget: PROPAGATE_ALL };
     run.oomAtStart = server.memory.maxmemory !== 0 && this.oomNow();
     const sc = this.client;
     sc.selectDb(caller.db.id);

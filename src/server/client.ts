@@ -48,6 +48,8 @@ export class Client extends ReplyWriter {
   lastInteraction: number;
   /** Current argv and command being executed. */
   argv: string[] = [];
+  /** Where this client's writes propagate: PROPAGATE_ALL, or what a script's redis.set_repl() chose. */
+  propagateTarget = 3;
   cmd: Command | null = null;
   lastCmd: Command | null = null;
   /** Total bytes read / written (INFO, CLIENT LIST tot-net-in/out). */

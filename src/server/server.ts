@@ -98,6 +98,13 @@ export interface ServerHooks {
   roleChanged: (() => void)[];
 }
 
+/** Propagation targets (server.h PROPAGATE_AOF / PROPAGATE_REPL). */
+export const PROPAGATE_AOF = 1;
+export const PROPAGATE_REPL = 2;
+export const PROPAGATE_ALL = PROPAGATE_AOF | PROPAGATE_REPL;
+/** An effect waiting to be propagated: db, argv, targets. */
+export type PropagatedOp = [dbid: number, argv: string[], target: number];
+
 /** What processCommand() asks the replication module (replication/replication.ts). */
 export interface ReplicationChecks {
   /** NOREPLICAS / READONLY for a command, or null. */
@@ -387,26 +394,37 @@ export class NodisServer implements KeyspaceContext {
     if (flags & 2 /* E */) this.publish(`__keyevent@${dbid}__:${event}`, key);
   }
 
-  /** Send a write's effect to the AOF and replicas. */
-  propagate(dbid: number, argv: string[]): void {
+  /**
+   * Send a write's effect to the AOF and replicas; `target` narrows it to
+   * one of them (a script's redis.set_repl()).
+   */
+  propagate(dbid: number, argv: string[], target = PROPAGATE_ALL): void {
     if (this.propagateBuffer !== null) {
-      this.propagateBuffer.push([dbid, argv]);
+      this.propagateBuffer.push([dbid, argv, target]);
       return;
     }
     if (this.alsoPropagate !== null) {
-      this.alsoPropagate.push([dbid, argv]);
+      this.alsoPropagate.push([dbid, argv, target]);
       return;
     }
     const hooks = this.hooks.propagate;
-    for (let i = 0; i < hooks.length; i++) hooks[i](dbid, argv);
+    if (target === PROPAGATE_ALL) {
+      for (let i = 0; i < hooks.length; i++) hooks[i](dbid, argv);
+    } else {
+      for (let i = 0; i < hooks.length; i++) if ((this.propagationKinds.get(hooks[i]) ?? PROPAGATE_ALL) & target) hooks[i](dbid, argv);
+    }
   }
+
+  /** What each propagation target is (PROPAGATE_AOF, PROPAGATE_REPL); others take everything. */
+  private readonly propagationKinds = new Map<(dbid: number, argv: string[]) => void, number>();
 
   /**
    * Attach or detach a propagation target (the AOF while it is on, the
    * replication stream while a backlog exists). hooks.propagate holds the
    * active targets only, so with none call() collects and sends nothing.
    */
-  setPropagationTarget(fn: (dbid: number, argv: string[]) => void, active: boolean): void {
+  setPropagationTarget(fn: (dbid: number, argv: string[]) => void, active: boolean, kind = PROPAGATE_ALL): void {
+    this.propagationKinds.set(fn, kind);
     const hooks = this.hooks.propagate;
     const i = hooks.indexOf(fn);
     if (active && i === -1) hooks.push(fn);
@@ -973,7 +991,7 @@ export class NodisServer implements KeyspaceContext {
    * While EXEC runs: propagated writes collected for one MULTI/EXEC block
    * (server.also_propagate); null otherwise.
    */
-  propagateBuffer: [number, string[]][] | null = null;
+  propagateBuffer: PropagatedOp[] | null = null;
   /** Error replies counted when the last call() started or ended (prev_err_count). */
   private prevErrCount = 0;
 
@@ -1052,17 +1070,19 @@ export class NodisServer implements KeyspaceContext {
     if (this.monitors.size > 0 && (cmd.flags & (CMD_SKIP_MONITOR | CMD_ADMIN)) === 0) this.feedMonitors(c, shownArgv);
     // c.ext.forcePropagation: forceCommandPropagation() (FLUSHALL on empty dbs).
     // forceCommandPropagation() applies to any command (PUBLISH is not a write).
-    if (((this.dirty !== dirtyBefore && cmd.flags & CMD_WRITE) || c.ext.forcePropagation === true) && this.hooks.propagate.length > 0) {
+    // c.propagateTarget: where a script's redis.set_repl() sends its commands.
+    const target = c.propagateTarget;
+    if (((this.dirty !== dirtyBefore && cmd.flags & CMD_WRITE) || c.ext.forcePropagation === true) && this.hooks.propagate.length > 0 && target !== 0) {
       const many = c.ext.propagateMany as string[][] | undefined;
       if (many !== undefined) {
         // Several effects of one command go out as one transaction (SPOP count).
         // Inside EXEC they join the transaction's own block.
         const wrap = many.length > 1 && this.propagateBuffer === null && this.alsoPropagate === null;
         if (wrap) this.propagate(c.db.id, ['MULTI']);
-        for (const a of many) this.propagate(c.db.id, a);
+        for (const a of many) this.propagate(c.db.id, a, target);
         if (wrap) this.propagate(c.db.id, ['EXEC']);
       } else {
-        this.propagate(c.db.id, (c.ext.propagateArgv as string[] | undefined) ?? argv);
+        this.propagate(c.db.id, (c.ext.propagateArgv as string[] | undefined) ?? argv, target);
       }
     }
     if (c.ext.propagateMany !== undefined) c.ext.propagateMany = undefined;
@@ -1079,9 +1099,9 @@ export class NodisServer implements KeyspaceContext {
    * Effects collected while the outermost command ran (server.also_propagate);
    * null outside call().
    */
-  alsoPropagate: [number, string[]][] | null = null;
+  alsoPropagate: PropagatedOp[] | null = null;
   /** The empty array alsoPropagate starts from (replaced once used: reads allocate nothing). */
-  private propagateScratch: [number, string[]][] = [];
+  private propagateScratch: PropagatedOp[] = [];
 
   /**
    * propagatePendingCommands(): several effects of one command (a key that
@@ -1095,7 +1115,7 @@ export class NodisServer implements KeyspaceContext {
     this.propagateScratch = [];
     const wrap = ops.length > 1 && cmd.name !== 'scan' && cmd.name !== 'randomkey';
     if (wrap) this.propagate(ops[0][0], ['MULTI']);
-    for (let i = 0; i < ops.length; i++) this.propagate(ops[i][0], ops[i][1]);
+    for (let i = 0; i < ops.length; i++) this.propagate(ops[i][0], ops[i][1], ops[i][2]);
     if (wrap) this.propagate(ops[ops.length - 1][0], ['EXEC']);
   }
 

@@ -446,6 +446,41 @@ describe('WAIT, min-replicas, ROLE, introspection', () => {
     expect(await rawOn(r.port, 'HELLO')).toContain('$4\r\nrole\r\n$7\r\nreplica\r\n');
   });
 
+  it("redis.set_repl(): a script's commands go to the AOF, the replicas, both or neither", async () => {
+    const p = await nodis({ appendonly: 'yes', 'enable-debug-command': 'yes' });
+    const r = await replicaOf(p);
+    await waitSynced(p.port, [r.port]);
+    const script = [
+      "redis.call('set', 'a', '1')",
+      'redis.set_repl(redis.REPL_NONE)',
+      "redis.call('set', 'b', '2')",
+      'redis.set_repl(redis.REPL_AOF)',
+      "redis.call('set', 'c', '3')",
+      'redis.set_repl(redis.REPL_REPLICA)',
+      "redis.call('set', 'e\xff', '5')",
+      'redis.set_repl(redis.REPL_ALL)',
+      "redis.call('set', 'd', '4')",
+    ].join('\n');
+    for (const fn of ['EVAL', 'FCALL']) {
+      await rawOn(p.port, 'FLUSHALL');
+      if (fn === 'EVAL') {
+        expect(await rawOn(p.port, 'EVAL', script, '0')).toBe('$-1\r\n');
+      } else {
+        const lib = `#!lua name=repl\nredis.register_function('f', function()\n${script}\nend)`;
+        await rawOn(p.port, 'FUNCTION', 'LOAD', 'REPLACE', lib);
+        expect(await rawOn(p.port, 'FCALL', 'f', '0')).toBe('$-1\r\n');
+      }
+      await waitSynced(p.port, [r.port]);
+      const mget = ['MGET', 'a', 'b', 'c', 'd', 'e\xff'];
+      const nil = '$-1\r\n';
+      expect(await rawOn(r.port, ...mget)).toBe(`*5\r\n$1\r\n1\r\n${nil}${nil}$1\r\n4\r\n$1\r\n5\r\n`);
+      expect(await rawOn(p.port, ...mget)).toBe('*5\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n$1\r\n4\r\n$1\r\n5\r\n');
+      // Reloaded from the AOF, the primary has what was sent there.
+      expect(await rawOn(p.port, 'DEBUG', 'LOADAOF')).toBe('+OK\r\n');
+      expect(await rawOn(p.port, ...mget)).toBe(`*5\r\n$1\r\n1\r\n${nil}$1\r\n3\r\n$1\r\n4\r\n${nil}`);
+    }
+  });
+
   it('bind-source-addr is the local address of the link to the primary', async () => {
     const p = await nodis({ 'protected-mode': 'no' });
     const r = await nodis({ 'bind-source-addr': '127.0.0.2' });

@@ -5,7 +5,7 @@
  * part of loadDataFromDisk(), aofOpenIfNeededOnServerStart(),
  * aofDelHistoryFiles()).
  */
-import type { NodisServer } from '../../server/server.js';
+import { PROPAGATE_AOF, type NodisServer } from '../../server/server.js';
 import { perServer } from '../../server/per-server.js';
 import { addInfoHook } from '../../server/info.js';
 import { rdbChildActive, rdbOf, registerChildProbe } from '../rdb-save.js';
@@ -37,7 +37,7 @@ function initAof(aof: Aof, server: NodisServer): void {
   // The hooks the dispatcher runs for every write and every flush are
   // attached only while the AOF is on (they do nothing while it is off).
   const attach = (on: boolean): void => {
-    server.setPropagationTarget(feed, on);
+    server.setPropagationTarget(feed, on, PROPAGATE_AOF);
     toggleHook(server.beforeReplies, barrier, on);
     toggleHook(server.hooks.diskError, diskError, on);
   };
