@@ -274,7 +274,7 @@ export class RdbPersistence {
       job.timer = setImmediate(() => this.bgDone(job, false));
       return true;
     }
-    job.snap.begin(server.dbs);
+    server.forkSnapshot(() => job.snap.begin(server.dbs));
     this.schedule(job, 0);
     return true;
   }

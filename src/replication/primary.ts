@@ -346,7 +346,7 @@ export class PrimarySync {
     };
     job.snap = new KeyspaceSnapshot({ writer, cfg, out: (chunk) => this.writeToTargets(job, chunk) });
     try {
-      job.snap.begin(req & SLAVE_REQ_RDB_EXCLUDE_DATA ? [] : server.dbs);
+      server.forkSnapshot(() => job.snap.begin(req & SLAVE_REQ_RDB_EXCLUDE_DATA ? [] : server.dbs));
     } catch (e) {
       this.log.warn(`Can't save in background: ${(e as Error).message}`);
       return false;

@@ -395,6 +395,20 @@ export class NodisServer implements KeyspaceContext {
   }
 
   /**
+   * A background job takes its snapshot of the keyspace (`begin`), where
+   * Redis forks: counted in INFO total_forks / latest_fork_usec, and the
+   * 'fork' latency event.
+   */
+  forkSnapshot(begin: () => void): void {
+    const start = performance.now();
+    begin();
+    const usec = Math.round((performance.now() - start) * 1000);
+    this.stats.totalForks++;
+    this.stats.latestForkUsec = usec;
+    if (this.latencyThreshold > 0 && usec / 1000 >= this.latencyThreshold) this.latency.addSample('fork', Math.floor(usec / 1000));
+  }
+
+  /**
    * Send a write's effect to the AOF and replicas; `target` narrows it to
    * one of them (a script's redis.set_repl()).
    */

@@ -1,6 +1,13 @@
 /** Server-wide counters behind INFO stats / errorstats. */
 export class Stats {
   numCommands = 0;
+  /**
+   * total_forks and latest_fork_usec: the copy-on-write snapshots that
+   * BGSAVE, BGREWRITEAOF and full synchronizations start from, Nodis's
+   * counterpart of their fork(), and how long the last one took to take.
+   */
+  totalForks = 0;
+  latestForkUsec = 0;
   numConnections = 0;
   rejectedConn = 0;
   expiredKeys = 0;

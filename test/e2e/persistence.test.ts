@@ -58,8 +58,8 @@ async function nodis(config: Record<string, string>): Promise<{ h: ServerHandle;
   return { h, c };
 }
 
-async function info(c: RawClient, field: string): Promise<string> {
-  const s = await c.callStr('INFO', 'persistence');
+async function info(c: RawClient, field: string, section = 'persistence'): Promise<string> {
+  const s = await c.callStr('INFO', section);
   const m = new RegExp(`\\r\\n${field}:([^\\r]*)\\r\\n`).exec(s);
   if (!m) throw new Error(`no ${field} in INFO`);
   return m[1];
@@ -252,6 +252,24 @@ describe('SAVE, BGSAVE, LASTSAVE, INFO persistence', () => {
     expect(fs.existsSync(path.join(dir, 'dump.rdb'))).toBe(true);
     expect(await c.callStr('BGSAVE', 'schedule')).toBe('+Background saving started\r\n');
     await bgsaveDone(c);
+  });
+
+  it('total_forks and latest_fork_usec count the snapshots of BGSAVE and BGREWRITEAOF; RESETSTAT clears them', async () => {
+    const dir = freshDir();
+    const { c } = await nodis({ dir });
+    expect(await info(c, 'total_forks', 'stats')).toBe('0');
+    await c.call('SET', 'a\xff', '1');
+    expect(await c.callStr('SAVE')).toBe('+OK\r\n');
+    expect(await info(c, 'total_forks', 'stats')).toBe('0');
+    expect(await c.callStr('BGSAVE')).toBe('+Background saving started\r\n');
+    await bgsaveDone(c);
+    expect(await info(c, 'total_forks', 'stats')).toBe('1');
+    expect(Number(await info(c, 'latest_fork_usec', 'stats'))).toBeGreaterThanOrEqual(0);
+    expect(await c.callStr('BGREWRITEAOF')).toBe('+Background append only file rewriting started\r\n');
+    await until(async () => (await info(c, 'aof_rewrite_in_progress')) === '0', 'the rewrite');
+    expect(await info(c, 'total_forks', 'stats')).toBe('2');
+    expect(await c.callStr('CONFIG', 'RESETSTAT')).toBe('+OK\r\n');
+    expect([await info(c, 'total_forks', 'stats'), await info(c, 'latest_fork_usec', 'stats')]).toEqual(['0', '0']);
   });
 
   it('save points start a BGSAVE from the cron', async () => {

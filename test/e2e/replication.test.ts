@@ -67,6 +67,8 @@ describe('full synchronization', () => {
       expect(ri.master_replid).toBe(pi.master_replid);
       expect(ri.master_repl_offset).toBe(pi.master_repl_offset);
       expect((await info(p.port, 'stats')).sync_full).toBe('1');
+      // The snapshot the sync started from counts as the primary's fork.
+      expect((await info(p.port, 'stats')).total_forks).toBe('1');
     });
   }
 

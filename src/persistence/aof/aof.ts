@@ -832,7 +832,7 @@ export class Aof {
     });
     try {
       w.header();
-      snap.begin(this.server.dbs);
+      this.server.forkSnapshot(() => snap.begin(this.server.dbs));
     } catch (e) {
       fs.closeSync(fd);
       bgUnlink(tmpPath);
