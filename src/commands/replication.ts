@@ -22,6 +22,7 @@ import {
   type ReplicaInfo,
 } from '../replication/replication.js';
 import { SLAVE_REQ_RDB_EXCLUDE_DATA, SLAVE_REQ_RDB_EXCLUDE_FUNCTIONS } from '../replication/primary.js';
+import { registerDebugSubcommand } from './server.js';
 
 /** NET_HOST_STR_LEN. */
 const NET_HOST_STR_LEN = 256;
@@ -217,3 +218,14 @@ export const replicationCommands: CommandSpec[] = [
   cmd('wait', 3, ['noscript'], [0, 0, 0], { acl: ['connection'], handler: waitCommand }),
   cmd('failover', -1, ['admin', 'noscript', 'stale'], [0, 0, 0], { acl: REPL_ACL, handler: failoverCommand }),
 ];
+
+registerDebugSubcommand({
+  name: 'replicate',
+  argcOk: (argc) => argc >= 3,
+  help: ['REPLICATE <string>', '    Replicates the provided string to replicas, allowing data divergence.'],
+  // replicationFeedSlaves() in the stream's current db: the replicas run it, this server does not.
+  handler: (c, argv) => {
+    replOf(c.server).feedCommand(-1, argv.slice(2));
+    c.addReplyOK();
+  },
+});

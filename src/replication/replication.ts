@@ -779,6 +779,11 @@ export class Replication {
       afterPubsub: (c, cmd, flags) => this.checkStale(c, cmd, flags),
       primaryCommandProcessed: (c) => this.replica.primaryCommandProcessed(c),
       expireSet: (db, key) => this.rememberReplicaKeyWithExpire(db, key),
+      latestBacklog: () => {
+        const b = this.backlog;
+        if (b === null || b.histlen === 0) return null;
+        return b.readFrom(b.offset + b.histlen - Math.min(256, b.histlen)).latin1Slice();
+      },
     };
     server.replicaReadOnly = server.config.bool('replica-read-only');
     // FLUSHALL forgets the tracked keys (flushSlaveKeysWithExpireList()).

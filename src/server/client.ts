@@ -117,6 +117,8 @@ export class Client extends ReplyWriter {
 
   protected afterErrorReply(text: string): void {
     this.server.stats.recordError(text);
+    // An error to the primary, a replica or the AOF loader is never seen by a user: log it.
+    if (this.flags & (CLIENT_MASTER | CLIENT_SLAVE) || this.ext.isAofClient === true) this.server.unexpectedErrorReply(this, text);
   }
 
   /** The pending output grew: enforce the output buffer limits. */

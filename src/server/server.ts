@@ -11,6 +11,7 @@ import { Client, CLIENT_BLOCKED, CLIENT_CLOSE_AFTER_REPLY, CLIENT_CLOSE_ASAP, CL
 import { Config } from './config.js';
 import { fsPath, repr } from './config-defs.js';
 import { Stats } from './stats.js';
+import { bugReport, crashExit, panicHead } from './crash.js';
 import { createLogger, silentLogger, pinoLevel, type Logger } from './logger.js';
 import { Db, type KeyspaceContext } from '../store/db.js';
 import type { RValue } from '../store/types.js';
@@ -113,6 +114,8 @@ export interface ReplicationChecks {
   afterPubsub(c: Client, cmd: Command, flags: number): string | null;
   /** A command of the primary's stream completed. */
   primaryCommandProcessed(c: Client): void;
+  /** The last 256 bytes of the replication backlog (showLatestBacklog()), or null. */
+  latestBacklog(): string | null;
   /** A key got a TTL while this server is a replica. */
   expireSet(db: Db, key: string): void;
 }
@@ -392,6 +395,33 @@ export class NodisServer implements KeyspaceContext {
     if ((flags & type) === 0) return;
     if (flags & 1 /* K */) this.publish(`__keyspace@${dbid}__:${key}`, event);
     if (flags & 2 /* E */) this.publish(`__keyevent@${dbid}__:${event}`, key);
+  }
+
+  /**
+   * afterErrorReply() for the primary's link, a replica or the AOF loader:
+   * the error goes nowhere, so it is logged as CRITICAL (with the latest
+   * backlog bytes on a replica), counted in unexpected_error_replies, and
+   * with propagation-error-behavior panic (or panic-on-replicas, for a
+   * read-only replica) the server panics rather than diverge.
+   */
+  unexpectedErrorReply(c: Client, text: string): void {
+    const aof = c.ext.isAofClient === true;
+    const fromPrimary = (c.flags & CLIENT_MASTER) !== 0;
+    const [from, to] = aof ? ['server', 'AOF-loading-client'] : fromPrimary ? ['replica', 'master'] : ['master', 'replica'];
+    const cmdname = this.currentClient === c && c.cmd !== null ? c.cmd.fullname : '<unknown>';
+    this.logger.warn(`== CRITICAL == This ${from} is sending an error to its ${to}: '${text.slice(0, 4096)}' after processing the command '${cmdname}'`);
+    if (fromPrimary) {
+      const latest = this.replicationChecks?.latestBacklog();
+      if (latest) this.logger.warn(`Latest backlog is: '${repr(latest)}'`);
+    }
+    this.stats.unexpectedErrorReplies++;
+    const behavior = this.config.str('propagation-error-behavior');
+    const panicInReplica = fromPrimary && this.replicaReadOnly && (behavior === 'panic' || behavior === 'panic-on-replicas');
+    if (panicInReplica || (aof && behavior === 'panic')) {
+      const msg = `This ${from} panicked sending an error to its ${to} after processing the command '${cmdname}'`;
+      bugReport(this, panicHead(msg, 'server/server.ts'), new Error(msg).stack);
+      crashExit(this);
+    }
   }
 
   /**

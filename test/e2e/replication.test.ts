@@ -483,6 +483,28 @@ describe('WAIT, min-replicas, ROLE, introspection', () => {
     }
   });
 
+  it('DEBUG REPLICATE: a command only the replicas run; the error it gets there is logged and counted', async () => {
+    const dir = tmpdir();
+    const logfile = path.join(dir, 'replica.log');
+    const p = await nodis({ 'enable-debug-command': 'yes' });
+    // verbose: the server logs to its logfile instead of the tests' silent logger.
+    const r = await startNodis({ verbose: true, config: { dir, replicaof: `127.0.0.1 ${p.port}`, logfile, loglevel: 'warning' } });
+    open.push(r);
+    await waitSynced(p.port, [r.port]);
+    expect(await rawOn(p.port, 'DEBUG', 'REPLICATE', 'fake-command-1', 'x\xff')).toBe('+OK\r\n');
+    expect(await rawOn(p.port, 'DEBUG', 'REPLICATE', 'SET', 'only-on-replica', '1')).toBe('+OK\r\n');
+    expect(await rawOn(p.port, 'DEBUG', 'REPLICATE')).toBe("-ERR unknown subcommand or wrong number of arguments for 'REPLICATE'. Try DEBUG HELP.\r\n");
+    await rawOn(p.port, 'SET', 'foo', 'bar2');
+    await waitSynced(p.port, [r.port]);
+    expect(await rawOn(r.port, 'GET', 'only-on-replica')).toBe('$1\r\n1\r\n');
+    expect(await rawOn(p.port, 'GET', 'only-on-replica')).toBe('$-1\r\n');
+    expect((await info(r.port, 'stats')).unexpected_error_replies).toBe('1');
+    const log = fs.readFileSync(logfile, 'latin1');
+    expect(log).toContain("== CRITICAL == This replica is sending an error to its master: 'unknown command 'fake-command-1'");
+    // What the CRITICAL line is followed by when the backlog holds something: its last bytes.
+    expect(r.server.replicationChecks?.latestBacklog()).toMatch(/\*3\r\n\$3\r\nSET\r\n\$3\r\nfoo\r\n\$4\r\nbar2\r\n$/);
+  });
+
   it('bind-source-addr is the local address of the link to the primary', async () => {
     const p = await nodis({ 'protected-mode': 'no' });
     const r = await nodis({ 'bind-source-addr': '127.0.0.2' });
