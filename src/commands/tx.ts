@@ -3,7 +3,7 @@ import { cmd } from './table.js';
 import { RedisError, type CommandSpec } from './types.js';
 import { clientInfoProviders } from './client.js';
 import { CLIENT_DIRTY_CAS, CLIENT_DIRTY_EXEC, CLIENT_MULTI, type Client } from '../server/client.js';
-import type { PropagatedOp } from '../server/server.js';
+import type { PropagatedOp } from '../server/propagation.js';
 import {
   discardTransaction,
   isWatchedKeyExpired,

@@ -10,7 +10,8 @@
  * primary.ts, the replica side (handshake, transfer, the primary's client)
  * in replica.ts.
  */
-import { PROPAGATE_REPL, type NodisServer } from '../server/server.js';
+import type { NodisServer } from '../server/server.js';
+import { PROPAGATE_REPL } from '../server/propagation.js';
 import { perServer } from '../server/per-server.js';
 import type { Db } from '../store/db.js';
 import { CLIENT_MASTER, CLIENT_SLAVE, type Client } from '../server/client.js';

@@ -24,7 +24,8 @@
  */
 import { createHash } from 'node:crypto';
 import { Client, CLIENT_MULTI, CLIENT_MASTER } from '../server/client.js';
-import { PROPAGATE_ALL, type NodisServer } from '../server/server.js';
+import type { NodisServer } from '../server/server.js';
+import { PROPAGATE_ALL } from '../server/propagation.js';
 import { perServer } from '../server/per-server.js';
 import { CMD_DENYOOM, CMD_MAY_REPLICATE, CMD_NOSCRIPT, CMD_WRITE, type Command } from '../commands/table.js';
 import { ACL_LOG_CTX_LUA } from '../server/acl.js';

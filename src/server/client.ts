@@ -11,6 +11,7 @@ import type { NodisServer } from './server.js';
 import { closeClientOnOutputBufferLimitReached } from './obuf.js';
 import { streamWrap, type DirectHandle, type WriteReq } from './node-stream.js';
 import type { AclUser } from './acl.js';
+import { PROPAGATE_ALL } from './propagation.js';
 
 export const CLIENT_MULTI = 1 << 0;
 export const CLIENT_PUBSUB = 1 << 1;
@@ -49,7 +50,7 @@ export class Client extends ReplyWriter {
   /** Current argv and command being executed. */
   argv: string[] = [];
   /** Where this client's writes propagate: PROPAGATE_ALL, or what a script's redis.set_repl() chose. */
-  propagateTarget = 3;
+  propagateTarget = PROPAGATE_ALL;
   cmd: Command | null = null;
   lastCmd: Command | null = null;
   /** Total bytes read / written (INFO, CLIENT LIST tot-net-in/out). */

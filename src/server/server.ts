@@ -12,6 +12,7 @@ import { Config } from './config.js';
 import { fsPath, repr } from './config-defs.js';
 import { Stats } from './stats.js';
 import { bugReport, crashExit, panicHead } from './crash.js';
+import { PROPAGATE_ALL, type PropagatedOp } from './propagation.js';
 import { createLogger, silentLogger, pinoLevel, type Logger } from './logger.js';
 import { Db, type KeyspaceContext } from '../store/db.js';
 import type { RValue } from '../store/types.js';
@@ -98,13 +99,6 @@ export interface ServerHooks {
   /** The server became a replica (REPLICAOF host port) or a primary (REPLICAOF NO ONE). */
   roleChanged: (() => void)[];
 }
-
-/** Propagation targets (server.h PROPAGATE_AOF / PROPAGATE_REPL). */
-export const PROPAGATE_AOF = 1;
-export const PROPAGATE_REPL = 2;
-export const PROPAGATE_ALL = PROPAGATE_AOF | PROPAGATE_REPL;
-/** An effect waiting to be propagated: db, argv, targets. */
-export type PropagatedOp = [dbid: number, argv: string[], target: number];
 
 /** What processCommand() asks the replication module (replication/replication.ts). */
 export interface ReplicationChecks {

@@ -5,7 +5,8 @@
  * part of loadDataFromDisk(), aofOpenIfNeededOnServerStart(),
  * aofDelHistoryFiles()).
  */
-import { PROPAGATE_AOF, type NodisServer } from '../../server/server.js';
+import type { NodisServer } from '../../server/server.js';
+import { PROPAGATE_AOF } from '../../server/propagation.js';
 import { perServer } from '../../server/per-server.js';
 import { addInfoHook } from '../../server/info.js';
 import { rdbChildActive, rdbOf, registerChildProbe } from '../rdb-save.js';
