@@ -429,7 +429,12 @@ export class NodisServer implements KeyspaceContext {
     const usec = Math.round((performance.now() - start) * 1000);
     this.stats.totalForks++;
     this.stats.latestForkUsec = usec;
-    if (this.latencyThreshold > 0 && usec / 1000 >= this.latencyThreshold) this.latency.addSample('fork', Math.floor(usec / 1000));
+    this.latencyAddSampleIfNeeded('fork', Math.floor(usec / 1000));
+  }
+
+  /** latencyAddSampleIfNeeded(): record `ms` for `event` when it reaches latency-monitor-threshold. */
+  latencyAddSampleIfNeeded(event: string, ms: number): void {
+    if (this.latencyThreshold > 0 && ms >= this.latencyThreshold) this.latency.addSample(event, ms);
   }
 
   /**
@@ -1102,9 +1107,7 @@ export class NodisServer implements KeyspaceContext {
     if ((cmd.flags & CMD_SKIP_SLOWLOG) === 0 && !blocked && this.slowlogThreshold >= 0 && usec >= this.slowlogThreshold) {
       this.slowlog.push(c, shownArgv, usec, this.clock.now());
     }
-    if (this.latencyThreshold > 0 && usec / 1000 >= this.latencyThreshold) {
-      this.latency.addSample(cmd.flags & CMD_FAST ? 'fast-command' : 'command', Math.floor(usec / 1000));
-    }
+    this.latencyAddSampleIfNeeded(cmd.flags & CMD_FAST ? 'fast-command' : 'command', Math.floor(usec / 1000));
     if (this.monitors.size > 0 && (cmd.flags & (CMD_SKIP_MONITOR | CMD_ADMIN)) === 0) this.feedMonitors(c, shownArgv);
     // c.ext.forcePropagation: forceCommandPropagation() (FLUSHALL on empty dbs).
     // forceCommandPropagation() applies to any command (PUBLISH is not a write).
@@ -1168,9 +1171,7 @@ export class NodisServer implements KeyspaceContext {
     if ((cmd.flags & CMD_SKIP_SLOWLOG) === 0 && this.slowlogThreshold >= 0 && usec >= this.slowlogThreshold) {
       this.slowlog.push(c, argv, usec, this.clock.now());
     }
-    if (this.latencyThreshold > 0 && usec / 1000 >= this.latencyThreshold) {
-      this.latency.addSample('command-unblocking', Math.floor(usec / 1000));
-    }
+    this.latencyAddSampleIfNeeded('command-unblocking', Math.floor(usec / 1000));
   }
 
   /** replicationFeedMonitors(). */
@@ -1266,7 +1267,7 @@ export class NodisServer implements KeyspaceContext {
   private expireCycleDone(start: number): void {
     const usec = Math.round((performance.now() - start) * 1000);
     this.stats.expireCycleTimeUsed += usec;
-    if (this.latencyThreshold > 0 && usec / 1000 >= this.latencyThreshold) this.latency.addSample('expire-cycle', Math.floor(usec / 1000));
+    this.latencyAddSampleIfNeeded('expire-cycle', Math.floor(usec / 1000));
   }
 
   private clientsCron(): void {

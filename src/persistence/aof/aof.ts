@@ -300,8 +300,8 @@ export class Aof {
       }
     }
     const ms = Math.floor(performance.now() - t0);
-    this.latencySample(syncInProgress ? 'aof-write-pending-fsync' : this.child !== null || this.otherChildActive() ? 'aof-write-active-child' : 'aof-write-alone', ms);
-    this.latencySample('aof-write', ms);
+    this.server.latencyAddSampleIfNeeded(syncInProgress ? 'aof-write-pending-fsync' : this.child !== null || this.otherChildActive() ? 'aof-write-active-child' : 'aof-write-alone', ms);
+    this.server.latencyAddSampleIfNeeded('aof-write', ms);
     this.flushPostponedStart = 0;
 
     if (nwritten !== data.length) {
@@ -368,7 +368,7 @@ export class Aof {
         this.fatalExit();
         return;
       }
-      this.latencySample('aof-fsync-always', Math.floor(performance.now() - t0));
+      this.server.latencyAddSampleIfNeeded('aof-fsync-always', Math.floor(performance.now() - t0));
       this.lastIncrFsyncOffset = this.lastIncrSize;
       this.lastFsync = unixtime();
     } else if (policy === FSYNC_EVERYSEC && unixtime() > this.lastFsync) {
@@ -407,12 +407,6 @@ export class Aof {
           });
         }),
     );
-  }
-
-  private latencySample(event: string, ms: number): void {
-    const lat = this.server.latency;
-    const threshold = this.cfg.num('latency-monitor-threshold');
-    if (threshold > 0 && ms >= threshold) lat.addSample(event, ms);
   }
 
   /** exit(1) of the standalone server; an embedded server stops logging to the AOF. */
