@@ -234,7 +234,7 @@ export function clientInfoString(c: Client): string {
 }
 
 /** Clients as CLIENT LIST shows them (replication/internal ones excluded). */
-function listedClients(server: NodisServer): Client[] {
+export function listedClients(server: NodisServer): Client[] {
   const out: Client[] = [];
   for (const c of server.clients.values()) {
     if (c.ext.isLua || c.ext.hidden) continue;

@@ -17,7 +17,7 @@ import os from 'node:os';
 import type { NodisServer } from './server.js';
 import { NODIS_VERSION } from './server.js';
 import { genInfoString } from './info.js';
-import { clientInfoString } from '../commands/client.js';
+import { clientInfoString, listedClients } from '../commands/client.js';
 import { fsPath } from './config-defs.js';
 
 /** bugReportStart() ... bugReportEnd()'s text: `head` says what happened. */
@@ -32,7 +32,7 @@ export function bugReport(server: NodisServer, head: string[], stack?: string): 
     }
     // printCrashReport(): each part on its own, so one that fails leaves the others.
     section(log, 'INFO OUTPUT', () => genInfoString(server, ['all']).split('\r\n'));
-    section(log, 'CLIENT LIST OUTPUT', () => [...server.clients.values()].filter((c) => !c.ext.isLua && !c.ext.hidden).map(clientInfoString));
+    section(log, 'CLIENT LIST OUTPUT', () => listedClients(server).map(clientInfoString));
     const c = server.currentClient;
     if (c !== null) {
       section(log, 'CURRENT CLIENT INFO', () => [`client: ${clientInfoString(c)}`, ...c.argv.map((a, i) => `argv[${i}]: '${a}'`)]);
