@@ -14,6 +14,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { NodisServer } from '../server/server.js';
+import type { Logger } from '../server/logger.js';
 import { perServer } from '../server/per-server.js';
 import { fsPath, strerror, type SavePoint } from '../server/config-defs.js';
 import { addInfoHook, setInfoField, type InfoField } from '../server/info.js';
@@ -530,7 +531,7 @@ export class RdbPersistence {
     const dropExpired = !opts.preamble && !server.isReplica();
     const expiredAtLoad = this.expiredAtLoad;
     const sink: RdbSink = {
-      emptyKey: (_dbid, key) => log.warn(`rdbLoadObject skipping empty key: ${key}`),
+      emptyKey: warnEmptyKey(log),
       aux(k, v) {
         const key = k.toLowerCase();
         auxSeen.set(key, v);
@@ -580,11 +581,7 @@ export class RdbPersistence {
       this.lastLoadKeysLoaded = loaded;
       this.lastLoadKeysExpired = expired;
       if (!opts.preamble) this.lastLoadAux = auxSeen;
-      if (r.emptyKeysSkipped > 0) {
-        log.warn(`Done loading RDB, keys loaded: ${loaded}, keys expired: ${expired}, empty keys skipped: ${r.emptyKeysSkipped}.`);
-      } else {
-        log.info(`Done loading RDB, keys loaded: ${loaded}, keys expired: ${expired}.`);
-      }
+      logLoadDone(log, loaded, expired, r.emptyKeysSkipped);
       return r.end;
     } finally {
       server.loading = wasLoading;
@@ -635,6 +632,20 @@ function initRdbPersistence(st: RdbPersistence, server: NodisServer): void {
     if ((server.config.raw('save') as SavePoint[]).length > 0) st.save();
   });
   addInfoHook(server, 'persistence', (fields) => st.infoPersistence(fields));
+}
+
+/** rdbLoadObject()'s warning for each key skipped because its value is empty. */
+export function warnEmptyKey(log: Logger): (dbid: number, key: string) => void {
+  return (_dbid, key) => log.warn(`rdbLoadObject skipping empty key: ${key}`);
+}
+
+/** rdbLoadRioWithLoadingCtx()'s last line: a warning when empty keys were skipped. */
+export function logLoadDone(log: Logger, loaded: number, expired: number, emptyKeysSkipped: number): void {
+  if (emptyKeysSkipped > 0) {
+    log.warn(`Done loading RDB, keys loaded: ${loaded}, keys expired: ${expired}, empty keys skipped: ${emptyKeysSkipped}.`);
+  } else {
+    log.info(`Done loading RDB, keys loaded: ${loaded}, keys expired: ${expired}.`);
+  }
 }
 
 /**

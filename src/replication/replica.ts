@@ -24,7 +24,7 @@ import type { RValue } from '../store/types.js';
 import { emptyData } from '../commands/keys.js';
 import { loadRdb, RdbLoadError, type RdbSink } from '../persistence/rdb/reader.js';
 import { clearFunctions, loadFunctionFromRdb } from '../scripting/function-libraries.js';
-import { rdbOf } from '../persistence/rdb-save.js';
+import { logLoadDone, rdbOf, warnEmptyKey } from '../persistence/rdb-save.js';
 import { aofOf } from '../persistence/aof/index.js';
 import { AOF_OFF } from '../persistence/aof/aof.js';
 import { setKeyUsage, usagePolicy } from '../persistence/rdb/usage.js';
@@ -755,7 +755,7 @@ export class ReplicaSide {
         else if (key === 'used-mem') log.info(`RDB memory usage when created ${((Number(v) || 0) / (1024 * 1024)).toFixed(2)} Mb`);
       },
       selectDb() {},
-      emptyKey: (_dbid, key) => log.warn(`rdbLoadObject skipping empty key: ${key}`),
+      emptyKey: warnEmptyKey(log),
       function: (code) => {
         const err = loadFunctionFromRdb(server, code, true);
         if (err !== null) throw new RdbLoadError(`Failed loading library, ${err}`);
@@ -773,11 +773,7 @@ export class ReplicaSide {
     server.loading = true;
     try {
       const r = loadRdb(buf, sink, { config: server.config, checksum: server.config.bool('rdbchecksum'), dbnum: dbs.length });
-      if (r.emptyKeysSkipped > 0) {
-        log.warn(`Done loading RDB, keys loaded: ${loaded}, keys expired: 0, empty keys skipped: ${r.emptyKeysSkipped}.`);
-      } else {
-        log.info(`Done loading RDB, keys loaded: ${loaded}, keys expired: 0.`);
-      }
+      logLoadDone(log, loaded, 0, r.emptyKeysSkipped);
       return true;
     } catch (e) {
       log.warn(`Internal error in RDB reading: ${(e as Error).message}`);
