@@ -1,5 +1,8 @@
 /** Lua scripting: EVAL EVALSHA EVAL_RO EVALSHA_RO SCRIPT (eval.c). */
-import type { Client } from '../server/client.js';
+import { CLIENT_CLOSE_AFTER_REPLY, CLIENT_LUA_DEBUG, CLIENT_LUA_DEBUG_SYNC, type Client } from '../server/client.js';
+import { plainSocketFd } from '../server/server.js';
+import { ldbBeginSession, ldbFinishSession, ldbReset, ldbIsForkedChild } from '../scripting/ldb.js';
+import { ldbForkSession } from '../scripting/ldb-fork.js';
 import { cmd, CMD_STALE, CMD_DENYOOM, CMD_WRITE, CMD_MAY_REPLICATE } from './table.js';
 import { RedisError, type CommandSpec } from './types.js';
 import { getLongLong, eqi } from './args.js';
@@ -59,12 +62,54 @@ function evalCommandFlags(cmdFlags: number, argv: string[], server: NodisServer,
 
 const NOSCRIPT = '-NOSCRIPT No matching script. Please use EVAL.';
 
-/** evalGenericCommand(). */
-function evalGeneric(c: Client, argv: string[], evalsha: boolean, ro: boolean): void {
+/** evalCommand() / evalShaCommand(). */
+function evalEntry(c: Client, argv: string[], evalsha: boolean, ro: boolean): void {
   const server = c.server;
   // EVAL is skip_monitor: fed here so the script's commands follow it.
   if (server.monitors.size > 0) server.feedMonitors(c, argv);
   if (evalsha && argv[1].length !== 40) throw new RedisError(NOSCRIPT);
+  if ((c.flags & CLIENT_LUA_DEBUG) === 0) {
+    evalGeneric(c, argv, evalsha, ro);
+    return;
+  }
+  if (evalsha) throw new RedisError('Please use EVAL instead of EVALSHA for debugging');
+  evalWithDebugging(c, argv, ro);
+}
+
+/**
+ * evalGenericCommandWithDebugging(): the EVAL runs inside a debugging
+ * session that ends, whatever happened, with <endsession>, the reply and
+ * the connection closed.
+ */
+function evalWithDebugging(c: Client, argv: string[], ro: boolean): void {
+  const forked = ldbIsForkedChild();
+  if ((c.flags & CLIENT_LUA_DEBUG_SYNC) === 0 && !forked) {
+    ldbForkSession(c, argv);
+    return;
+  }
+  const server = c.server;
+  const fd = plainSocketFd(c.socket);
+  if (fd < 0) {
+    c.flags &= ~(CLIENT_LUA_DEBUG | CLIENT_LUA_DEBUG_SYNC);
+    throw new RedisError("Can't run EVAL in debugging mode: the connection has no plain socket (TLS)");
+  }
+  if (!forked) server.logger.warn('Redis synchronous debugging eval session started');
+  // The replies before this EVAL reach the client before the session's output.
+  c.flush();
+  ldbBeginSession(c, fd, argv[1], forked);
+  try {
+    evalGeneric(c, argv, false, ro);
+  } finally {
+    ldbFinishSession();
+    if (!forked) server.logger.warn('Redis synchronous debugging eval session ended');
+    // The EVAL reply is the last thing the client gets: the end of the session.
+    c.flags |= CLIENT_CLOSE_AFTER_REPLY;
+  }
+}
+
+/** evalGenericCommand(). */
+function evalGeneric(c: Client, argv: string[], evalsha: boolean, ro: boolean): void {
+  const server = c.server;
   const numkeys = getLongLong(argv[2]);
   if (numkeys > argv.length - 3) throw new RedisError("Number of keys can't be greater than number of args");
   if (numkeys < 0) throw new RedisError("Number of keys can't be negative");
@@ -100,6 +145,22 @@ const SCRIPT_HELP = [
   'LOAD <script>',
   '    Load a script into the scripts cache without executing it.',
 ];
+
+/** SCRIPT DEBUG YES|SYNC|NO. */
+function scriptDebug(c: Client, argv: string[]): void {
+  if (c.hasPendingOutput()) throw new RedisError('SCRIPT DEBUG must be called outside a pipeline');
+  const mode = argv[2];
+  if (eqi(mode, 'no')) {
+    c.flags &= ~(CLIENT_LUA_DEBUG | CLIENT_LUA_DEBUG_SYNC);
+  } else if (eqi(mode, 'yes') || eqi(mode, 'sync')) {
+    c.flags |= CLIENT_LUA_DEBUG;
+    if (eqi(mode, 'sync')) c.flags |= CLIENT_LUA_DEBUG_SYNC;
+    ldbReset();
+  } else {
+    throw new RedisError('Use SCRIPT DEBUG YES/SYNC/NO');
+  }
+  c.addReplyOK();
+}
 
 function scriptFlush(c: Client, argv: string[]): void {
   if (!(argv.length === 2 || (argv.length === 3 && (eqi(argv[2], 'sync') || eqi(argv[2], 'async'))))) {
@@ -141,25 +202,25 @@ export const scriptingCommands: CommandSpec[] = [
     acl: ['scripting'],
     getKeys: evalGetKeys,
     getFlags: (f, argv, server) => evalCommandFlags(f, argv, server, false),
-    handler: (c, argv) => evalGeneric(c, argv, false, false),
+    handler: (c, argv) => evalEntry(c, argv, false, false),
   }),
   cmd('evalsha', -3, [...evalWriteFlags], [0, 0, 0], {
     acl: ['scripting'],
     getKeys: evalGetKeys,
     getFlags: (f, argv, server) => evalCommandFlags(f, argv, server, true),
-    handler: (c, argv) => evalGeneric(c, argv, true, false),
+    handler: (c, argv) => evalEntry(c, argv, true, false),
   }),
   cmd('eval_ro', -3, ['readonly', ...evalFlags], [0, 0, 0], {
     acl: ['scripting'],
     getKeys: evalGetKeys,
     getFlags: (f, argv, server) => evalCommandFlags(f, argv, server, false),
-    handler: (c, argv) => evalGeneric(c, argv, false, true),
+    handler: (c, argv) => evalEntry(c, argv, false, true),
   }),
   cmd('evalsha_ro', -3, ['readonly', ...evalFlags], [0, 0, 0], {
     acl: ['scripting'],
     getKeys: evalGetKeys,
     getFlags: (f, argv, server) => evalCommandFlags(f, argv, server, true),
-    handler: (c, argv) => evalGeneric(c, argv, true, true),
+    handler: (c, argv) => evalEntry(c, argv, true, true),
   }),
   cmd('script', -2, [], [0, 0, 0], {
     subcommands: [
@@ -167,6 +228,7 @@ export const scriptingCommands: CommandSpec[] = [
       cmd('exists', -3, ['noscript'], [0, 0, 0], { acl: ['scripting'], handler: scriptExists }),
       cmd('load', 3, ['noscript', 'stale'], [0, 0, 0], { acl: ['scripting'], handler: scriptLoad }),
       cmd('flush', -2, ['noscript'], [0, 0, 0], { acl: ['scripting'], handler: scriptFlush }),
+      cmd('debug', 3, ['noscript'], [0, 0, 0], { acl: ['scripting'], handler: scriptDebug }),
       cmd('kill', 2, ['noscript', 'allow_busy'], [0, 0, 0], { acl: ['scripting'], handler: scriptKill }),
     ],
   }),

@@ -155,6 +155,27 @@ export class RdbPersistence {
       keyUsageInfo({ getMeta: () => meta } as unknown as Db, '', policy, server.lruClock(), server.clock.now(), decay);
   }
 
+  /**
+   * The whole dataset as an RDB image in memory, synchronously: the copy a
+   * forked Lua debugging session works on (ldb-fork.ts).
+   */
+  imageBuffer(): Buffer {
+    const chunks: Buffer[] = [];
+    const writer = this.newWriter();
+    const snap = new KeyspaceSnapshot({
+      writer,
+      cfg: this.server.config,
+      out: (b) => chunks.push(Buffer.from(b)),
+      flushBytes: 1 << 20,
+      usage: this.usageFn(),
+    });
+    snap.begin(this.server.dbs, false);
+    snap.runToEnd();
+    writer.writeEof();
+    writer.drain!((b) => chunks.push(Buffer.from(b)));
+    return Buffer.concat(chunks);
+  }
+
   // ---- SAVE ---------------------------------------------------------------
 
   /**

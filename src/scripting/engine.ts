@@ -38,6 +38,7 @@ import { openCjson } from './cjson.js';
 import { openBit } from './bit.js';
 import { openCmsgpack } from './cmsgpack.js';
 import { openStruct } from './struct.js';
+import { ldb, ldbIsEnabled, ldbLog, ldbLogCommand, ldbLogRedisReply, ldbDebugValues, makeLdbHook } from './ldb.js';
 
 export const SCRIPT_FLAG_NO_WRITES = 1 << 0;
 export const SCRIPT_FLAG_ALLOW_OOM = 1 << 1;
@@ -331,11 +332,17 @@ string.gfind = string.gmatch
       lua.lua_pushboolean(L, 1);
       return 1;
     });
+    // redis.breakpoint(): stop at the next line when a debugging session runs.
     fn('breakpoint', (L) => {
-      lua.lua_pushboolean(L, 0);
+      if (ldb.active) ldb.luabp = true;
+      lua.lua_pushboolean(L, ldb.active ? 1 : 0);
       return 1;
     });
-    fn('debug', () => 0);
+    // redis.debug(...): a line in the debugger's console.
+    fn('debug', (L) => {
+      if (ldb.active) ldbDebugValues(L);
+      return 0;
+    });
     fn('acl_check_cmd', (L) => this.aclCheckCmd(L));
     lua.lua_setglobal(L, toLuaBytes('redis'));
 
@@ -425,6 +432,7 @@ string.gfind = string.gmatch
     const run = this.requireRun(L, 'redis.call/pcall can only be called inside a script invocation');
     const argv = argsToArgv(L);
     if (argv === null) return raiseError ? lua.lua_error(L) : 1;
+    if (ldbIsEnabled()) ldbLogCommand(argv);
     const err = this.scriptCall(run, argv);
     if (err !== null) {
       pushErrorTable(L, err);
@@ -438,6 +446,7 @@ string.gfind = string.gmatch
     if (raiseError && reply.charCodeAt(0) !== 45) raiseError = false;
     lua.lua_checkstack(L, 16);
     respToLua(L, reply, 0);
+    if (ldbIsEnabled()) ldbLogRedisReply(reply);
     if (raiseError) return lua.lua_error(L);
     return 1;
   }
@@ -562,7 +571,10 @@ string.gfind = string.gmatch
     this.run = run;
     currentRuns.set(server, run);
     const threshold = server.config.num('busy-reply-threshold');
-    if (threshold > 0) lua.lua_sethook(L, this.countHook, lua.LUA_MASKCOUNT, 100000);
+    // A debugging session replaces the busy-script hook: other clients wait.
+    const debugging = evalMode && ldb.active;
+    if (debugging) lua.lua_sethook(L, this.ldbHook, lua.LUA_MASKLINE | lua.LUA_MASKCOUNT, 100000);
+    else if (threshold > 0) lua.lua_sethook(L, this.countHook, lua.LUA_MASKCOUNT, 100000);
     try {
       lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.handlerRef);
       lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, ref);
@@ -588,7 +600,7 @@ string.gfind = string.gmatch
       }
       lua.lua_settop(L, 0);
     } finally {
-      if (threshold > 0) lua.lua_sethook(L, null, 0, 0);
+      if (threshold > 0 || debugging) lua.lua_sethook(L, null, 0, 0);
       lua.lua_settop(L, 0);
       // exitScriptTimedoutMode()
       if (run.flags & RUN_TIMEDOUT) server.busyReply = null;
@@ -632,6 +644,17 @@ string.gfind = string.gmatch
     pushErrorTable(L, 'Script killed by user with SCRIPT KILL...');
     lua.lua_error(L);
   };
+
+  /** luaLdbLineHook(), for EVAL under SCRIPT DEBUG. */
+  protected ldbHook = makeLdbHook({
+    startTime: () => this.run?.startTime ?? performance.now(),
+    restartClock: () => {
+      if (this.run !== null) this.run.startTime = performance.now();
+    },
+    busyThreshold: () => this.server.config.num('busy-reply-threshold'),
+    raise: (L, text) => throwErrorTable(L, text),
+    compileMessage: lua51Message,
+  });
 
   /** Bytes of Lua code compiled into the state (part of memory()). */
   protected codeBytes = 0;
@@ -789,6 +812,8 @@ function pushArray(L: LuaState, items: string[]): void {
 
 /** luaPushErrorBuff(): {err='CODE message'}. */
 export function pushErrorTable(L: LuaState, text: string): void {
+  // A debugging session that steps shows the errors of the Redis API.
+  if (ldbIsEnabled()) ldbLog(`<error> ${text}`);
   let msg: string;
   let code: string;
   if (text.startsWith('-')) {
@@ -1195,6 +1220,7 @@ function respToLua(L: LuaState, s: string, pos: number, push = true): number {
         pushStr(L, line);
         lua.lua_setfield(L, -2, toLuaBytes(type === '+' ? 'ok' : 'err'));
         if (type === '-') {
+          if (ldbIsEnabled()) ldbLog(`<error> -${line}`);
           // Counted when the command replied: not again if the script returns it.
           lua.lua_pushboolean(L, 1);
           lua.lua_setfield(L, -2, toLuaBytes('ignore_error_stats_update'));

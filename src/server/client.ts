@@ -32,6 +32,10 @@ export const CLIENT_DIRTY_CAS = 1 << 15;
 export const CLIENT_DIRTY_EXEC = 1 << 16;
 export const CLIENT_READONLY = 1 << 17;
 export const CLIENT_PAUSED = 1 << 18;
+/** SCRIPT DEBUG YES|SYNC: the next EVAL runs under the Lua debugger. */
+export const CLIENT_LUA_DEBUG = 1 << 19;
+/** SCRIPT DEBUG SYNC: ... in a session that blocks the server. */
+export const CLIENT_LUA_DEBUG_SYNC = 1 << 20;
 
 export class Client extends ReplyWriter {
   readonly id: number;

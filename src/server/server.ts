@@ -1475,7 +1475,7 @@ const SHARED_READ = new ReusedReadBuffer(Buffer.allocUnsafe(64 * 1024));
 const BUSY_READ = new ReusedReadBuffer(Buffer.allocUnsafe(16 * 1024));
 
 /** The descriptor of a plain (non-TLS) connected socket, or -1. */
-function plainSocketFd(sock: net.Socket | null): number {
+export function plainSocketFd(sock: net.Socket | null): number {
   if (sock === null || sock.destroyed || (sock as { encrypted?: boolean }).encrypted === true) return -1;
   const fd = (sock as unknown as { _handle?: { fd?: number } | null })._handle?.fd;
   return typeof fd === 'number' && fd >= 0 ? fd : -1;
