@@ -521,7 +521,13 @@ string.gfind = string.gmatch
   prepareError(caller: Client, flags: number, ro: boolean): string | null {
     const server = this.server;
     const obey = mustObey(caller);
-    if (flags & SCRIPT_FLAG_EVAL_COMPAT_MODE) return null;
+    if (flags & SCRIPT_FLAG_EVAL_COMPAT_MODE) {
+      // A script without a shebang is refused whole on a stale replica
+      // (EVAL itself has the stale flag): MASTERDOWN.
+      const repl = server.replicationChecks;
+      if (repl !== null && caller.cmd !== null) return repl.afterPubsub(caller, caller.cmd, 0);
+      return null;
+    }
     if ((flags & SCRIPT_FLAG_NO_WRITES) === 0) {
       if (server.isReplica() && server.config.bool('replica-read-only') && !obey) return '-READONLY Can not run script with write flag on readonly replica';
       if (!obey) {
