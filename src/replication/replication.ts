@@ -464,7 +464,7 @@ export class Replication {
     if ((flags & CMD_STALE) === 0) return MASTERDOWN_ERR;
     if (cmd.name === 'exec') {
       const queued = (c.ext.multi as MultiState | undefined)?.commands ?? [];
-      for (const q of queued) if ((q.cmd.flags & CMD_STALE) === 0) return MASTERDOWN_ERR;
+      for (const q of queued) if ((q.flags & CMD_STALE) === 0) return MASTERDOWN_ERR;
     }
     return null;
   }

@@ -13,6 +13,8 @@ import type { Command } from '../commands/table.js';
 export interface QueuedCommand {
   cmd: Command;
   argv: string[];
+  /** Its flags when queued (getCommandFlags(): EVAL and FCALL take their script's). */
+  flags: number;
 }
 
 /** mstate of a client. */
@@ -84,7 +86,7 @@ export function installTransactions(server: NodisServer): WatchRegistry {
   const reg = new WatchRegistry(server);
   registries.set(server, reg);
   server.execCommandAbort = execCommandAbort;
-  server.queueMulti = (c, cmd, argv) => queueMultiCommand(c, cmd, argv);
+  server.queueMulti = (c, cmd, argv, flags) => queueMultiCommand(c, cmd, argv, flags);
   server.flagTransaction = (c) => flagTransaction(c);
   server.queuedCommandFlags = (c) => (c.ext.multi as MultiState | undefined)?.flags ?? 0;
   server.hooks.keyModified.push((db, key) => {
@@ -131,12 +133,13 @@ export function execCommandAbort(c: Client, err: string): void {
 }
 
 /** queueMultiCommand() plus the +QUEUED reply. */
-export function queueMultiCommand(c: Client, cmd: Command, argv: string[]): void {
+export function queueMultiCommand(c: Client, cmd: Command, argv: string[], flags = cmd.flags): void {
   // An aborted transaction keeps nothing: EXEC will fail anyway.
   if ((c.flags & (CLIENT_DIRTY_CAS | CLIENT_DIRTY_EXEC)) === 0) {
     const st = multiState(c);
-    st.commands.push({ cmd, argv });
-    st.flags |= cmd.flags;
+    st.commands.push({ cmd, argv, flags });
+    // getCommandFlags(): a script's shebang flags count, as at EXEC.
+    st.flags |= flags;
     let bytes = 8 * argv.length;
     for (let i = 0; i < argv.length; i++) bytes += argv[i].length;
     st.argvBytes += bytes;

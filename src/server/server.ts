@@ -965,7 +965,7 @@ export class NodisServer implements KeyspaceContext {
     }
     if (this.tracking !== null) this.tracking.beforeCommand(c);
     if (c.flags & CLIENT_MULTI && !MULTI_IMMEDIATE.has(cmd.name) && this.queueMulti) {
-      this.queueMulti(c, cmd, argv);
+      this.queueMulti(c, cmd, argv, flags);
       return;
     }
     this.call(c, cmd, argv);
@@ -996,7 +996,7 @@ export class NodisServer implements KeyspaceContext {
   }
 
   /** Set by the transactions module: queue a command inside MULTI. */
-  queueMulti: ((c: Client, cmd: Command, argv: string[]) => void) | null = null;
+  queueMulti: ((c: Client, cmd: Command, argv: string[], flags: number) => void) | null = null;
   /** Set by the transactions module: an error makes the next EXEC abort. */
   flagTransaction: ((c: Client) => void) | null = null;
   /** Set by the transactions module: OR of the flags of the commands `c` queued. */

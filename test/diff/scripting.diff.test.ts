@@ -265,4 +265,48 @@ describe.skipIf(!HAVE_REDIS)('scripting against redis-server', () => {
     await same('EXEC');
     await same('GET', 'cnt');
   });
+
+  it('a stale replica (replica-serve-stale-data no): scripts without a shebang get MASTERDOWN, flags decide for the others', async () => {
+    await same('SET', 'x', 'v');
+    await same('CONFIG', 'SET', 'replica-serve-stale-data', 'no');
+    // A primary that does not answer: the replica stays stale.
+    await same('REPLICAOF', '127.0.0.1', '1');
+    try {
+      expect(await same('EVAL', "return redis.call('get', 'x')", '1', 'x')).toContain('MASTERDOWN');
+      await same('EVAL', 'return 1', '0');
+      await same('EVAL', '#!lua flags=no-writes\nreturn 1', '0');
+      await same('EVAL', '#!lua flags=allow-stale,no-writes\nreturn 1', '0');
+      await same('EVAL', "#!lua flags=allow-stale,no-writes\nreturn redis.call('get', 'x')", '1', 'x');
+      await same('EVAL', "#!lua flags=allow-stale,no-writes\nreturn redis.call('echo', 'e')", '0');
+      await same('EVAL_RO', 'return 1', '0');
+    } finally {
+      await same('REPLICAOF', 'NO', 'ONE');
+      await same('CONFIG', 'SET', 'replica-serve-stale-data', 'yes');
+    }
+  });
+
+  it('EXEC on a read-only replica counts the flags of the queued scripts (shebang flags included)', async () => {
+    const [n1, r1] = await d.connectBoth();
+    const [n2, r2] = await d.connectBoth();
+    const both = async (a: RawClient, b: RawClient, ...args: Arg[]): Promise<string> => {
+      const [x, y] = await Promise.all([a.callStr(...args), b.callStr(...args)]);
+      expect(x, JSON.stringify(args)).toBe(y);
+      return y;
+    };
+    try {
+      for (const [a, b] of [[n1, r1], [n2, r2]] as const) await both(a, b, 'MULTI');
+      await both(n1, r1, 'EVAL', '#!lua\nreturn 1', '0');
+      await both(n2, r2, 'EVAL', "redis.call('set', 'x', 1)\nreturn 1", '1', 'x');
+      await same('REPLICAOF', '127.0.0.1', '1');
+      expect(await both(n1, r1, 'EXEC')).toMatch(/^-EXECABORT Transaction discarded because of: READONLY/);
+      expect(await both(n2, r2, 'EXEC')).toContain("READONLY You can't write against a read only replica.");
+      // No write flag: a no-writes script queues and runs on the replica.
+      await both(n1, r1, 'MULTI');
+      await both(n1, r1, 'EVAL', "#!lua flags=no-writes\nreturn redis.call('get', 'x')", '1', 'x');
+      await both(n1, r1, 'EXEC');
+    } finally {
+      await same('REPLICAOF', 'NO', 'ONE');
+      for (const c of [n1, r1, n2, r2]) c.close();
+    }
+  });
 });

@@ -289,7 +289,7 @@ function replay(server: NodisServer, fake: Client, fd: number, filename: string,
     fake.cmd = fake.lastCmd = cmd;
     fake.argv = argv;
     if (fake.flags & CLIENT_MULTI && cmd.name !== 'exec') {
-      if (queue !== null) queue(fake, cmd, argv);
+      if (queue !== null) queue(fake, cmd, argv, cmd.flags);
     } else if ((cmd.arity > 0 && cmd.arity !== argc) || argc < -cmd.arity) {
       // Redis runs the command as is; a handler here relies on the arity
       // check, so a malformed command only gets its error reply.
