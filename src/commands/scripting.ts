@@ -94,8 +94,8 @@ function evalWithDebugging(c: Client, argv: string[], ro: boolean): void {
     throw new RedisError("Can't run EVAL in debugging mode: the connection has no plain socket (TLS)");
   }
   if (!forked) server.logger.warn('Redis synchronous debugging eval session started');
-  // The replies before this EVAL reach the client before the session's output.
-  c.flush();
+  // Replies still queued (a pipeline) go out after the session, as in Redis:
+  // the session writes to the socket directly.
   ldbBeginSession(c, fd, argv[1], forked);
   try {
     evalGeneric(c, argv, false, ro);

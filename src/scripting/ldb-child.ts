@@ -76,6 +76,7 @@ process.once('message', (setup: LdbForkSetup, handle: unknown) => {
   const user = server.acl.getUser(setup.client.user);
   if (user !== undefined) c.user = user;
   c.flags |= CLIENT_LUA_DEBUG;
+  if (setup.pendingOutput.length > 0) c.addReplyProto(setup.pendingOutput);
   server.hooks.clientFreed.push((freed) => {
     if (freed !== c) return;
     logger.warn('Lua debugging session child exiting');

@@ -30,6 +30,8 @@ export interface LdbForkSetup {
   users: string[][];
   client: { db: number; resp: 2 | 3; user: string; authenticated: boolean; name: string };
   argv: string[];
+  /** Replies queued for the client before the EVAL (latin1). */
+  pendingOutput: string;
 }
 
 /** The debugging sessions running in children (ldb.children). */
@@ -72,6 +74,7 @@ function forkSetup(c: Client, argv: string[]): LdbForkSetup {
     users,
     client: { db: c.db.id, resp: c.resp, user: c.user.name, authenticated: c.authenticated, name: c.name },
     argv,
+    pendingOutput: '',
   };
 }
 
@@ -90,8 +93,10 @@ export function ldbForkSession(c: Client, argv: string[]): void {
   try {
     const setup = forkSetup(c, argv);
     child = fork(childEntry(), [], { execArgv: [], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    // The replies before this EVAL first: the child writes to the same socket.
-    c.flush();
+    // The replies still queued (a pipeline) go with the client, as its
+    // output buffer goes with Redis's fork: after the session's output.
+    const out = c.takeOutput();
+    setup.pendingOutput = typeof out === 'string' ? out : out.map((p) => (typeof p === 'string' ? p : p.toString('latin1'))).join('');
     // The raw handle, not the net.Socket: a socket of a net.Server sent as
     // such makes that server ask the child about it before closing.
     child.send(setup, handle as never, { keepOpen: true });
@@ -118,7 +123,7 @@ export function ldbForkSession(c: Client, argv: string[]): void {
   });
   child.on('error', () => set.delete(child));
   // freeClientAsync(): the connection now belongs to the child (the
-  // descriptor went with the message; this process closes its copy).
-  server.freeClient(c);
-  sock.destroy();
+  // descriptor went with the message; this process closes its copy), and
+  // whatever the client pipelined after the EVAL is not run here.
+  server.closeClientAsap(c);
 }

@@ -171,6 +171,24 @@ describe.skipIf(!HAVE_REDIS)('differential: Lua debugger (SCRIPT DEBUG)', () => 
     }
   });
 
+  it('SCRIPT DEBUG and EVAL in one write: the session comes first, then the queued replies', async () => {
+    for (const mode of ['sync', 'yes']) {
+      const [ns, rs] = await Promise.all(
+        [nodis.port, redis.port].map(async (port) => {
+          const c = await RawClient.connect(port);
+          c.write(Buffer.concat([encodeCommand(['SCRIPT', 'DEBUG', mode]), encodeCommand(['EVAL', "local x = 1\nreturn 'done'", '0'])]));
+          let out = (await c.readReply()).latin1Slice();
+          out += (await c.call('s')).latin1Slice();
+          out += (await c.call('s')).latin1Slice();
+          out += (await c.readUntilClose()).latin1Slice();
+          return out;
+        }),
+      );
+      expect(ns, mode).toBe(rs);
+      expect(rs).toMatch(/^\*2\r\n\+\* Stopped at 1/);
+    }
+  });
+
   it('redis with 100 arguments (the stack check), the maxlen hint, list bounds', async () => {
     const many: Arg[] = ['redis', ...Array(100).fill('test')];
     await same('sync', "return 'hello'", [], [], [many, ['c']]);

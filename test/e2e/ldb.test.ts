@@ -42,6 +42,19 @@ describe('Lua debugger: forked sessions (SCRIPT DEBUG YES)', () => {
     other.close();
   });
 
+  it('commands pipelined after the EVAL are not run by the server', async () => {
+    const c = await RawClient.connect(srv.port);
+    await c.call('DEL', 'piped');
+    await c.call('SCRIPT', 'DEBUG', 'yes');
+    c.write('*3\r\n$4\r\nEVAL\r\n$8\r\nreturn 1\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$5\r\npiped\r\n$1\r\n1\r\n');
+    expect((await c.readReply()).latin1Slice()).toContain('* Stopped at 1');
+    expect((await c.call('c')).latin1Slice()).toBe('*1\r\n+<endsession>\r\n');
+    expect((await c.readUntilClose()).latin1Slice()).toBe(':1\r\n');
+    const other = await RawClient.connect(srv.port);
+    expect(await other.callStr('EXISTS', 'piped')).toBe(':0\r\n');
+    other.close();
+  });
+
   it('a forked session reads the db, user and protocol of its client', async () => {
     const dbg = await RawClient.connect(srv.port);
     await dbg.call('ACL', 'SETUSER', 'dbguser', 'on', 'nopass', '~*', '+@all', '-incr');
