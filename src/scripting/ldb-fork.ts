@@ -16,7 +16,6 @@ import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '../server/client.js';
-import type { NodisServer } from '../server/server.js';
 import { RedisError } from '../commands/types.js';
 import { rdbOf } from '../persistence/rdb-save.js';
 import { perServer } from '../server/per-server.js';
@@ -48,11 +47,6 @@ const children = perServer(
     });
   },
 );
-
-/** Number of forked sessions still running (ldbPendingChildren()). */
-export function ldbPendingChildren(server: NodisServer): number {
-  return children.get(server).size;
-}
 
 /** The compiled child entry point (also when this module runs from the TypeScript sources). */
 function childEntry(): string {

@@ -35,7 +35,6 @@ class LdbState {
   /** The client being debugged (its output counters). */
   client: Client | null = null;
   active = false;
-  forked = false;
   logs: string[] = [];
   bp: number[] = [];
   step = false;
@@ -164,10 +163,9 @@ export function ldbSendLogs(): void {
  * ldbStartSession() once the connection is ours: `fd` is the client's
  * socket, `body` the script (its source lines).
  */
-export function ldbBeginSession(c: Client, fd: number, body: string, forked: boolean): void {
+export function ldbBeginSession(c: Client, fd: number, body: string): void {
   ldb.fd = fd;
   ldb.client = c;
-  ldb.forked = forked;
   ldb.active = true;
   let end = body.length;
   while (end > 0 && (body.charCodeAt(end - 1) === 10 || body.charCodeAt(end - 1) === 13)) end--;
