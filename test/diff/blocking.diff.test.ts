@@ -427,8 +427,10 @@ describe.skipIf(!HAVE_REDIS)('differential: blocking list operations', () => {
     await waitBlocked(1);
     await ctl.same('RPUSH', 'k', 'v', 'w', 'x');
     await a.read();
+    // The list still holds x: BLMOVE does not block. Its reply comes
+    // before LPOP is sent, or the two connections race for x.
     a.send('BLMOVE', 'k', 'j', 'LEFT', 'LEFT', '0');
-    await ctl.same('LPOP', 'k');
     await a.read();
+    await ctl.same('LPOP', 'k');
   });
 });
