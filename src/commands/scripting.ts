@@ -96,7 +96,7 @@ function evalWithDebugging(c: Client, argv: string[], ro: boolean): void {
   if (!forked) server.logger.warn('Redis synchronous debugging eval session started');
   // Replies still queued (a pipeline) go out after the session, as in Redis:
   // the session writes to the socket directly.
-  ldbBeginSession(c, fd, argv[1], forked);
+  ldbBeginSession(c, fd, argv[1]);
   try {
     evalGeneric(c, argv, false, ro);
   } finally {
