@@ -213,6 +213,12 @@ export abstract class ReplyWriter {
     return parts;
   }
 
+  /** Take everything queued so far as one latin1 string. */
+  takeOutputString(): string {
+    const out = this.takeOutput();
+    return typeof out === 'string' ? out : out.map((p) => (typeof p === 'string' ? p : p.latin1Slice(0, p.length))).join('');
+  }
+
   /** Drop every queued reply (a client closed without sending them); the chunk goes back to the pool. */
   discardOutput(): void {
     const out = this.takeOutputChunk();

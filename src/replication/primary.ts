@@ -628,12 +628,8 @@ export class PrimarySync {
 
 /** copyReplicaOutputBuffer(): `dst` gets what `src` accumulated since their shared BGSAVE began. */
 function copyReplicaOutput(dst: Client, src: Client): void {
-  const out = src.takeOutput();
-  const parts = typeof out === 'string' ? [out] : out;
-  for (const p of parts) {
-    const s = typeof p === 'string' ? p : p.latin1Slice(0, p.length);
-    if (s.length === 0) continue;
-    src.addReplyProto(s);
-    dst.addReplyProto(s);
-  }
+  const s = src.takeOutputString();
+  if (s.length === 0) return;
+  src.addReplyProto(s);
+  dst.addReplyProto(s);
 }

@@ -441,8 +441,7 @@ string.gfind = string.gmatch
       if (raiseError) return lua.lua_error(L);
       return 1;
     }
-    const out = this.client.takeOutput();
-    const reply = typeof out === 'string' ? out : out.map((p) => (typeof p === 'string' ? p : p.toString('latin1'))).join('');
+    const reply = this.client.takeOutputString();
     if (raiseError && reply.charCodeAt(0) !== 45) raiseError = false;
     lua.lua_checkstack(L, 16);
     respToLua(L, reply, 0);

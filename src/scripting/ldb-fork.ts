@@ -89,8 +89,7 @@ export function ldbForkSession(c: Client, argv: string[]): void {
     child = fork(childEntry(), [], { execArgv: [], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     // The replies still queued (a pipeline) go with the client, as its
     // output buffer goes with Redis's fork: after the session's output.
-    const out = c.takeOutput();
-    setup.pendingOutput = typeof out === 'string' ? out : out.map((p) => (typeof p === 'string' ? p : p.toString('latin1'))).join('');
+    setup.pendingOutput = c.takeOutputString();
     // The raw handle, not the net.Socket: a socket of a net.Server sent as
     // such makes that server ask the child about it before closing.
     child.send(setup, handle as never, { keepOpen: true });
