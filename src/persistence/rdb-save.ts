@@ -161,19 +161,27 @@ export class RdbPersistence {
    */
   imageBuffer(): Buffer {
     const chunks: Buffer[] = [];
+    this.writeImage((b) => chunks.push(Buffer.from(b)));
+    return Buffer.concat(chunks);
+  }
+
+  /**
+   * The RDB image of the whole keyspace, synchronously, to `out` (a chunk
+   * is only valid during the call).
+   */
+  private writeImage(out: (chunk: Buffer) => void): void {
     const writer = this.newWriter();
     const snap = new KeyspaceSnapshot({
       writer,
       cfg: this.server.config,
-      out: (b) => chunks.push(Buffer.from(b)),
+      out,
       flushBytes: 1 << 20,
       usage: this.usageFn(),
     });
     snap.begin(this.server.dbs, false);
     snap.runToEnd();
     writer.writeEof();
-    writer.drain!((b) => chunks.push(Buffer.from(b)));
-    return Buffer.concat(chunks);
+    writer.drain!(out);
   }
 
   // ---- SAVE ---------------------------------------------------------------
@@ -196,18 +204,7 @@ export class RdbPersistence {
     }
     let op = 'rdbSaveRio';
     try {
-      const writer = this.newWriter();
-      const snap = new KeyspaceSnapshot({
-        writer,
-        cfg: this.server.config,
-        out: (b) => writeAll(fd, b),
-        flushBytes: 1 << 20,
-        usage: this.usageFn(),
-      });
-      snap.begin(this.server.dbs, false);
-      snap.runToEnd();
-      writer.writeEof();
-      writer.drain!((b) => writeAll(fd, b));
+      this.writeImage((b) => writeAll(fd, b));
       op = 'fsync';
       fs.fsyncSync(fd);
       op = 'fclose';
