@@ -66,9 +66,8 @@ process.once('message', (setup: LdbForkSetup, handle: unknown) => {
   ldbSetForkedChild();
   ldbReset();
 
-  server.accept(sock);
-  const c = [...server.clients.values()].find((x) => x.socket === sock);
-  if (c === undefined) process.exit(1);
+  const c = server.accept(sock);
+  if (c === null) process.exit(1);
   c.selectDb(setup.client.db);
   c.resp = setup.client.resp;
   c.name = setup.client.name;

@@ -19,6 +19,7 @@ import type { Client } from '../server/client.js';
 import { RedisError } from '../commands/types.js';
 import { rdbOf } from '../persistence/rdb-save.js';
 import { perServer } from '../server/per-server.js';
+import { plainSocketFd } from '../server/server.js';
 
 /** What the child needs to run the EVAL as the parent would have. */
 export interface LdbForkSetup {
@@ -79,8 +80,7 @@ function forkSetup(c: Client, argv: string[]): LdbForkSetup {
 export function ldbForkSession(c: Client, argv: string[]): void {
   const server = c.server;
   const sock = c.socket;
-  const handle = (sock as unknown as { _handle?: unknown } | null)?._handle;
-  if (sock === null || handle === null || handle === undefined || (sock as { encrypted?: boolean }).encrypted === true) {
+  if (sock === null || plainSocketFd(sock) < 0) {
     throw new RedisError("Fork() failed: can't run EVAL in debugging mode: the connection has no plain socket (TLS)");
   }
   let child: ChildProcess;
@@ -92,7 +92,7 @@ export function ldbForkSession(c: Client, argv: string[]): void {
     setup.pendingOutput = c.takeOutputString();
     // The raw handle, not the net.Socket: a socket of a net.Server sent as
     // such makes that server ask the child about it before closing.
-    child.send(setup, handle as never, { keepOpen: true });
+    child.send(setup, (sock as unknown as { _handle: never })._handle, { keepOpen: true });
   } catch (e) {
     throw new RedisError(`Fork() failed: can't run EVAL in debugging mode: ${(e as Error).message}`);
   }

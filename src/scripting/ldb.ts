@@ -140,7 +140,7 @@ function readSome(fd: number): string | null {
 }
 
 /** Send the debugging client raw bytes (the session's own output). */
-export function ldbWriteRaw(data: string): void {
+function ldbWriteRaw(data: string): void {
   if (ldb.fd < 0) return;
   const buf = Buffer.from(data, 'latin1');
   if (writeAll(ldb.fd, buf) && ldb.client !== null) {

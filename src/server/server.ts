@@ -585,19 +585,20 @@ export class NodisServer implements KeyspaceContext {
   /**
    * acceptCommonHandler(): admission, then the client. `tlsWrap` adds the
    * TLS layer to an admitted tls-port connection; one refused by maxclients
-   * is dropped without a reply, as no handshake took place.
+   * is dropped without a reply, as no handshake took place. The client,
+   * or null when the connection was refused.
    */
-  accept(sock: net.Socket, tlsWrap?: (raw: net.Socket) => net.Socket): void {
+  accept(sock: net.Socket, tlsWrap?: (raw: net.Socket) => net.Socket): Client | null {
     if (this.closed) {
       sock.destroy();
-      return;
+      return null;
     }
     if (this.clients.size >= this.config.num('maxclients')) {
       // Written, then closed (as Redis's connWrite() + connClose()).
       if (tlsWrap) sock.destroy();
       else sock.end('-ERR max number of clients reached\r\n', () => sock.destroy());
       this.stats.rejectedConn++;
-      return;
+      return null;
     }
     const keepalive = this.config.num('tcp-keepalive');
     if (keepalive > 0) sock.setKeepAlive(true, keepalive * 1000);
@@ -605,7 +606,7 @@ export class NodisServer implements KeyspaceContext {
     if (this.config.bool('protected-mode') && this.acl.defaultUser.flags & USER_NOPASS && !isLoopback(sock.remoteAddress)) {
       sock.end(PROTECTED_MODE_ERR);
       this.stats.rejectedConn++;
-      return;
+      return null;
     }
     const c = this.createClient(sock);
     // The handle reads into SHARED_READ's buffer (readIntoBuffer()).
@@ -619,6 +620,7 @@ export class NodisServer implements KeyspaceContext {
       if (this.memory.trackClients) this.memory.clientUpdated(c);
       if (sock.isPaused() && !(c.flags & CLIENT_CLOSE_ASAP)) sock.resume();
     });
+    return c;
   }
 
   /** A client object; socketless clients serve embedding and AOF loading. */
