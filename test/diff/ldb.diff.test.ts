@@ -28,15 +28,13 @@ const SCRIPT = [
 ].join('\n');
 
 /** A session: everything the client reads from SCRIPT DEBUG to the close. */
-async function session(port: number, mode: string, script: string, keys: Arg[], args: Arg[], cmds: Arg[][], setup: Arg[][] = []): Promise<string> {
-  const c = await RawClient.connect(port);
+async function session(c: RawClient, mode: string, script: string, keys: Arg[], args: Arg[], cmds: Arg[][], setup: Arg[][] = []): Promise<string> {
   let out = '';
   for (const s of setup) out += (await c.call(...s)).latin1Slice();
   out += (await c.call('SCRIPT', 'DEBUG', mode)).latin1Slice();
   out += (await c.call('EVAL', script, keys.length, ...keys, ...args)).latin1Slice();
   for (const cmd of cmds) out += (await c.call(...cmd)).latin1Slice();
   out += (await c.readUntilClose()).latin1Slice();
-  c.close();
   return out;
 }
 
@@ -56,15 +54,28 @@ describe.skipIf(!HAVE_REDIS)('differential: Lua debugger (SCRIPT DEBUG)', () => 
     await redis?.close();
   });
 
-  async function same(mode: string, script: string, keys: Arg[], args: Arg[], cmds: Arg[][], setup: Arg[][] = []): Promise<string> {
-    const [ns, rs] = await Promise.all([
-      session(nodis.port, mode, script, keys, args, cmds, setup),
-      session(redis.port, mode, script, keys, args, cmds, setup),
-    ]);
-    // Addresses of functions and client ids are the servers' own.
-    const norm = (t: string): string => t.replace(/(function|thread|userdata)@0x[0-9a-f]+/g, '$1@ADDR').replace(/\r\nid\r\n:\d+\r\n/g, '\r\nid\r\n:ID\r\n');
-    expect(norm(ns)).toBe(norm(rs));
+  /** `talk` on a new connection to each server: what the two read must match (after `norm`). */
+  async function sameOnBoth(label: string, talk: (c: RawClient) => Promise<string>, norm = (t: string): string => t): Promise<string> {
+    const [ns, rs] = await Promise.all(
+      [nodis.port, redis.port].map(async (port) => {
+        const c = await RawClient.connect(port);
+        try {
+          return await talk(c);
+        } finally {
+          c.close();
+        }
+      }),
+    );
+    expect(norm(ns), label).toBe(norm(rs));
     return rs;
+  }
+
+  // Addresses of functions and client ids are the servers' own.
+  const normSession = (t: string): string =>
+    t.replace(/(function|thread|userdata)@0x[0-9a-f]+/g, '$1@ADDR').replace(/\r\nid\r\n:\d+\r\n/g, '\r\nid\r\n:ID\r\n');
+
+  async function same(mode: string, script: string, keys: Arg[], args: Arg[], cmds: Arg[][], setup: Arg[][] = []): Promise<string> {
+    return sameOnBoth(mode, (c) => session(c, mode, script, keys, args, cmds, setup), normSession);
   }
 
   async function sameReply(...args: Arg[]): Promise<string> {
@@ -157,34 +168,26 @@ describe.skipIf(!HAVE_REDIS)('differential: Lua debugger (SCRIPT DEBUG)', () => 
     await same('sync', "return redis.pcall('nosuch')", [], [], [['s']]);
     // Not a multibulk: the debugger ends the script with "protocol error".
     for (const bad of ['PING\r\n', '*1\r\n+x\r\n', '*0\r\n', `*1\r\n$2000\r\n${'x'.repeat(2000)}\r\n`]) {
-      const [ns, rs] = await Promise.all(
-        [nodis.port, redis.port].map(async (port) => {
-          const c = await RawClient.connect(port);
-          let out = (await c.call('SCRIPT', 'DEBUG', 'sync')).latin1Slice();
-          out += (await c.call('EVAL', 'return 1', '0')).latin1Slice();
-          c.write(bad);
-          out += (await c.readUntilClose()).latin1Slice();
-          return out;
-        }),
-      );
-      expect(ns, JSON.stringify(bad)).toBe(rs);
+      await sameOnBoth(JSON.stringify(bad), async (c) => {
+        let out = (await c.call('SCRIPT', 'DEBUG', 'sync')).latin1Slice();
+        out += (await c.call('EVAL', 'return 1', '0')).latin1Slice();
+        c.write(bad);
+        out += (await c.readUntilClose()).latin1Slice();
+        return out;
+      });
     }
   });
 
   it('SCRIPT DEBUG and EVAL in one write: the session comes first, then the queued replies', async () => {
     for (const mode of ['sync', 'yes']) {
-      const [ns, rs] = await Promise.all(
-        [nodis.port, redis.port].map(async (port) => {
-          const c = await RawClient.connect(port);
-          c.write(Buffer.concat([encodeCommand(['SCRIPT', 'DEBUG', mode]), encodeCommand(['EVAL', "local x = 1\nreturn 'done'", '0'])]));
-          let out = (await c.readReply()).latin1Slice();
-          out += (await c.call('s')).latin1Slice();
-          out += (await c.call('s')).latin1Slice();
-          out += (await c.readUntilClose()).latin1Slice();
-          return out;
-        }),
-      );
-      expect(ns, mode).toBe(rs);
+      const rs = await sameOnBoth(mode, async (c) => {
+        c.write(Buffer.concat([encodeCommand(['SCRIPT', 'DEBUG', mode]), encodeCommand(['EVAL', "local x = 1\nreturn 'done'", '0'])]));
+        let out = (await c.readReply()).latin1Slice();
+        out += (await c.call('s')).latin1Slice();
+        out += (await c.call('s')).latin1Slice();
+        out += (await c.readUntilClose()).latin1Slice();
+        return out;
+      });
       expect(rs).toMatch(/^\*2\r\n\+\* Stopped at 1/);
     }
   });
