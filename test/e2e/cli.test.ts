@@ -52,7 +52,9 @@ function start(args: string[], opts: { stdin?: string; cwd?: string } = {}): Pro
   proc.stderr!.on('data', (d) => (err += d));
   if (opts.stdin !== undefined) proc.stdin!.end(opts.stdin);
   else proc.stdin!.end();
-  const exit = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  // 'close', not 'exit': the last lines a dying server wrote may still be in
+  // the pipe when 'exit' comes, and the tests read them.
+  const exit = new Promise<number | null>((resolve) => proc.on('close', (code) => resolve(code)));
   const p = { proc, out: () => out, err: () => err, exit };
   running.push(p);
   return p;
