@@ -30,6 +30,7 @@ import { setDefaultAuth } from './client.js';
 import { assertHead, bugReport, crashExit, panicHead, signalHead } from '../server/crash.js';
 import { rewriteConfig } from '../server/config-file.js';
 import { strerror } from '../server/config-defs.js';
+import { sleepSync } from '../util/sleep.js';
 
 function subcommandSyntaxError(argv: string[]): RedisError {
   return new RedisError(
@@ -584,13 +585,6 @@ function strtod(s: string): number {
 function atoi(s: string): number {
   const m = /^\s*[+-]?\d+/.exec(s);
   return m ? parseInt(m[0], 10) | 0 : 0;
-}
-
-/** Block the whole process, as Redis's nanosleep() blocks its event loop. */
-function sleepSync(ms: number): void {
-  if (!(ms > 0)) return;
-  const cell = new Int32Array(new SharedArrayBuffer(4));
-  Atomics.wait(cell, 0, 0, ms);
 }
 
 const OBJ_SHARED_REFCOUNT = 2147483647;

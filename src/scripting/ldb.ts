@@ -19,6 +19,7 @@ import type { Client } from '../server/client.js';
 import { cFormatDouble } from './cfmt.js';
 import { lua, lauxlib, toLuaBytes, fromLuaBytes, type LuaState } from './lua.js';
 import { repr } from '../server/config-defs.js';
+import { sleepSync } from '../util/sleep.js';
 
 const LDB_BREAKPOINTS_MAX = 64;
 const LDB_MAX_LEN_DEFAULT = 256;
@@ -95,10 +96,6 @@ function ldbLogWithMaxLen(entry: string): void {
 
 // ---- direct socket I/O ------------------------------------------------------
 
-const SLEEP_CELL = new Int32Array(new SharedArrayBuffer(4));
-function sleepMs(ms: number): void {
-  Atomics.wait(SLEEP_CELL, 0, 0, ms);
-}
 
 function errCode(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException).code;
@@ -113,7 +110,7 @@ function writeAll(fd: number, buf: Buffer): boolean {
       off += fs.writeSync(fd, buf, off, buf.length - off);
     } catch (e) {
       if (errCode(e) === 'EAGAIN' && Date.now() < deadline) {
-        sleepMs(1);
+        sleepSync(1);
         continue;
       }
       return false;
@@ -131,7 +128,7 @@ function readSome(fd: number): string | null {
       return n === 0 ? null : READ_BUF.toString('latin1', 0, n);
     } catch (e) {
       if (errCode(e) === 'EAGAIN') {
-        sleepMs(2);
+        sleepSync(2);
         continue;
       }
       return null;

@@ -38,6 +38,7 @@ import {
   INCR_FILE_SUFFIX,
 } from './manifest.js';
 import { encodeCommand, encodeSelect, encodeTimestamp } from './resp.js';
+import { sleepSync } from '../../util/sleep.js';
 import { rewriteKey, writeAll, FdSink, type ByteSink } from './rewrite.js';
 import {
   AOF_EMPTY,
@@ -1268,11 +1269,6 @@ class CommandsWriter implements SnapshotWriter, ByteSink {
     this.size = 0;
     return parts.length === 1 ? parts[0] : Buffer.concat(parts);
   }
-}
-
-/** Block the process (usleep()). */
-function sleepSync(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 function isDir(p: string): boolean {
