@@ -146,6 +146,8 @@ export function shutdownOnSignal(server: NodisServer, sig: NodeJS.Signals): numb
   if (!st.cronHooked) {
     st.cronHooked = true;
     server.hooks.cron.push(() => signalShutdownCron(server));
+    // whileBlockedCron(): a signal received during loading shuts down without saving.
+    server.hooks.loadingCron.push(() => signalShutdownCron(server));
   }
   return null;
 }

@@ -20,7 +20,7 @@ import { fsPath, strerror, type SavePoint } from '../server/config-defs.js';
 import { addInfoHook, setInfoField, type InfoField } from '../server/info.js';
 import { KeyspaceSnapshot, type SnapshotWriter } from './snapshot.js';
 import { RdbWriter, defaultAux, type KeyUsageInfo } from './rdb/writer.js';
-import { loadRdb, RdbLoadError, type RdbSink } from './rdb/reader.js';
+import { loadRdbSteps, runLoadSteps, RdbLoadError, type RdbSink } from './rdb/reader.js';
 import { checkRdb } from './rdb/check.js';
 import { functionLibraryCodes, loadFunctionFromRdb } from '../scripting/function-libraries.js';
 import { keyUsageInfo, setKeyUsage, usagePolicy } from './rdb/usage.js';
@@ -518,6 +518,11 @@ export class RdbPersistence {
    * throws RdbLoadError for a corrupt or truncated file, or the I/O error.
    */
   loadFile(file: string, opts: { allowDup?: boolean } = {}): boolean {
+    return runLoadSteps(this.loadFileSteps(file, opts));
+  }
+
+  /** loadFile() in steps (loadRdbSteps()): start-up serves clients between them. */
+  *loadFileSteps(file: string, opts: { allowDup?: boolean } = {}): Generator<number, boolean, void> {
     let buf: Buffer;
     try {
       buf = fs.readFileSync(file);
@@ -525,7 +530,7 @@ export class RdbPersistence {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
       throw e;
     }
-    this.loadBuffer(buf, { allowDup: opts.allowDup ?? false, preamble: false });
+    yield* this.loadBufferSteps(buf, { allowDup: opts.allowDup ?? false, preamble: false });
     return true;
   }
 
@@ -534,10 +539,17 @@ export class RdbPersistence {
    * expired keys are kept). Returns the offset just past the RDB.
    */
   loadBuffer(buf: Buffer, opts: { allowDup: boolean; preamble: boolean }): number {
+    return runLoadSteps(this.loadBufferSteps(buf, opts));
+  }
+
+  /**
+   * loadBuffer() in steps: yields the offset reached every
+   * loading-process-events-interval-bytes, which INFO's loading_* fields report.
+   */
+  *loadBufferSteps(buf: Buffer, opts: { allowDup: boolean; preamble: boolean }): Generator<number, number, void> {
     const server = this.server;
     const log = this.log;
-    const wasLoading = server.loading;
-    server.loading = true;
+    const owner = server.startLoading(buf.length);
     let loaded = 0;
     let expired = 0;
     const now = server.clock.now();
@@ -556,7 +568,10 @@ export class RdbPersistence {
         if (k.startsWith('%')) log.info(`RDB '${k}': ${v}`);
         else if (key === 'redis-ver') log.info(`Loading RDB produced by version ${v}`);
         else if (key === 'ctime') log.info(`RDB age ${Math.max(0, unixtime() - (parseInt(v, 10) || 0))} seconds`);
-        else if (key === 'used-mem') log.info(`RDB memory usage when created ${((Number(v) || 0) / (1024 * 1024)).toFixed(2)} Mb`);
+        else if (key === 'used-mem') {
+          log.info(`RDB memory usage when created ${((Number(v) || 0) / (1024 * 1024)).toFixed(2)} Mb`);
+          if (owner) server.loadingInfo.rdbUsedMem = Number(v) || 0;
+        }
         else if (key === 'aof-preamble' && Number(v)) log.info('RDB has an AOF tail');
         else if (key === 'aof-base' && Number(v)) log.info('RDB is base AOF');
       },
@@ -590,19 +605,28 @@ export class RdbPersistence {
       },
     };
     try {
-      const r = loadRdb(buf, sink, {
+      const steps = loadRdbSteps(buf, sink, {
         config: server.config,
         // rdbchecksum no, or DEBUG SET-SKIP-CHECKSUM-VALIDATION 1: the CRC is not checked.
         checksum: server.config.bool('rdbchecksum') && !skipChecksumValidation(server),
         dbnum: dbs.length,
+        yieldEvery: server.config.num('loading-process-events-interval-bytes'),
+        keyLoadDelay: server.config.num('key-load-delay'),
       });
+      let step = steps.next();
+      while (step.done !== true) {
+        if (owner) server.loadingInfo.loadedBytes = step.value;
+        yield step.value;
+        step = steps.next();
+      }
+      const r = step.value;
       this.lastLoadKeysLoaded = loaded;
       this.lastLoadKeysExpired = expired;
       if (!opts.preamble) this.lastLoadAux = auxSeen;
       logLoadDone(log, loaded, expired, r.emptyKeysSkipped);
       return r.end;
     } finally {
-      server.loading = wasLoading;
+      server.stopLoading(owner);
     }
   }
 }
@@ -668,17 +692,20 @@ export function logLoadDone(log: Logger, loaded: number, expired: number, emptyK
 
 /**
  * loadDataFromDisk() for RDB: load `dir`/`dbfilename` if it exists (not
- * when `appendonly yes`: the AOF decides the dataset then). Returns false
- * when the server must exit (the reason is logged, as Redis does).
+ * when `appendonly yes`: the AOF decides the dataset then). Resolves to
+ * false when the server must exit (the reason is logged, as Redis does).
+ * The event loop turns between steps of the load, as Redis processes
+ * events from rdbLoadProgressCallback(): clients can connect, and get
+ * LOADING for all but the commands flagged `loading`.
  */
-export function loadDataFromDisk(server: NodisServer): boolean {
+export async function loadDataFromDisk(server: NodisServer): Promise<boolean> {
   if (server.config.bool('appendonly')) return true;
   const st = rdbOf(server);
   const start = performance.now();
   st.startupLoad?.begin();
   try {
     let aux = new Map<string, string>();
-    if (st.loadFile(st.filePath())) {
+    if (await runLoadStepsAsync(st.loadFileSteps(st.filePath()))) {
       server.logger.info(`DB loaded from disk: ${((performance.now() - start) / 1000).toFixed(3)} seconds`);
       aux = st.lastLoadAux;
     }
@@ -700,6 +727,22 @@ export function loadDataFromDisk(server: NodisServer): boolean {
     return false;
   }
   return true;
+}
+
+/** Run a loader's steps to the end, letting the event loop turn between two. */
+export function runLoadStepsAsync<R>(steps: Generator<number, R, void>): Promise<R> {
+  return new Promise((resolve, reject) => {
+    const step = (): void => {
+      try {
+        const r = steps.next();
+        if (r.done === true) resolve(r.value);
+        else setImmediate(step);
+      } catch (e) {
+        reject(e);
+      }
+    };
+    step();
+  });
 }
 
 // ---- file helpers ----------------------------------------------------------------

@@ -769,17 +769,21 @@ export class ReplicaSide {
         loaded++;
       },
     };
-    const wasLoading = server.loading;
-    server.loading = true;
+    const owner = server.startLoading(buf.length);
     try {
-      const r = loadRdb(buf, sink, { config: server.config, checksum: server.config.bool('rdbchecksum'), dbnum: dbs.length });
+      const r = loadRdb(buf, sink, {
+        config: server.config,
+        checksum: server.config.bool('rdbchecksum'),
+        dbnum: dbs.length,
+        keyLoadDelay: server.config.num('key-load-delay'),
+      });
       logLoadDone(log, loaded, 0, r.emptyKeysSkipped);
       return true;
     } catch (e) {
       log.warn(`Internal error in RDB reading: ${(e as Error).message}`);
       return false;
     } finally {
-      server.loading = wasLoading;
+      server.stopLoading(owner);
     }
   }
 

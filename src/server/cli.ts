@@ -293,8 +293,15 @@ export async function main(args: string[] = process.argv.slice(2)): Promise<void
   if (cfg.bool('always-show-logo')) {
     logger.info(`Nodis ${NODIS_VERSION} (Redis ${REDIS_COMPAT_VERSION} compatible) 64 bit, standalone mode, Port: ${port || tlsPort} PID: ${process.pid}`);
   }
-  // loadDataFromDisk(): synchronous, so no client is served before the dataset is there.
-  if (!loadDataFromDisk(server)) flushAndExit(logger, 1);
+  // Signals during the load schedule a shutdown, as in Redis.
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(sig, () => {
+      const code = shutdownOnSignal(server, sig);
+      if (code !== null) flushAndExit(logger, code);
+    });
+  }
+  // loadDataFromDisk(): clients that connect meanwhile get LOADING.
+  if (!(await loadDataFromDisk(server))) flushAndExit(logger, 1);
   if (!aofStartup(server)) flushAndExit(logger, 1);
   installOomScoreAdj(server);
   installCrashHandlers(server);
@@ -307,13 +314,6 @@ export async function main(args: string[] = process.argv.slice(2)): Promise<void
     logger.warn(
       `WARNING: You specified a maxmemory value that is less than 1MB (current value is ${maxmemory} bytes). Are you sure this is what you really want?`,
     );
-  }
-
-  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
-    process.on(sig, () => {
-      const code = shutdownOnSignal(server, sig);
-      if (code !== null) flushAndExit(logger, code);
-    });
   }
 }
 

@@ -677,7 +677,34 @@ export function infoSection(server: NodisServer, section: InfoSectionName): Info
   const fields = sectionFields(server, section);
   const hooks = stateOf(server).hooks.get(section);
   if (hooks) for (const h of hooks) h(fields, server);
+  // The loading progress closes the section, after the AOF's figures.
+  if (section === 'persistence' && server.loading) fields.push(...loadingFields(server));
   return fields;
+}
+
+/** INFO persistence while a dataset loads: loading_start_time ... loading_eta_seconds. */
+function loadingFields(server: NodisServer): InfoField[] {
+  const li = server.loadingInfo;
+  let perc = 0;
+  let remaining = 1;
+  if (li.totalBytes > 0) {
+    perc = (li.loadedBytes / li.totalBytes) * 100;
+    remaining = li.totalBytes - li.loadedBytes;
+  } else if (li.rdbUsedMem > 0) {
+    // used-mem is only a (bad) estimate of the size: never past 99.99%.
+    perc = Math.min(99.99, (li.loadedBytes / li.rdbUsedMem) * 100);
+    remaining = Math.max(1, li.rdbUsedMem - li.loadedBytes);
+  }
+  const elapsed = Math.floor(Date.now() / 1000) - li.startTime;
+  const eta = elapsed === 0 ? 1 : Math.trunc((elapsed * remaining) / (li.loadedBytes + 1));
+  return [
+    ['loading_start_time', li.startTime],
+    ['loading_total_bytes', li.totalBytes],
+    ['loading_rdb_used_mem', li.rdbUsedMem],
+    ['loading_loaded_bytes', li.loadedBytes],
+    ['loading_loaded_perc', fmtFixed(perc, 2)],
+    ['loading_eta_seconds', eta],
+  ];
 }
 
 /**

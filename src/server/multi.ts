@@ -22,6 +22,8 @@ export interface MultiState {
   commands: QueuedCommand[];
   /** OR of the flags of the queued commands (mstate.cmd_flags). */
   flags: number;
+  /** OR of their inverted flags (mstate.cmd_inv_flags): a bit set when some command lacks it. */
+  invFlags: number;
   /** Bytes of the queued arguments plus their pointers (argv_len_sums). */
   argvBytes: number;
 }
@@ -52,7 +54,7 @@ const registries = new WeakMap<NodisServer, WatchRegistry>();
 export function multiState(c: Client): MultiState {
   let st = c.ext.multi as MultiState | undefined;
   if (st === undefined) {
-    st = { commands: [], flags: 0, argvBytes: 0 };
+    st = { commands: [], flags: 0, invFlags: 0, argvBytes: 0 };
     c.ext.multi = st;
   }
   return st;
@@ -89,6 +91,7 @@ export function installTransactions(server: NodisServer): WatchRegistry {
   server.queueMulti = (c, cmd, argv, flags) => queueMultiCommand(c, cmd, argv, flags);
   server.flagTransaction = (c) => flagTransaction(c);
   server.queuedCommandFlags = (c) => (c.ext.multi as MultiState | undefined)?.flags ?? 0;
+  server.queuedCommandInvFlags = (c) => (c.ext.multi as MultiState | undefined)?.invFlags ?? 0;
   server.hooks.keyModified.push((db, key) => {
     if (db !== null) touchWatchedKey(reg, db, key);
   });
@@ -140,6 +143,7 @@ export function queueMultiCommand(c: Client, cmd: Command, argv: string[], flags
     st.commands.push({ cmd, argv, flags });
     // getCommandFlags(): a script's shebang flags count, as at EXEC.
     st.flags |= flags;
+    st.invFlags |= ~flags;
     let bytes = 8 * argv.length;
     for (let i = 0; i < argv.length; i++) bytes += argv[i].length;
     st.argvBytes += bytes;

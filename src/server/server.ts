@@ -17,7 +17,7 @@ import { createLogger, silentLogger, pinoLevel, type Logger } from './logger.js'
 import { Db, type KeyspaceContext } from '../store/db.js';
 import type { RValue } from '../store/types.js';
 import { systemClock, type Clock } from '../store/clock.js';
-import { Command, CommandTable, CMD_FAST, CMD_NO_AUTH, CMD_NO_MULTI, CMD_SKIP_SLOWLOG, CMD_WRITE, CMD_ADMIN, CMD_SKIP_MONITOR, CMD_PROTECTED, CMD_READONLY, CMD_MAY_REPLICATE, CMD_ALLOW_BUSY } from '../commands/table.js';
+import { Command, CommandTable, CMD_FAST, CMD_NO_AUTH, CMD_NO_MULTI, CMD_SKIP_SLOWLOG, CMD_WRITE, CMD_ADMIN, CMD_SKIP_MONITOR, CMD_PROTECTED, CMD_READONLY, CMD_MAY_REPLICATE, CMD_ALLOW_BUSY, CMD_LOADING } from '../commands/table.js';
 import { RedisError, type CommandSpec } from '../commands/types.js';
 import { allCommands } from '../commands/index.js';
 import { registerListenerApply } from '../commands/config.js';
@@ -72,6 +72,8 @@ export interface ServerHooks {
   propagate: ((dbid: number, argv: string[]) => void)[];
   /** Called once per cron tick. */
   cron: (() => void)[];
+  /** Called instead of `cron` while a dataset loads (whileBlockedCron()). */
+  loadingCron: (() => void)[];
   /** RESET: drop the client's transaction, subscriptions, tracking. */
   clientReset: ((c: Client) => void)[];
   /**
@@ -138,6 +140,7 @@ export class NodisServer implements KeyspaceContext {
     dbsSwapped: [],
     propagate: [],
     cron: [],
+    loadingCron: [],
     clientReset: [],
     saveOnShutdown: [],
     prepareShutdown: [],
@@ -158,7 +161,10 @@ export class NodisServer implements KeyspaceContext {
   /** Changes since the last save (server.dirty). */
   dirty = 0;
   lastSave = Math.floor(Date.now() / 1000);
+  /** A dataset is being loaded (server.loading): commands not flagged `loading` get LOADING. */
   loading = false;
+  /** startLoading()'s figures for INFO persistence (loading_* fields). */
+  readonly loadingInfo = { startTime: 0, totalBytes: 0, rdbUsedMem: 0, loadedBytes: 0 };
   /** Client whose command is running (server.current_client). */
   currentClient: Client | null = null;
   /** DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may call commands flagged noscript. */
@@ -335,6 +341,27 @@ export class NodisServer implements KeyspaceContext {
 
   isLoading(): boolean {
     return this.loading;
+  }
+
+  /**
+   * startLoading(): a load of `totalBytes` (0 when unknown, as for a
+   * diskless transfer) begins. Returns false when one is already under way
+   * (an AOF's RDB preamble): that outer load owns the state.
+   */
+  startLoading(totalBytes: number): boolean {
+    if (this.loading) return false;
+    this.loading = true;
+    const li = this.loadingInfo;
+    li.startTime = Math.floor(Date.now() / 1000);
+    li.totalBytes = totalBytes;
+    li.rdbUsedMem = 0;
+    li.loadedBytes = 0;
+    return true;
+  }
+
+  /** stopLoading() of the load startLoading() returned true for. */
+  stopLoading(owner: boolean): void {
+    if (owner) this.loading = false;
   }
 
   writesPaused(): boolean {
@@ -946,6 +973,14 @@ export class NodisServer implements KeyspaceContext {
         return;
       }
     }
+    // A dataset being loaded: only commands flagged `loading` (and an EXEC of nothing else).
+    if (
+      this.loading &&
+      ((flags & CMD_LOADING) === 0 || (cmd.name === 'exec' && this.queuedCommandInvFlags !== null && (this.queuedCommandInvFlags(c) & CMD_LOADING) !== 0))
+    ) {
+      this.rejectCommand(c, cmd, LOADING_ERR);
+      return;
+    }
     // A script past busy-reply-threshold: only the commands that can end it
     // (SCRIPT KILL, SHUTDOWN NOSAVE) or leave transactions consistent run.
     if (this.busyReply !== null && (cmd.flags & CMD_ALLOW_BUSY) === 0) {
@@ -1003,6 +1038,8 @@ export class NodisServer implements KeyspaceContext {
   flagTransaction: ((c: Client) => void) | null = null;
   /** Set by the transactions module: OR of the flags of the commands `c` queued. */
   queuedCommandFlags: ((c: Client) => number) | null = null;
+  /** Set by the transactions module: OR of the inverted flags of the commands `c` queued. */
+  queuedCommandInvFlags: ((c: Client) => number) | null = null;
 
   private execIsWrite(c: Client): boolean {
     return this.queuedCommandFlags !== null && (this.queuedCommandFlags(c) & CMD_WRITE) !== 0;
@@ -1211,6 +1248,12 @@ export class NodisServer implements KeyspaceContext {
     const wall = Date.now();
     this.cachedLruClock = Math.floor(wall / 1000) & 0xffffff;
     this.wallClockBase = wall - performance.now();
+    // While a dataset loads serverCron() does not run: only whileBlockedCron().
+    if (this.loading) {
+      for (const fn of this.hooks.loadingCron) fn();
+      this.flushPendingWrites();
+      return;
+    }
     const hz = Math.max(1, Math.min(500, this.config.num('hz')));
     // While clients are paused the dataset stays as it is: no active expiry
     // either (checkClientPauseTimeoutAndReturnIfPaused() in activeExpireCycle()).
@@ -1494,6 +1537,9 @@ function randomHex(n: number): string {
   while (s.length < n) s += Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
   return s.slice(0, n);
 }
+
+/** shared.loadingerr. */
+export const LOADING_ERR = '-LOADING Redis is loading the dataset in memory';
 
 const PROTECTED_MODE_ERR =
   '-DENIED Redis is running in protected mode because protected ' +

@@ -3,6 +3,7 @@ import Redis from 'ioredis';
 import { startNodis } from '../helpers/servers.js';
 import { observe } from '../helpers/observe.js';
 import { RawClient } from '../helpers/resp.js';
+import { createAofClient, freeAofClient } from '../../src/persistence/aof/loader.js';
 import { ManualClock, type ServerHandle } from '../../src/index.js';
 
 const K = 'k\xff\x00\xc3';
@@ -121,11 +122,21 @@ describe('setting expires', () => {
 
   it('while loading, a past time is stored instead of deleting the key', async () => {
     await fresh();
-    srv.server.loading = true;
-    expect(await c.callStr('EXPIRE', K, '-10')).toBe(':1\r\n');
-    expect(await c.callStr('EXISTS', K)).toBe(':1\r\n');
-    expect(await c.callStr('TTL', K)).toBe(':0\r\n');
-    srv.server.loading = false;
+    // What an AOF being loaded replays: clients get LOADING meanwhile.
+    const server = srv.server;
+    const aof = createAofClient(server);
+    const owner = server.startLoading(0);
+    try {
+      const expire = server.commands.lookup(['EXPIRE'])!;
+      aof.cmd = aof.lastCmd = expire;
+      expire.handler!(aof, ['EXPIRE', K, '-10']);
+      expect(await c.callStr('TTL', K)).toBe('-LOADING Redis is loading the dataset in memory\r\n');
+      expect(server.dbs[0].dict.has(K)).toBe(true);
+      expect(server.dbs[0].getExpire(K)).toBeLessThan(clock.now());
+    } finally {
+      server.stopLoading(owner);
+      freeAofClient(server, aof);
+    }
     expect(await c.callStr('EXISTS', K)).toBe(':0\r\n');
   });
 

@@ -76,7 +76,14 @@ export interface RedisHandle {
 }
 
 /** Start a real redis-server with no persistence on a free loopback port. */
-export async function startRedis(extraArgs: string[] = []): Promise<RedisHandle> {
+/**
+ * What a start waits for: `pong` (the default) until PING answers PONG;
+ * `accept` only until a connection is accepted (a server still loading
+ * its dataset answers LOADING).
+ */
+export type ReadyWhen = 'pong' | 'accept';
+
+export async function startRedis(extraArgs: string[] = [], ready: ReadyWhen = 'pong'): Promise<RedisHandle> {
   const bin = redisServerPath();
   if (bin === null) throw new Error('redis-server is not installed');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodis-redis-'));
@@ -90,7 +97,7 @@ export async function startRedis(extraArgs: string[] = []): Promise<RedisHandle>
     let out = '';
     proc.stdout!.on('data', (d) => (out += d));
     proc.stderr!.on('data', (d) => (out += d));
-    const ok = await waitForPing(port, 5000, proc);
+    const ok = await waitReady(port, 5000, proc, ready);
     if (ok) {
       return {
         port,
@@ -136,7 +143,7 @@ export interface NodisProcess {
  * after --port/--bind; resolves once it answers PING. For what needs a
  * server of its own process: kill -9, a script that holds its thread.
  */
-export async function spawnNodisServer(args: string[], nodeArgs: string[] = []): Promise<NodisProcess> {
+export async function spawnNodisServer(args: string[], nodeArgs: string[] = [], ready: ReadyWhen = 'pong'): Promise<NodisProcess> {
   if (!fs.existsSync(path.join(ROOT, 'dist', 'server', 'cli.js'))) {
     throw new Error('dist/ is missing: run `npm run build` (npm test does it first)');
   }
@@ -152,19 +159,23 @@ export async function spawnNodisServer(args: string[], nodeArgs: string[] = []):
   const kill = (): void => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
   };
-  if (!(await waitForPing(port, 20000, proc))) {
+  if (!(await waitReady(port, 20000, proc, ready))) {
     kill();
     throw new Error(`nodis-server did not start: ${out}`);
   }
   return { proc, port, exited, output: () => out, kill };
 }
 
-async function waitForPing(port: number, timeoutMs: number, proc: ChildProcess): Promise<boolean> {
+async function waitReady(port: number, timeoutMs: number, proc: ChildProcess, ready: ReadyWhen): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (proc.exitCode !== null) return false;
     try {
       const c = await RawClient.connect(port);
+      if (ready === 'accept') {
+        c.close();
+        return true;
+      }
       const r = await c.callStr('PING');
       c.close();
       if (r === '+PONG\r\n') return true;

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { Config } from '../../src/server/config.js';
 import { RdbWriter, rdbEncodeValue, encodeIntset, defaultAux } from '../../src/persistence/rdb/writer.js';
-import { loadRdb, rdbDecodeValue, RdbLoadError, type RdbSink } from '../../src/persistence/rdb/reader.js';
+import { loadRdb, loadRdbSteps, runLoadSteps, rdbDecodeValue, RdbLoadError, type RdbSink } from '../../src/persistence/rdb/reader.js';
 import { createDumpPayload, verifyDumpPayload } from '../../src/persistence/rdb/payload.js';
 import { crc64 } from '../../src/persistence/rdb/crc64.js';
 import { ListpackBuilder } from '../../src/persistence/rdb/listpack.js';
@@ -132,6 +132,45 @@ describe('RDB round trip', () => {
       expect(render(keys[i].value), entries[i][0]).toBe(render(entries[i][1]));
       expect(keys[i].expire).toBe(-1);
     }
+  });
+
+  it('loads in steps: an offset every yieldEvery bytes, between records, then the same result', () => {
+    const entries = sampleValues();
+    const file = writeFile(entries);
+    const whole = collect(file);
+    const keys: string[] = [];
+    const sink: RdbSink = { selectDb() {}, key: (_db, key) => keys.push(key) };
+    const offsets: number[] = [];
+    const seenAt: number[] = [];
+    const result = runLoadSteps(loadRdbSteps(file, sink, { yieldEvery: 64 }), (pos) => {
+      offsets.push(pos);
+      seenAt.push(keys.length);
+    });
+    expect(result).toEqual(whole.result);
+    expect(keys).toEqual(whole.keys.map((k) => k.key));
+    expect(offsets.length).toBeGreaterThan(3);
+    for (let i = 1; i < offsets.length; i++) expect(offsets[i] - offsets[i - 1]).toBeGreaterThanOrEqual(64);
+    expect(offsets[offsets.length - 1]).toBeLessThan(file.length);
+    // Each yield comes after the key that crossed the mark, before the next one.
+    expect(seenAt[seenAt.length - 1]).toBeGreaterThan(seenAt[0]);
+    // Without yieldEvery the loader runs in one go.
+    let steps = 0;
+    runLoadSteps(loadRdbSteps(file, sink), () => steps++);
+    expect(steps).toBe(0);
+  });
+
+  it('the errors of a load in steps carry the offset, as loadRdb()', () => {
+    const file = writeFile(sampleValues());
+    const cut = file.subarray(0, Math.floor(file.length / 2));
+    let err: unknown;
+    try {
+      runLoadSteps(loadRdbSteps(cut, { selectDb() {}, key() {} }, { yieldEvery: 16 }));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(RdbLoadError);
+    expect((err as RdbLoadError).truncated).toBe(true);
+    expect((err as RdbLoadError).offset).toBeGreaterThan(0);
   });
 
   it('the trailer is the CRC64 of everything before it, or zeros without checksum', () => {

@@ -605,8 +605,7 @@ export class Aof {
       }
     }
     const server = this.server;
-    const wasLoading = server.loading;
-    server.loading = true;
+    const owner = server.startLoading(0);
     const state = this.state;
     // Nothing read back is appended to the file it comes from.
     this.state = AOF_OFF;
@@ -620,7 +619,7 @@ export class Aof {
       });
     } finally {
       this.state = state;
-      server.loading = wasLoading;
+      server.stopLoading(owner);
     }
     if (res.status === AOF_OK || res.status === AOF_TRUNCATED) {
       this.currentSize = res.totalSize;

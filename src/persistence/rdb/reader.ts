@@ -18,6 +18,7 @@ import { Crc64 } from './crc64.js';
 import { lzfDecompressInto } from './lzf.js';
 import { parseListpack, parseZiplist, parseIntset, parseZipmap } from './decode.js';
 import { loadStream } from './stream-load.js';
+import { debugDelay } from '../../util/sleep.js';
 import {
   RDB_VERSION,
   RDB_ENC_INT8,
@@ -115,6 +116,10 @@ export interface RdbLoadOptions {
   stats?: SanitizeStats;
   /** Follows the walk for an RDB check report (rdb/check.ts). */
   trace?: RdbTrace;
+  /** loadRdbSteps() yields each time this many more bytes were read (loading-process-events-interval-bytes). */
+  yieldEvery?: number;
+  /** key-load-delay: microseconds to sleep after each key (debugDelay()). */
+  keyLoadDelay?: number;
 }
 
 /** What the loop was doing when it stopped (redis-check-rdb's rdb_check_doing_string). */
@@ -713,19 +718,41 @@ function asLoadError(e: unknown, pos: number): RdbLoadError {
  * preamble continues there).
  */
 export function loadRdb(buf: Buffer, sink: RdbSink, opts: RdbLoadOptions = {}): RdbLoadResult {
+  return runLoadSteps(loadRdbSteps(buf, sink, opts));
+}
+
+/**
+ * loadRdb() in steps: the generator yields the offset reached each time
+ * another `opts.yieldEvery` bytes have been read (between two records), so
+ * a caller can serve events while a large file loads, as Redis does from
+ * rdbLoadProgressCallback(). Its return value is loadRdb()'s.
+ */
+export function* loadRdbSteps(buf: Buffer, sink: RdbSink, opts: RdbLoadOptions = {}): Generator<number, RdbLoadResult, void> {
   const inp = new RdbInput(buf);
   try {
-    return loadRdbInner(inp, sink, opts);
+    return yield* loadRdbInner(inp, sink, opts);
   } catch (e) {
     throw asLoadError(e, inp.pos);
   }
 }
 
-function loadRdbInner(inp: RdbInput, sink: RdbSink, opts: RdbLoadOptions): RdbLoadResult {
+/** Run a loader's steps to the end, calling `onStep` with each offset it yields. */
+export function runLoadSteps<R>(steps: Generator<number, R, void>, onStep?: (pos: number) => void): R {
+  for (;;) {
+    const r = steps.next();
+    if (r.done === true) return r.value;
+    onStep?.(r.value);
+  }
+}
+
+function* loadRdbInner(inp: RdbInput, sink: RdbSink, opts: RdbLoadOptions): Generator<number, RdbLoadResult, void> {
   const ctx: ValueCtx = { cfg: opts.config ?? defaults(), deep: opts.deep ?? false, stats: opts.stats };
   const dbnum = opts.dbnum ?? 16;
   const trace = opts.trace ?? nullTrace();
   const buf = inp.buf;
+  const yieldEvery = opts.yieldEvery ?? Infinity;
+  let nextYield = yieldEvery;
+  const keyDelay = opts.keyLoadDelay ?? 0;
   if (inp.remaining < 9) inp.eof();
   if (buf.latin1Slice(0, 5) !== 'REDIS') {
     throw new RdbLoadError('Wrong signature trying to load DB from file', 0);
@@ -745,6 +772,10 @@ function loadRdbInner(inp: RdbInput, sink: RdbSink, opts: RdbLoadOptions): RdbLo
   let freq: number | undefined;
 
   for (;;) {
+    if (inp.pos >= nextYield) {
+      nextYield = inp.pos + yieldEvery;
+      yield inp.pos;
+    }
     trace.doing = 'read-type';
     const type = inp.u8();
     if (type === RDB_OPCODE_EXPIRETIME) {
@@ -854,6 +885,7 @@ function loadRdbInner(inp: RdbInput, sink: RdbSink, opts: RdbLoadOptions): RdbLo
       sink.key(dbid, key, value, expireMs, idle, freq);
       keys++;
     }
+    if (keyDelay !== 0) debugDelay(keyDelay);
     expireMs = -1;
     idle = undefined;
     freq = undefined;

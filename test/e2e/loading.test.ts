@@ -1,0 +1,91 @@
+/**
+ * Start-up while the RDB file loads: clients connect at once and get
+ * LOADING; a client library that waits for the load (ioredis's ready
+ * check) is served once it ends; a shutdown signal during the load exits
+ * without saving, so the file is never replaced by part of the dataset.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RawClient } from '../helpers/resp.js';
+import { spawnNodisServer, type NodisProcess } from '../helpers/servers.js';
+
+const KEY = 'k\xff\x00\xe9';
+const VAL = Buffer.from([0xfe, 0x00, 0xc3, 0x28]);
+const KEYS = 3000;
+
+describe('loading the dataset at start-up', () => {
+  let rdb: Buffer;
+  const cleanups: (() => void)[] = [];
+  afterEach(() => {
+    for (const f of cleanups.splice(0)) f();
+  });
+
+  beforeAll(async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodis-loading-'));
+    const p = await spawnNodisServer(['--save', '', '--dir', dir, '--enable-debug-command', 'yes']);
+    const c = await RawClient.connect(p.port);
+    await c.call('DEBUG', 'POPULATE', KEYS, 'key', 100);
+    await c.call('SET', Buffer.from(KEY, 'latin1'), VAL);
+    expect(await c.callStr('SAVE')).toBe('+OK\r\n');
+    c.close();
+    p.kill();
+    await p.exited;
+    rdb = fs.readFileSync(path.join(dir, 'dump.rdb'));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A server started on a copy of the file, loading it at `delayUs` per key. */
+  async function loadingServer(delayUs: number, extra: string[] = []): Promise<{ p: NodisProcess; dir: string }> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodis-loading-'));
+    fs.writeFileSync(path.join(dir, 'dump.rdb'), rdb);
+    const args = ['--save', '', '--dir', dir, '--key-load-delay', String(delayUs), '--loading-process-events-interval-bytes', '1024', ...extra];
+    const p = await spawnNodisServer(args, [], 'accept');
+    cleanups.push(() => {
+      p.kill();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+    return { p, dir };
+  }
+
+  it('serves LOADING during the load and the dataset after it', async () => {
+    const { p } = await loadingServer(300);
+    const c = await RawClient.connect(p.port);
+    expect(await c.callStr('GET', Buffer.from(KEY, 'latin1'))).toBe('-LOADING Redis is loading the dataset in memory\r\n');
+    expect(await c.callStr('INFO', 'persistence')).toContain('loading:1\r\n');
+    // ioredis's ready check reads INFO and waits while loading:1; commands queue meanwhile.
+    const io = new Redis({ port: p.port, maxLoadingRetryTime: 50, lazyConnect: false });
+    try {
+      const v = await io.getBuffer(Buffer.from(KEY, 'latin1'));
+      expect(v).toEqual(VAL);
+      expect(await io.dbsize()).toBe(KEYS + 1);
+      expect(p.output()).toContain('Ready to accept connections');
+    } finally {
+      io.disconnect();
+    }
+    expect(await c.callStr('INFO', 'persistence')).toContain('loading:0\r\n');
+    expect(await c.callStr('PING')).toBe('+PONG\r\n');
+    c.close();
+    // The replies came while the load was under way, not after it.
+    const out = p.output();
+    expect(out.indexOf('Ready to accept connections')).toBeGreaterThan(out.indexOf('DB loaded from disk'));
+  });
+
+  it('exits without saving on SIGTERM during the load', async () => {
+    // Save points are configured: a normal shutdown would SAVE.
+    const { p, dir } = await loadingServer(2000, ['--save', '3600 1']);
+    const c = await RawClient.connect(p.port);
+    expect(await c.callStr('PING')).toBe('-LOADING Redis is loading the dataset in memory\r\n');
+    c.close();
+    const code = new Promise<number | null>((resolve) => p.proc.on('exit', (n) => resolve(n)));
+    p.proc.kill('SIGTERM');
+    expect(await code).toBe(0);
+    const out = p.output();
+    expect(out).toContain('Received shutdown signal during loading, scheduling shutdown.');
+    expect(out).not.toContain('DB saved on disk');
+    expect(out).not.toContain('Ready to accept connections');
+    expect(fs.readFileSync(path.join(dir, 'dump.rdb')).equals(rdb)).toBe(true);
+  });
+});
