@@ -52,7 +52,7 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerHandle
     logger: opts.logger ?? (opts.verbose ? undefined : silentLogger()),
   });
   // loadDataFromDisk(): the RDB file, or the AOF when appendonly yes.
-  if (!(await loadDataFromDisk(server)) || !aofStartup(server)) {
+  if (!(await loadDataFromDisk(server)) || !(await aofStartup(server))) {
     await server.close();
     throw new Error('Failed loading the dataset at start-up (see the log)');
   }

@@ -20,7 +20,8 @@ import { fsPath, strerror, type SavePoint } from '../server/config-defs.js';
 import { addInfoHook, setInfoField, type InfoField } from '../server/info.js';
 import { KeyspaceSnapshot, type SnapshotWriter } from './snapshot.js';
 import { RdbWriter, defaultAux, type KeyUsageInfo } from './rdb/writer.js';
-import { loadRdbSteps, runLoadSteps, RdbLoadError, type RdbSink } from './rdb/reader.js';
+import { loadRdbSteps, RdbLoadError, type RdbSink } from './rdb/reader.js';
+import { runLoadSteps, runLoadStepsAsync, type LoadSteps } from './load-steps.js';
 import { checkRdb } from './rdb/check.js';
 import { functionLibraryCodes, loadFunctionFromRdb } from '../scripting/function-libraries.js';
 import { keyUsageInfo, setKeyUsage, usagePolicy } from './rdb/usage.js';
@@ -522,7 +523,7 @@ export class RdbPersistence {
   }
 
   /** loadFile() in steps (loadRdbSteps()): start-up serves clients between them. */
-  *loadFileSteps(file: string, opts: { allowDup?: boolean } = {}): Generator<number, boolean, void> {
+  *loadFileSteps(file: string, opts: { allowDup?: boolean } = {}): LoadSteps<boolean> {
     let buf: Buffer;
     try {
       buf = fs.readFileSync(file);
@@ -546,7 +547,7 @@ export class RdbPersistence {
    * loadBuffer() in steps: yields the offset reached every
    * loading-process-events-interval-bytes, which INFO's loading_* fields report.
    */
-  *loadBufferSteps(buf: Buffer, opts: { allowDup: boolean; preamble: boolean }): Generator<number, number, void> {
+  *loadBufferSteps(buf: Buffer, opts: { allowDup: boolean; preamble: boolean }): LoadSteps<number> {
     const server = this.server;
     const log = this.log;
     const owner = server.startLoading(buf.length);
@@ -727,22 +728,6 @@ export async function loadDataFromDisk(server: NodisServer): Promise<boolean> {
     return false;
   }
   return true;
-}
-
-/** Run a loader's steps to the end, letting the event loop turn between two. */
-export function runLoadStepsAsync<R>(steps: Generator<number, R, void>): Promise<R> {
-  return new Promise((resolve, reject) => {
-    const step = (): void => {
-      try {
-        const r = steps.next();
-        if (r.done === true) resolve(r.value);
-        else setImmediate(step);
-      } catch (e) {
-        reject(e);
-      }
-    };
-    step();
-  });
 }
 
 // ---- file helpers ----------------------------------------------------------------

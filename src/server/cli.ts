@@ -302,7 +302,7 @@ export async function main(args: string[] = process.argv.slice(2)): Promise<void
   }
   // loadDataFromDisk(): clients that connect meanwhile get LOADING.
   if (!(await loadDataFromDisk(server))) flushAndExit(logger, 1);
-  if (!aofStartup(server)) flushAndExit(logger, 1);
+  if (!(await aofStartup(server))) flushAndExit(logger, 1);
   installOomScoreAdj(server);
   installCrashHandlers(server);
   if (port !== 0 || tlsPort !== 0) logger.info('Ready to accept connections');

@@ -73,6 +73,48 @@ describe('loading the dataset at start-up', () => {
     expect(out.indexOf('Ready to accept connections')).toBeGreaterThan(out.indexOf('DB loaded from disk'));
   });
 
+  it('serves LOADING while an AOF loads, its RDB base and then its commands', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodis-loading-aof-'));
+    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const aofArgs = ['--save', '', '--dir', dir, '--appendonly', 'yes'];
+    const maker = await spawnNodisServer([...aofArgs, '--enable-debug-command', 'yes']);
+    const m = await RawClient.connect(maker.port);
+    await m.call('DEBUG', 'POPULATE', KEYS, 'key', 100);
+    expect(await m.callStr('BGREWRITEAOF')).toContain('rewriting started');
+    for (;;) {
+      const info = await m.callStr('INFO', 'persistence');
+      if (info.includes('aof_rewrite_in_progress:0') && info.includes('aof_rewrite_scheduled:0')) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    // After the rewrite: in the INCR file, replayed after the RDB base.
+    await m.call('SET', Buffer.from(KEY, 'latin1'), VAL);
+    m.close();
+    maker.proc.kill('SIGTERM');
+    await maker.exited;
+    expect(fs.readdirSync(path.join(dir, 'appendonlydir')).some((f) => f.endsWith('.base.rdb'))).toBe(true);
+
+    const p = await spawnNodisServer([...aofArgs, '--key-load-delay', '300', '--loading-process-events-interval-bytes', '1024'], [], 'accept');
+    cleanups.push(() => p.kill());
+    const c = await RawClient.connect(p.port);
+    expect(await c.callStr('DBSIZE')).toBe('-LOADING Redis is loading the dataset in memory\r\n');
+    const info = await c.callStr('INFO', 'persistence');
+    expect(info).toContain('loading:1\r\n');
+    // As in Redis, appending is off while the files are replayed.
+    expect(info).toContain('aof_enabled:0\r\n');
+    const total = Number(/loading_total_bytes:(\d+)/.exec(info)![1]);
+    const files = fs.readdirSync(path.join(dir, 'appendonlydir')).filter((f) => !f.endsWith('.manifest'));
+    expect(total).toBe(files.reduce((n, f) => n + fs.statSync(path.join(dir, 'appendonlydir', f)).size, 0));
+    const io = new Redis({ port: p.port, maxLoadingRetryTime: 50 });
+    try {
+      expect(await io.getBuffer(Buffer.from(KEY, 'latin1'))).toEqual(VAL);
+      expect(await io.dbsize()).toBe(KEYS + 1);
+    } finally {
+      io.disconnect();
+    }
+    expect(p.output()).toContain('DB loaded from append only file');
+    c.close();
+  });
+
   it('exits without saving on SIGTERM during the load', async () => {
     // Save points are configured: a normal shutdown would SAVE.
     const { p, dir } = await loadingServer(2000, ['--save', '3600 1']);

@@ -39,6 +39,7 @@ import {
 } from './manifest.js';
 import { encodeCommand, encodeSelect, encodeTimestamp } from './resp.js';
 import { sleepSync } from '../../util/sleep.js';
+import { runLoadSteps, runLoadStepsAsync, type LoadSteps } from '../load-steps.js';
 import { rewriteKey, writeAll, FdSink, type ByteSink } from './rewrite.js';
 import {
   AOF_EMPTY,
@@ -49,7 +50,7 @@ import {
   AOF_TRUNCATED,
   aofFileSize,
   fsName,
-  loadAppendOnlyFiles,
+  loadAppendOnlyFilesSteps,
   strerror,
   type RdbPreambleLoader,
 } from './loader.js';
@@ -577,9 +578,9 @@ export class Aof {
    * (after moving an old single-file AOF into the directory). Throws
    * AofFatalError where Redis exits.
    */
-  loadAtStartup(): void {
+  async loadAtStartup(): Promise<void> {
     const start = process.hrtime.bigint();
-    const status = this.loadFiles();
+    const status = await runLoadStepsAsync(this.loadFilesSteps());
     if (status === AOF_FAILED || status === AOF_OPEN_ERR) throw new AofFatalError('AOF loading failed');
     if (status !== AOF_NOT_EXIST) {
       const secs = Number(process.hrtime.bigint() - start) / 1e9;
@@ -592,6 +593,11 @@ export class Aof {
    * single-file AOF into the directory when there is one.
    */
   loadFiles(): number {
+    return runLoadSteps(this.loadFilesSteps());
+  }
+
+  /** loadFiles() in steps (start-up serves clients between them). */
+  *loadFilesSteps(): LoadSteps<number> {
     const am = this.manifest;
     const oldFile = this.inDir(this.aofFilename);
     if (fs.existsSync(oldFile)) {
@@ -611,12 +617,23 @@ export class Aof {
     this.state = AOF_OFF;
     let res;
     try {
-      res = loadAppendOnlyFiles(server, am, {
+      const steps = loadAppendOnlyFilesSteps(server, am, {
         dirPath: this.dirPath(),
         aofFilename: this.aofFilename,
         loadTruncated: this.cfg.bool('aof-load-truncated'),
         loadRdb: this.loadRdb,
+        totalSize: (bytes) => {
+          if (owner) server.loadingInfo.totalBytes = bytes;
+        },
       });
+      for (let step = steps.next(); ; step = steps.next()) {
+        if (step.done === true) {
+          res = step.value;
+          break;
+        }
+        if (owner) server.loadingInfo.loadedBytes = step.value;
+        yield step.value;
+      }
     } finally {
       this.state = state;
       server.stopLoading(owner);

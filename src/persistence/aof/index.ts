@@ -50,7 +50,7 @@ function initAof(aof: Aof, server: NodisServer): void {
   // One background job at a time, as with Redis's single child process.
   aof.otherChildActive = () => rdbChildActive(server);
   registerChildProbe(server, () => aof.child !== null);
-  aof.loadRdb = (buf) => rdbOf(server).loadBuffer(buf, { allowDup: false, preamble: true });
+  aof.loadRdb = (buf) => rdbOf(server).loadBufferSteps(buf, { allowDup: false, preamble: true });
   server.config.registerApply('appendonly', () => {
     const enabled = server.config.bool('appendonly');
     if (!enabled && aof.state !== AOF_OFF) {
@@ -74,12 +74,12 @@ function initAof(aof: Aof, server: NodisServer): void {
  * and delete leftover HISTORY files. Returns true when the AOF decided the
  * dataset (appendonly yes). Throws AofFatalError where Redis exits.
  */
-export function aofLoadAtStartup(server: NodisServer): boolean {
+export async function aofLoadAtStartup(server: NodisServer): Promise<boolean> {
   const aof = aofOf(server);
   aof.state = server.config.bool('appendonly') ? AOF_ON : AOF_OFF;
   aof.loadManifestFromDisk();
   if (aof.state !== AOF_ON) return false;
-  aof.loadAtStartup();
+  await aof.loadAtStartup();
   return true;
 }
 
@@ -93,11 +93,12 @@ export function aofOpenAtStartup(server: NodisServer): void {
 /**
  * The whole AOF start-up, after the RDB part of loadDataFromDisk() (which
  * leaves the dataset to the AOF when `appendonly yes`). Returns false when
- * the server must exit (the reason is logged, as Redis does).
+ * the server must exit (the reason is logged, as Redis does). Clients
+ * connected meanwhile get LOADING, as during the RDB's load.
  */
-export function aofStartup(server: NodisServer): boolean {
+export async function aofStartup(server: NodisServer): Promise<boolean> {
   try {
-    aofLoadAtStartup(server);
+    await aofLoadAtStartup(server);
     aofOpenAtStartup(server);
     return true;
   } catch (e) {

@@ -12,6 +12,7 @@ import { CLIENT_BLOCKED, CLIENT_MULTI, CLIENT_REPLY_OFF, type Client } from '../
 import type { NodisServer } from '../../server/server.js';
 import { RedisError } from '../../commands/types.js';
 import type { AofManifest } from './manifest.js';
+import { runLoadSteps, type LoadSteps } from '../load-steps.js';
 
 export const AOF_OK = 0;
 export const AOF_NOT_EXIST = 1;
@@ -27,10 +28,11 @@ const CHUNK = 1 << 20;
 
 /**
  * Loads an RDB image found at the start of an AOF file (the RDB format's
- * own loader, with the AOF-preamble flag). Returns the number of bytes the
- * RDB took (through its checksum); throws on any error.
+ * own loader, with the AOF-preamble flag), in steps that yield the offset
+ * reached. Returns the number of bytes the RDB took (through its
+ * checksum); throws on any error.
  */
-export type RdbPreambleLoader = (buf: Buffer) => number;
+export type RdbPreambleLoader = (buf: Buffer) => LoadSteps<number>;
 
 export interface AofLoadOptions {
   /** Directory holding the AOF files (`dir`/`appenddirname`). */
@@ -41,8 +43,8 @@ export interface AofLoadOptions {
   loadTruncated: boolean;
   /** Loader of RDB-format files and preambles; null when unavailable. */
   loadRdb: RdbPreambleLoader | null;
-  /** Called with each file's bytes loaded so far (loading progress). */
-  progress?: (bytes: number) => void;
+  /** Called with the size of all the files once known (loading_total_bytes). */
+  totalSize?: (bytes: number) => void;
 }
 
 /** The file as C stdio sees it: fgets() lines and fread() blocks. */
@@ -172,6 +174,11 @@ export function freeAofClient(server: NodisServer, c: Client): void {
  * loadSingleAppendOnlyFile(): replay one file of the AOF directory.
  */
 export function loadSingleAppendOnlyFile(server: NodisServer, filename: string, opts: AofLoadOptions): AofStatus {
+  return runLoadSteps(loadSingleAppendOnlyFileSteps(server, filename, opts));
+}
+
+/** loadSingleAppendOnlyFile() in steps. */
+export function* loadSingleAppendOnlyFileSteps(server: NodisServer, filename: string, opts: AofLoadOptions): LoadSteps<AofStatus> {
   const filepath = path.join(opts.dirPath, fsName(filename));
   let fd: number;
   try {
@@ -190,14 +197,14 @@ export function loadSingleAppendOnlyFile(server: NodisServer, filename: string, 
     const size = fs.fstatSync(fd).size;
     if (size === 0) return AOF_EMPTY;
     fake = createAofClient(server);
-    return replay(server, fake, fd, filename, filepath, opts);
+    return yield* replay(server, fake, fd, filename, filepath, opts);
   } finally {
     if (fake !== null) freeAofClient(server, fake);
     fs.closeSync(fd);
   }
 }
 
-function replay(server: NodisServer, fake: Client, fd: number, filename: string, filepath: string, opts: AofLoadOptions): AofStatus {
+function* replay(server: NodisServer, fake: Client, fd: number, filename: string, filepath: string, opts: AofLoadOptions): LoadSteps<AofStatus> {
   let validUpTo = 0;
   let validBeforeMulti = 0;
   let start = 0;
@@ -212,7 +219,7 @@ function replay(server: NodisServer, fake: Client, fd: number, filename: string,
     let shortRead = true;
     if (opts.loadRdb !== null) {
       try {
-        used = opts.loadRdb(fs.readFileSync(fd));
+        used = yield* opts.loadRdb(fs.readFileSync(fd));
       } catch (e) {
         // rdbReportError(): a short read is logged and loading fails; a
         // corrupt image terminates the server.
@@ -243,7 +250,6 @@ function replay(server: NodisServer, fake: Client, fd: number, filename: string,
       return unexpectedEof(server, filename, filepath, 0, opts);
     }
     start = used;
-    opts.progress?.(used);
     if (oldStyle) log(server, 'notice', 'Reading the remaining AOF tail...');
   }
 
@@ -251,7 +257,7 @@ function replay(server: NodisServer, fake: Client, fd: number, filename: string,
   let loops = 0;
   const queue = server.queueMulti;
   for (;;) {
-    if ((loops++ & 1023) === 0) opts.progress?.(r.tell());
+    if ((loops++ & 1023) === 0 && loops > 1) yield r.tell();
     const line = r.fgets(LINE_MAX);
     if (line === null) break;
     if (line[0] === 0x23 /* # */) continue;
@@ -311,7 +317,6 @@ function replay(server: NodisServer, fake: Client, fd: number, filename: string,
     log(server, 'warning', `Revert incomplete MULTI/EXEC transaction in AOF file ${filename}`);
     return unexpectedEof(server, filename, filepath, validBeforeMulti, opts);
   }
-  opts.progress?.(r.tell());
   return AOF_OK;
 }
 
@@ -390,6 +395,11 @@ export interface LoadResult {
  * file is only acceptable as the last one.
  */
 export function loadAppendOnlyFiles(server: NodisServer, am: AofManifest, opts: AofLoadOptions): LoadResult {
+  return runLoadSteps(loadAppendOnlyFilesSteps(server, am, opts));
+}
+
+/** loadAppendOnlyFiles() in steps: the offsets yielded count the files before too. */
+export function* loadAppendOnlyFilesSteps(server: NodisServer, am: AofManifest, opts: AofLoadOptions): LoadSteps<LoadResult> {
   const res: LoadResult = { status: AOF_OK, totalSize: 0, baseSize: 0 };
   if (am.isEmpty()) {
     res.status = AOF_NOT_EXIST;
@@ -409,6 +419,8 @@ export function loadAppendOnlyFiles(server: NodisServer, am: AofManifest, opts: 
     res.status = AOF_EMPTY;
     return res;
   }
+  opts.totalSize?.(total);
+  let before = 0;
   let num = 0;
   let ret: AofStatus = AOF_OK;
   let baseSize = 0;
@@ -417,9 +429,18 @@ export function loadAppendOnlyFiles(server: NodisServer, am: AofManifest, opts: 
   for (const ai of am.incr) files.push([ai.name, 'incr']);
   for (const [name, kind] of files) {
     const last = ++num === totalNum;
-    if (kind === 'base') baseSize = aofFileSize(server, opts.dirPath, name).size;
+    const size = aofFileSize(server, opts.dirPath, name).size;
+    if (kind === 'base') baseSize = size;
     const start = process.hrtime.bigint();
-    ret = loadSingleAppendOnlyFile(server, name, opts);
+    const steps = loadSingleAppendOnlyFileSteps(server, name, opts);
+    for (let step = steps.next(); ; step = steps.next()) {
+      if (step.done === true) {
+        ret = step.value;
+        break;
+      }
+      yield before + step.value;
+    }
+    before += size;
     if (ret === AOF_OK || (ret === AOF_TRUNCATED && last)) {
       const secs = Number(process.hrtime.bigint() - start) / 1e9;
       log(server, 'notice', `DB loaded from ${kind} file ${name}: ${secs.toFixed(3)} seconds`);

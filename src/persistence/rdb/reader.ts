@@ -19,6 +19,7 @@ import { lzfDecompressInto } from './lzf.js';
 import { parseListpack, parseZiplist, parseIntset, parseZipmap } from './decode.js';
 import { loadStream } from './stream-load.js';
 import { debugDelay } from '../../util/sleep.js';
+import { runLoadSteps, type LoadSteps } from '../load-steps.js';
 import {
   RDB_VERSION,
   RDB_ENC_INT8,
@@ -727,7 +728,7 @@ export function loadRdb(buf: Buffer, sink: RdbSink, opts: RdbLoadOptions = {}): 
  * a caller can serve events while a large file loads, as Redis does from
  * rdbLoadProgressCallback(). Its return value is loadRdb()'s.
  */
-export function* loadRdbSteps(buf: Buffer, sink: RdbSink, opts: RdbLoadOptions = {}): Generator<number, RdbLoadResult, void> {
+export function* loadRdbSteps(buf: Buffer, sink: RdbSink, opts: RdbLoadOptions = {}): LoadSteps<RdbLoadResult> {
   const inp = new RdbInput(buf);
   try {
     return yield* loadRdbInner(inp, sink, opts);
@@ -736,16 +737,7 @@ export function* loadRdbSteps(buf: Buffer, sink: RdbSink, opts: RdbLoadOptions =
   }
 }
 
-/** Run a loader's steps to the end, calling `onStep` with each offset it yields. */
-export function runLoadSteps<R>(steps: Generator<number, R, void>, onStep?: (pos: number) => void): R {
-  for (;;) {
-    const r = steps.next();
-    if (r.done === true) return r.value;
-    onStep?.(r.value);
-  }
-}
-
-function* loadRdbInner(inp: RdbInput, sink: RdbSink, opts: RdbLoadOptions): Generator<number, RdbLoadResult, void> {
+function* loadRdbInner(inp: RdbInput, sink: RdbSink, opts: RdbLoadOptions): LoadSteps<RdbLoadResult> {
   const ctx: ValueCtx = { cfg: opts.config ?? defaults(), deep: opts.deep ?? false, stats: opts.stats };
   const dbnum = opts.dbnum ?? 16;
   const trace = opts.trace ?? nullTrace();
