@@ -22,7 +22,8 @@ import { AclUser } from '../server/acl.js';
 import { Db, type KeyspaceContext } from '../store/db.js';
 import type { RValue } from '../store/types.js';
 import { emptyData } from '../commands/keys.js';
-import { loadRdb, RdbLoadError, type RdbSink } from '../persistence/rdb/reader.js';
+import { loadRdbSteps, RdbLoadError, type RdbSink } from '../persistence/rdb/reader.js';
+import { runLoadSteps } from '../persistence/load-steps.js';
 import { clearFunctions, loadFunctionFromRdb } from '../scripting/function-libraries.js';
 import { logLoadDone, rdbOf, warnEmptyKey } from '../persistence/rdb-save.js';
 import { aofOf } from '../persistence/aof/index.js';
@@ -72,6 +73,8 @@ interface Transfer {
   chunks: Buffer[];
   fd: number;
   tmpfile: string | null;
+  /** A diskless load started loading when the payload began (stopped when it ends or fails). */
+  loading: boolean;
 }
 
 export class ReplicaSide {
@@ -566,6 +569,7 @@ export class ReplicaSide {
       chunks: [],
       fd: -1,
       tmpfile: null,
+      loading: false,
     };
     if (!diskless) {
       const dir = rdbOf(this.server).dirPath();
@@ -619,6 +623,7 @@ export class ReplicaSide {
           t.size = parseInt(line.slice(1), 10) || 0;
           this.log.info(`MASTER <-> REPLICA sync: receiving ${t.size} bytes from master ${where}`);
         }
+        if (t.diskless) this.startDisklessLoading(t);
         break;
       }
     }
@@ -648,9 +653,29 @@ export class ReplicaSide {
       return;
     }
     t.read += data.length;
+    if (t.loading) this.server.loadingInfo.loadedBytes = t.read;
     if (!t.usemark && t.read === t.size) eof = true;
     if (!eof) return;
     this.finishTransfer(rest);
+  }
+
+  /**
+   * A diskless load reads the RDB from the link as it comes, so the
+   * replica is loading from the first byte: LOADING for its clients, or,
+   * with repl-diskless-load swapdb when the primary continues our own
+   * history (same replid), async loading: the current dataset stays
+   * served until the new one replaces it.
+   */
+  private startDisklessLoading(t: Transfer): void {
+    const server = this.server;
+    const async = server.config.enumValue('repl-diskless-load') === REPL_DISKLESS_LOAD_SWAPDB && this.repl.replid === this.masterReplid;
+    t.loading = server.startLoading(t.usemark ? -1 : t.size, async);
+  }
+
+  private stopDisklessLoading(t: Transfer): void {
+    if (!t.loading) return;
+    t.loading = false;
+    this.server.stopLoading(true);
   }
 
   /** The RDB is in: load it and start following the primary's stream. */
@@ -721,6 +746,7 @@ export class ReplicaSide {
       this.log.info('MASTER <-> REPLICA sync: Discarding old DB in background');
     }
     if (t.diskless) server.dirty++;
+    this.stopDisklessLoading(t);
     this.transfer = null;
 
     this.createPrimaryClient(this.masterInitialOffset, this.masterReplid, this.loadedStreamDb);
@@ -771,11 +797,18 @@ export class ReplicaSide {
     };
     const owner = server.startLoading(buf.length);
     try {
-      const r = loadRdb(buf, sink, {
+      const steps = loadRdbSteps(buf, sink, {
         config: server.config,
         checksum: server.config.bool('rdbchecksum'),
         dbnum: dbs.length,
+        yieldEvery: server.config.num('loading-process-events-interval-bytes'),
         keyLoadDelay: server.config.num('key-load-delay'),
+      });
+      // Clients already connected are served between steps (LOADING, or
+      // the current dataset while loading aside).
+      const r = runLoadSteps(steps, (pos) => {
+        if (owner) server.loadingInfo.loadedBytes = pos;
+        server.processEventsWhileBlocked(null);
       });
       logLoadDone(log, loaded, 0, r.emptyKeysSkipped);
       return true;
@@ -811,6 +844,7 @@ export class ReplicaSide {
     this.gen++;
     const t = this.transfer;
     if (t !== null) {
+      this.stopDisklessLoading(t);
       if (t.fd !== -1) {
         try {
           fs.closeSync(t.fd);

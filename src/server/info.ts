@@ -470,8 +470,8 @@ export function memoryOverhead(server: NodisServer): MemoryOverhead {
 
 function persistenceFields(server: NodisServer): InfoField[] {
   return [
-    ['loading', server.loading ? 1 : 0],
-    ['async_loading', 0],
+    ['loading', server.loading && !server.asyncLoading ? 1 : 0],
+    ['async_loading', server.asyncLoading ? 1 : 0],
     ['current_cow_peak', 0],
     ['current_cow_size', 0],
     ['current_cow_size_age', 0],
@@ -687,7 +687,8 @@ function loadingFields(server: NodisServer): InfoField[] {
   const li = server.loadingInfo;
   let perc = 0;
   let remaining = 1;
-  if (li.totalBytes > 0) {
+  // -1: a transfer with an EOF mark, size unknown (Redis prints that as an unsigned 64-bit integer).
+  if (li.totalBytes !== 0) {
     perc = (li.loadedBytes / li.totalBytes) * 100;
     remaining = li.totalBytes - li.loadedBytes;
   } else if (li.rdbUsedMem > 0) {
@@ -699,7 +700,7 @@ function loadingFields(server: NodisServer): InfoField[] {
   const eta = elapsed === 0 ? 1 : Math.trunc((elapsed * remaining) / (li.loadedBytes + 1));
   return [
     ['loading_start_time', li.startTime],
-    ['loading_total_bytes', li.totalBytes],
+    ['loading_total_bytes', li.totalBytes === -1 ? '18446744073709551615' : li.totalBytes],
     ['loading_rdb_used_mem', li.rdbUsedMem],
     ['loading_loaded_bytes', li.loadedBytes],
     ['loading_loaded_perc', fmtFixed(perc, 2)],

@@ -17,7 +17,7 @@ import { createLogger, silentLogger, pinoLevel, type Logger } from './logger.js'
 import { Db, type KeyspaceContext } from '../store/db.js';
 import type { RValue } from '../store/types.js';
 import { systemClock, type Clock } from '../store/clock.js';
-import { Command, CommandTable, CMD_FAST, CMD_NO_AUTH, CMD_NO_MULTI, CMD_SKIP_SLOWLOG, CMD_WRITE, CMD_ADMIN, CMD_SKIP_MONITOR, CMD_PROTECTED, CMD_READONLY, CMD_MAY_REPLICATE, CMD_ALLOW_BUSY, CMD_LOADING } from '../commands/table.js';
+import { Command, CommandTable, CMD_FAST, CMD_NO_AUTH, CMD_NO_MULTI, CMD_SKIP_SLOWLOG, CMD_WRITE, CMD_ADMIN, CMD_SKIP_MONITOR, CMD_PROTECTED, CMD_READONLY, CMD_MAY_REPLICATE, CMD_ALLOW_BUSY, CMD_LOADING, CMD_NO_ASYNC_LOADING } from '../commands/table.js';
 import { RedisError, type CommandSpec } from '../commands/types.js';
 import { allCommands } from '../commands/index.js';
 import { registerListenerApply } from '../commands/config.js';
@@ -163,6 +163,12 @@ export class NodisServer implements KeyspaceContext {
   lastSave = Math.floor(Date.now() / 1000);
   /** A dataset is being loaded (server.loading): commands not flagged `loading` get LOADING. */
   loading = false;
+  /**
+   * The load goes to a side keyspace while the current one stays served
+   * (server.async_loading: a swapdb replica resyncing the same history):
+   * only commands flagged `no_async_loading` get LOADING.
+   */
+  asyncLoading = false;
   /** startLoading()'s figures for INFO persistence (loading_* fields). */
   readonly loadingInfo = { startTime: 0, totalBytes: 0, rdbUsedMem: 0, loadedBytes: 0 };
   /** Client whose command is running (server.current_client). */
@@ -344,13 +350,15 @@ export class NodisServer implements KeyspaceContext {
   }
 
   /**
-   * startLoading(): a load of `totalBytes` (0 when unknown, as for a
-   * diskless transfer) begins. Returns false when one is already under way
+   * startLoading(): a load of `totalBytes` (-1 when unknown, as for a
+   * diskless transfer ended by an EOF mark) begins; `async` when it goes
+   * aside while the current dataset stays served. Returns false when one is already under way
    * (an AOF's RDB preamble): that outer load owns the state.
    */
-  startLoading(totalBytes: number): boolean {
+  startLoading(totalBytes: number, async = false): boolean {
     if (this.loading) return false;
     this.loading = true;
+    this.asyncLoading = async;
     const li = this.loadingInfo;
     li.startTime = Math.floor(Date.now() / 1000);
     li.totalBytes = totalBytes;
@@ -361,7 +369,9 @@ export class NodisServer implements KeyspaceContext {
 
   /** stopLoading() of the load startLoading() returned true for. */
   stopLoading(owner: boolean): void {
-    if (owner) this.loading = false;
+    if (!owner) return;
+    this.loading = false;
+    this.asyncLoading = false;
   }
 
   writesPaused(): boolean {
@@ -808,7 +818,7 @@ export class NodisServer implements KeyspaceContext {
    * connections, whose bytes only the TLS layer can read: those are served
    * when the script ends. New connections wait for the event loop.
    */
-  processEventsWhileBlocked(protectedClient: Client): void {
+  processEventsWhileBlocked(protectedClient: Client | null): void {
     const errorsBefore = this.stats.totalErrorReplies;
     const tick = this.lastTick;
     // Replies of this turn's earlier commands first: their clients wait for them.
@@ -973,11 +983,9 @@ export class NodisServer implements KeyspaceContext {
         return;
       }
     }
-    // A dataset being loaded: only commands flagged `loading` (and an EXEC of nothing else).
-    if (
-      this.loading &&
-      ((flags & CMD_LOADING) === 0 || (cmd.name === 'exec' && this.queuedCommandInvFlags !== null && (this.queuedCommandInvFlags(c) & CMD_LOADING) !== 0))
-    ) {
+    // A dataset being loaded: only commands flagged `loading` (and an EXEC of nothing else);
+    // while it loads aside, all but those flagged `no_async_loading`.
+    if (this.loading && this.loadingDenies(c, cmd, flags)) {
       this.rejectCommand(c, cmd, LOADING_ERR);
       return;
     }
@@ -1040,6 +1048,15 @@ export class NodisServer implements KeyspaceContext {
   queuedCommandFlags: ((c: Client) => number) | null = null;
   /** Set by the transactions module: OR of the inverted flags of the commands `c` queued. */
   queuedCommandInvFlags: ((c: Client) => number) | null = null;
+
+  /** is_denyloading_command / is_deny_async_loading_command of processCommand(). */
+  private loadingDenies(c: Client, cmd: Command, flags: number): boolean {
+    const exec = cmd.name === 'exec';
+    if (this.asyncLoading) {
+      return (flags & CMD_NO_ASYNC_LOADING) !== 0 || (exec && this.queuedCommandFlags !== null && (this.queuedCommandFlags(c) & CMD_NO_ASYNC_LOADING) !== 0);
+    }
+    return (flags & CMD_LOADING) === 0 || (exec && this.queuedCommandInvFlags !== null && (this.queuedCommandInvFlags(c) & CMD_LOADING) !== 0);
+  }
 
   private execIsWrite(c: Client): boolean {
     return this.queuedCommandFlags !== null && (this.queuedCommandFlags(c) & CMD_WRITE) !== 0;
