@@ -10,6 +10,7 @@ import { emptyData } from './keys.js';
 import { clearFunctions } from '../scripting/function-libraries.js';
 import { aofOf } from '../persistence/aof/index.js';
 import { AOF_EMPTY, AOF_OFF, AOF_OK } from '../persistence/aof/aof.js';
+import { runLoadSteps } from '../persistence/load-steps.js';
 
 function bgrewriteaofCommand(c: Client): void {
   const r = aofOf(c.server).bgrewriteaof();
@@ -29,7 +30,8 @@ registerDebugSubcommand({
     clearFunctions(server);
     aof.loadManifestFromDisk();
     aof.delHistoryFiles();
-    const ret = aof.loadFiles();
+    // Other clients are served between steps (LOADING), as Redis does.
+    const ret = runLoadSteps(aof.loadFilesSteps(), () => server.processEventsWhileBlocked(c));
     if (ret !== AOF_OK && ret !== AOF_EMPTY) {
       if (server.exitProcess !== null) {
         server.exitProcess(1);

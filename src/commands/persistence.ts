@@ -11,6 +11,7 @@ import { emptyData } from './keys.js';
 import { clearFunctions } from '../scripting/function-libraries.js';
 import { rdbOf } from '../persistence/rdb-save.js';
 import { RdbLoadError } from '../persistence/rdb/reader.js';
+import { runLoadSteps } from '../persistence/load-steps.js';
 
 function saveCommand(c: Client): void {
   const rdb = rdbOf(c.server);
@@ -70,7 +71,8 @@ function debugReload(c: Client, argv: string[]): void {
   }
   let ok: boolean;
   try {
-    ok = rdb.loadFile(rdb.filePath(), { allowDup });
+    // Other clients are served between steps (LOADING), as Redis does.
+    ok = runLoadSteps(rdb.loadFileSteps(rdb.filePath(), { allowDup }), () => server.processEventsWhileBlocked(c));
   } catch (e) {
     const msg = e instanceof RdbLoadError ? e.message : (e as Error).message;
     server.logger.warn(`Error loading the RDB file on DEBUG RELOAD: ${msg}`);

@@ -517,12 +517,8 @@ export class RdbPersistence {
    * rdbLoad() of `file` into the keyspace (keys already present are an
    * error unless `allowDup`). Returns false when the file does not exist;
    * throws RdbLoadError for a corrupt or truncated file, or the I/O error.
+   * In steps (loadRdbSteps()): the caller serves clients between them.
    */
-  loadFile(file: string, opts: { allowDup?: boolean } = {}): boolean {
-    return runLoadSteps(this.loadFileSteps(file, opts));
-  }
-
-  /** loadFile() in steps (loadRdbSteps()): start-up serves clients between them. */
   *loadFileSteps(file: string, opts: { allowDup?: boolean } = {}): LoadSteps<boolean> {
     let buf: Buffer;
     try {

@@ -16,7 +16,7 @@ const KEY = 'k\xff\x00\xe9';
 const VAL = Buffer.from([0xfe, 0x00, 0xc3, 0x28]);
 const KEYS = 3000;
 
-describe('loading the dataset at start-up', () => {
+describe('loading a dataset', () => {
   let rdb: Buffer;
   const cleanups: (() => void)[] = [];
   afterEach(() => {
@@ -113,6 +113,27 @@ describe('loading the dataset at start-up', () => {
     }
     expect(p.output()).toContain('DB loaded from append only file');
     c.close();
+  });
+
+  it('serves LOADING to the other clients during DEBUG RELOAD', async () => {
+    const { p } = await loadingServer(0, ['--enable-debug-command', 'yes']);
+    const a = await RawClient.connect(p.port);
+    const b = await RawClient.connect(p.port);
+    // The start-up load first (it serves events every KB too).
+    while ((await b.callStr('PING')) !== '+PONG\r\n') await new Promise((r) => setTimeout(r, 10));
+    await a.call('CONFIG', 'SET', 'key-load-delay', '300');
+    // The reply to DEBUG RELOAD comes once the file is loaded again.
+    const reload = a.callStr('DEBUG', 'RELOAD');
+    let seen = '';
+    while (seen !== '-LOADING Redis is loading the dataset in memory\r\n') {
+      seen = await b.callStr('GET', Buffer.from(KEY, 'latin1'));
+      expect(seen).toMatch(/^(-LOADING|\$4\r\n)/);
+    }
+    expect(await b.callStr('INFO', 'persistence')).toContain('loading:1\r\n');
+    expect(await reload).toBe('+OK\r\n');
+    expect(await b.callStr('GET', Buffer.from(KEY, 'latin1'))).toBe(`$4\r\n${VAL.latin1Slice()}\r\n`);
+    a.close();
+    b.close();
   });
 
   it('exits without saving on SIGTERM during the load', async () => {

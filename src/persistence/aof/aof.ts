@@ -39,7 +39,7 @@ import {
 } from './manifest.js';
 import { encodeCommand, encodeSelect, encodeTimestamp } from './resp.js';
 import { sleepSync } from '../../util/sleep.js';
-import { runLoadSteps, runLoadStepsAsync, type LoadSteps } from '../load-steps.js';
+import { runLoadStepsAsync, type LoadSteps } from '../load-steps.js';
 import { rewriteKey, writeAll, FdSink, type ByteSink } from './rewrite.js';
 import {
   AOF_EMPTY,
@@ -590,13 +590,9 @@ export class Aof {
 
   /**
    * loadAppendOnlyFiles() with the current manifest, after moving an old
-   * single-file AOF into the directory when there is one.
+   * single-file AOF into the directory when there is one; in steps, so
+   * the caller serves clients between them. Returns the AOF_* status.
    */
-  loadFiles(): number {
-    return runLoadSteps(this.loadFilesSteps());
-  }
-
-  /** loadFiles() in steps (start-up serves clients between them). */
   *loadFilesSteps(): LoadSteps<number> {
     const am = this.manifest;
     const oldFile = this.inDir(this.aofFilename);
