@@ -52,7 +52,8 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerHandle
     logger: opts.logger ?? (opts.verbose ? undefined : silentLogger()),
   });
   // loadDataFromDisk(): the RDB file, or the AOF when appendonly yes.
-  if (!(await loadDataFromDisk(server)) || !(await aofStartup(server))) {
+  const appendonly = server.config.bool('appendonly');
+  if (!(await loadDataFromDisk(server, appendonly)) || !(await aofStartup(server, appendonly))) {
     await server.close();
     throw new Error('Failed loading the dataset at start-up (see the log)');
   }

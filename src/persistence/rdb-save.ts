@@ -21,7 +21,7 @@ import { addInfoHook, setInfoField, type InfoField } from '../server/info.js';
 import { KeyspaceSnapshot, type SnapshotWriter } from './snapshot.js';
 import { RdbWriter, defaultAux, type KeyUsageInfo } from './rdb/writer.js';
 import { loadRdbSteps, RdbLoadError, type RdbSink } from './rdb/reader.js';
-import { runLoadSteps, runLoadStepsAsync, type LoadSteps } from './load-steps.js';
+import { relaySteps, runLoadSteps, runLoadStepsAsync, type LoadSteps } from './load-steps.js';
 import { checkRdb } from './rdb/check.js';
 import { functionLibraryCodes, loadFunctionFromRdb } from '../scripting/function-libraries.js';
 import { keyUsageInfo, setKeyUsage, usagePolicy } from './rdb/usage.js';
@@ -567,7 +567,7 @@ export class RdbPersistence {
         else if (key === 'ctime') log.info(`RDB age ${Math.max(0, unixtime() - (parseInt(v, 10) || 0))} seconds`);
         else if (key === 'used-mem') {
           log.info(`RDB memory usage when created ${((Number(v) || 0) / (1024 * 1024)).toFixed(2)} Mb`);
-          if (owner) server.loadingInfo.rdbUsedMem = Number(v) || 0;
+          server.loadingInfo.rdbUsedMem = Number(v) || 0;
         }
         else if (key === 'aof-preamble' && Number(v)) log.info('RDB has an AOF tail');
         else if (key === 'aof-base' && Number(v)) log.info('RDB is base AOF');
@@ -602,21 +602,17 @@ export class RdbPersistence {
       },
     };
     try {
-      const steps = loadRdbSteps(buf, sink, {
+      const r = yield* relaySteps(loadRdbSteps(buf, sink, {
         config: server.config,
         // rdbchecksum no, or DEBUG SET-SKIP-CHECKSUM-VALIDATION 1: the CRC is not checked.
         checksum: server.config.bool('rdbchecksum') && !skipChecksumValidation(server),
         dbnum: dbs.length,
         yieldEvery: server.config.num('loading-process-events-interval-bytes'),
-        keyLoadDelay: server.config.num('key-load-delay'),
+        keyLoadDelay: () => server.config.num('key-load-delay'),
+      }), (pos) => {
+        if (owner) server.loadingInfo.loadedBytes = pos;
+        return pos;
       });
-      let step = steps.next();
-      while (step.done !== true) {
-        if (owner) server.loadingInfo.loadedBytes = step.value;
-        yield step.value;
-        step = steps.next();
-      }
-      const r = step.value;
       this.lastLoadKeysLoaded = loaded;
       this.lastLoadKeysExpired = expired;
       if (!opts.preamble) this.lastLoadAux = auxSeen;
@@ -695,8 +691,8 @@ export function logLoadDone(log: Logger, loaded: number, expired: number, emptyK
  * events from rdbLoadProgressCallback(): clients can connect, and get
  * LOADING for all but the commands flagged `loading`.
  */
-export async function loadDataFromDisk(server: NodisServer): Promise<boolean> {
-  if (server.config.bool('appendonly')) return true;
+export async function loadDataFromDisk(server: NodisServer, appendonly: boolean): Promise<boolean> {
+  if (appendonly) return true;
   const st = rdbOf(server);
   const start = performance.now();
   st.startupLoad?.begin();

@@ -24,7 +24,7 @@ import type { RValue } from '../store/types.js';
 import { emptyData } from '../commands/keys.js';
 import { loadRdbSteps, RdbLoadError, type RdbSink } from '../persistence/rdb/reader.js';
 import { runLoadSteps } from '../persistence/load-steps.js';
-import { clearFunctions, loadFunctionFromRdb } from '../scripting/function-libraries.js';
+import { clearFunctions, functionLibraryCodes, loadFunctionFromRdb } from '../scripting/function-libraries.js';
 import { logLoadDone, rdbOf, warnEmptyKey } from '../persistence/rdb-save.js';
 import { aofOf } from '../persistence/aof/index.js';
 import { AOF_OFF } from '../persistence/aof/aof.js';
@@ -70,6 +70,8 @@ interface Transfer {
   last: Buffer;
   /** Loading from memory (diskless load) or from the temp file. */
   diskless: boolean;
+  /** repl-diskless-load swapdb when the transfer began: the load goes to a side keyspace. */
+  swapdb: boolean;
   chunks: Buffer[];
   fd: number;
   tmpfile: string | null;
@@ -559,6 +561,7 @@ export class ReplicaSide {
 
   private startTransfer(): boolean {
     const diskless = this.useDisklessLoad();
+    const swapdb = diskless && this.server.config.enumValue('repl-diskless-load') === REPL_DISKLESS_LOAD_SWAPDB;
     const t: Transfer = {
       size: -1,
       read: 0,
@@ -566,6 +569,7 @@ export class ReplicaSide {
       mark: '',
       last: Buffer.alloc(0),
       diskless,
+      swapdb,
       chunks: [],
       fd: -1,
       tmpfile: null,
@@ -668,7 +672,7 @@ export class ReplicaSide {
    */
   private startDisklessLoading(t: Transfer): void {
     const server = this.server;
-    const async = server.config.enumValue('repl-diskless-load') === REPL_DISKLESS_LOAD_SWAPDB && this.repl.replid === this.masterReplid;
+    const async = t.swapdb && this.repl.replid === this.masterReplid;
     t.loading = server.startLoading(t.usemark ? -1 : t.size, async);
   }
 
@@ -717,7 +721,7 @@ export class ReplicaSide {
       }
       rdb.killBackgroundSave();
     }
-    const swapdb = t.diskless && server.config.enumValue('repl-diskless-load') === REPL_DISKLESS_LOAD_SWAPDB;
+    const swapdb = t.swapdb;
     const lazy = server.config.bool('replica-lazy-flush');
     let target: Db[];
     if (swapdb) {
@@ -729,9 +733,16 @@ export class ReplicaSide {
       target = server.dbs;
     }
     this.log.info('MASTER <-> REPLICA sync: Loading DB in memory');
-    // The primary's libraries replace ours (functionsLibCtxClear()).
-    clearFunctions(server);
-    if (!this.loadPayload(payload, target)) {
+    // The primary's libraries replace ours (functionsLibCtxClear()). With
+    // swapdb they are set aside with the dataset and swapped in with it, so
+    // the old ones serve meanwhile and stay if the load fails.
+    const libs: string[] | null = swapdb ? [] : null;
+    if (libs === null) clearFunctions(server);
+    let loaded = this.loadPayload(payload, target, libs);
+    // The link went away while clients were served during the parse (SHUTDOWN): nothing more to do.
+    if (this.transfer !== t) return;
+    if (loaded && libs !== null) loaded = this.swapFunctions(libs);
+    if (!loaded) {
       this.log.warn(`Failed trying to load the MASTER synchronization DB from ${t.diskless ? 'socket' : 'disk'}`);
       this.cancelHandshake(true);
       if (!swapdb) emptyData(server, -1, lazy);
@@ -762,8 +773,31 @@ export class ReplicaSide {
     if (rest.length > 0) this.onPrimaryData(rest);
   }
 
-  /** rdbLoad() for a replica: expired keys are kept (the primary's DELs remove them). */
-  private loadPayload(buf: Buffer, dbs: Db[]): boolean {
+  /**
+   * The libraries of a swapdb load replace ours; when one fails to load,
+   * ours are put back and the load fails. False then.
+   */
+  private swapFunctions(libs: string[]): boolean {
+    const server = this.server;
+    const old = functionLibraryCodes(server);
+    clearFunctions(server);
+    for (const code of libs) {
+      const err = loadFunctionFromRdb(server, code, true);
+      if (err === null) continue;
+      this.log.warn(`Failed loading library, ${err}`);
+      clearFunctions(server);
+      for (const c of old) loadFunctionFromRdb(server, c, true);
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * rdbLoad() for a replica: expired keys are kept (the primary's DELs
+   * remove them). Function libraries go to `libs` when given (swapdb),
+   * else are loaded at once.
+   */
+  private loadPayload(buf: Buffer, dbs: Db[], libs: string[] | null): boolean {
     const server = this.server;
     const log = this.log;
     const policy = usagePolicy(server.config.str('maxmemory-policy'));
@@ -778,11 +812,18 @@ export class ReplicaSide {
         else if (key === 'repl-stream-db') this.loadedStreamDb = parseInt(v, 10) || 0;
         else if (key === 'redis-ver') log.info(`Loading RDB produced by version ${v}`);
         else if (key === 'ctime') log.info(`RDB age ${Math.max(0, unixtime() - (parseInt(v, 10) || 0))} seconds`);
-        else if (key === 'used-mem') log.info(`RDB memory usage when created ${((Number(v) || 0) / (1024 * 1024)).toFixed(2)} Mb`);
+        else if (key === 'used-mem') {
+          log.info(`RDB memory usage when created ${((Number(v) || 0) / (1024 * 1024)).toFixed(2)} Mb`);
+          server.loadingInfo.rdbUsedMem = Number(v) || 0;
+        }
       },
       selectDb() {},
       emptyKey: warnEmptyKey(log),
       function: (code) => {
+        if (libs !== null) {
+          libs.push(code);
+          return;
+        }
         const err = loadFunctionFromRdb(server, code, true);
         if (err !== null) throw new RdbLoadError(`Failed loading library, ${err}`);
       },
@@ -802,12 +843,13 @@ export class ReplicaSide {
         checksum: server.config.bool('rdbchecksum'),
         dbnum: dbs.length,
         yieldEvery: server.config.num('loading-process-events-interval-bytes'),
-        keyLoadDelay: server.config.num('key-load-delay'),
+        keyLoadDelay: () => server.config.num('key-load-delay'),
       });
       // Clients already connected are served between steps (LOADING, or
       // the current dataset while loading aside).
+      // The bytes parsed, also when the diskless transfer owns the loading state.
       const r = runLoadSteps(steps, (pos) => {
-        if (owner) server.loadingInfo.loadedBytes = pos;
+        server.loadingInfo.loadedBytes = pos;
         server.processEventsWhileBlocked(null);
       });
       logLoadDone(log, loaded, 0, r.emptyKeysSkipped);
@@ -1042,12 +1084,7 @@ export class ReplicaSide {
       this.log.warn('Timeout connecting to the MASTER...');
       this.cancelHandshake(true);
     }
-    if (this.state === REPL_STATE_TRANSFER && now - this.lastio > timeout) {
-      this.log.warn(
-        "Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value.",
-      );
-      this.cancelHandshake(true);
-    }
+    this.checkTransferTimeout(now, timeout);
     if (this.state === REPL_STATE_CONNECTED && this.master !== null && now - Math.floor(this.master.lastInteraction / 1000) > timeout) {
       this.log.warn('MASTER timeout: no data nor PING received...');
       this.dropPrimaryClient();
@@ -1057,6 +1094,24 @@ export class ReplicaSide {
       this.connect();
     }
     if (this.master !== null && !this.prePsync) this.sendAck();
+  }
+
+  /**
+   * The only replication duty while a dataset loads: a diskless transfer
+   * that stalls still times out (Redis's reads from the link have
+   * repl-timeout as their timeout). Nothing connects or handshakes then.
+   */
+  loadingCron(): void {
+    if (this.transfer !== null && this.transfer.loading) this.checkTransferTimeout(unixtime(), this.server.config.num('repl-timeout'));
+  }
+
+  private checkTransferTimeout(now: number, timeout: number): void {
+    if (this.state === REPL_STATE_TRANSFER && now - this.lastio > timeout) {
+      this.log.warn(
+        "Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value.",
+      );
+      this.cancelHandshake(true);
+    }
   }
 
   shutdown(): void {

@@ -761,9 +761,7 @@ export class Replication {
     const server = this.server;
     if (this.backlog !== null) server.setPropagationTarget(this.feedHook, true, PROPAGATE_REPL);
     server.hooks.cron.push(() => this.cron());
-    // A diskless load runs with the cron stopped; a stalled transfer still times out
-    // (Redis's reads from the link have repl-timeout as their timeout).
-    server.hooks.loadingCron.push(() => this.replica.cron());
+    server.hooks.loadingCron.push(() => this.replica.loadingCron());
     server.hooks.clientFreed.push((c) => {
       if (c.flags & CLIENT_SLAVE && c.ext.repl !== undefined) this.replicaFreed(c);
       if (c.flags & CLIENT_MASTER) this.replica.primaryClientFreed(c);

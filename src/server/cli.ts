@@ -301,8 +301,12 @@ export async function main(args: string[] = process.argv.slice(2)): Promise<void
     });
   }
   // loadDataFromDisk(): clients that connect meanwhile get LOADING.
-  if (!(await loadDataFromDisk(server))) flushAndExit(logger, 1);
-  if (!(await aofStartup(server))) flushAndExit(logger, 1);
+  // The RDB file or the AOF: decided once, before the load (server.aof_state).
+  const appendonly = cfg.bool('appendonly');
+  if (!(await loadDataFromDisk(server, appendonly))) flushAndExit(logger, 1);
+  if (!(await aofStartup(server, appendonly))) flushAndExit(logger, 1);
+  // A signal during the load shut the server down: the start-up ends there.
+  if (server.isClosed()) return;
   installOomScoreAdj(server);
   installCrashHandlers(server);
   if (port !== 0 || tlsPort !== 0) logger.info('Ready to accept connections');

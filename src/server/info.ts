@@ -703,7 +703,8 @@ function loadingFields(server: NodisServer): InfoField[] {
     ['loading_total_bytes', li.totalBytes === -1 ? '18446744073709551615' : li.totalBytes],
     ['loading_rdb_used_mem', li.rdbUsedMem],
     ['loading_loaded_bytes', li.loadedBytes],
-    ['loading_loaded_perc', fmtFixed(perc, 2)],
+    // printf's %.2f keeps the sign of -0 (nothing loaded yet of a -1 total).
+    ['loading_loaded_perc', Object.is(perc, -0) ? '-0.00' : fmtFixed(perc, 2)],
     ['loading_eta_seconds', eta],
   ];
 }

@@ -101,6 +101,8 @@ describe('loading a dataset', () => {
     expect(info).toContain('loading:1\r\n');
     // As in Redis, appending is off while the files are replayed.
     expect(info).toContain('aof_enabled:0\r\n');
+    // Read from the RDB base's AUX fields, as in Redis.
+    expect(Number(/loading_rdb_used_mem:(\d+)/.exec(info)![1])).toBeGreaterThan(0);
     const total = Number(/loading_total_bytes:(\d+)/.exec(info)![1]);
     const files = fs.readdirSync(path.join(dir, 'appendonlydir')).filter((f) => !f.endsWith('.manifest'));
     expect(total).toBe(files.reduce((n, f) => n + fs.statSync(path.join(dir, 'appendonlydir', f)).size, 0));
@@ -134,6 +136,36 @@ describe('loading a dataset', () => {
     expect(await b.callStr('GET', Buffer.from(KEY, 'latin1'))).toBe(`$4\r\n${VAL.latin1Slice()}\r\n`);
     a.close();
     b.close();
+  });
+
+  it('reads key-load-delay again during the load', async () => {
+    // 10 ms a key: 30 s for the file unless the new value is taken.
+    const { p } = await loadingServer(10000);
+    const c = await RawClient.connect(p.port);
+    expect(await c.callStr('PING')).toBe('-LOADING Redis is loading the dataset in memory\r\n');
+    expect(await c.callStr('CONFIG', 'SET', 'key-load-delay', '0')).toBe('+OK\r\n');
+    const deadline = Date.now() + 10000;
+    while ((await c.callStr('PING')) !== '+PONG\r\n') {
+      expect(Date.now()).toBeLessThan(deadline);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    c.close();
+  });
+
+  it('connects to its primary (replicaof) only once its own dataset is loaded', async () => {
+    const primary = await spawnNodisServer(['--save', '', '--repl-diskless-sync-delay', '0']);
+    cleanups.push(() => primary.kill());
+    const { p } = await loadingServer(300, ['--replicaof', '127.0.0.1', String(primary.port)]);
+    const c = await RawClient.connect(p.port);
+    expect(await c.callStr('INFO', 'persistence')).toContain('loading:1\r\n');
+    // Long enough for several cron ticks, still loading.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await c.callStr('INFO', 'persistence')).toContain('loading:1\r\n');
+    expect(p.output()).not.toContain('Connecting to MASTER');
+    while (!(await c.callStr('INFO', 'replication')).includes('master_link_status:up')) await new Promise((r) => setTimeout(r, 20));
+    const out = p.output();
+    expect(out.indexOf('Connecting to MASTER')).toBeGreaterThan(out.indexOf('DB loaded from disk'));
+    c.close();
   });
 
   it('exits without saving on SIGTERM during the load', async () => {

@@ -81,6 +81,9 @@ describe('a replica loading the primary’s dataset', () => {
     await until('the first sync', async () => (await infoOf(r.c, 'replication')).master_link_status === 'up');
     // Only on the replica: visible until the resync's dataset is swapped in.
     expect(await str(r.c, 'SET', 'mine\xff', 'old')).toBe('+OK\r\n');
+    const lib = (v: string): string => `#!lua name=lib\nredis.register_function('f', function() return '${v}' end)`;
+    expect(await str(r.c, 'FUNCTION', 'LOAD', lib('replica'))).toBe('$3\r\nlib\r\n');
+    expect(await str(m.c, 'FUNCTION', 'LOAD', lib('primary'))).toBe('$3\r\nlib\r\n');
     for (const [k, v] of Object.entries({ 'key-load-delay': '500', 'loading-process-events-interval-bytes': '1024' })) {
       expect(await str(r.c, 'CONFIG', 'SET', k, v)).toBe('+OK\r\n');
     }
@@ -93,15 +96,25 @@ describe('a replica loading the primary’s dataset', () => {
 
     await until('async_loading:1', async () => (await infoOf(r.c, 'persistence')).async_loading === '1');
     expect((await infoOf(r.c, 'persistence')).loading).toBe('0');
-    expect(await str(r.c, 'GET', 'mine\xff')).toBe('$3\r\nold\r\n');
-    expect(await str(r.c, 'CONFIG', 'SET', 'appendonly', 'no')).toBe(LOADING);
     expect(await str(r.c, 'REPLICAOF', 'NO', 'ONE')).toBe(LOADING);
-    expect((await infoOf(r.c, 'persistence')).async_loading).toBe('1');
+    expect(await str(r.c, 'CONFIG', 'SET', 'appendonly', 'no')).toBe(LOADING);
+    expect(await str(r.c, 'GET', 'mine\xff')).toBe('$3\r\nold\r\n');
+    // The replica's libraries serve until the primary's are swapped in with the dataset.
+    // A call made while async_loading was still 1 afterwards ran during the load.
+    let calls = 0;
+    for (let i = 0; i < 20; i++) {
+      const reply = await str(r.c, 'FCALL', 'f', '0');
+      if ((await infoOf(r.c, 'persistence')).async_loading !== '1') break;
+      expect(reply).toBe('$7\r\nreplica\r\n');
+      calls++;
+    }
+    expect(calls).toBeGreaterThan(0);
 
     await until('the swap', async () => (await infoOf(r.c, 'persistence')).async_loading === '0');
     await until('the link is up', async () => (await infoOf(r.c, 'replication')).master_link_status === 'up');
     expect(await str(r.c, 'GET', 'mine\xff')).toBe('$-1\r\n');
     expect(await str(r.c, 'GET', KEY)).toBe(`$${VAL.length}\r\n${VAL}\r\n`);
     expect(await str(r.c, 'DBSIZE')).toBe(`:${KEYS + 11}\r\n`);
+    expect(await str(r.c, 'FCALL', 'f', '0')).toBe('$7\r\nprimary\r\n');
   });
 });

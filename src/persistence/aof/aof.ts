@@ -39,7 +39,7 @@ import {
 } from './manifest.js';
 import { encodeCommand, encodeSelect, encodeTimestamp } from './resp.js';
 import { sleepSync } from '../../util/sleep.js';
-import { runLoadStepsAsync, type LoadSteps } from '../load-steps.js';
+import { relaySteps, runLoadStepsAsync, type LoadSteps } from '../load-steps.js';
 import { rewriteKey, writeAll, FdSink, type ByteSink } from './rewrite.js';
 import {
   AOF_EMPTY,
@@ -618,18 +618,15 @@ export class Aof {
         aofFilename: this.aofFilename,
         loadTruncated: this.cfg.bool('aof-load-truncated'),
         loadRdb: this.loadRdb,
+        keyLoadDelay: () => this.cfg.num('key-load-delay'),
         totalSize: (bytes) => {
           if (owner) server.loadingInfo.totalBytes = bytes;
         },
       });
-      for (let step = steps.next(); ; step = steps.next()) {
-        if (step.done === true) {
-          res = step.value;
-          break;
-        }
-        if (owner) server.loadingInfo.loadedBytes = step.value;
-        yield step.value;
-      }
+      res = yield* relaySteps(steps, (pos) => {
+        if (owner) server.loadingInfo.loadedBytes = pos;
+        return pos;
+      });
     } finally {
       this.state = state;
       server.stopLoading(owner);

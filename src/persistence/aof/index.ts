@@ -74,9 +74,9 @@ function initAof(aof: Aof, server: NodisServer): void {
  * and delete leftover HISTORY files. Returns true when the AOF decided the
  * dataset (appendonly yes). Throws AofFatalError where Redis exits.
  */
-export async function aofLoadAtStartup(server: NodisServer): Promise<boolean> {
+export async function aofLoadAtStartup(server: NodisServer, appendonly: boolean): Promise<boolean> {
   const aof = aofOf(server);
-  aof.state = server.config.bool('appendonly') ? AOF_ON : AOF_OFF;
+  aof.state = appendonly ? AOF_ON : AOF_OFF;
   aof.loadManifestFromDisk();
   if (aof.state !== AOF_ON) return false;
   await aof.loadAtStartup();
@@ -94,11 +94,12 @@ export function aofOpenAtStartup(server: NodisServer): void {
  * The whole AOF start-up, after the RDB part of loadDataFromDisk() (which
  * leaves the dataset to the AOF when `appendonly yes`). Returns false when
  * the server must exit (the reason is logged, as Redis does). Clients
- * connected meanwhile get LOADING, as during the RDB's load.
+ * connected meanwhile get LOADING, as during the RDB's load. `appendonly`
+ * is the setting read before the RDB part, as Redis decides once.
  */
-export async function aofStartup(server: NodisServer): Promise<boolean> {
+export async function aofStartup(server: NodisServer, appendonly: boolean): Promise<boolean> {
   try {
-    await aofLoadAtStartup(server);
+    await aofLoadAtStartup(server, appendonly);
     aofOpenAtStartup(server);
     return true;
   } catch (e) {

@@ -12,7 +12,8 @@ import { CLIENT_BLOCKED, CLIENT_MULTI, CLIENT_REPLY_OFF, type Client } from '../
 import type { NodisServer } from '../../server/server.js';
 import { RedisError } from '../../commands/types.js';
 import type { AofManifest } from './manifest.js';
-import { runLoadSteps, type LoadSteps } from '../load-steps.js';
+import { relaySteps, runLoadSteps, type LoadSteps } from '../load-steps.js';
+import { debugDelay } from '../../util/sleep.js';
 
 export const AOF_OK = 0;
 export const AOF_NOT_EXIST = 1;
@@ -45,6 +46,8 @@ export interface AofLoadOptions {
   loadRdb: RdbPreambleLoader | null;
   /** Called with the size of all the files once known (loading_total_bytes). */
   totalSize?: (bytes: number) => void;
+  /** key-load-delay: microseconds to sleep after each command (debugDelay()); read again at each step. */
+  keyLoadDelay?: () => number;
 }
 
 /** The file as C stdio sees it: fgets() lines and fread() blocks. */
@@ -255,9 +258,13 @@ function* replay(server: NodisServer, fake: Client, fd: number, filename: string
 
   const r = new StdioReader(fd, start);
   let loops = 0;
+  let keyDelay = opts.keyLoadDelay !== undefined ? opts.keyLoadDelay() : 0;
   const queue = server.queueMulti;
   for (;;) {
-    if ((loops++ & 1023) === 0 && loops > 1) yield r.tell();
+    if ((loops++ & 1023) === 0 && loops > 1) {
+      yield r.tell();
+      if (opts.keyLoadDelay !== undefined) keyDelay = opts.keyLoadDelay();
+    }
     const line = r.fgets(LINE_MAX);
     if (line === null) break;
     if (line[0] === 0x23 /* # */) continue;
@@ -309,6 +316,7 @@ function* replay(server: NodisServer, fake: Client, fd: number, filename: string
       }
     }
     if (fake.flags & CLIENT_BLOCKED) throw new Error('the AOF client was blocked');
+    if (keyDelay !== 0) debugDelay(keyDelay);
     if (opts.loadTruncated) validUpTo = r.tell();
   }
 
@@ -432,14 +440,8 @@ export function* loadAppendOnlyFilesSteps(server: NodisServer, am: AofManifest, 
     const size = aofFileSize(server, opts.dirPath, name).size;
     if (kind === 'base') baseSize = size;
     const start = process.hrtime.bigint();
-    const steps = loadSingleAppendOnlyFileSteps(server, name, opts);
-    for (let step = steps.next(); ; step = steps.next()) {
-      if (step.done === true) {
-        ret = step.value;
-        break;
-      }
-      yield before + step.value;
-    }
+    const offset = before;
+    ret = yield* relaySteps(loadSingleAppendOnlyFileSteps(server, name, opts), (pos) => offset + pos);
     before += size;
     if (ret === AOF_OK || (ret === AOF_TRUNCATED && last)) {
       const secs = Number(process.hrtime.bigint() - start) / 1e9;

@@ -119,8 +119,8 @@ export interface RdbLoadOptions {
   trace?: RdbTrace;
   /** loadRdbSteps() yields each time this many more bytes were read (loading-process-events-interval-bytes). */
   yieldEvery?: number;
-  /** key-load-delay: microseconds to sleep after each key (debugDelay()). */
-  keyLoadDelay?: number;
+  /** key-load-delay: microseconds to sleep after each key (debugDelay()); read again at each step. */
+  keyLoadDelay?: () => number;
 }
 
 /** What the loop was doing when it stopped (redis-check-rdb's rdb_check_doing_string). */
@@ -744,7 +744,8 @@ function* loadRdbInner(inp: RdbInput, sink: RdbSink, opts: RdbLoadOptions): Load
   const buf = inp.buf;
   const yieldEvery = opts.yieldEvery ?? Infinity;
   let nextYield = yieldEvery;
-  const keyDelay = opts.keyLoadDelay ?? 0;
+  const keyLoadDelay = opts.keyLoadDelay;
+  let keyDelay = keyLoadDelay !== undefined ? keyLoadDelay() : 0;
   if (inp.remaining < 9) inp.eof();
   if (buf.latin1Slice(0, 5) !== 'REDIS') {
     throw new RdbLoadError('Wrong signature trying to load DB from file', 0);
@@ -767,6 +768,7 @@ function* loadRdbInner(inp: RdbInput, sink: RdbSink, opts: RdbLoadOptions): Load
     if (inp.pos >= nextYield) {
       nextYield = inp.pos + yieldEvery;
       yield inp.pos;
+      if (keyLoadDelay !== undefined) keyDelay = keyLoadDelay();
     }
     trace.doing = 'read-type';
     const type = inp.u8();
