@@ -51,7 +51,7 @@ describe('loading a dataset', () => {
   }
 
   it('serves LOADING during the load and the dataset after it', async () => {
-    const { p } = await loadingServer(300);
+    const { p } = await loadingServer(600);
     const c = await RawClient.connect(p.port);
     expect(await c.callStr('GET', Buffer.from(KEY, 'latin1'))).toBe('-LOADING Redis is loading the dataset in memory\r\n');
     expect(await c.callStr('INFO', 'persistence')).toContain('loading:1\r\n');
@@ -93,7 +93,7 @@ describe('loading a dataset', () => {
     await maker.exited;
     expect(fs.readdirSync(path.join(dir, 'appendonlydir')).some((f) => f.endsWith('.base.rdb'))).toBe(true);
 
-    const p = await spawnNodisServer([...aofArgs, '--key-load-delay', '300', '--loading-process-events-interval-bytes', '1024'], [], 'accept');
+    const p = await spawnNodisServer([...aofArgs, '--key-load-delay', '600', '--loading-process-events-interval-bytes', '1024'], [], 'accept');
     cleanups.push(() => p.kill());
     const c = await RawClient.connect(p.port);
     expect(await c.callStr('DBSIZE')).toBe('-LOADING Redis is loading the dataset in memory\r\n');
@@ -123,14 +123,16 @@ describe('loading a dataset', () => {
     const b = await RawClient.connect(p.port);
     // The start-up load first (it serves events every KB too).
     while ((await b.callStr('PING')) !== '+PONG\r\n') await new Promise((r) => setTimeout(r, 10));
-    await a.call('CONFIG', 'SET', 'key-load-delay', '300');
+    await a.call('CONFIG', 'SET', 'key-load-delay', '600');
     // The reply to DEBUG RELOAD comes once the file is loaded again.
-    const reload = a.callStr('DEBUG', 'RELOAD');
+    let reloaded = false;
+    const reload = a.callStr('DEBUG', 'RELOAD').finally(() => (reloaded = true));
     let seen = '';
-    while (seen !== '-LOADING Redis is loading the dataset in memory\r\n') {
+    while (seen !== '-LOADING Redis is loading the dataset in memory\r\n' && !reloaded) {
       seen = await b.callStr('GET', Buffer.from(KEY, 'latin1'));
       expect(seen).toMatch(/^(-LOADING|\$4\r\n)/);
     }
+    expect(seen).toBe('-LOADING Redis is loading the dataset in memory\r\n');
     expect(await b.callStr('INFO', 'persistence')).toContain('loading:1\r\n');
     expect(await reload).toBe('+OK\r\n');
     expect(await b.callStr('GET', Buffer.from(KEY, 'latin1'))).toBe(`$4\r\n${VAL.latin1Slice()}\r\n`);
@@ -155,7 +157,7 @@ describe('loading a dataset', () => {
   it('connects to its primary (replicaof) only once its own dataset is loaded', async () => {
     const primary = await spawnNodisServer(['--save', '', '--repl-diskless-sync-delay', '0']);
     cleanups.push(() => primary.kill());
-    const { p } = await loadingServer(300, ['--replicaof', '127.0.0.1', String(primary.port)]);
+    const { p } = await loadingServer(600, ['--replicaof', '127.0.0.1', String(primary.port)]);
     const c = await RawClient.connect(p.port);
     expect(await c.callStr('INFO', 'persistence')).toContain('loading:1\r\n');
     // Long enough for several cron ticks, still loading.
