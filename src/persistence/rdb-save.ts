@@ -560,17 +560,8 @@ export class RdbPersistence {
     const sink: RdbSink = {
       emptyKey: warnEmptyKey(log),
       aux(k, v) {
-        const key = k.toLowerCase();
-        auxSeen.set(key, v);
-        if (k.startsWith('%')) log.info(`RDB '${k}': ${v}`);
-        else if (key === 'redis-ver') log.info(`Loading RDB produced by version ${v}`);
-        else if (key === 'ctime') log.info(`RDB age ${Math.max(0, unixtime() - (parseInt(v, 10) || 0))} seconds`);
-        else if (key === 'used-mem') {
-          log.info(`RDB memory usage when created ${((Number(v) || 0) / (1024 * 1024)).toFixed(2)} Mb`);
-          server.loadingInfo.rdbUsedMem = Number(v) || 0;
-        }
-        else if (key === 'aof-preamble' && Number(v)) log.info('RDB has an AOF tail');
-        else if (key === 'aof-base' && Number(v)) log.info('RDB is base AOF');
+        auxSeen.set(k.toLowerCase(), v);
+        loadAuxField(server, log, k, v);
       },
       selectDb() {},
       function(code) {
@@ -607,8 +598,7 @@ export class RdbPersistence {
         // rdbchecksum no, or DEBUG SET-SKIP-CHECKSUM-VALIDATION 1: the CRC is not checked.
         checksum: server.config.bool('rdbchecksum') && !skipChecksumValidation(server),
         dbnum: dbs.length,
-        yieldEvery: server.config.num('loading-process-events-interval-bytes'),
-        keyLoadDelay: () => server.config.num('key-load-delay'),
+        ...loadingPace(server),
       }), (pos) => {
         if (owner) server.loadingInfo.loadedBytes = pos;
         return pos;
@@ -667,6 +657,34 @@ function initRdbPersistence(st: RdbPersistence, server: NodisServer): void {
     if ((server.config.raw('save') as SavePoint[]).length > 0) st.save();
   });
   addInfoHook(server, 'persistence', (fields) => st.infoPersistence(fields));
+}
+
+/**
+ * The AUX fields every RDB load handles alike (rdbLoadRioWithLoadingCtx()):
+ * their log lines, and used-mem for INFO's loading_rdb_used_mem.
+ */
+export function loadAuxField(server: NodisServer, log: Logger, k: string, v: string): void {
+  const key = k.toLowerCase();
+  if (k.startsWith('%')) log.info(`RDB '${k}': ${v}`);
+  else if (key === 'redis-ver') log.info(`Loading RDB produced by version ${v}`);
+  else if (key === 'ctime') log.info(`RDB age ${Math.max(0, unixtime() - (parseInt(v, 10) || 0))} seconds`);
+  else if (key === 'used-mem') {
+    log.info(`RDB memory usage when created ${((Number(v) || 0) / (1024 * 1024)).toFixed(2)} Mb`);
+    server.loadingInfo.rdbUsedMem = Number(v) || 0;
+  } else if (key === 'aof-preamble' && Number(v)) log.info('RDB has an AOF tail');
+  else if (key === 'aof-base' && Number(v)) log.info('RDB is base AOF');
+}
+
+/**
+ * How an RDB load paces itself: a step every
+ * loading-process-events-interval-bytes, key-load-delay after each key
+ * (read again at each step).
+ */
+export function loadingPace(server: NodisServer): { yieldEvery: number; keyLoadDelay: () => number } {
+  return {
+    yieldEvery: server.config.num('loading-process-events-interval-bytes'),
+    keyLoadDelay: () => server.config.num('key-load-delay'),
+  };
 }
 
 /** rdbLoadObject()'s warning for each key skipped because its value is empty. */

@@ -25,7 +25,7 @@ import { emptyData } from '../commands/keys.js';
 import { loadRdbSteps, RdbLoadError, type RdbSink } from '../persistence/rdb/reader.js';
 import { runLoadSteps } from '../persistence/load-steps.js';
 import { clearFunctions, functionLibraryCodes, loadFunctionFromRdb } from '../scripting/function-libraries.js';
-import { logLoadDone, rdbOf, warnEmptyKey } from '../persistence/rdb-save.js';
+import { loadAuxField, loadingPace, logLoadDone, rdbOf, warnEmptyKey } from '../persistence/rdb-save.js';
 import { aofOf } from '../persistence/aof/index.js';
 import { AOF_OFF } from '../persistence/aof/aof.js';
 import { setKeyUsage, usagePolicy } from '../persistence/rdb/usage.js';
@@ -807,15 +807,8 @@ export class ReplicaSide {
     this.loadedStreamDb = -1;
     const sink: RdbSink = {
       aux: (k, v) => {
-        const key = k.toLowerCase();
-        if (k.startsWith('%')) log.info(`RDB '${k}': ${v}`);
-        else if (key === 'repl-stream-db') this.loadedStreamDb = parseInt(v, 10) || 0;
-        else if (key === 'redis-ver') log.info(`Loading RDB produced by version ${v}`);
-        else if (key === 'ctime') log.info(`RDB age ${Math.max(0, unixtime() - (parseInt(v, 10) || 0))} seconds`);
-        else if (key === 'used-mem') {
-          log.info(`RDB memory usage when created ${((Number(v) || 0) / (1024 * 1024)).toFixed(2)} Mb`);
-          server.loadingInfo.rdbUsedMem = Number(v) || 0;
-        }
+        if (k.toLowerCase() === 'repl-stream-db') this.loadedStreamDb = parseInt(v, 10) || 0;
+        else loadAuxField(server, log, k, v);
       },
       selectDb() {},
       emptyKey: warnEmptyKey(log),
@@ -842,12 +835,11 @@ export class ReplicaSide {
         config: server.config,
         checksum: server.config.bool('rdbchecksum'),
         dbnum: dbs.length,
-        yieldEvery: server.config.num('loading-process-events-interval-bytes'),
-        keyLoadDelay: () => server.config.num('key-load-delay'),
+        ...loadingPace(server),
       });
-      // Clients already connected are served between steps (LOADING, or
-      // the current dataset while loading aside).
-      // The bytes parsed, also when the diskless transfer owns the loading state.
+      // Between steps: the bytes parsed (also when the diskless transfer owns
+      // the loading state), and the clients already connected are served
+      // (LOADING, or the current dataset while loading aside).
       const r = runLoadSteps(steps, (pos) => {
         server.loadingInfo.loadedBytes = pos;
         server.processEventsWhileBlocked(null);

@@ -352,8 +352,9 @@ export class NodisServer implements KeyspaceContext {
   /**
    * startLoading(): a load of `totalBytes` (-1 when unknown, as for a
    * diskless transfer ended by an EOF mark) begins; `async` when it goes
-   * aside while the current dataset stays served. Returns false when one is already under way
-   * (an AOF's RDB preamble): that outer load owns the state.
+   * aside while the current dataset stays served. Returns false when one
+   * is already under way (an AOF's RDB preamble): that outer load owns the
+   * state.
    */
   startLoading(totalBytes: number, async = false): boolean {
     if (this.loading) return false;
