@@ -19,7 +19,6 @@ import { CMD_STALE, type Command } from '../commands/table.js';
 import { addInfoHook, setInfoField, type InfoField } from '../server/info.js';
 import { BLOCKED_WAIT, registerTimeoutReply } from '../server/blocking.js';
 import { ReplBacklog } from './backlog.js';
-import type { MultiState } from '../server/multi.js';
 import { rdbOf } from '../persistence/rdb-save.js';
 import { PrimarySync } from './primary.js';
 import { ReplicaSide } from './replica.js';
@@ -462,10 +461,9 @@ export class Replication {
       return null;
     }
     if ((flags & CMD_STALE) === 0) return MASTERDOWN_ERR;
-    if (cmd.name === 'exec') {
-      const queued = (c.ext.multi as MultiState | undefined)?.commands ?? [];
-      for (const q of queued) if ((q.flags & CMD_STALE) === 0) return MASTERDOWN_ERR;
-    }
+    // An EXEC holding a command not flagged stale (mstate.cmd_inv_flags).
+    const inv = this.server.queuedCommandInvFlags;
+    if (cmd.name === 'exec' && inv !== null && (inv(c) & CMD_STALE) !== 0) return MASTERDOWN_ERR;
     return null;
   }
 

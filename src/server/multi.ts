@@ -13,8 +13,6 @@ import type { Command } from '../commands/table.js';
 export interface QueuedCommand {
   cmd: Command;
   argv: string[];
-  /** Its flags when queued (getCommandFlags(): EVAL and FCALL take their script's). */
-  flags: number;
 }
 
 /** mstate of a client. */
@@ -140,7 +138,7 @@ export function queueMultiCommand(c: Client, cmd: Command, argv: string[], flags
   // An aborted transaction keeps nothing: EXEC will fail anyway.
   if ((c.flags & (CLIENT_DIRTY_CAS | CLIENT_DIRTY_EXEC)) === 0) {
     const st = multiState(c);
-    st.commands.push({ cmd, argv, flags });
+    st.commands.push({ cmd, argv });
     // getCommandFlags(): a script's shebang flags count, as at EXEC.
     st.flags |= flags;
     st.invFlags |= ~flags;
