@@ -2,8 +2,9 @@
  * Loads in steps. A loader (RDB file, AOF files) is a generator that
  * yields the bytes read so far every so often; between two steps the
  * server may serve events, as Redis does from its loading progress
- * callback (processEventsWhileBlocked()). Start-up lets the event loop
- * turn; commands that load (DEBUG RELOAD, DEBUG LOADAOF) run to the end.
+ * callback (processEventsWhileBlocked()). Start-up and a replica's load
+ * of its primary's RDB let the event loop turn; commands that load (DEBUG
+ * RELOAD, DEBUG LOADAOF) run to the end.
  */
 export type LoadSteps<R> = Generator<number, R, void>;
 
@@ -39,15 +40,29 @@ export function* relaySteps<R>(steps: LoadSteps<R>, onStep: (pos: number) => num
   }
 }
 
-/** Run a loader's steps to the end, letting the event loop turn between two. */
-export function runLoadStepsAsync<R>(steps: LoadSteps<R>): Promise<R> {
+/** A load given up between two steps (runLoadStepsAsync()'s `onStep` said stop). */
+export class LoadAbandoned extends Error {
+  constructor() {
+    super('load abandoned');
+  }
+}
+
+/**
+ * Run a loader's steps to the end, letting the event loop turn between
+ * two. `onStep` sees each offset; returning false gives the load up (the
+ * promise rejects with LoadAbandoned).
+ */
+export function runLoadStepsAsync<R>(steps: LoadSteps<R>, onStep?: (pos: number) => boolean): Promise<R> {
   return new Promise((resolve, reject) => {
     const step = (): void => {
       try {
         const r = steps.next();
         if (r.done === true) resolve(r.value);
-        else setImmediate(step);
+        else if (onStep === undefined || onStep(r.value)) setImmediate(step);
+        else throw new LoadAbandoned();
       } catch (e) {
+        // Left suspended (abandoned, or `onStep` threw): its finally blocks run now.
+        steps.return(undefined as never);
         reject(e);
       }
     };

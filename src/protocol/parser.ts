@@ -234,6 +234,11 @@ export class RequestParser {
   authRequired: () => boolean = () => false;
   /** Set when the stream is malformed; the connection must reply and close. */
   error: ProtocolErrorText | null = null;
+  /**
+   * Empty inline lines skipped since the owner last reset it: a replica's
+   * newlines, which keep its link alive while it loads our RDB.
+   */
+  emptyLines = 0;
 
   private buf: Buffer = EMPTY;
   private pos = 0;
@@ -538,6 +543,7 @@ export class RequestParser {
     }
     let end = nl;
     if (end !== start && buf[end - 1] === CR) end--;
+    if (end === start) this.emptyLines++;
     const args = splitInlineArgs(buf.subarray(start, end));
     if (args === null) return this.fail('Protocol error: unbalanced quotes in request');
     this.pos = nl + 1;

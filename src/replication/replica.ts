@@ -23,7 +23,7 @@ import { Db, type KeyspaceContext } from '../store/db.js';
 import type { RValue } from '../store/types.js';
 import { emptyData } from '../commands/keys.js';
 import { loadRdbSteps, RdbLoadError, type RdbSink } from '../persistence/rdb/reader.js';
-import { runLoadSteps } from '../persistence/load-steps.js';
+import { LoadAbandoned, runLoadStepsAsync } from '../persistence/load-steps.js';
 import { clearFunctions, functionLibraryCodes, loadFunctionFromRdb } from '../scripting/function-libraries.js';
 import { loadAuxField, loadingPace, logLoadDone, rdbOf, warnEmptyKey } from '../persistence/rdb-save.js';
 import { aofOf } from '../persistence/aof/index.js';
@@ -77,6 +77,10 @@ interface Transfer {
   tmpfile: string | null;
   /** A diskless load started loading when the payload began (stopped when it ends or fails). */
   loading: boolean;
+  /** The payload is in and being parsed: the link is paused. */
+  parsing: boolean;
+  /** The link closed during the parse (handled once the dataset is in). */
+  linkLost: boolean;
 }
 
 export class ReplicaSide {
@@ -101,6 +105,8 @@ export class ReplicaSide {
   /** Incremented per connection: events of an abandoned socket are ignored. */
   private gen = 0;
   private inbuf: Buffer = Buffer.alloc(0);
+  /** Unix time of the last newline sent to the primary during a load. */
+  private newlineSent = 0;
   /** Unix time of the last I/O during the handshake or transfer. */
   lastio = 0;
   private transfer: Transfer | null = null;
@@ -349,7 +355,10 @@ export class ReplicaSide {
       this.server.freeClient(this.master);
       return;
     }
-    if (this.state === REPL_STATE_TRANSFER) {
+    if (this.state === REPL_STATE_TRANSFER && this.transfer?.parsing === true) {
+      // The dataset is in; its parse goes on, as Redis's would, unaware.
+      this.transfer.linkLost = true;
+    } else if (this.state === REPL_STATE_TRANSFER) {
       this.log.warn(`I/O error trying to sync with MASTER: ${this.lastError !== '' ? this.lastError : 'connection lost'}`);
       this.cancelHandshake(true);
     } else if (this.state === REPL_STATE_CONNECTING) {
@@ -574,6 +583,8 @@ export class ReplicaSide {
       fd: -1,
       tmpfile: null,
       loading: false,
+      parsing: false,
+      linkLost: false,
     };
     if (!diskless) {
       const dir = rdbOf(this.server).dirPath();
@@ -685,7 +696,6 @@ export class ReplicaSide {
   /** The RDB is in: load it and start following the primary's stream. */
   private finishTransfer(rest: Buffer): void {
     const server = this.server;
-    const repl = this.repl;
     const t = this.transfer!;
     let payload: Buffer;
     try {
@@ -738,9 +748,23 @@ export class ReplicaSide {
     // the old ones serve meanwhile and stay if the load fails.
     const libs: string[] | null = swapdb ? [] : null;
     if (libs === null) clearFunctions(server);
-    let loaded = this.loadPayload(payload, target, libs);
-    // The link went away while clients were served during the parse (SHUTDOWN): nothing more to do.
+    // The parse lets the event loop turn: clients connect and are served
+    // (LOADING, or the current dataset while loading aside). The primary's
+    // stream waits in the socket until the dataset is in.
+    t.parsing = true;
+    this.sock?.pause();
+    void this.loadPayload(t, payload, target, libs).then((loaded) => this.payloadLoaded(t, rest, loaded, target, libs));
+  }
+
+  /** The tail of readSyncBulkPayload(), once the received RDB is parsed (or failed to). */
+  private payloadLoaded(t: Transfer, rest: Buffer, loaded: boolean, target: Db[], libs: string[] | null): void {
+    // The link was given up meanwhile (SHUTDOWN): nothing more to do.
     if (this.transfer !== t) return;
+    const server = this.server;
+    const repl = this.repl;
+    const swapdb = t.swapdb;
+    const lazy = server.config.bool('replica-lazy-flush');
+    t.parsing = false;
     if (loaded && libs !== null) loaded = this.swapFunctions(libs);
     if (!loaded) {
       this.log.warn(`Failed trying to load the MASTER synchronization DB from ${t.diskless ? 'socket' : 'disk'}`);
@@ -771,6 +795,12 @@ export class ReplicaSide {
     if (t.usemark) this.sendAck();
     if (server.config.bool('appendonly')) this.restartAof();
     if (rest.length > 0) this.onPrimaryData(rest);
+    const c = this.master;
+    if (c === null || c.socket === null) return;
+    // The link closed while the dataset loaded: the primary's client goes
+    // (and is cached for a PSYNC), as when the socket reports it now.
+    if (t.linkLost) server.freeClient(c);
+    else c.socket.resume();
   }
 
   /**
@@ -797,7 +827,7 @@ export class ReplicaSide {
    * remove them). Function libraries go to `libs` when given (swapdb),
    * else are loaded at once.
    */
-  private loadPayload(buf: Buffer, dbs: Db[], libs: string[] | null): boolean {
+  private async loadPayload(t: Transfer, buf: Buffer, dbs: Db[], libs: string[] | null): Promise<boolean> {
     const server = this.server;
     const log = this.log;
     const policy = usagePolicy(server.config.str('maxmemory-policy'));
@@ -837,21 +867,33 @@ export class ReplicaSide {
         dbnum: dbs.length,
         ...loadingPace(server),
       });
-      // Between steps: the bytes parsed (also when the diskless transfer owns
-      // the loading state), and the clients already connected are served
-      // (LOADING, or the current dataset while loading aside).
-      const r = runLoadSteps(steps, (pos) => {
+      // Between steps: the bytes parsed (also when the diskless transfer
+      // owns the loading state) and a newline that keeps the link alive;
+      // the load stops when the link is given up (SHUTDOWN).
+      const r = await runLoadStepsAsync(steps, (pos) => {
         server.loadingInfo.loadedBytes = pos;
-        server.processEventsWhileBlocked(null);
+        this.sendNewlineToPrimary();
+        return this.transfer === t && !server.isClosed();
       });
       logLoadDone(log, loaded, 0, r.emptyKeysSkipped);
       return true;
     } catch (e) {
-      log.warn(`Internal error in RDB reading: ${(e as Error).message}`);
+      if (!(e instanceof LoadAbandoned)) log.warn(`Internal error in RDB reading: ${(e as Error).message}`);
       return false;
     } finally {
       server.stopLoading(owner);
     }
+  }
+
+  /**
+   * replicationSendNewlineToMaster(): at most once a second while the
+   * received RDB loads, so that the primary does not time the link out.
+   */
+  private sendNewlineToPrimary(): void {
+    const now = unixtime();
+    if (now === this.newlineSent) return;
+    this.newlineSent = now;
+    this.sock?.write('\n');
   }
 
   /** replicationAttachToNewMaster(): our replicas and backlog belong to the old history. */
@@ -1094,7 +1136,8 @@ export class ReplicaSide {
    * repl-timeout as their timeout). Nothing connects or handshakes then.
    */
   loadingCron(): void {
-    if (this.transfer !== null && this.transfer.loading) this.checkTransferTimeout(unixtime(), this.server.config.num('repl-timeout'));
+    const t = this.transfer;
+    if (t !== null && t.loading && !t.parsing) this.checkTransferTimeout(unixtime(), this.server.config.num('repl-timeout'));
   }
 
   private checkTransferTimeout(now: number, timeout: number): void {

@@ -760,6 +760,10 @@ export class Replication {
     if (this.backlog !== null) server.setPropagationTarget(this.feedHook, true, PROPAGATE_REPL);
     server.hooks.cron.push(() => this.cron());
     server.hooks.loadingCron.push(() => this.replica.loadingCron());
+    server.hooks.replicaNewline.push((c) => {
+      const info = c.ext.repl as ReplicaInfo | undefined;
+      if (info !== undefined) info.ackTime = unixtime();
+    });
     server.hooks.clientFreed.push((c) => {
       if (c.flags & CLIENT_SLAVE && c.ext.repl !== undefined) this.replicaFreed(c);
       if (c.flags & CLIENT_MASTER) this.replica.primaryClientFreed(c);

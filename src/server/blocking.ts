@@ -140,6 +140,8 @@ export class Blocking {
   private unblocked: Client[] = [];
   private reprocessScheduled = false;
   private readyScheduled = false;
+  /** Timeouts that fell due during a load: handled once it ends. */
+  private dueWhileLoading: { c: Client; info: BlockInfo }[] = [];
   private handling = false;
 
   constructor(private readonly server: NodisServer) {
@@ -238,6 +240,12 @@ export class Blocking {
   private timerFired(c: Client, info: BlockInfo): void {
     info.timer = null;
     if (c.ext.blocked !== info) return;
+    // Redis handles timeouts in beforeSleep(), which a load's event
+    // processing (processEventsWhileBlocked()) cuts short.
+    if (this.server.isLoading()) {
+      this.dueWhileLoading.push({ c, info });
+      return;
+    }
     if (this.server.clock.now() <= info.timeout) {
       this.armTimer(c, info);
       return;
@@ -245,6 +253,20 @@ export class Blocking {
     this.replyTimedOut(c);
     this.unblockClient(c);
     this.server.flushPendingWrites();
+  }
+
+  /**
+   * The load is over: the timeouts that fell due meanwhile are handled, as
+   * by the first beforeSleep() after it.
+   */
+  loadingEnded(): void {
+    if (this.dueWhileLoading.length === 0) return;
+    setImmediate(() => {
+      if (this.server.isLoading()) return;
+      const due = this.dueWhileLoading;
+      this.dueWhileLoading = [];
+      for (const { c, info } of due) if (info.timer === null) this.timerFired(c, info);
+    });
   }
 
   /** replyToBlockedClientTimedOut(). */

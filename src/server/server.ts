@@ -100,6 +100,8 @@ export interface ServerHooks {
   flushedAll: (() => void)[];
   /** The server became a replica (REPLICAOF host port) or a primary (REPLICAOF NO ONE). */
   roleChanged: (() => void)[];
+  /** A replica sent empty lines (refresh its last ACK time). */
+  replicaNewline: ((c: Client) => void)[];
 }
 
 /** What processCommand() asks the replication module (replication/replication.ts). */
@@ -149,6 +151,7 @@ export class NodisServer implements KeyspaceContext {
     diskError: [],
     flushedAll: [],
     roleChanged: [],
+    replicaNewline: [],
   };
   readonly monitors = new Set<Client>();
   /** Called once a SHUTDOWN completed (the standalone server exits the process). */
@@ -373,6 +376,7 @@ export class NodisServer implements KeyspaceContext {
     if (!owner) return;
     this.loading = false;
     this.asyncLoading = false;
+    this.blocking.loadingEnded();
   }
 
   writesPaused(): boolean {
@@ -724,6 +728,11 @@ export class NodisServer implements KeyspaceContext {
     while ((c.flags & (CLIENT_BLOCKED | CLIENT_PAUSED | CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP)) === 0) {
       const argv = c.parser.next();
       if (argv === null) {
+        if (c.parser.emptyLines !== 0) {
+          c.parser.emptyLines = 0;
+          // processInlineBuffer(): a replica's newline refreshes its ACK time.
+          if (c.flags & CLIENT_SLAVE) for (const h of this.hooks.replicaNewline) h(c);
+        }
         if (c.parser.error !== null) {
           c.addReplyError(c.parser.error);
           c.flags |= CLIENT_CLOSE_AFTER_REPLY | CLIENT_PROTOCOL_ERROR;

@@ -4,9 +4,12 @@
  * repl-diskless-load swapdb on a resync of the same history (async
  * loading), the old dataset until the new one is swapped in.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RawClient } from '../helpers/resp.js';
-import { spawnNodisServer, type NodisProcess } from '../helpers/servers.js';
+import { HAVE_REDIS, spawnNodisServer, startRedis, type NodisProcess, type RedisHandle } from '../helpers/servers.js';
 
 const KEY = 'k\xff\x00\xe9';
 const VAL = '\xfe\x00\xc3\x28';
@@ -14,8 +17,12 @@ const KEYS = 3000;
 const LOADING = '-LOADING Redis is loading the dataset in memory\r\n';
 
 const procs: NodisProcess[] = [];
-afterEach(() => {
+const redises: RedisHandle[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
   for (const p of procs.splice(0)) p.kill();
+  for (const r of redises.splice(0)) await r.close();
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
 async function spawn(args: string[]): Promise<{ port: number; c: RawClient }> {
@@ -68,6 +75,11 @@ describe('a replica loading the primary’s dataset', () => {
     expect(p.async_loading).toBe('0');
     // A streamed payload (EOF mark) has no announced size: Redis reports (size_t)-1.
     expect(p.loading_total_bytes).toBe('18446744073709551615');
+    // The parse lets the event loop turn: a new connection is accepted and served.
+    const n = await RawClient.connect(r.port);
+    expect((await infoOf(n, 'persistence')).loading).toBe('1');
+    expect(await str(n, 'GET', KEY)).toBe(LOADING);
+    n.close();
     await until('the link is up', async () => (await infoOf(r.c, 'replication')).master_link_status === 'up');
     expect(await str(r.c, 'GET', KEY)).toBe(`$${VAL.length}\r\n${VAL}\r\n`);
     expect(await str(r.c, 'DBSIZE')).toBe(`:${KEYS + 1}\r\n`);
@@ -117,4 +129,81 @@ describe('a replica loading the primary’s dataset', () => {
     expect(await str(r.c, 'DBSIZE')).toBe(`:${KEYS + 11}\r\n`);
     expect(await str(r.c, 'FCALL', 'f', '0')).toBe('$7\r\nprimary\r\n');
   });
+
+  it('times blocked clients out only once the load is over, as Redis does', async () => {
+    const m = await primary();
+    const r = await spawn(['--repl-diskless-load', 'swapdb', '--replica-read-only', 'no']);
+    const b = await RawClient.connect(r.port);
+    expect(await str(r.c, 'REPLICAOF', '127.0.0.1', String(m.port))).toBe('+OK\r\n');
+    await until('the first sync', async () => (await infoOf(r.c, 'replication')).master_link_status === 'up');
+    // The transfer itself is slow (1.5 s of save delay): the replica's event
+    // loop runs while it comes in, and its timers fall due.
+    expect(await str(m.c, 'CONFIG', 'SET', 'rdb-key-save-delay', '500')).toBe('+OK\r\n');
+    await str(m.c, 'CONFIG', 'SET', 'repl-backlog-size', '16384');
+    await str(m.c, 'MULTI');
+    await str(m.c, 'CLIENT', 'KILL', 'TYPE', 'replica');
+    for (let i = 0; i < 10; i++) await str(m.c, 'SET', `big${i}`, 'A'.repeat(16384));
+    await str(m.c, 'EXEC');
+    await until('async_loading:1', async () => (await infoOf(r.c, 'persistence')).async_loading === '1');
+
+    b.write('*3\r\n$5\r\nBLPOP\r\n$4\r\nl\xff\x00\xe9\r\n$4\r\n0.05\r\n');
+    await until('b blocked', async () => (await infoOf(r.c, 'clients')).blocked_clients === '1');
+    await new Promise((res) => setTimeout(res, 300));
+    // Well past its deadline, but the load still runs: no reply yet.
+    expect((await infoOf(r.c, 'persistence')).async_loading).toBe('1');
+    expect(b.pending().length).toBe(0);
+    expect((await infoOf(r.c, 'clients')).blocked_clients).toBe('1');
+
+    await until('the swap', async () => (await infoOf(r.c, 'persistence')).async_loading === '0');
+    expect((await b.readReply()).latin1Slice()).toBe('*-1\r\n');
+    expect((await infoOf(r.c, 'clients')).blocked_clients).toBe('0');
+    b.close();
+  });
+
+  /** A primary holding KEYS keys and KEY that times a silent replica out after 1 s. */
+  const impatient: [string, () => Promise<{ port: number; c: RawClient }>][] = [];
+  impatient.push([
+    'Nodis',
+    async () => {
+      const m = await primary();
+      expect(await str(m.c, 'CONFIG', 'SET', 'repl-timeout', '1')).toBe('+OK\r\n');
+      return m;
+    },
+  ]);
+  if (HAVE_REDIS) {
+    impatient.push([
+      'redis-server',
+      async () => {
+        const args = ['--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '0', '--repl-timeout', '1'];
+        const h = await startRedis(['--enable-debug-command', 'yes', ...args]);
+        redises.push(h);
+        const c = await RawClient.connect(h.port);
+        await str(c, 'DEBUG', 'POPULATE', String(KEYS), 'key', '100');
+        await str(c, 'SET', KEY, VAL);
+        return { port: h.port, c };
+      },
+    ]);
+  }
+
+  for (const [name, start] of impatient) {
+    it(`keeps the link to a ${name} primary alive while the RDB loads for longer than its repl-timeout`, async () => {
+      const m = await start();
+      // About 4.5 s of loading from the received file.
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodis-replica-'));
+      dirs.push(dir);
+      const r = await spawn(['--dir', dir, '--key-load-delay', '1500', '--loading-process-events-interval-bytes', '1024']);
+      expect(await str(r.c, 'REPLICAOF', '127.0.0.1', String(m.port))).toBe('+OK\r\n');
+      await until('loading:1', async () => (await infoOf(r.c, 'persistence')).loading === '1');
+      await until('the link is up', async () => (await infoOf(r.c, 'replication')).master_link_status === 'up');
+      expect(await str(r.c, 'GET', KEY)).toBe(`$${VAL.length}\r\n${VAL}\r\n`);
+      expect(await str(r.c, 'DBSIZE')).toBe(`:${KEYS + 1}\r\n`);
+      // Past the primary's next timeout check: the newlines kept the replica
+      // in, with no second sync.
+      await new Promise((res) => setTimeout(res, 1500));
+      const stats = await infoOf(m.c, 'stats');
+      expect([stats.sync_full, stats.sync_partial_ok]).toEqual(['1', '0']);
+      expect((await infoOf(m.c, 'replication')).connected_slaves).toBe('1');
+      expect((await infoOf(r.c, 'replication')).master_link_status).toBe('up');
+    });
+  }
 });

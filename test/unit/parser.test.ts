@@ -219,6 +219,15 @@ describe('RequestParser: inline quoting (sdssplitargs)', () => {
     expectSplitInvariant('\r\n\n  \r\nPING\r\n\n', { cmds: [['PING']], error: null });
   });
 
+  it('counts the lines that are empty (a replica\'s newlines), not blank ones', () => {
+    const p = new RequestParser();
+    p.feed(Buffer.from('\n\r\n  \r\nPING\r\n\n*0\r\n', 'latin1'));
+    expect(p.next()).toEqual(['PING']);
+    expect(p.emptyLines).toBe(2);
+    expect(p.next()).toBeNull();
+    expect(p.emptyLines).toBe(3);
+  });
+
   it('a NUL before the newline hides it (strchr), so nothing is parsed', () => {
     const r = run(['PING\x00\nPING\r\n']);
     expect(r).toEqual({ cmds: [], error: null });

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { Config } from '../../src/server/config.js';
 import { RdbWriter, rdbEncodeValue, encodeIntset, defaultAux } from '../../src/persistence/rdb/writer.js';
 import { loadRdb, loadRdbSteps, rdbDecodeValue, RdbLoadError, type RdbSink } from '../../src/persistence/rdb/reader.js';
-import { runLoadSteps } from '../../src/persistence/load-steps.js';
+import { LoadAbandoned, runLoadSteps, runLoadStepsAsync } from '../../src/persistence/load-steps.js';
 import { createDumpPayload, verifyDumpPayload } from '../../src/persistence/rdb/payload.js';
 import { crc64 } from '../../src/persistence/rdb/crc64.js';
 import { ListpackBuilder } from '../../src/persistence/rdb/listpack.js';
@@ -158,6 +158,24 @@ describe('RDB round trip', () => {
     let steps = 0;
     runLoadSteps(loadRdbSteps(file, sink), () => steps++);
     expect(steps).toBe(0);
+  });
+
+  it('an asynchronous load in steps ends early when told to, running the loader\'s finally', async () => {
+    let closed = 0;
+    function* loader(): Generator<number, string, void> {
+      try {
+        for (let i = 1; i <= 5; i++) yield i * 10;
+        return 'done';
+      } finally {
+        closed++;
+      }
+    }
+    const seen: number[] = [];
+    expect(await runLoadStepsAsync(loader(), (pos) => seen.push(pos) > 0)).toBe('done');
+    expect([seen, closed]).toEqual([[10, 20, 30, 40, 50], 1]);
+    seen.length = 0;
+    await expect(runLoadStepsAsync(loader(), (pos) => seen.push(pos) < 2)).rejects.toBeInstanceOf(LoadAbandoned);
+    expect([seen, closed]).toEqual([[10, 20], 2]);
   });
 
   it('the errors of a load in steps carry the offset, as loadRdb()', () => {
