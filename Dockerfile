@@ -4,7 +4,7 @@
 # As the official redis image does when it is given no configuration, the server
 # listens on every interface with protected mode off: publish the port with care.
 # With a configuration file instead:
-#   docker run -v $PWD/redis.conf:/data/redis.conf nodis node --max-semi-space-size=4 /app/bin/nodis-server /data/redis.conf
+#   docker run -v $PWD/redis.conf:/data/redis.conf nodis node --max-semi-space-size=4 --max-old-space-size=1048576 /app/bin/nodis-server /data/redis.conf
 
 FROM node:20-slim AS build
 WORKDIR /app
@@ -28,4 +28,4 @@ VOLUME /data
 WORKDIR /data
 USER node
 EXPOSE 6379
-CMD ["node", "--max-semi-space-size=4", "/app/bin/nodis-server", "--bind", "0.0.0.0", "--protected-mode", "no"]
+CMD ["node", "--max-semi-space-size=4", "--max-old-space-size=1048576", "/app/bin/nodis-server", "--bind", "0.0.0.0", "--protected-mode", "no"]

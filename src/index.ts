@@ -58,6 +58,7 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerHandle
     throw new Error('Failed loading the dataset at start-up (see the log)');
   }
   const port = await server.listen();
+  server.memory.warnAboutHeapLimit(true);
   return {
     port,
     host,

@@ -319,6 +319,7 @@ export async function main(args: string[] = process.argv.slice(2)): Promise<void
       `WARNING: You specified a maxmemory value that is less than 1MB (current value is ${maxmemory} bytes). Are you sure this is what you really want?`,
     );
   }
+  server.memory.warnAboutHeapLimit(true);
 }
 
 /** Settings Nodis cannot honour: refuse to start rather than pretend. */

@@ -14,6 +14,7 @@
  * bounded in time by `maxmemory-eviction-tenacity` and continues from the
  * event loop (evictionTimeProc) when the budget ran out.
  */
+import os from 'node:os';
 import v8 from 'node:v8';
 import type { NodisServer } from './server.js';
 import type { Client } from './client.js';
@@ -29,6 +30,9 @@ import { LRU_CLOCK_MAX, estimateIdleMs, lfuDecrAndReturn, lfuInitial, lfuTouch }
 export const EVICT_OK = 0;
 export const EVICT_RUNNING = 1;
 export const EVICT_FAIL = 2;
+
+/** The share of V8's heap limit that maxmemory may use (see warnAboutHeapLimit()). */
+const HEAP_USABLE = 0.8;
 
 /** HASHTABLE_MAX_LOAD_FACTOR: past it a table grows even over maxmemory. */
 const HASHTABLE_MAX_LOAD_FACTOR = 1.618;
@@ -123,9 +127,32 @@ export class MemoryManager {
     this.lazyEviction = cfg.bool('lazyfree-lazy-eviction');
   }
 
+  /**
+   * Warn when V8's heap limit stops the dataset before maxmemory does (or,
+   * without maxmemory, before the machine's memory does): past that limit
+   * Node aborts, where redis-server would go on. The heap holds more than
+   * used_memory counts (Node's own baseline, garbage between collections),
+   * so maxmemory must stay below 80% of it. bin/nodis-server, npm start
+   * and the Docker image raise the limit to 1 TiB.
+   */
+  warnAboutHeapLimit(startup: boolean): void {
+    const limit = v8.getHeapStatistics().heap_size_limit;
+    const raise = 'start node with a larger --max-old-space-size (bin/nodis-server, npm start and the Docker image pass 1048576)';
+    if (this.maxmemory > limit * HEAP_USABLE) {
+      this.server.logger.warn(
+        `WARNING: maxmemory (${this.maxmemory} bytes) is above what the JavaScript heap can hold (its limit is ${limit} bytes): the process aborts before reaching it. Lower maxmemory, or ${raise}.`,
+      );
+    } else if (startup && this.maxmemory === 0 && limit < os.totalmem()) {
+      this.server.logger.warn(
+        `WARNING: no maxmemory is set and the JavaScript heap is limited to ${limit} bytes, less than this machine's ${os.totalmem()} bytes of memory: the process aborts if the dataset outgrows the heap. Set maxmemory, or ${raise}.`,
+      );
+    }
+  }
+
   /** updateMaxmemory(): a lower limit starts evicting from the event loop. */
   private updateMaxmemory(): string | null {
     this.readConfig();
+    this.warnAboutHeapLimit(false);
     if (this.maxmemory !== 0) {
       const used = this.usedMemory() - this.notCounted();
       if (this.maxmemory < used) {

@@ -142,13 +142,16 @@ export interface NodisProcess {
  * The nodis-server executable on a free loopback port, started with `args`
  * after --port/--bind; resolves once it answers PING. For what needs a
  * server of its own process: kill -9, a script that holds its thread.
+ * `nodeArgs` go to node; null runs the executable itself (its shebang's
+ * node flags).
  */
-export async function spawnNodisServer(args: string[], nodeArgs: string[] = [], ready: ReadyWhen = 'pong'): Promise<NodisProcess> {
+export async function spawnNodisServer(args: string[], nodeArgs: string[] | null = [], ready: ReadyWhen = 'pong'): Promise<NodisProcess> {
   if (!fs.existsSync(path.join(ROOT, 'dist', 'server', 'cli.js'))) {
     throw new Error('dist/ is missing: run `npm run build` (npm test does it first)');
   }
   const port = await freePort();
-  const proc = spawn(process.execPath, [...nodeArgs, NODIS_BIN, '--port', String(port), '--bind', '127.0.0.1', ...args], {
+  const serverArgs = [NODIS_BIN, '--port', String(port), '--bind', '127.0.0.1', ...args];
+  const proc = spawn(nodeArgs === null ? serverArgs[0] : process.execPath, nodeArgs === null ? serverArgs.slice(1) : [...nodeArgs, ...serverArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NODIS_DAEMONIZED: '' },
   });
