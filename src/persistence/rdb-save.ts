@@ -20,7 +20,7 @@ import { fsPath, strerror, type SavePoint } from '../server/config-defs.js';
 import { addInfoHook, setInfoField, type InfoField } from '../server/info.js';
 import { KeyspaceSnapshot, type SnapshotWriter } from './snapshot.js';
 import { RdbWriter, defaultAux, type KeyUsageInfo } from './rdb/writer.js';
-import { loadRdbSteps, RdbLoadError, type RdbSink } from './rdb/reader.js';
+import { fdSource, loadRdbSteps, RdbLoadError, type RdbFileSource, type RdbSink } from './rdb/reader.js';
 import { relaySteps, runLoadSteps, runLoadStepsAsync, type LoadSteps } from './load-steps.js';
 import { checkRdb } from './rdb/check.js';
 import { functionLibraryCodes, loadFunctionFromRdb } from '../scripting/function-libraries.js';
@@ -520,14 +520,23 @@ export class RdbPersistence {
    * In steps (loadRdbSteps()): the caller serves clients between them.
    */
   *loadFileSteps(file: string, opts: { allowDup?: boolean } = {}): LoadSteps<boolean> {
-    let buf: Buffer;
+    let fd: number;
     try {
-      buf = fs.readFileSync(file);
+      fd = fs.openSync(file, 'r');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
       throw e;
     }
-    yield* this.loadBufferSteps(buf, { allowDup: opts.allowDup ?? false, preamble: false });
+    // Read through a window: the file need not fit in a Buffer, nor in memory twice.
+    try {
+      // A directory opens, and fails at the first read (rdbLoad()'s fread(): EISDIR).
+      if (fs.fstatSync(fd).isDirectory()) {
+        throw Object.assign(new Error(`EISDIR: illegal operation on a directory, read '${file}'`), { code: 'EISDIR', syscall: 'read' });
+      }
+      yield* this.loadBufferSteps(fdSource(fd), { allowDup: opts.allowDup ?? false, preamble: false });
+    } finally {
+      fs.closeSync(fd);
+    }
     return true;
   }
 
@@ -543,10 +552,10 @@ export class RdbPersistence {
    * loadBuffer() in steps: yields the offset reached every
    * loading-process-events-interval-bytes, which INFO's loading_* fields report.
    */
-  *loadBufferSteps(buf: Buffer, opts: { allowDup: boolean; preamble: boolean }): LoadSteps<number> {
+  *loadBufferSteps(buf: Buffer | RdbFileSource, opts: { allowDup: boolean; preamble: boolean }): LoadSteps<number> {
     const server = this.server;
     const log = this.log;
-    const owner = server.startLoading(buf.length);
+    const owner = server.startLoading(Buffer.isBuffer(buf) ? buf.length : buf.size);
     let loaded = 0;
     let expired = 0;
     const now = server.clock.now();

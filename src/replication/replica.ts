@@ -22,7 +22,7 @@ import { AclUser } from '../server/acl.js';
 import { Db, type KeyspaceContext } from '../store/db.js';
 import type { RValue } from '../store/types.js';
 import { emptyData } from '../commands/keys.js';
-import { loadRdbSteps, RdbLoadError, type RdbSink } from '../persistence/rdb/reader.js';
+import { fdSource, loadRdbSteps, RdbLoadError, type RdbFileSource, type RdbSink } from '../persistence/rdb/reader.js';
 import { LoadAbandoned, runLoadStepsAsync } from '../persistence/load-steps.js';
 import { clearFunctions, functionLibraryCodes, loadFunctionFromRdb } from '../scripting/function-libraries.js';
 import { loadAuxField, loadingPace, logLoadDone, rdbOf, warnEmptyKey } from '../persistence/rdb-save.js';
@@ -697,7 +697,9 @@ export class ReplicaSide {
   private finishTransfer(rest: Buffer): void {
     const server = this.server;
     const t = this.transfer!;
-    let payload: Buffer;
+    let payload: Buffer | RdbFileSource;
+    // The received file is read through a window (it need not fit in a Buffer).
+    let readFd = -1;
     try {
       if (t.diskless) {
         payload = Buffer.concat(t.chunks);
@@ -710,9 +712,11 @@ export class ReplicaSide {
         const target = rdbOf(server).filePath();
         fs.renameSync(t.tmpfile!, target);
         t.tmpfile = null;
-        payload = fs.readFileSync(target);
+        readFd = fs.openSync(target, 'r');
+        payload = fdSource(readFd);
       }
     } catch (e) {
+      if (readFd !== -1) fs.closeSync(readFd);
       this.log.warn(`Failed trying to sync the temp DB to disk in MASTER <-> REPLICA synchronization: ${strerror(e)}`);
       this.cancelHandshake(true);
       return;
@@ -753,7 +757,10 @@ export class ReplicaSide {
     // stream waits in the socket until the dataset is in.
     t.parsing = true;
     this.sock?.pause();
-    void this.loadPayload(t, payload, target, libs).then((loaded) => this.payloadLoaded(t, rest, loaded, target, libs));
+    void this.loadPayload(t, payload, target, libs).then((loaded) => {
+      if (readFd !== -1) fs.closeSync(readFd);
+      this.payloadLoaded(t, rest, loaded, target, libs);
+    });
   }
 
   /** The tail of readSyncBulkPayload(), once the received RDB is parsed (or failed to). */
@@ -827,7 +834,7 @@ export class ReplicaSide {
    * remove them). Function libraries go to `libs` when given (swapdb),
    * else are loaded at once.
    */
-  private async loadPayload(t: Transfer, buf: Buffer, dbs: Db[], libs: string[] | null): Promise<boolean> {
+  private async loadPayload(t: Transfer, buf: Buffer | RdbFileSource, dbs: Db[], libs: string[] | null): Promise<boolean> {
     const server = this.server;
     const log = this.log;
     const policy = usagePolicy(server.config.str('maxmemory-policy'));
@@ -859,7 +866,7 @@ export class ReplicaSide {
         loaded++;
       },
     };
-    const owner = server.startLoading(buf.length);
+    const owner = server.startLoading(Buffer.isBuffer(buf) ? buf.length : buf.size);
     try {
       const steps = loadRdbSteps(buf, sink, {
         config: server.config,

@@ -2,7 +2,10 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { Config } from '../../src/server/config.js';
 import { RdbWriter, rdbEncodeValue, encodeIntset, defaultAux } from '../../src/persistence/rdb/writer.js';
-import { loadRdb, loadRdbSteps, rdbDecodeValue, RdbLoadError, type RdbSink } from '../../src/persistence/rdb/reader.js';
+import { fdSource, loadRdb, loadRdbSteps, rdbDecodeValue, RdbLoadError, type RdbFileSource, type RdbSink } from '../../src/persistence/rdb/reader.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { LoadAbandoned, runLoadSteps, runLoadStepsAsync } from '../../src/persistence/load-steps.js';
 import { createDumpPayload, verifyDumpPayload } from '../../src/persistence/rdb/payload.js';
 import { crc64 } from '../../src/persistence/rdb/crc64.js';
@@ -26,7 +29,7 @@ interface Loaded {
   freq?: number;
 }
 
-function collect(buf: Buffer, opts = {}): { keys: Loaded[]; aux: [string, string][]; dbs: number[]; result: ReturnType<typeof loadRdb> } {
+function collect(buf: Buffer | RdbFileSource, opts = {}): { keys: Loaded[]; aux: [string, string][]; dbs: number[]; result: ReturnType<typeof loadRdb> } {
   const keys: Loaded[] = [];
   const aux: [string, string][] = [];
   const dbs: number[] = [];
@@ -111,6 +114,87 @@ function writeFile(entries: [string, RValue][], opts = { compression: true, chec
   chunks.push(w.take());
   return Buffer.concat(chunks);
 }
+
+/** `buf` read as a file through a window of `window` bytes, at most `maxRead` per read. */
+function windowed(buf: Buffer, window: number, maxRead = Infinity): RdbFileSource {
+  return {
+    size: buf.length,
+    window,
+    read(out, off, len, position) {
+      const n = Math.max(0, Math.min(len, maxRead, buf.length - position));
+      buf.copy(out, off, position, position + n);
+      return n;
+    },
+  };
+}
+
+/** What loading gives: the collected contents, or the error's text, offset and kind. */
+function outcome(input: Buffer | RdbFileSource, opts = {}): unknown {
+  try {
+    const r = collect(input, opts);
+    return { keys: r.keys.map((k) => [k.db, k.key, render(k.value), k.expire, k.idle, k.freq]), aux: r.aux, dbs: r.dbs, result: r.result };
+  } catch (e) {
+    const err = e as RdbLoadError;
+    return { error: err.message, offset: err.offset, truncated: err.truncated, checksum: err.checksumMismatch };
+  }
+}
+
+describe('RDB files read through a window', () => {
+  const file = writeFile(sampleValues(), { compression: true, checksum: true }, 4102444800000);
+
+  it('load as the whole file does, whatever the window and the reads', () => {
+    const whole = outcome(file);
+    expect(whole).toHaveProperty('result');
+    for (const [window, maxRead] of [[1, Infinity], [2, 1], [3, 5], [7, Infinity], [64, 3], [4096, Infinity], [1 << 20, 1000]]) {
+      expect(outcome(windowed(file, window, maxRead)), `window ${window}, reads of ${maxRead}`).toEqual(whole);
+    }
+  });
+
+  it('fail where the whole file does: truncated, corrupt, wrong checksum', () => {
+    const cases: Buffer[] = [];
+    for (const cut of [5, 9, 10, 100, file.length >> 1, file.length - 9, file.length - 1]) cases.push(file.subarray(0, cut));
+    const badCrc = Buffer.from(file);
+    badCrc[badCrc.length - 3] ^= 0xff;
+    cases.push(badCrc);
+    const badByte = Buffer.from(file);
+    badByte[200] ^= 0x5a;
+    cases.push(badByte);
+    for (const [i, c] of cases.entries()) {
+      const whole = outcome(c);
+      expect(whole, `case ${i}`).toHaveProperty('error');
+      for (const window of [1, 13, 4096]) expect(outcome(windowed(c, window, 7)), `case ${i}, window ${window}`).toEqual(whole);
+    }
+    // Without the check, the bad checksum goes unnoticed either way.
+    expect(outcome(windowed(badCrc, 5), { checksum: false })).toEqual(outcome(file, { checksum: false }));
+  });
+
+  it('yield the same offsets in steps', () => {
+    const offsets = (input: Buffer | RdbFileSource): number[] => {
+      const seen: number[] = [];
+      runLoadSteps(loadRdbSteps(input, { selectDb() {}, key() {} }, { yieldEvery: 100 }), (pos) => seen.push(pos));
+      return seen;
+    };
+    const whole = offsets(file);
+    expect(whole.length).toBeGreaterThan(5);
+    expect(offsets(windowed(file, 10, 3))).toEqual(whole);
+  });
+
+  it('fdSource() reads an open file', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodis-rdb-'));
+    try {
+      const p = path.join(dir, 'dump.rdb');
+      fs.writeFileSync(p, file);
+      const fd = fs.openSync(p, 'r');
+      try {
+        expect(outcome({ ...fdSource(fd), window: 100 })).toEqual(outcome(file));
+      } finally {
+        fs.closeSync(fd);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('RDB round trip', () => {
   it('every type and encoding survives writer -> reader', () => {

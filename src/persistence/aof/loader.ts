@@ -14,6 +14,7 @@ import { RedisError } from '../../commands/types.js';
 import type { AofManifest } from './manifest.js';
 import { relaySteps, runLoadSteps, type LoadSteps } from '../load-steps.js';
 import { debugDelay } from '../../util/sleep.js';
+import { fdSource, type RdbFileSource } from '../rdb/reader.js';
 
 export const AOF_OK = 0;
 export const AOF_NOT_EXIST = 1;
@@ -33,7 +34,7 @@ const CHUNK = 1 << 20;
  * reached. Returns the number of bytes the RDB took (through its
  * checksum); throws on any error.
  */
-export type RdbPreambleLoader = (buf: Buffer) => LoadSteps<number>;
+export type RdbPreambleLoader = (input: Buffer | RdbFileSource) => LoadSteps<number>;
 
 export interface AofLoadOptions {
   /** Directory holding the AOF files (`dir`/`appenddirname`). */
@@ -222,7 +223,7 @@ function* replay(server: NodisServer, fake: Client, fd: number, filename: string
     let shortRead = true;
     if (opts.loadRdb !== null) {
       try {
-        used = yield* opts.loadRdb(fs.readFileSync(fd));
+        used = yield* opts.loadRdb(fdSource(fd));
       } catch (e) {
         // rdbReportError(): a short read is logged and loading fails; a
         // corrupt image terminates the server.

@@ -14,6 +14,7 @@ import { RSet, intsetLimit } from '../../store/set.js';
 import { RHash } from '../../store/hash.js';
 import { ZSet } from '../../store/zset.js';
 import { Config } from '../../server/config.js';
+import fs from 'node:fs';
 import { Crc64 } from './crc64.js';
 import { lzfDecompressInto } from './lzf.js';
 import { parseListpack, parseZiplist, parseIntset, parseZipmap } from './decode.js';
@@ -190,37 +191,132 @@ const LZF_MAX_RATIO = 88;
 /** Decompression buffers (the reader is synchronous: one at a time). */
 let lzfScratch: Buffer = Buffer.allocUnsafe(64 * 1024);
 
-/** Sequential reader over a Buffer, throwing RdbLoadError at the end. */
-export class RdbInput {
-  pos: number;
+/**
+ * Where a file's bytes come from: read(buf, off, len, position) returns
+ * how many were read (0 at the end), as fs.readSync() does.
+ */
+export interface RdbFileSource {
+  size: number;
+  read(buf: Buffer, off: number, len: number, position: number): number;
+  /** Bytes to read at a time (FILE_WINDOW by default). */
+  window?: number;
+}
 
-  constructor(
-    readonly buf: Buffer,
-    pos = 0,
-    readonly end = buf.length,
-  ) {
+/** An open file as an RdbFileSource. */
+export function fdSource(fd: number): RdbFileSource {
+  return {
+    size: fs.fstatSync(fd).size,
+    read: (buf, off, len, position) => fs.readSync(fd, buf, off, len, position),
+  };
+}
+
+/** Bytes read from a file at a time (more when one item needs more). */
+const FILE_WINDOW = 1 << 20;
+
+/**
+ * Sequential reader over a Buffer, or over a file through a window of it
+ * (a file may be larger than a Buffer can be, and need not be in memory
+ * all at once), throwing RdbLoadError at the end.
+ */
+export class RdbInput {
+  /** The bytes at hand: the whole input, or the window of a file. */
+  buf: Buffer;
+  pos: number;
+  end: number;
+  /** Offset in the input of buf[0] (0 unless reading a file). */
+  private base = 0;
+  private readonly file: RdbFileSource | null;
+  /** With a file and a checksum to check: the CRC of the bytes before the window. */
+  private crc: Crc64 | null = null;
+
+  constructor(input: Buffer | RdbFileSource, pos = 0, end?: number, opts: { crc?: boolean } = {}) {
+    if (Buffer.isBuffer(input)) {
+      this.buf = input;
+      this.file = null;
+      this.end = end ?? input.length;
+    } else {
+      this.buf = Buffer.alloc(0);
+      this.file = input;
+      this.end = 0;
+      this.base = pos;
+      pos = 0;
+      if (opts.crc === true) this.crc = new Crc64();
+    }
     this.pos = pos;
   }
 
+  /** Offset in the input of the next byte. */
+  get offset(): number {
+    return this.base + this.pos;
+  }
+
   get remaining(): number {
-    return this.end - this.pos;
+    return this.file !== null ? this.file.size - this.offset : this.end - this.pos;
+  }
+
+  /** CRC-64 of the input's bytes before the next one (a file's needs opts.crc). */
+  checksumSoFar(): Crc64 {
+    const crc = this.crc !== null ? new Crc64(this.crc.value) : new Crc64();
+    return crc.update(this.buf, 0, this.pos);
   }
 
   eof(): never {
-    throw new RdbLoadError('Unexpected EOF reading RDB file', this.pos, true);
+    throw new RdbLoadError('Unexpected EOF reading RDB file', this.offset, true);
   }
 
   corrupt(reason: string): never {
-    throw new RdbLoadError(reason, this.pos);
+    throw new RdbLoadError(reason, this.offset);
   }
 
   need(n: number): void {
-    if (n > this.end - this.pos) this.eof();
+    if (n > this.end - this.pos && !this.fill(n)) this.eof();
+  }
+
+  /**
+   * Make `n` bytes available from pos: a new window holding what is left
+   * of this one and what follows (a new Buffer each time, so that views
+   * handed out stay valid). False at the end of the input.
+   */
+  private fill(n: number): boolean {
+    const file = this.file;
+    if (file === null) return false;
+    const left = this.end - this.pos;
+    const size = Math.max(n, Math.min(file.window ?? FILE_WINDOW, file.size - this.offset));
+    if (size <= left) return false;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, this.pos, this.end);
+    let got = left;
+    const from = this.base + this.end;
+    while (got < size) {
+      const r = file.read(next, got, size - got, from + got - left);
+      if (r === 0) break;
+      got += r;
+    }
+    this.crc?.update(this.buf, 0, this.pos);
+    this.base += this.pos;
+    this.buf = next;
+    this.pos = 0;
+    this.end = got;
+    return got >= n;
   }
 
   u8(): number {
-    if (this.pos >= this.end) this.eof();
+    if (this.pos >= this.end && !this.fill(1)) this.eof();
     return this.buf[this.pos++];
+  }
+
+  i32le(): number {
+    this.need(4);
+    const v = this.buf.readInt32LE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  i64le(): bigint {
+    this.need(8);
+    const v = this.buf.readBigInt64LE(this.pos);
+    this.pos += 8;
+    return v;
   }
 
   bytes(n: number): Buffer {
@@ -268,7 +364,7 @@ export class RdbInput {
 
   /** A length as a BigInt (module ids use all 64 bits). */
   lenBig(): bigint {
-    if (this.pos < this.end && this.buf[this.pos] === 0x81) {
+    if ((this.pos < this.end || this.fill(1)) && this.buf[this.pos] === 0x81) {
       this.pos++;
       this.need(8);
       const v = this.buf.readBigUInt64BE(this.pos);
@@ -309,8 +405,11 @@ export class RdbInput {
 
   /** A string as a latin1 JS string. */
   string(): string {
-    const len = this.lenEnc();
-    const enc = this.encoded;
+    return this.stringOf(this.lenEnc(), this.encoded);
+  }
+
+  /** string() once its length (or encoding) is read. */
+  private stringOf(len: number, enc: boolean): string {
     if (enc) {
       switch (len) {
         case RDB_ENC_INT8:
@@ -335,13 +434,9 @@ export class RdbInput {
 
   /** A string value: a JS string, or a Buffer when too long for one. */
   stringValue(): string | Buffer {
-    const start = this.pos;
     const len = this.lenEnc();
     const enc = this.encoded;
-    if (enc || len <= MAX_JS_STRING) {
-      this.pos = start;
-      return this.string();
-    }
+    if (enc || len <= MAX_JS_STRING) return this.stringOf(len, enc);
     return Buffer.from(this.bytes(len));
   }
 
@@ -728,12 +823,12 @@ export function loadRdb(buf: Buffer, sink: RdbSink, opts: RdbLoadOptions = {}): 
  * a caller can serve events while a large file loads, as Redis does from
  * rdbLoadProgressCallback(). Its return value is loadRdb()'s.
  */
-export function* loadRdbSteps(buf: Buffer, sink: RdbSink, opts: RdbLoadOptions = {}): LoadSteps<RdbLoadResult> {
-  const inp = new RdbInput(buf);
+export function* loadRdbSteps(input: Buffer | RdbFileSource, sink: RdbSink, opts: RdbLoadOptions = {}): LoadSteps<RdbLoadResult> {
+  const inp = new RdbInput(input, 0, undefined, { crc: opts.checksum !== false });
   try {
     return yield* loadRdbInner(inp, sink, opts);
   } catch (e) {
-    throw asLoadError(e, inp.pos);
+    throw asLoadError(e, inp.offset);
   }
 }
 
@@ -741,21 +836,20 @@ function* loadRdbInner(inp: RdbInput, sink: RdbSink, opts: RdbLoadOptions): Load
   const ctx: ValueCtx = { cfg: opts.config ?? defaults(), deep: opts.deep ?? false, stats: opts.stats };
   const dbnum = opts.dbnum ?? 16;
   const trace = opts.trace ?? nullTrace();
-  const buf = inp.buf;
   const yieldEvery = opts.yieldEvery ?? Infinity;
   let nextYield = yieldEvery;
   const keyLoadDelay = opts.keyLoadDelay;
   let keyDelay = keyLoadDelay !== undefined ? keyLoadDelay() : 0;
   if (inp.remaining < 9) inp.eof();
-  if (buf.latin1Slice(0, 5) !== 'REDIS') {
+  const header = inp.bytes(9);
+  if (header.latin1Slice(0, 5) !== 'REDIS') {
     throw new RdbLoadError('Wrong signature trying to load DB from file', 0);
   }
-  const verStr = buf.latin1Slice(5, 9);
+  const verStr = header.latin1Slice(5, 9);
   const version = atoi(verStr);
   if (version < 1 || version > RDB_VERSION) {
     throw new RdbLoadError(`Can't handle RDB format version ${version}`, 5);
   }
-  inp.pos = 9;
 
   let dbid = 0;
   let keys = 0;
@@ -765,25 +859,21 @@ function* loadRdbInner(inp: RdbInput, sink: RdbSink, opts: RdbLoadOptions): Load
   let freq: number | undefined;
 
   for (;;) {
-    if (inp.pos >= nextYield) {
-      nextYield = inp.pos + yieldEvery;
-      yield inp.pos;
+    if (inp.offset >= nextYield) {
+      nextYield = inp.offset + yieldEvery;
+      yield inp.offset;
       if (keyLoadDelay !== undefined) keyDelay = keyLoadDelay();
     }
     trace.doing = 'read-type';
     const type = inp.u8();
     if (type === RDB_OPCODE_EXPIRETIME) {
       trace.doing = 'read-expire';
-      inp.need(4);
-      expireMs = buf.readInt32LE(inp.pos) * 1000;
-      inp.pos += 4;
+      expireMs = inp.i32le() * 1000;
       continue;
     }
     if (type === RDB_OPCODE_EXPIRETIME_MS) {
       trace.doing = 'read-expire';
-      inp.need(8);
-      expireMs = Number(buf.readBigInt64LE(inp.pos));
-      inp.pos += 8;
+      expireMs = Number(inp.i64le());
       continue;
     }
     if (type === RDB_OPCODE_FREQ) {
@@ -798,11 +888,11 @@ function* loadRdbInner(inp: RdbInput, sink: RdbSink, opts: RdbLoadOptions): Load
     if (type === RDB_OPCODE_SELECTDB) {
       trace.doing = 'read-len';
       const id = inp.len();
-      trace.info(inp.pos, `Selecting DB ID ${id}`);
+      trace.info(inp.offset, `Selecting DB ID ${id}`);
       if (id >= dbnum) {
         throw new RdbLoadError(
           `FATAL: Data file was created with a Redis server configured to handle more than ${dbnum} databases. Exiting\n`,
-          inp.pos,
+          inp.offset,
         );
       }
       dbid = id;
@@ -821,7 +911,7 @@ function* loadRdbInner(inp: RdbInput, sink: RdbSink, opts: RdbLoadOptions): Load
       trace.doing = 'read-aux';
       const k = inp.string();
       const v = inp.string();
-      trace.info(inp.pos, `AUX FIELD ${cString(k)} = '${cString(v)}'`);
+      trace.info(inp.offset, `AUX FIELD ${cString(k)} = '${cString(v)}'`);
       sink.aux?.(k, v);
       continue;
     }
@@ -833,7 +923,7 @@ function* loadRdbInner(inp: RdbInput, sink: RdbSink, opts: RdbLoadOptions): Load
       if (whenOpcode !== RDB_MODULE_OPCODE_UINT) inp.corrupt('bad when_opcode');
       throw new RdbLoadError(
         `The RDB file contains AUX module data I can't load: no matching module '${moduleTypeNameById(id)}'`,
-        inp.pos,
+        inp.offset,
       );
     }
     if (type === RDB_OPCODE_FUNCTION || type === RDB_OPCODE_FUNCTION2) {
@@ -851,7 +941,7 @@ function* loadRdbInner(inp: RdbInput, sink: RdbSink, opts: RdbLoadOptions): Load
       }
       if (sink.function === undefined) {
         const m = /^#!(\S*)/.exec(code);
-        throw new RdbLoadError(`Failed loading library, Engine '${m !== null ? m[1] : ''}' not found`, inp.pos);
+        throw new RdbLoadError(`Failed loading library, Engine '${m !== null ? m[1] : ''}' not found`, inp.offset);
       }
       sink.function(code);
       continue;
@@ -888,15 +978,16 @@ function* loadRdbInner(inp: RdbInput, sink: RdbSink, opts: RdbLoadOptions): Load
   // The CRC64 trailer (RDB 5+): zero means saved without a checksum.
   if (version >= 5) {
     trace.doing = 'check-sum';
-    const crcEnd = inp.pos;
+    const crcEnd = inp.offset;
     inp.need(8);
     if (opts.checksum !== false) {
-      const stored = buf.readBigUInt64LE(inp.pos);
+      const stored = inp.buf.readBigUInt64LE(inp.pos);
       if (stored === 0n) {
         trace.info(crcEnd + 8, 'RDB file was saved with checksum disabled: no check performed.');
       } else {
-        const expected = new Crc64().update(buf, 0, crcEnd);
-        if (!expected.equalsLE(buf, inp.pos)) {
+        // Of the bytes before the trailer (need() may have moved the window, not pos).
+        const expected = inp.checksumSoFar();
+        if (!expected.equalsLE(inp.buf, inp.pos)) {
           const err = new RdbLoadError(
             `Wrong RDB checksum expected: (${expected.value.toString(16)}) but got (${stored.toString(16)}). Aborting now.`,
             crcEnd + 8,
@@ -909,7 +1000,7 @@ function* loadRdbInner(inp: RdbInput, sink: RdbSink, opts: RdbLoadOptions): Load
     }
     inp.pos += 8;
   }
-  return { version, end: inp.pos, keys, emptyKeysSkipped };
+  return { version, end: inp.offset, keys, emptyKeysSkipped };
 }
 
 /** A string as printf's %s shows it: up to its first NUL. */
