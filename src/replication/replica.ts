@@ -22,7 +22,7 @@ import { AclUser } from '../server/acl.js';
 import { Db, type KeyspaceContext } from '../store/db.js';
 import type { RValue } from '../store/types.js';
 import { emptyData } from '../commands/keys.js';
-import { fdSource, loadRdbSteps, RdbLoadError, type RdbFileSource, type RdbSink } from '../persistence/rdb/reader.js';
+import { chunkSource, fdSource, loadRdbSteps, RdbLoadError, type RdbFileSource, type RdbSink } from '../persistence/rdb/reader.js';
 import { LoadAbandoned, runLoadStepsAsync } from '../persistence/load-steps.js';
 import { clearFunctions, functionLibraryCodes, loadFunctionFromRdb } from '../scripting/function-libraries.js';
 import { loadAuxField, loadingPace, logLoadDone, rdbOf, warnEmptyKey } from '../persistence/rdb-save.js';
@@ -702,8 +702,9 @@ export class ReplicaSide {
     let readFd = -1;
     try {
       if (t.diskless) {
-        payload = Buffer.concat(t.chunks);
-        if (t.usemark) payload = payload.subarray(0, payload.length - CONFIG_RUN_ID_SIZE);
+        // Not joined: the transfer may be larger than a Buffer, and each
+        // chunk is let go once parsed.
+        payload = chunkSource(t.chunks, t.read - (t.usemark ? CONFIG_RUN_ID_SIZE : 0));
       } else {
         if (t.usemark) fs.ftruncateSync(t.fd, t.read - CONFIG_RUN_ID_SIZE);
         fs.fsyncSync(t.fd);

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { Config } from '../../src/server/config.js';
 import { RdbWriter, rdbEncodeValue, encodeIntset, defaultAux } from '../../src/persistence/rdb/writer.js';
-import { fdSource, loadRdb, loadRdbSteps, rdbDecodeValue, RdbLoadError, type RdbFileSource, type RdbSink } from '../../src/persistence/rdb/reader.js';
+import { chunkSource, fdSource, loadRdb, loadRdbSteps, rdbDecodeValue, RdbLoadError, type RdbFileSource, type RdbSink } from '../../src/persistence/rdb/reader.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -177,6 +177,27 @@ describe('RDB files read through a window', () => {
     const whole = offsets(file);
     expect(whole.length).toBeGreaterThan(5);
     expect(offsets(windowed(file, 10, 3))).toEqual(whole);
+  });
+
+  it('chunkSource() reads the chunks of a transfer as received, letting them go', () => {
+    const whole = outcome(file);
+    const mark = Buffer.from('x'.repeat(40));
+    for (const seed of [1, 2, 3, 4, 5]) {
+      // Cut the file plus a trailing EOF mark at random points.
+      const all = Buffer.concat([file, mark]);
+      const chunks: Buffer[] = [];
+      let rnd = seed;
+      for (let at = 0; at < all.length; ) {
+        rnd = (rnd * 1103515245 + 12345) % 2147483648;
+        const n = 1 + (rnd % 3000);
+        chunks.push(all.subarray(at, at + n));
+        at += n;
+      }
+      const src = { ...chunkSource(chunks, file.length), window: 1 + (seed * 37) % 500 };
+      expect(outcome(src), `seed ${seed}`).toEqual(whole);
+      // All but the chunks holding the end were let go.
+      expect(chunks.slice(0, -3).every((c) => c.length === 0)).toBe(true);
+    }
   });
 
   it('fdSource() reads an open file', () => {

@@ -210,6 +210,39 @@ export function fdSource(fd: number): RdbFileSource {
   };
 }
 
+/**
+ * The first `size` bytes of `chunks` (a diskless transfer as received) as
+ * an RdbFileSource, without joining them: reads go forward, and each chunk
+ * is let go once read past.
+ */
+export function chunkSource(chunks: Buffer[], size: number): RdbFileSource {
+  let idx = 0;
+  /** Offset of chunks[idx]. */
+  let at = 0;
+  return {
+    size,
+    read(buf, off, len, position) {
+      len = Math.min(len, size - position);
+      let n = 0;
+      while (n < len && idx < chunks.length) {
+        const c = chunks[idx];
+        const from = position + n - at;
+        if (from >= c.length) {
+          at += c.length;
+          chunks[idx++] = EMPTY;
+          continue;
+        }
+        const take = Math.min(c.length - from, len - n);
+        c.copy(buf, off + n, from, from + take);
+        n += take;
+      }
+      return n;
+    },
+  };
+}
+
+const EMPTY = Buffer.alloc(0);
+
 /** Bytes read from a file at a time (more when one item needs more). */
 const FILE_WINDOW = 1 << 20;
 
