@@ -245,7 +245,7 @@ export class PrimarySync {
     if (sock !== null) sock.write(info.capa & SLAVE_CAPA_PSYNC2 ? `+CONTINUE ${repl.replid}\r\n` : '+CONTINUE\r\n', 'latin1');
     const data = bl.histlen === 0 ? null : bl.readFrom(offset);
     if (data !== null && data.length > 0) {
-      c.addReplyProto(data.latin1Slice(0, data.length));
+      c.addReplicationStream(data.latin1Slice(0, data.length));
       this.server.stats.netReplOutputBytes += data.length;
     }
     this.log.info(
@@ -630,6 +630,6 @@ export class PrimarySync {
 function copyReplicaOutput(dst: Client, src: Client): void {
   const s = src.takeOutputString();
   if (s.length === 0) return;
-  src.addReplyProto(s);
-  dst.addReplyProto(s);
+  src.addReplicationStream(s);
+  dst.addReplicationStream(s);
 }

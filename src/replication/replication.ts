@@ -260,7 +260,7 @@ export class Replication {
     for (const r of this.replicas) {
       const info = r.ext.repl as ReplicaInfo;
       if (info.state === SLAVE_STATE_WAIT_BGSAVE_START || info.rdbOnly) continue;
-      r.addReplyProto(s);
+      r.addReplicationStream(s);
       stats.netReplOutputBytes += s.length;
     }
   }

@@ -57,6 +57,8 @@ export class Client extends ReplyWriter {
   propagateTarget = PROPAGATE_ALL;
   cmd: Command | null = null;
   lastCmd: Command | null = null;
+  /** Bytes of replication stream queued for this client (a replica): what is not a reply. */
+  streamQueued = 0;
   /** Total bytes read / written (INFO, CLIENT LIST tot-net-in/out). */
   netIn = 0;
   netOut = 0;
@@ -138,6 +140,12 @@ export class Client extends ReplyWriter {
    */
   refreshReplyMode(): void {
     this.repliesOff = (this.flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP | CLIENT_CLOSE_ASAP)) !== 0;
+  }
+
+  /** Queue replication stream for a replica (not a reply to one of its commands). */
+  addReplicationStream(s: string): void {
+    this.streamQueued += s.length;
+    this.addReplyProto(s);
   }
 
   /** Queue a push message (formatted), past CLIENT REPLY OFF/SKIP (CLIENT_PUSHING). */

@@ -21,6 +21,7 @@ import { Command, CommandTable, CMD_FAST, CMD_NO_AUTH, CMD_NO_MULTI, CMD_SKIP_SL
 import { RedisError, type CommandSpec } from '../commands/types.js';
 import { allCommands } from '../commands/index.js';
 import { registerListenerApply } from '../commands/config.js';
+import { clientInfoString } from '../commands/client.js';
 import { Slowlog } from './slowlog.js';
 import { LatencyMonitor } from './latency.js';
 import { installServerInfo } from './info.js';
@@ -741,8 +742,25 @@ export class NodisServer implements KeyspaceContext {
         }
         break;
       }
-      this.processCommand(c, argv);
+      if (c.flags & CLIENT_SLAVE && (c.flags & CLIENT_MONITOR) === 0) this.processReplicaCommand(c, argv);
+      else this.processCommand(c, argv);
     }
+  }
+
+  /**
+   * A command sent on a replica's link: the replica gets the replication
+   * stream there, never replies. One whose command generates a reply (a
+   * rogue replica) is disconnected without it, as _addReplyToBufferOrList()
+   * and addReplyDeferredLen() do.
+   */
+  private processReplicaCommand(c: Client, argv: string[]): void {
+    const out = c.pendingOutputBytes();
+    const stream = c.streamQueued;
+    this.processCommand(c, argv);
+    if (c.pendingOutputBytes() - out - (c.streamQueued - stream) <= 0 || c.flags & CLIENT_CLOSE_ASAP) return;
+    const name = c.lastCmd !== null ? c.lastCmd.fullname : '<unknown>';
+    this.logger.warn(`Replica generated a reply to command '${name}', disconnecting it: ${clientInfoString(c)}`);
+    this.closeClientAsap(c);
   }
 
   /**
