@@ -150,6 +150,16 @@ export async function spawnNodisServer(args: string[], nodeArgs: string[] | null
     throw new Error('dist/ is missing: run `npm run build` (npm test does it first)');
   }
   const port = await freePort();
+  // Unless the test names a directory (here or in its config file), the
+  // server works in a fresh one, removed once it exits: no test loads or
+  // leaves a dump.rdb in the working directory.
+  const confFile = args.length > 0 && !args[0].startsWith('-') ? args[0] : null;
+  const confDir = confFile !== null && /^\s*dir\s/m.test(fs.readFileSync(confFile, 'latin1'));
+  let ownDir: string | null = null;
+  if (!args.includes('--dir') && !confDir) {
+    ownDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodis-spawn-'));
+    args = [...args, '--dir', ownDir];
+  }
   const serverArgs = [NODIS_BIN, '--port', String(port), '--bind', '127.0.0.1', ...args];
   const proc = spawn(nodeArgs === null ? serverArgs[0] : process.execPath, nodeArgs === null ? serverArgs.slice(1) : [...nodeArgs, ...serverArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -158,9 +168,16 @@ export async function spawnNodisServer(args: string[], nodeArgs: string[] | null
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<void>((resolve) => proc.on('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) =>
+    proc.on('exit', () => {
+      if (ownDir !== null) fs.rmSync(ownDir, { recursive: true, force: true });
+      resolve();
+    }),
+  );
   const kill = (): void => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    // Also now: the test's worker may end before the exit event.
+    if (ownDir !== null) fs.rmSync(ownDir, { recursive: true, force: true });
   };
   if (!(await waitReady(port, 20000, proc, ready))) {
     kill();
