@@ -133,8 +133,11 @@ fi
 set_server_wrapper() {
   if [ "$1" = nodis ] && [ ${#NODIS_CMD[@]} -gt 0 ] && [ "$SPAWN" = 1 ]; then
     # The harness waits for redis-server's " PID: <pid>" logo line, which
-    # nodis-server logs once listening (always-show-logo yes); exec keeps the pid.
-    printf '#!/bin/sh\nexec node %q "$@"\n' "$NODIS_BIN" > "$WORK/src/redis-server"
+    # nodis-server logs once listening (always-show-logo yes). A link, run
+    # through its shebang: the pid is the server's, and the process title
+    # names src/redis-server, as the harness expects of the program it ran.
+    ln -sf "$NODIS_BIN" "$WORK/src/redis-server"
+    return
   elif [ "$1" = nodis ] && [ ${#NODIS_CMD[@]} -gt 0 ]; then
     printf '#!/bin/sh\nexec node %q "$@"\n' "$NODIS_BIN" > "$WORK/src/redis-server"
   else

@@ -346,7 +346,9 @@ function readStdin(): string {
 }
 
 function setProcTitle(cfg: Config): void {
-  const title = expandProcTitleTemplate(cfg.str('proc-title-template'), procTitleVars(cfg, PROG));
+  // {title}: the program as it was run, Redis's exec_argv[0] (ps shows
+  // `/usr/bin/redis-server *:6379`); here the script node runs.
+  const title = expandProcTitleTemplate(cfg.str('proc-title-template'), procTitleVars(cfg, process.argv[1] ?? PROG));
   if (title !== null && title !== '') {
     try {
       process.title = title;
