@@ -49,21 +49,33 @@ export class LoadAbandoned extends Error {
 
 /**
  * Run a loader's steps to the end, letting the event loop turn between
- * two. `onStep` sees each offset; returning false gives the load up (the
- * promise rejects with LoadAbandoned).
+ * two. `onStep` sees each value yielded; returning false gives the load up
+ * (the promise rejects with LoadAbandoned); a promise holds the next step
+ * until it settles (input still arriving), with the same meaning.
  */
-export function runLoadStepsAsync<R>(steps: LoadSteps<R>, onStep?: (pos: number) => boolean): Promise<R> {
+export function runLoadStepsAsync<R>(steps: LoadSteps<R>, onStep?: (pos: number) => boolean | Promise<boolean>): Promise<R> {
   return new Promise((resolve, reject) => {
+    const fail = (e: unknown): void => {
+      // Left suspended (abandoned, or `onStep` threw): its finally blocks run now.
+      steps.return(undefined as never);
+      reject(e);
+    };
+    const go = (ok: boolean): void => {
+      if (ok) setImmediate(step);
+      else fail(new LoadAbandoned());
+    };
     const step = (): void => {
       try {
         const r = steps.next();
-        if (r.done === true) resolve(r.value);
-        else if (onStep === undefined || onStep(r.value)) setImmediate(step);
-        else throw new LoadAbandoned();
+        if (r.done === true) {
+          resolve(r.value);
+          return;
+        }
+        const next = onStep === undefined ? true : onStep(r.value);
+        if (typeof next === 'boolean') go(next);
+        else next.then(go, fail);
       } catch (e) {
-        // Left suspended (abandoned, or `onStep` threw): its finally blocks run now.
-        steps.return(undefined as never);
-        reject(e);
+        fail(e);
       }
     };
     step();

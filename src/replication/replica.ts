@@ -22,7 +22,7 @@ import { AclUser } from '../server/acl.js';
 import { Db, type KeyspaceContext } from '../store/db.js';
 import type { RValue } from '../store/types.js';
 import { emptyData } from '../commands/keys.js';
-import { chunkSource, fdSource, loadRdbSteps, RdbLoadError, type RdbFileSource, type RdbSink } from '../persistence/rdb/reader.js';
+import { ChunkSource, NEED_MORE_STEP, fdSource, loadRdbSteps, RdbLoadError, type RdbFileSource, type RdbSink } from '../persistence/rdb/reader.js';
 import { LoadAbandoned, runLoadStepsAsync } from '../persistence/load-steps.js';
 import { clearFunctions, functionLibraryCodes, loadFunctionFromRdb } from '../scripting/function-libraries.js';
 import { loadAuxField, loadingPace, logLoadDone, rdbOf, warnEmptyKey } from '../persistence/rdb-save.js';
@@ -72,13 +72,18 @@ interface Transfer {
   diskless: boolean;
   /** repl-diskless-load swapdb when the transfer began: the load goes to a side keyspace. */
   swapdb: boolean;
-  chunks: Buffer[];
   fd: number;
   tmpfile: string | null;
   /** A diskless load started loading when the payload began (stopped when it ends or fails). */
   loading: boolean;
   /** The payload is in and being parsed: the link is paused. */
   parsing: boolean;
+  /**
+   * A diskless load, parsed as the payload comes: its chunks, what the load
+   * left to do when it finished before the transfer did, and the bytes
+   * that followed the payload.
+   */
+  stream: { src: ChunkSource; parsed: boolean | null; rest: Buffer; target: Db[]; libs: string[] | null } | null;
   /** The link closed during the parse (handled once the dataset is in). */
   linkLost: boolean;
 }
@@ -311,6 +316,9 @@ export class ReplicaSide {
     sock.on('error', (e: Error) => {
       if (gen === this.gen) this.lastError = strerror(e);
     });
+    // The primary's FIN ends the link at once (Redis's read() returning 0),
+    // not a turn later when the socket has closed.
+    sock.on('end', () => this.onClose(gen, sock));
     sock.on('close', () => this.onClose(gen, sock));
     this.lastio = unixtime();
     this.state = REPL_STATE_CONNECTING;
@@ -579,12 +587,12 @@ export class ReplicaSide {
       last: Buffer.alloc(0),
       diskless,
       swapdb,
-      chunks: [],
       fd: -1,
       tmpfile: null,
       loading: false,
       parsing: false,
       linkLost: false,
+      stream: null,
     };
     if (!diskless) {
       const dir = rdbOf(this.server).dirPath();
@@ -638,7 +646,10 @@ export class ReplicaSide {
           t.size = parseInt(line.slice(1), 10) || 0;
           this.log.info(`MASTER <-> REPLICA sync: receiving ${t.size} bytes from master ${where}`);
         }
-        if (t.diskless) this.startDisklessLoading(t);
+        if (t.diskless) {
+          this.startDisklessLoading(t);
+          this.startStreamingLoad(t);
+        }
         break;
       }
     }
@@ -660,7 +671,7 @@ export class ReplicaSide {
       if (t.last.length === CONFIG_RUN_ID_SIZE && t.last.latin1Slice(0, CONFIG_RUN_ID_SIZE) === t.mark) eof = true;
     }
     try {
-      if (t.diskless) t.chunks.push(data);
+      if (t.stream !== null) t.stream.src.push(data);
       else writeAllSync(t.fd, data);
     } catch (e) {
       this.log.warn(`Write error or short write writing to the DB dump file needed for MASTER <-> REPLICA synchronization: ${strerror(e)}`);
@@ -668,7 +679,6 @@ export class ReplicaSide {
       return;
     }
     t.read += data.length;
-    if (t.loading) this.server.loadingInfo.loadedBytes = t.read;
     if (!t.usemark && t.read === t.size) eof = true;
     if (!eof) return;
     this.finishTransfer(rest);
@@ -693,37 +703,72 @@ export class ReplicaSide {
     this.server.stopLoading(true);
   }
 
-  /** The RDB is in: load it and start following the primary's stream. */
+  /** The RDB is in: load it (or end its load) and start following the primary's stream. */
   private finishTransfer(rest: Buffer): void {
     const server = this.server;
     const t = this.transfer!;
-    let payload: Buffer | RdbFileSource;
+    // The primary's stream waits in the socket until the dataset is in.
+    t.parsing = true;
+    this.sock?.pause();
+    const st = t.stream;
+    if (st !== null) {
+      // Diskless: the load has run since the first byte. Less the EOF mark.
+      st.rest = rest;
+      st.src.finish(t.read - (t.usemark ? CONFIG_RUN_ID_SIZE : 0));
+      if (st.parsed !== null) this.payloadLoaded(t, rest, st.parsed, st.target, st.libs);
+      return;
+    }
     // The received file is read through a window (it need not fit in a Buffer).
     let readFd = -1;
     try {
-      if (t.diskless) {
-        // Not joined: the transfer may be larger than a Buffer, and each
-        // chunk is let go once parsed.
-        payload = chunkSource(t.chunks, t.read - (t.usemark ? CONFIG_RUN_ID_SIZE : 0));
-      } else {
-        if (t.usemark) fs.ftruncateSync(t.fd, t.read - CONFIG_RUN_ID_SIZE);
-        fs.fsyncSync(t.fd);
-        fs.closeSync(t.fd);
-        t.fd = -1;
-        const target = rdbOf(server).filePath();
-        fs.renameSync(t.tmpfile!, target);
-        t.tmpfile = null;
-        readFd = fs.openSync(target, 'r');
-        payload = fdSource(readFd);
-      }
+      if (t.usemark) fs.ftruncateSync(t.fd, t.read - CONFIG_RUN_ID_SIZE);
+      fs.fsyncSync(t.fd);
+      fs.closeSync(t.fd);
+      t.fd = -1;
+      const file = rdbOf(server).filePath();
+      fs.renameSync(t.tmpfile!, file);
+      t.tmpfile = null;
+      readFd = fs.openSync(file, 'r');
     } catch (e) {
       if (readFd !== -1) fs.closeSync(readFd);
       this.log.warn(`Failed trying to sync the temp DB to disk in MASTER <-> REPLICA synchronization: ${strerror(e)}`);
       this.cancelHandshake(true);
       return;
     }
-    t.chunks = [];
+    const { target, libs } = this.prepareLoad(t);
+    // The parse lets the event loop turn: clients connect and are served
+    // (LOADING, or the current dataset while loading aside).
+    void this.loadPayload(t, fdSource(readFd), target, libs).then((loaded) => {
+      fs.closeSync(readFd);
+      this.payloadLoaded(t, rest, loaded, target, libs);
+    });
+  }
 
+  /**
+   * A diskless load parses the payload as it comes, as Redis reads it
+   * from the link: the chunks are let go once parsed, and a record not
+   * whole yet is read again once more has come.
+   */
+  private startStreamingLoad(t: Transfer): void {
+    const src = new ChunkSource([], 0, true);
+    const { target, libs } = this.prepareLoad(t);
+    const st = { src, parsed: null as boolean | null, rest: Buffer.alloc(0), target, libs };
+    t.stream = st;
+    void this.loadPayload(t, src, target, libs).then((loaded) => {
+      if (this.transfer !== t) return;
+      // A corrupt payload fails at once; a whole one waits for the transfer's end.
+      if (loaded && !t.parsing) st.parsed = true;
+      else this.payloadLoaded(t, st.rest, loaded, target, libs);
+    });
+  }
+
+  /**
+   * What precedes the load of a received RDB: no snapshot of the old
+   * dataset, and the keyspace it goes to (a side one with swapdb, else the
+   * emptied one).
+   */
+  private prepareLoad(t: Transfer): { target: Db[]; libs: string[] | null } {
+    const server = this.server;
     // Nothing may save the old dataset over the new one, nor snapshot it.
     const aof = aofOf(server);
     if (aof.state !== AOF_OFF) aof.stop();
@@ -736,32 +781,22 @@ export class ReplicaSide {
       }
       rdb.killBackgroundSave();
     }
-    const swapdb = t.swapdb;
-    const lazy = server.config.bool('replica-lazy-flush');
     let target: Db[];
-    if (swapdb) {
+    if (t.swapdb) {
       target = server.dbs.map((db) => new Db(db.id, loadingContext(server)));
     } else {
       this.attachToNewPrimary();
       this.log.info('MASTER <-> REPLICA sync: Flushing old data');
-      emptyData(server, -1, lazy);
+      emptyData(server, -1, server.config.bool('replica-lazy-flush'));
       target = server.dbs;
     }
     this.log.info('MASTER <-> REPLICA sync: Loading DB in memory');
     // The primary's libraries replace ours (functionsLibCtxClear()). With
     // swapdb they are set aside with the dataset and swapped in with it, so
     // the old ones serve meanwhile and stay if the load fails.
-    const libs: string[] | null = swapdb ? [] : null;
+    const libs: string[] | null = t.swapdb ? [] : null;
     if (libs === null) clearFunctions(server);
-    // The parse lets the event loop turn: clients connect and are served
-    // (LOADING, or the current dataset while loading aside). The primary's
-    // stream waits in the socket until the dataset is in.
-    t.parsing = true;
-    this.sock?.pause();
-    void this.loadPayload(t, payload, target, libs).then((loaded) => {
-      if (readFd !== -1) fs.closeSync(readFd);
-      this.payloadLoaded(t, rest, loaded, target, libs);
-    });
+    return { target, libs };
   }
 
   /** The tail of readSyncBulkPayload(), once the received RDB is parsed (or failed to). */
@@ -851,6 +886,7 @@ export class ReplicaSide {
       selectDb() {},
       emptyKey: warnEmptyKey(log),
       function: (code) => {
+        if (this.transfer !== t) throw new LoadAbandoned();
         if (libs !== null) {
           libs.push(code);
           return;
@@ -858,7 +894,9 @@ export class ReplicaSide {
         const err = loadFunctionFromRdb(server, code, true);
         if (err !== null) throw new RdbLoadError(`Failed loading library, ${err}`);
       },
-      key(dbid: number, key: string, value: RValue, expireMs: number, idleSec?: number, freq?: number) {
+      key: (dbid: number, key: string, value: RValue, expireMs: number, idleSec?: number, freq?: number) => {
+        // Given up (the link went, SHUTDOWN): not one more key.
+        if (this.transfer !== t) throw new LoadAbandoned();
         const db = dbs[dbid];
         if (db.dict.has(key)) db.delete(key);
         db.add(key, value);
@@ -879,9 +917,12 @@ export class ReplicaSide {
       // owns the loading state) and a newline that keeps the link alive;
       // the load stops when the link is given up (SHUTDOWN).
       const r = await runLoadStepsAsync(steps, (pos) => {
+        if (this.transfer !== t || server.isClosed()) return false;
+        // The payload still coming (diskless): wait for more of it.
+        if (pos === NEED_MORE_STEP) return (buf as ChunkSource).waitMore();
         server.loadingInfo.loadedBytes = pos;
         this.sendNewlineToPrimary();
-        return this.transfer === t && !server.isClosed();
+        return true;
       });
       logLoadDone(log, loaded, 0, r.emptyKeysSkipped);
       return true;
@@ -929,6 +970,12 @@ export class ReplicaSide {
     const t = this.transfer;
     if (t !== null) {
       this.stopDisklessLoading(t);
+      // A diskless load stops where it is; what it put in place goes
+      // (swapdb: its side keyspace is dropped with it).
+      if (t.stream !== null) {
+        t.stream.src.abandon();
+        if (!t.swapdb) emptyData(this.server, -1, this.server.config.bool('replica-lazy-flush'));
+      }
       if (t.fd !== -1) {
         try {
           fs.closeSync(t.fd);

@@ -4,6 +4,7 @@
  * repl-diskless-load swapdb on a resync of the same history (async
  * loading), the old dataset until the new one is swapped in.
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -84,6 +85,29 @@ describe('a replica loading the primary’s dataset', () => {
     expect(await str(r.c, 'GET', KEY)).toBe(`$${VAL.length}\r\n${VAL}\r\n`);
     expect(await str(r.c, 'DBSIZE')).toBe(`:${KEYS + 1}\r\n`);
     expect((await infoOf(r.c, 'persistence')).loading).toBe('0');
+  });
+
+  it('parses a diskless transfer as it comes, not once it is whole', async () => {
+    const m = await spawn(['--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '0']);
+    // 300 values of 4 KB that do not compress: the payload goes out in
+    // several chunks, over 1.5 s of save delay.
+    for (let i = 0; i < 300; i++) {
+      expect(await str(m.c, 'SET', `big\xff${i}`, randomBytes(4096).latin1Slice())).toBe('+OK\r\n');
+    }
+    expect(await str(m.c, 'SET', KEY, VAL)).toBe('+OK\r\n');
+    expect(await str(m.c, 'CONFIG', 'SET', 'rdb-key-save-delay', '5000')).toBe('+OK\r\n');
+    const r = await spawn(['--repl-diskless-load', 'on-empty-db']);
+    expect(await str(r.c, 'REPLICAOF', '127.0.0.1', String(m.port))).toBe('+OK\r\n');
+    await until('the transfer', async () => (await infoOf(m.c, 'persistence')).rdb_bgsave_in_progress === '1');
+    // Keys are in while the primary still writes the payload.
+    const keysNow = async (): Promise<number> => Number(/keys=(\d+)/.exec((await infoOf(r.c, 'keyspace')).db0 ?? '')?.[1] ?? 0);
+    await until('keys loaded mid-transfer', async () => (await keysNow()) > 0);
+    expect((await infoOf(m.c, 'persistence')).rdb_bgsave_in_progress).toBe('1');
+    expect((await infoOf(r.c, 'persistence')).loading).toBe('1');
+    expect(await keysNow()).toBeLessThan(301);
+    await until('the link is up', async () => (await infoOf(r.c, 'replication')).master_link_status === 'up');
+    expect(await str(r.c, 'GET', KEY)).toBe(`$${VAL.length}\r\n${VAL}\r\n`);
+    expect(await str(r.c, 'DBSIZE')).toBe(':301\r\n');
   });
 
   it('keeps serving its dataset while a swapdb resync of the same history loads aside', async () => {

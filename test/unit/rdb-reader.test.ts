@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { Config } from '../../src/server/config.js';
 import { RdbWriter, rdbEncodeValue, encodeIntset, defaultAux } from '../../src/persistence/rdb/writer.js';
-import { chunkSource, fdSource, loadRdb, loadRdbSteps, rdbDecodeValue, RdbLoadError, type RdbFileSource, type RdbSink } from '../../src/persistence/rdb/reader.js';
+import { ChunkSource, NEED_MORE_STEP, chunkSource, fdSource, loadRdb, loadRdbSteps, rdbDecodeValue, RdbLoadError, type RdbFileSource, type RdbSink } from '../../src/persistence/rdb/reader.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -193,10 +193,70 @@ describe('RDB files read through a window', () => {
         chunks.push(all.subarray(at, at + n));
         at += n;
       }
-      const src = { ...chunkSource(chunks, file.length), window: 1 + (seed * 37) % 500 };
+      const src = chunkSource(chunks, file.length);
+      src.window = 1 + ((seed * 37) % 500);
       expect(outcome(src), `seed ${seed}`).toEqual(whole);
       // All but the chunks holding the end were let go.
       expect(chunks.slice(0, -3).every((c) => c.length === 0)).toBe(true);
+    }
+  });
+
+  /**
+   * Load `bytes` as they arrive in pieces of 1..maxPiece bytes: each time
+   * the loader asks for more, the next piece comes; the end is announced
+   * once all are in.
+   */
+  function arriving(bytes: Buffer, maxPiece: number, seed: number): unknown {
+    const src = new ChunkSource([], 0, true);
+    src.window = 1 + (seed % 50);
+    const keys: unknown[] = [];
+    const aux: [string, string][] = [];
+    const dbs: number[] = [];
+    const sink: RdbSink = {
+      aux: (k, v) => aux.push([k, v]),
+      selectDb: (id) => dbs.push(id),
+      key: (db, key, value, expire, idle, freq) => keys.push([db, key, render(value), expire, idle, freq]),
+    };
+    const steps = loadRdbSteps(src, sink);
+    let at = 0;
+    let rnd = seed;
+    let waits = 0;
+    try {
+      for (;;) {
+        const r = steps.next();
+        if (r.done === true) return { keys, aux, dbs, result: r.value, waited: waits > 0 };
+        if (r.value !== NEED_MORE_STEP) continue;
+        waits++;
+        if (at >= bytes.length) {
+          src.finish(bytes.length);
+          continue;
+        }
+        rnd = (rnd * 1103515245 + 12345) % 2147483648;
+        const n = 1 + (rnd % maxPiece);
+        src.push(bytes.subarray(at, at + n));
+        at += n;
+      }
+    } catch (e) {
+      const err = e as RdbLoadError;
+      return { error: err.message, offset: err.offset, truncated: err.truncated, checksum: err.checksumMismatch };
+    }
+  }
+
+  it('load as they arrive: a record not whole yet is read again once more has come', () => {
+    const whole = outcome(file);
+    for (const [seed, maxPiece] of [[1, 1], [2, 7], [3, 300], [4, 5000], [5, 100000]]) {
+      const got = arriving(file, maxPiece, seed) as Record<string, unknown>;
+      expect(got.waited, `seed ${seed}`).toBe(true);
+      delete got.waited;
+      expect(got, `seed ${seed}, pieces up to ${maxPiece}`).toEqual(whole);
+    }
+  });
+
+  it('fail as they arrive where the whole input does', () => {
+    const badCrc = Buffer.from(file);
+    badCrc[badCrc.length - 3] ^= 0xff;
+    for (const c of [file.subarray(0, 4), file.subarray(0, 300), file.subarray(0, file.length - 5), badCrc]) {
+      expect(arriving(c, 40, 9)).toEqual(outcome(c));
     }
   });
 

@@ -20,7 +20,7 @@ import { lzfDecompressInto } from './lzf.js';
 import { parseListpack, parseZiplist, parseIntset, parseZipmap } from './decode.js';
 import { loadStream } from './stream-load.js';
 import { debugDelay } from '../../util/sleep.js';
-import { runLoadSteps, type LoadSteps } from '../load-steps.js';
+import { LoadAbandoned, runLoadSteps, type LoadSteps } from '../load-steps.js';
 import {
   RDB_VERSION,
   RDB_ENC_INT8,
@@ -200,7 +200,25 @@ export interface RdbFileSource {
   read(buf: Buffer, off: number, len: number, position: number): number;
   /** Bytes to read at a time (FILE_WINDOW by default). */
   window?: number;
+  /**
+   * For input still arriving (a diskless transfer): false until `size`
+   * (the bytes received so far) is final. A read past them then throws
+   * NEED_MORE, which loadRdbSteps() turns into a NEED_MORE_STEP yield.
+   */
+  ended?: boolean;
+  /** Set by the reader when it waits: the size worth reading the record again at. */
+  retryAt?: number;
 }
+
+/** Thrown by an RdbInput over input still arriving that lacks the bytes a read needs. */
+export const NEED_MORE = new Error('more input needed');
+
+/**
+ * What loadRdbSteps() yields over input still arriving when a record is
+ * not whole yet: call next() again once more bytes have come (the record
+ * is read again from its start).
+ */
+export const NEED_MORE_STEP = -1;
 
 /** An open file as an RdbFileSource. */
 export function fdSource(fd: number): RdbFileSource {
@@ -211,34 +229,80 @@ export function fdSource(fd: number): RdbFileSource {
 }
 
 /**
- * The first `size` bytes of `chunks` (a diskless transfer as received) as
- * an RdbFileSource, without joining them: reads go forward, and each chunk
- * is let go once read past.
+ * Chunks of an RDB (a diskless transfer as received) as an RdbFileSource,
+ * without joining them: reads go forward, and each chunk is let go once
+ * read past. While `ended` is false more may be push()ed; finish() fixes
+ * the size (the transfer's end less its EOF mark).
  */
-export function chunkSource(chunks: Buffer[], size: number): RdbFileSource {
-  let idx = 0;
+export class ChunkSource implements RdbFileSource {
+  ended?: boolean;
+  window?: number;
+  retryAt = 0;
+  private waiter: ((go: boolean) => void) | null = null;
+  private idx = 0;
   /** Offset of chunks[idx]. */
-  let at = 0;
-  return {
-    size,
-    read(buf, off, len, position) {
-      len = Math.min(len, size - position);
-      let n = 0;
-      while (n < len && idx < chunks.length) {
-        const c = chunks[idx];
-        const from = position + n - at;
-        if (from >= c.length) {
-          at += c.length;
-          chunks[idx++] = EMPTY;
-          continue;
-        }
-        const take = Math.min(c.length - from, len - n);
-        c.copy(buf, off + n, from, from + take);
-        n += take;
+  private at = 0;
+
+  constructor(
+    private readonly chunks: Buffer[],
+    public size: number,
+    arriving = false,
+  ) {
+    if (arriving) this.ended = false;
+  }
+
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    if (this.size >= this.retryAt) this.wake(true);
+  }
+
+  finish(size: number): void {
+    this.size = size;
+    this.ended = true;
+    this.wake(true);
+  }
+
+  /** No more will come: a waiting reader gives up. */
+  abandon(): void {
+    this.wake(false);
+  }
+
+  /** Resolves true once a retry may succeed (enough input, or its end), false if abandoned. */
+  waitMore(): Promise<boolean> {
+    if (this.ended !== false || this.size >= this.retryAt) return Promise.resolve(true);
+    return new Promise((resolve) => (this.waiter = resolve));
+  }
+
+  private wake(go: boolean): void {
+    const w = this.waiter;
+    this.waiter = null;
+    w?.(go);
+  }
+
+  read(buf: Buffer, off: number, len: number, position: number): number {
+    const chunks = this.chunks;
+    len = Math.min(len, this.size - position);
+    let n = 0;
+    while (n < len && this.idx < chunks.length) {
+      const c = chunks[this.idx];
+      const from = position + n - this.at;
+      if (from >= c.length) {
+        this.at += c.length;
+        chunks[this.idx++] = EMPTY;
+        continue;
       }
-      return n;
-    },
-  };
+      const take = Math.min(c.length - from, len - n);
+      c.copy(buf, off + n, from, from + take);
+      n += take;
+    }
+    return n;
+  }
+}
+
+/** The first `size` bytes of `chunks`, all received (see ChunkSource). */
+export function chunkSource(chunks: Buffer[], size: number): ChunkSource {
+  return new ChunkSource(chunks, size);
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -261,6 +325,11 @@ export class RdbInput {
   private readonly file: RdbFileSource | null;
   /** With a file and a checksum to check: the CRC of the bytes before the window. */
   private crc: Crc64 | null = null;
+  /**
+   * Over input still arriving: where the record being read starts in buf
+   * (kept across refills, to read it again when it turns out incomplete).
+   */
+  private mark = -1;
 
   constructor(input: Buffer | RdbFileSource, pos = 0, end?: number, opts: { crc?: boolean } = {}) {
     if (Buffer.isBuffer(input)) {
@@ -281,6 +350,35 @@ export class RdbInput {
   /** Offset in the input of the next byte. */
   get offset(): number {
     return this.base + this.pos;
+  }
+
+  /** The input may still be arriving (see RdbFileSource.ended). */
+  get streaming(): boolean {
+    return this.file !== null && this.file.ended !== undefined;
+  }
+
+  /** A record starts here: rewind() comes back to it. */
+  markRecord(): void {
+    this.mark = this.pos;
+  }
+
+  /**
+   * Back to the record's start, to read it again once the input has
+   * doubled from there (or ended): a large record is read a bounded number
+   * of times.
+   */
+  rewind(): void {
+    this.pos = this.mark;
+    const file = this.file;
+    if (file !== null && file.ended === false) {
+      const from = this.base + this.mark;
+      file.retryAt = Math.max(file.size + 1, from + 2 * (file.size - from));
+    }
+  }
+
+  /** Bytes available from the record's start (what a retry would have). */
+  get availableFromMark(): number {
+    return this.file !== null ? this.file.size - (this.base + this.mark) : 0;
   }
 
   get remaining(): number {
@@ -313,24 +411,34 @@ export class RdbInput {
   private fill(n: number): boolean {
     const file = this.file;
     if (file === null) return false;
-    const left = this.end - this.pos;
-    const size = Math.max(n, Math.min(file.window ?? FILE_WINDOW, file.size - this.offset));
-    if (size <= left) return false;
-    const next = Buffer.allocUnsafe(size);
-    this.buf.copy(next, 0, this.pos, this.end);
-    let got = left;
-    const from = this.base + this.end;
-    while (got < size) {
-      const r = file.read(next, got, size - got, from + got - left);
-      if (r === 0) break;
-      got += r;
+    // The window keeps the bytes from the record's start when it may have
+    // to be read again, and then grows geometrically (a large record is
+    // copied a bounded number of times).
+    const keep = this.mark >= 0 ? this.mark : this.pos;
+    const left = this.end - keep;
+    const want = this.pos - keep + n;
+    const window = Math.max(file.window ?? FILE_WINDOW, this.mark >= 0 ? 2 * left : 0);
+    const size = Math.max(want, Math.min(window, file.size - (this.base + keep)));
+    if (size > left) {
+      const next = Buffer.allocUnsafe(size);
+      this.buf.copy(next, 0, keep, this.end);
+      let got = left;
+      const from = this.base + this.end;
+      while (got < size) {
+        const r = file.read(next, got, size - got, from + got - left);
+        if (r === 0) break;
+        got += r;
+      }
+      this.crc?.update(this.buf, 0, keep);
+      this.base += keep;
+      this.buf = next;
+      this.pos -= keep;
+      if (this.mark >= 0) this.mark = 0;
+      this.end = got;
+      if (got - this.pos >= n) return true;
     }
-    this.crc?.update(this.buf, 0, this.pos);
-    this.base += this.pos;
-    this.buf = next;
-    this.pos = 0;
-    this.end = got;
-    return got >= n;
+    if (file.ended === false) throw NEED_MORE;
+    return false;
   }
 
   u8(): number {
@@ -861,6 +969,8 @@ export function* loadRdbSteps(input: Buffer | RdbFileSource, sink: RdbSink, opts
   try {
     return yield* loadRdbInner(inp, sink, opts);
   } catch (e) {
+    // The caller gave the load up (from its sink): not a load error.
+    if (e instanceof LoadAbandoned) throw e;
     throw asLoadError(e, inp.offset);
   }
 }
@@ -873,8 +983,8 @@ function* loadRdbInner(inp: RdbInput, sink: RdbSink, opts: RdbLoadOptions): Load
   let nextYield = yieldEvery;
   const keyLoadDelay = opts.keyLoadDelay;
   let keyDelay = keyLoadDelay !== undefined ? keyLoadDelay() : 0;
-  if (inp.remaining < 9) inp.eof();
-  const header = inp.bytes(9);
+  const streaming = inp.streaming;
+  const header = yield* whole(inp, () => inp.bytes(9));
   if (header.latin1Slice(0, 5) !== 'REDIS') {
     throw new RdbLoadError('Wrong signature trying to load DB from file', 0);
   }
@@ -897,122 +1007,131 @@ function* loadRdbInner(inp: RdbInput, sink: RdbSink, opts: RdbLoadOptions): Load
       yield inp.offset;
       if (keyLoadDelay !== undefined) keyDelay = keyLoadDelay();
     }
-    trace.doing = 'read-type';
-    const type = inp.u8();
-    if (type === RDB_OPCODE_EXPIRETIME) {
-      trace.doing = 'read-expire';
-      expireMs = inp.i32le() * 1000;
-      continue;
-    }
-    if (type === RDB_OPCODE_EXPIRETIME_MS) {
-      trace.doing = 'read-expire';
-      expireMs = Number(inp.i64le());
-      continue;
-    }
-    if (type === RDB_OPCODE_FREQ) {
-      freq = inp.u8();
-      continue;
-    }
-    if (type === RDB_OPCODE_IDLE) {
-      idle = inp.len();
-      continue;
-    }
-    if (type === RDB_OPCODE_EOF) break;
-    if (type === RDB_OPCODE_SELECTDB) {
-      trace.doing = 'read-len';
-      const id = inp.len();
-      trace.info(inp.offset, `Selecting DB ID ${id}`);
-      if (id >= dbnum) {
+    // Over input still arriving, a record that is not whole yet is read
+    // again from its start once more has come.
+    if (streaming) inp.markRecord();
+    try {
+      trace.doing = 'read-type';
+      const type = inp.u8();
+      if (type === RDB_OPCODE_EXPIRETIME) {
+        trace.doing = 'read-expire';
+        expireMs = inp.i32le() * 1000;
+        continue;
+      }
+      if (type === RDB_OPCODE_EXPIRETIME_MS) {
+        trace.doing = 'read-expire';
+        expireMs = Number(inp.i64le());
+        continue;
+      }
+      if (type === RDB_OPCODE_FREQ) {
+        freq = inp.u8();
+        continue;
+      }
+      if (type === RDB_OPCODE_IDLE) {
+        idle = inp.len();
+        continue;
+      }
+      if (type === RDB_OPCODE_EOF) break;
+      if (type === RDB_OPCODE_SELECTDB) {
+        trace.doing = 'read-len';
+        const id = inp.len();
+        trace.info(inp.offset, `Selecting DB ID ${id}`);
+        if (id >= dbnum) {
+          throw new RdbLoadError(
+            `FATAL: Data file was created with a Redis server configured to handle more than ${dbnum} databases. Exiting\n`,
+            inp.offset,
+          );
+        }
+        dbid = id;
+        sink.selectDb(dbid);
+        continue;
+      }
+      if (type === RDB_OPCODE_RESIZEDB) {
+        trace.doing = 'read-len';
+        const dbSize = inp.len();
+        const expiresSize = inp.len();
+        // Only a hint: never more keys than the rest of the input can hold.
+        sink.resizeDb?.(Math.min(dbSize, inp.remaining), Math.min(expiresSize, inp.remaining));
+        continue;
+      }
+      if (type === RDB_OPCODE_AUX) {
+        trace.doing = 'read-aux';
+        const k = inp.string();
+        const v = inp.string();
+        trace.info(inp.offset, `AUX FIELD ${cString(k)} = '${cString(v)}'`);
+        sink.aux?.(k, v);
+        continue;
+      }
+      if (type === RDB_OPCODE_MODULE_AUX) {
+        trace.doing = 'read-module-aux';
+        const id = inp.lenBig();
+        const whenOpcode = inp.len();
+        inp.len(); // when
+        if (whenOpcode !== RDB_MODULE_OPCODE_UINT) inp.corrupt('bad when_opcode');
         throw new RdbLoadError(
-          `FATAL: Data file was created with a Redis server configured to handle more than ${dbnum} databases. Exiting\n`,
+          `The RDB file contains AUX module data I can't load: no matching module '${moduleTypeNameById(id)}'`,
           inp.offset,
         );
       }
-      dbid = id;
-      sink.selectDb(dbid);
-      continue;
-    }
-    if (type === RDB_OPCODE_RESIZEDB) {
-      trace.doing = 'read-len';
-      const dbSize = inp.len();
-      const expiresSize = inp.len();
-      // Only a hint: never more keys than the rest of the input can hold.
-      sink.resizeDb?.(Math.min(dbSize, inp.remaining), Math.min(expiresSize, inp.remaining));
-      continue;
-    }
-    if (type === RDB_OPCODE_AUX) {
-      trace.doing = 'read-aux';
-      const k = inp.string();
-      const v = inp.string();
-      trace.info(inp.offset, `AUX FIELD ${cString(k)} = '${cString(v)}'`);
-      sink.aux?.(k, v);
-      continue;
-    }
-    if (type === RDB_OPCODE_MODULE_AUX) {
-      trace.doing = 'read-module-aux';
-      const id = inp.lenBig();
-      const whenOpcode = inp.len();
-      inp.len(); // when
-      if (whenOpcode !== RDB_MODULE_OPCODE_UINT) inp.corrupt('bad when_opcode');
-      throw new RdbLoadError(
-        `The RDB file contains AUX module data I can't load: no matching module '${moduleTypeNameById(id)}'`,
-        inp.offset,
-      );
-    }
-    if (type === RDB_OPCODE_FUNCTION || type === RDB_OPCODE_FUNCTION2) {
-      trace.doing = 'read-functions';
-      let code: string;
-      if (type === RDB_OPCODE_FUNCTION) {
-        // 7.0 rc1/rc2 format: name, engine, [description], blob.
-        const name = inp.string();
-        const engine = inp.string();
-        if (inp.len() !== 0) inp.string();
-        const blob = inp.string();
-        code = `#!${engine} name=${name}\n${blob}`;
-      } else {
-        code = inp.string();
+      if (type === RDB_OPCODE_FUNCTION || type === RDB_OPCODE_FUNCTION2) {
+        trace.doing = 'read-functions';
+        let code: string;
+        if (type === RDB_OPCODE_FUNCTION) {
+          // 7.0 rc1/rc2 format: name, engine, [description], blob.
+          const name = inp.string();
+          const engine = inp.string();
+          if (inp.len() !== 0) inp.string();
+          const blob = inp.string();
+          code = `#!${engine} name=${name}\n${blob}`;
+        } else {
+          code = inp.string();
+        }
+        if (sink.function === undefined) {
+          const m = /^#!(\S*)/.exec(code);
+          throw new RdbLoadError(`Failed loading library, Engine '${m !== null ? m[1] : ''}' not found`, inp.offset);
+        }
+        sink.function(code);
+        continue;
       }
-      if (sink.function === undefined) {
-        const m = /^#!(\S*)/.exec(code);
-        throw new RdbLoadError(`Failed loading library, Engine '${m !== null ? m[1] : ''}' not found`, inp.offset);
-      }
-      sink.function(code);
-      continue;
-    }
 
-    // A key: type, key, value.
-    if (!rdbIsObjectType(type)) inp.corrupt(`Unknown RDB encoding type ${type}`);
-    trace.keyType = type;
-    trace.doing = 'read-key';
-    const key = inp.string();
-    trace.key = key;
-    trace.keys++;
-    trace.doing = 'read-object-value';
-    const value = loadObject(type, inp, ctx);
-    if (expireMs !== -1) {
-      trace.expires++;
-      if (expireMs < trace.now) trace.alreadyExpired++;
+      // A key: type, key, value.
+      if (!rdbIsObjectType(type)) inp.corrupt(`Unknown RDB encoding type ${type}`);
+      trace.keyType = type;
+      trace.doing = 'read-key';
+      const key = inp.string();
+      trace.key = key;
+      trace.keys++;
+      trace.doing = 'read-object-value';
+      const value = loadObject(type, inp, ctx);
+      if (expireMs !== -1) {
+        trace.expires++;
+        if (expireMs < trace.now) trace.alreadyExpired++;
+      }
+      trace.key = null;
+      trace.keyType = -1;
+      if (value === null) {
+        emptyKeysSkipped++;
+        sink.emptyKey?.(dbid, key);
+      } else {
+        sink.key(dbid, key, value, expireMs, idle, freq);
+        keys++;
+      }
+      if (keyDelay !== 0) debugDelay(keyDelay);
+      expireMs = -1;
+      idle = undefined;
+      freq = undefined;
+    } catch (e) {
+      if (e !== NEED_MORE) throw e;
+      inp.rewind();
+      yield NEED_MORE_STEP;
     }
-    trace.key = null;
-    trace.keyType = -1;
-    if (value === null) {
-      emptyKeysSkipped++;
-      sink.emptyKey?.(dbid, key);
-    } else {
-      sink.key(dbid, key, value, expireMs, idle, freq);
-      keys++;
-    }
-    if (keyDelay !== 0) debugDelay(keyDelay);
-    expireMs = -1;
-    idle = undefined;
-    freq = undefined;
   }
 
   // The CRC64 trailer (RDB 5+): zero means saved without a checksum.
   if (version >= 5) {
     trace.doing = 'check-sum';
     const crcEnd = inp.offset;
-    inp.need(8);
+    yield* whole(inp, () => inp.need(8));
     if (opts.checksum !== false) {
       const stored = inp.buf.readBigUInt64LE(inp.pos);
       if (stored === 0n) {
@@ -1034,6 +1153,24 @@ function* loadRdbInner(inp: RdbInput, sink: RdbSink, opts: RdbLoadOptions): Load
     inp.pos += 8;
   }
   return { version, end: inp.offset, keys, emptyKeysSkipped };
+}
+
+/**
+ * read() of input that may still be arriving: until it has what it needs
+ * (NEED_MORE_STEP yields meanwhile).
+ */
+function* whole<T>(inp: RdbInput, read: () => T): LoadSteps<T> {
+  if (!inp.streaming) return read();
+  for (;;) {
+    inp.markRecord();
+    try {
+      return read();
+    } catch (e) {
+      if (e !== NEED_MORE) throw e;
+      inp.rewind();
+      yield NEED_MORE_STEP;
+    }
+  }
 }
 
 /** A string as printf's %s shows it: up to its first NUL. */
