@@ -83,7 +83,17 @@ interface Transfer {
    * left to do when it finished before the transfer did, and the bytes
    * that followed the payload.
    */
-  stream: { src: ChunkSource; parsed: boolean | null; rest: Buffer; target: Db[]; libs: string[] | null } | null;
+  stream: {
+    src: ChunkSource;
+    parsed: boolean | null;
+    rest: Buffer;
+    target: Db[];
+    libs: string[] | null;
+    /** With an EOF mark: the last bytes received, held back until known not to be the mark. */
+    held: Buffer;
+    /** Where the parsed RDB ended. */
+    end: number;
+  } | null;
   /** The link closed during the parse (handled once the dataset is in). */
   linkLost: boolean;
 }
@@ -671,7 +681,7 @@ export class ReplicaSide {
       if (t.last.length === CONFIG_RUN_ID_SIZE && t.last.latin1Slice(0, CONFIG_RUN_ID_SIZE) === t.mark) eof = true;
     }
     try {
-      if (t.stream !== null) t.stream.src.push(data);
+      if (t.stream !== null) this.pushStream(t, data);
       else writeAllSync(t.fd, data);
     } catch (e) {
       this.log.warn(`Write error or short write writing to the DB dump file needed for MASTER <-> REPLICA synchronization: ${strerror(e)}`);
@@ -752,7 +762,7 @@ export class ReplicaSide {
   private startStreamingLoad(t: Transfer): void {
     const src = new ChunkSource([], 0, true);
     const { target, libs } = this.prepareLoad(t);
-    const st = { src, parsed: null as boolean | null, rest: Buffer.alloc(0), target, libs };
+    const st = { src, parsed: null as boolean | null, rest: Buffer.alloc(0), target, libs, held: Buffer.alloc(0), end: -1 };
     t.stream = st;
     void this.loadPayload(t, src, target, libs).then((loaded) => {
       if (this.transfer !== t) return;
@@ -760,6 +770,30 @@ export class ReplicaSide {
       if (loaded && !t.parsing) st.parsed = true;
       else this.payloadLoaded(t, st.rest, loaded, target, libs);
     });
+  }
+
+  /**
+   * Hand received bytes to the parse; with an EOF mark, all but the last
+   * CONFIG_RUN_ID_SIZE bytes received, which may be the mark.
+   */
+  private pushStream(t: Transfer, data: Buffer): void {
+    const st = t.stream!;
+    if (!t.usemark) {
+      st.src.push(data);
+      return;
+    }
+    const held = st.held;
+    const over = held.length + data.length - CONFIG_RUN_ID_SIZE;
+    if (over <= 0) {
+      st.held = Buffer.concat([held, data]);
+    } else if (over <= held.length) {
+      st.src.push(held.subarray(0, over));
+      st.held = Buffer.concat([held.subarray(over), data]);
+    } else {
+      if (held.length > 0) st.src.push(held);
+      st.src.push(data.subarray(0, over - held.length));
+      st.held = data.subarray(over - held.length);
+    }
   }
 
   /**
@@ -808,12 +842,21 @@ export class ReplicaSide {
     const swapdb = t.swapdb;
     const lazy = server.config.bool('replica-lazy-flush');
     t.parsing = false;
+    // The RDB must end where the EOF mark begins.
+    const st = t.stream;
+    if (loaded && st !== null && t.usemark && st.end !== t.read - CONFIG_RUN_ID_SIZE) {
+      this.log.warn('Replication stream EOF marker is broken');
+      this.cancelHandshake(true);
+      return;
+    }
     if (loaded && libs !== null) loaded = this.swapFunctions(libs);
     if (!loaded) {
       this.log.warn(`Failed trying to load the MASTER synchronization DB from ${t.diskless ? 'socket' : 'disk'}`);
       this.cancelHandshake(true);
-      if (!swapdb) emptyData(server, -1, lazy);
-      else this.log.info('MASTER <-> REPLICA sync: Discarding temporary DB in background');
+      if (!swapdb) {
+        emptyData(server, -1, lazy);
+        clearFunctions(server);
+      } else this.log.info('MASTER <-> REPLICA sync: Discarding temporary DB in background');
       return;
     }
     if (swapdb) {
@@ -925,6 +968,7 @@ export class ReplicaSide {
         return true;
       });
       logLoadDone(log, loaded, 0, r.emptyKeysSkipped);
+      if (t.stream !== null) t.stream.end = r.end;
       return true;
     } catch (e) {
       if (!(e instanceof LoadAbandoned)) log.warn(`Internal error in RDB reading: ${(e as Error).message}`);
@@ -974,7 +1018,10 @@ export class ReplicaSide {
       // (swapdb: its side keyspace is dropped with it).
       if (t.stream !== null) {
         t.stream.src.abandon();
-        if (!t.swapdb) emptyData(this.server, -1, this.server.config.bool('replica-lazy-flush'));
+        if (!t.swapdb) {
+          emptyData(this.server, -1, this.server.config.bool('replica-lazy-flush'));
+          clearFunctions(this.server);
+        }
       }
       if (t.fd !== -1) {
         try {

@@ -206,9 +206,11 @@ describe('RDB files read through a window', () => {
    * the loader asks for more, the next piece comes; the end is announced
    * once all are in.
    */
-  function arriving(bytes: Buffer, maxPiece: number, seed: number): unknown {
+  function arriving(bytes: Buffer, maxPiece: number, seed: number, holdMax?: number): unknown {
     const src = new ChunkSource([], 0, true);
     src.window = 1 + (seed % 50);
+    src.holdMax = holdMax;
+    let heldBack = false;
     const keys: unknown[] = [];
     const aux: [string, string][] = [];
     const dbs: number[] = [];
@@ -224,9 +226,10 @@ describe('RDB files read through a window', () => {
     try {
       for (;;) {
         const r = steps.next();
-        if (r.done === true) return { keys, aux, dbs, result: r.value, waited: waits > 0 };
+        if (r.done === true) return { keys, aux, dbs, result: r.value, waited: waits > 0, heldBack };
         if (r.value !== NEED_MORE_STEP) continue;
         waits++;
+        if (src.retryAt === Infinity) heldBack = true;
         if (at >= bytes.length) {
           src.finish(bytes.length);
           continue;
@@ -246,10 +249,19 @@ describe('RDB files read through a window', () => {
     const whole = outcome(file);
     for (const [seed, maxPiece] of [[1, 1], [2, 7], [3, 300], [4, 5000], [5, 100000]]) {
       const got = arriving(file, maxPiece, seed) as Record<string, unknown>;
-      expect(got.waited, `seed ${seed}`).toBe(true);
+      expect([got.waited, got.heldBack], `seed ${seed}`).toEqual([true, false]);
       delete got.waited;
+      delete got.heldBack;
       expect(got, `seed ${seed}, pieces up to ${maxPiece}`).toEqual(whole);
     }
+  });
+
+  it('a record larger than what may be held waits for the end, then loads through the window', () => {
+    const got = arriving(file, 64, 6, 2000) as Record<string, unknown>;
+    expect(got.heldBack).toBe(true);
+    delete got.waited;
+    delete got.heldBack;
+    expect(got).toEqual(outcome(file));
   });
 
   it('fail as they arrive where the whole input does', () => {

@@ -208,6 +208,8 @@ export interface RdbFileSource {
   ended?: boolean;
   /** Set by the reader when it waits: the size worth reading the record again at. */
   retryAt?: number;
+  /** The most of one record kept to read it again (STREAM_RECORD_MAX by default). */
+  holdMax?: number;
 }
 
 /** Thrown by an RdbInput over input still arriving that lacks the bytes a read needs. */
@@ -239,6 +241,7 @@ export class ChunkSource implements RdbFileSource {
   window?: number;
   retryAt = 0;
   private waiter: ((go: boolean) => void) | null = null;
+  private abandoned = false;
   private idx = 0;
   /** Offset of chunks[idx]. */
   private at = 0;
@@ -265,11 +268,13 @@ export class ChunkSource implements RdbFileSource {
 
   /** No more will come: a waiting reader gives up. */
   abandon(): void {
+    this.abandoned = true;
     this.wake(false);
   }
 
   /** Resolves true once a retry may succeed (enough input, or its end), false if abandoned. */
   waitMore(): Promise<boolean> {
+    if (this.abandoned) return Promise.resolve(false);
     if (this.ended !== false || this.size >= this.retryAt) return Promise.resolve(true);
     return new Promise((resolve) => (this.waiter = resolve));
   }
@@ -306,6 +311,12 @@ export function chunkSource(chunks: Buffer[], size: number): ChunkSource {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * The most of one record an RdbInput over input still arriving holds to
+ * read it again; past it, the record waits for the end of the input.
+ */
+const STREAM_RECORD_MAX = 64 << 20;
 
 /** Bytes read from a file at a time (more when one item needs more). */
 const FILE_WINDOW = 1 << 20;
@@ -372,13 +383,11 @@ export class RdbInput {
     const file = this.file;
     if (file !== null && file.ended === false) {
       const from = this.base + this.mark;
-      file.retryAt = Math.max(file.size + 1, from + 2 * (file.size - from));
+      const have = file.size - from;
+      // A record too large to hold whole waits for the end of the input,
+      // then is read through the usual window.
+      file.retryAt = have > (file.holdMax ?? STREAM_RECORD_MAX) ? Infinity : Math.max(file.size + 1, from + 2 * have);
     }
-  }
-
-  /** Bytes available from the record's start (what a retry would have). */
-  get availableFromMark(): number {
-    return this.file !== null ? this.file.size - (this.base + this.mark) : 0;
   }
 
   get remaining(): number {
@@ -411,13 +420,14 @@ export class RdbInput {
   private fill(n: number): boolean {
     const file = this.file;
     if (file === null) return false;
-    // The window keeps the bytes from the record's start when it may have
-    // to be read again, and then grows geometrically (a large record is
-    // copied a bounded number of times).
-    const keep = this.mark >= 0 ? this.mark : this.pos;
+    // While more input may come, the window keeps the bytes from the
+    // record's start (it may have to be read again), growing geometrically
+    // so that a large record is copied a bounded number of times.
+    const keepMark = this.mark >= 0 && file.ended === false;
+    const keep = keepMark ? this.mark : this.pos;
     const left = this.end - keep;
     const want = this.pos - keep + n;
-    const window = Math.max(file.window ?? FILE_WINDOW, this.mark >= 0 ? 2 * left : 0);
+    const window = Math.max(file.window ?? FILE_WINDOW, keepMark ? 2 * left : 0);
     const size = Math.max(want, Math.min(window, file.size - (this.base + keep)));
     if (size > left) {
       const next = Buffer.allocUnsafe(size);
@@ -433,7 +443,7 @@ export class RdbInput {
       this.base += keep;
       this.buf = next;
       this.pos -= keep;
-      if (this.mark >= 0) this.mark = 0;
+      this.mark = keepMark ? 0 : -1;
       this.end = got;
       if (got - this.pos >= n) return true;
     }
