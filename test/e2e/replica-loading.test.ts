@@ -184,13 +184,13 @@ describe('a replica loading the primary’s dataset', () => {
     b.close();
   });
 
-  /** A primary holding KEYS keys and KEY that times a silent replica out after 1 s. */
+  /** A primary holding KEYS keys and KEY that times a silent replica out after 2 s. */
   const impatient: [string, () => Promise<{ port: number; c: RawClient }>][] = [];
   impatient.push([
     'Nodis',
     async () => {
       const m = await primary();
-      expect(await str(m.c, 'CONFIG', 'SET', 'repl-timeout', '1')).toBe('+OK\r\n');
+      expect(await str(m.c, 'CONFIG', 'SET', 'repl-timeout', '2')).toBe('+OK\r\n');
       return m;
     },
   ]);
@@ -198,7 +198,7 @@ describe('a replica loading the primary’s dataset', () => {
     impatient.push([
       'redis-server',
       async () => {
-        const args = ['--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '0', '--repl-timeout', '1'];
+        const args = ['--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '0', '--repl-timeout', '2'];
         const h = await startRedis(['--enable-debug-command', 'yes', ...args]);
         redises.push(h);
         const c = await RawClient.connect(h.port);
@@ -212,10 +212,10 @@ describe('a replica loading the primary’s dataset', () => {
   for (const [name, start] of impatient) {
     it(`keeps the link to a ${name} primary alive while the RDB loads for longer than its repl-timeout`, async () => {
       const m = await start();
-      // About 4.5 s of loading from the received file.
+      // About 6 s of loading from the received file.
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodis-replica-'));
       dirs.push(dir);
-      const r = await spawn(['--dir', dir, '--key-load-delay', '1500', '--loading-process-events-interval-bytes', '1024']);
+      const r = await spawn(['--dir', dir, '--key-load-delay', '2000', '--loading-process-events-interval-bytes', '1024']);
       expect(await str(r.c, 'REPLICAOF', '127.0.0.1', String(m.port))).toBe('+OK\r\n');
       await until('loading:1', async () => (await infoOf(r.c, 'persistence')).loading === '1');
       await until('the link is up', async () => (await infoOf(r.c, 'replication')).master_link_status === 'up');
@@ -223,7 +223,7 @@ describe('a replica loading the primary’s dataset', () => {
       expect(await str(r.c, 'DBSIZE')).toBe(`:${KEYS + 1}\r\n`);
       // Past the primary's next timeout check: the newlines kept the replica
       // in, with no second sync.
-      await new Promise((res) => setTimeout(res, 1500));
+      await new Promise((res) => setTimeout(res, 2500));
       const stats = await infoOf(m.c, 'stats');
       expect([stats.sync_full, stats.sync_partial_ok]).toEqual(['1', '0']);
       expect((await infoOf(m.c, 'replication')).connected_slaves).toBe('1');
