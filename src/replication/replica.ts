@@ -66,7 +66,7 @@ interface Transfer {
   read: number;
   usemark: boolean;
   mark: string;
-  /** Last CONFIG_RUN_ID_SIZE bytes received (EOF mark detection). */
+  /** Last CONFIG_RUN_ID_SIZE bytes received (EOF mark detection; not yet given to a diskless parse). */
   last: Buffer;
   /** Loading from memory (diskless load) or from the temp file. */
   diskless: boolean;
@@ -85,12 +85,11 @@ interface Transfer {
    */
   stream: {
     src: ChunkSource;
-    parsed: boolean | null;
+    /** The parse finished first: the transfer's end completes the sync. */
+    parsed: boolean;
     rest: Buffer;
     target: Db[];
     libs: string[] | null;
-    /** With an EOF mark: the last bytes received, held back until known not to be the mark. */
-    held: Buffer;
     /** Where the parsed RDB ended. */
     end: number;
   } | null;
@@ -675,13 +674,15 @@ export class ReplicaSide {
     }
     this.inbuf = Buffer.alloc(0);
     let eof = false;
+    // With an EOF mark, the last bytes received may be the mark: the parse
+    // gets only what they let go of.
+    let released = [data];
     if (t.usemark) {
-      const last = Buffer.concat([t.last, data]);
-      t.last = last.subarray(Math.max(0, last.length - CONFIG_RUN_ID_SIZE));
+      released = this.advanceLast(t, data);
       if (t.last.length === CONFIG_RUN_ID_SIZE && t.last.latin1Slice(0, CONFIG_RUN_ID_SIZE) === t.mark) eof = true;
     }
     try {
-      if (t.stream !== null) this.pushStream(t, data);
+      if (t.stream !== null) for (const b of released) t.stream.src.push(b);
       else writeAllSync(t.fd, data);
     } catch (e) {
       this.log.warn(`Write error or short write writing to the DB dump file needed for MASTER <-> REPLICA synchronization: ${strerror(e)}`);
@@ -725,7 +726,7 @@ export class ReplicaSide {
       // Diskless: the load has run since the first byte. Less the EOF mark.
       st.rest = rest;
       st.src.finish(t.read - (t.usemark ? CONFIG_RUN_ID_SIZE : 0));
-      if (st.parsed !== null) this.payloadLoaded(t, rest, st.parsed, st.target, st.libs);
+      if (st.parsed) this.payloadLoaded(t, rest, true, st.target, st.libs);
       return;
     }
     // The received file is read through a window (it need not fit in a Buffer).
@@ -762,7 +763,7 @@ export class ReplicaSide {
   private startStreamingLoad(t: Transfer): void {
     const src = new ChunkSource([], 0, true);
     const { target, libs } = this.prepareLoad(t);
-    const st = { src, parsed: null as boolean | null, rest: Buffer.alloc(0), target, libs, held: Buffer.alloc(0), end: -1 };
+    const st = { src, parsed: false, rest: Buffer.alloc(0), target, libs, end: -1 };
     t.stream = st;
     void this.loadPayload(t, src, target, libs).then((loaded) => {
       if (this.transfer !== t) return;
@@ -773,27 +774,24 @@ export class ReplicaSide {
   }
 
   /**
-   * Hand received bytes to the parse; with an EOF mark, all but the last
-   * CONFIG_RUN_ID_SIZE bytes received, which may be the mark.
+   * Keep in t.last the last CONFIG_RUN_ID_SIZE bytes received (the EOF
+   * mark once the transfer is over), adding `data`; returns the bytes that
+   * fall out of it, in order, without copying `data`.
    */
-  private pushStream(t: Transfer, data: Buffer): void {
-    const st = t.stream!;
-    if (!t.usemark) {
-      st.src.push(data);
-      return;
-    }
-    const held = st.held;
-    const over = held.length + data.length - CONFIG_RUN_ID_SIZE;
+  private advanceLast(t: Transfer, data: Buffer): Buffer[] {
+    const last = t.last;
+    const over = last.length + data.length - CONFIG_RUN_ID_SIZE;
     if (over <= 0) {
-      st.held = Buffer.concat([held, data]);
-    } else if (over <= held.length) {
-      st.src.push(held.subarray(0, over));
-      st.held = Buffer.concat([held.subarray(over), data]);
-    } else {
-      if (held.length > 0) st.src.push(held);
-      st.src.push(data.subarray(0, over - held.length));
-      st.held = data.subarray(over - held.length);
+      t.last = Buffer.concat([last, data]);
+      return [];
     }
+    if (over <= last.length) {
+      t.last = Buffer.concat([last.subarray(over), data]);
+      return [last.subarray(0, over)];
+    }
+    t.last = data.subarray(over - last.length);
+    const head = data.subarray(0, over - last.length);
+    return last.length > 0 ? [last, head] : [head];
   }
 
   /**
@@ -853,10 +851,8 @@ export class ReplicaSide {
     if (!loaded) {
       this.log.warn(`Failed trying to load the MASTER synchronization DB from ${t.diskless ? 'socket' : 'disk'}`);
       this.cancelHandshake(true);
-      if (!swapdb) {
-        emptyData(server, -1, lazy);
-        clearFunctions(server);
-      } else this.log.info('MASTER <-> REPLICA sync: Discarding temporary DB in background');
+      if (!swapdb) this.emptyLoaded();
+      else this.log.info('MASTER <-> REPLICA sync: Discarding temporary DB in background');
       return;
     }
     if (swapdb) {
@@ -989,6 +985,12 @@ export class ReplicaSide {
     this.sock?.write('\n');
   }
 
+  /** emptyData() of what a failed load put in place: keys and function libraries. */
+  private emptyLoaded(): void {
+    emptyData(this.server, -1, this.server.config.bool('replica-lazy-flush'));
+    clearFunctions(this.server);
+  }
+
   /** replicationAttachToNewMaster(): our replicas and backlog belong to the old history. */
   private attachToNewPrimary(): void {
     this.discardCachedPrimary();
@@ -1018,10 +1020,7 @@ export class ReplicaSide {
       // (swapdb: its side keyspace is dropped with it).
       if (t.stream !== null) {
         t.stream.src.abandon();
-        if (!t.swapdb) {
-          emptyData(this.server, -1, this.server.config.bool('replica-lazy-flush'));
-          clearFunctions(this.server);
-        }
+        if (!t.swapdb) this.emptyLoaded();
       }
       if (t.fd !== -1) {
         try {

@@ -305,11 +305,6 @@ export class ChunkSource implements RdbFileSource {
   }
 }
 
-/** The first `size` bytes of `chunks`, all received (see ChunkSource). */
-export function chunkSource(chunks: Buffer[], size: number): ChunkSource {
-  return new ChunkSource(chunks, size);
-}
-
 const EMPTY = Buffer.alloc(0);
 
 /**
@@ -603,10 +598,7 @@ export class RdbInput {
       this.pos += 2;
       return String(v);
     }
-    this.need(4);
-    const v = this.buf.readInt32LE(this.pos);
-    this.pos += 4;
-    return String(v);
+    return String(this.i32le());
   }
 
   /** rdbLoadLzfStringObject() into a new Buffer. */
@@ -960,12 +952,12 @@ function asLoadError(e: unknown, pos: number): RdbLoadError {
 }
 
 /**
- * rdbLoadRio(): read an RDB file from `buf`, handing its contents to
- * `sink`. Returns the version and where the RDB ends (an AOF with an RDB
- * preamble continues there).
+ * rdbLoadRio(): read an RDB from `input` (a Buffer or a file source),
+ * handing its contents to `sink`. Returns the version and where the RDB
+ * ends (an AOF with an RDB preamble continues there).
  */
-export function loadRdb(buf: Buffer, sink: RdbSink, opts: RdbLoadOptions = {}): RdbLoadResult {
-  return runLoadSteps(loadRdbSteps(buf, sink, opts));
+export function loadRdb(input: Buffer | RdbFileSource, sink: RdbSink, opts: RdbLoadOptions = {}): RdbLoadResult {
+  return runLoadSteps(loadRdbSteps(input, sink, opts));
 }
 
 /**
