@@ -61,6 +61,18 @@ async function primary(): Promise<{ port: number; c: RawClient }> {
   return p;
 }
 
+/**
+ * Drop the primary's replicas and overflow its backlog (10 keys more,
+ * in one transaction): they must resync in full, in the same history.
+ */
+async function forceFullResync(primary: RawClient): Promise<void> {
+  await str(primary, 'CONFIG', 'SET', 'repl-backlog-size', '16384');
+  await str(primary, 'MULTI');
+  await str(primary, 'CLIENT', 'KILL', 'TYPE', 'replica');
+  for (let i = 0; i < 10; i++) await str(primary, 'SET', `big${i}`, 'A'.repeat(16384));
+  await str(primary, 'EXEC');
+}
+
 /** A replica that loads slowly: half a millisecond per key, events every KB. */
 const SLOW = ['--key-load-delay', '500', '--loading-process-events-interval-bytes', '1024'];
 
@@ -123,12 +135,7 @@ describe('a replica loading the primary’s dataset', () => {
     for (const [k, v] of Object.entries({ 'key-load-delay': '500', 'loading-process-events-interval-bytes': '1024' })) {
       expect(await str(r.c, 'CONFIG', 'SET', k, v)).toBe('+OK\r\n');
     }
-    // Drop the link and overflow the backlog: the replica must resync in full, same replid.
-    await str(m.c, 'CONFIG', 'SET', 'repl-backlog-size', '16384');
-    await str(m.c, 'MULTI');
-    await str(m.c, 'CLIENT', 'KILL', 'TYPE', 'replica');
-    for (let i = 0; i < 10; i++) await str(m.c, 'SET', `big${i}`, 'A'.repeat(16384));
-    await str(m.c, 'EXEC');
+    await forceFullResync(m.c);
 
     await until('async_loading:1', async () => (await infoOf(r.c, 'persistence')).async_loading === '1');
     expect((await infoOf(r.c, 'persistence')).loading).toBe('0');
@@ -163,11 +170,7 @@ describe('a replica loading the primary’s dataset', () => {
     // The transfer itself is slow (1.5 s of save delay): the replica's event
     // loop runs while it comes in, and its timers fall due.
     expect(await str(m.c, 'CONFIG', 'SET', 'rdb-key-save-delay', '500')).toBe('+OK\r\n');
-    await str(m.c, 'CONFIG', 'SET', 'repl-backlog-size', '16384');
-    await str(m.c, 'MULTI');
-    await str(m.c, 'CLIENT', 'KILL', 'TYPE', 'replica');
-    for (let i = 0; i < 10; i++) await str(m.c, 'SET', `big${i}`, 'A'.repeat(16384));
-    await str(m.c, 'EXEC');
+    await forceFullResync(m.c);
     await until('async_loading:1', async () => (await infoOf(r.c, 'persistence')).async_loading === '1');
 
     b.write('*3\r\n$5\r\nBLPOP\r\n$4\r\nl\xff\x00\xe9\r\n$4\r\n0.05\r\n');

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { Config } from '../../src/server/config.js';
 import { RdbWriter, rdbEncodeValue, encodeIntset, defaultAux } from '../../src/persistence/rdb/writer.js';
-import { ChunkSource, NEED_MORE_STEP, chunkSource, fdSource, loadRdb, loadRdbSteps, rdbDecodeValue, RdbLoadError, type RdbFileSource, type RdbSink } from '../../src/persistence/rdb/reader.js';
+import { ChunkSource, NEED_MORE_STEP, fdSource, loadRdb, loadRdbSteps, rdbDecodeValue, RdbLoadError, type RdbFileSource, type RdbSink } from '../../src/persistence/rdb/reader.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,17 +29,26 @@ interface Loaded {
   freq?: number;
 }
 
-function collect(buf: Buffer | RdbFileSource, opts = {}): { keys: Loaded[]; aux: [string, string][]; dbs: number[]; result: ReturnType<typeof loadRdb> } {
-  const keys: Loaded[] = [];
-  const aux: [string, string][] = [];
-  const dbs: number[] = [];
+interface Collected {
+  keys: Loaded[];
+  aux: [string, string][];
+  dbs: number[];
+}
+
+/** A sink that keeps what a load hands it. */
+function collector(): Collected & { sink: RdbSink } {
+  const c: Collected = { keys: [], aux: [], dbs: [] };
   const sink: RdbSink = {
-    aux: (k, v) => aux.push([k, v]),
-    selectDb: (id) => dbs.push(id),
-    key: (db, key, value, expire, idle, freq) => keys.push({ db, key, value, expire, idle, freq }),
+    aux: (k, v) => c.aux.push([k, v]),
+    selectDb: (id) => c.dbs.push(id),
+    key: (db, key, value, expire, idle, freq) => c.keys.push({ db, key, value, expire, idle, freq }),
   };
-  const result = loadRdb(buf, sink, opts);
-  return { keys, aux, dbs, result };
+  return { ...c, sink };
+}
+
+function collect(buf: Buffer | RdbFileSource, opts = {}): Collected & { result: ReturnType<typeof loadRdb> } {
+  const { sink, ...c } = collector();
+  return { ...c, result: loadRdb(buf, sink, opts) };
 }
 
 /** A comparable rendering of a value: type, encoding and elements. */
@@ -128,15 +137,19 @@ function windowed(buf: Buffer, window: number, maxRead = Infinity): RdbFileSourc
   };
 }
 
-/** What loading gives: the collected contents, or the error's text, offset and kind. */
-function outcome(input: Buffer | RdbFileSource, opts = {}): unknown {
+/** What a load gives, comparable: the collected contents, or the error's text, offset and kind. */
+function outcomeOf(load: () => Collected & { result: unknown }): unknown {
   try {
-    const r = collect(input, opts);
+    const r = load();
     return { keys: r.keys.map((k) => [k.db, k.key, render(k.value), k.expire, k.idle, k.freq]), aux: r.aux, dbs: r.dbs, result: r.result };
   } catch (e) {
     const err = e as RdbLoadError;
     return { error: err.message, offset: err.offset, truncated: err.truncated, checksum: err.checksumMismatch };
   }
+}
+
+function outcome(input: Buffer | RdbFileSource, opts = {}): unknown {
+  return outcomeOf(() => collect(input, opts));
 }
 
 describe('RDB files read through a window', () => {
@@ -179,7 +192,7 @@ describe('RDB files read through a window', () => {
     expect(offsets(windowed(file, 10, 3))).toEqual(whole);
   });
 
-  it('chunkSource() reads the chunks of a transfer as received, letting them go', () => {
+  it('a ChunkSource reads the chunks of a transfer as received, letting them go', () => {
     const whole = outcome(file);
     const mark = Buffer.from('x'.repeat(40));
     for (const seed of [1, 2, 3, 4, 5]) {
@@ -193,7 +206,7 @@ describe('RDB files read through a window', () => {
         chunks.push(all.subarray(at, at + n));
         at += n;
       }
-      const src = chunkSource(chunks, file.length);
+      const src = new ChunkSource(chunks, file.length);
       src.window = 1 + ((seed * 37) % 500);
       expect(outcome(src), `seed ${seed}`).toEqual(whole);
       // All but the chunks holding the end were let go.
@@ -206,27 +219,20 @@ describe('RDB files read through a window', () => {
    * the loader asks for more, the next piece comes; the end is announced
    * once all are in.
    */
-  function arriving(bytes: Buffer, maxPiece: number, seed: number, holdMax?: number): unknown {
+  function arriving(bytes: Buffer, maxPiece: number, seed: number, holdMax?: number): { outcome: unknown; waited: boolean; heldBack: boolean } {
     const src = new ChunkSource([], 0, true);
     src.window = 1 + (seed % 50);
     src.holdMax = holdMax;
     let heldBack = false;
-    const keys: unknown[] = [];
-    const aux: [string, string][] = [];
-    const dbs: number[] = [];
-    const sink: RdbSink = {
-      aux: (k, v) => aux.push([k, v]),
-      selectDb: (id) => dbs.push(id),
-      key: (db, key, value, expire, idle, freq) => keys.push([db, key, render(value), expire, idle, freq]),
-    };
-    const steps = loadRdbSteps(src, sink);
-    let at = 0;
-    let rnd = seed;
     let waits = 0;
-    try {
+    const got = outcomeOf(() => {
+      const { sink, ...c } = collector();
+      const steps = loadRdbSteps(src, sink);
+      let at = 0;
+      let rnd = seed;
       for (;;) {
         const r = steps.next();
-        if (r.done === true) return { keys, aux, dbs, result: r.value, waited: waits > 0, heldBack };
+        if (r.done === true) return { ...c, result: r.value };
         if (r.value !== NEED_MORE_STEP) continue;
         waits++;
         if (src.retryAt === Infinity) heldBack = true;
@@ -239,36 +245,30 @@ describe('RDB files read through a window', () => {
         src.push(bytes.subarray(at, at + n));
         at += n;
       }
-    } catch (e) {
-      const err = e as RdbLoadError;
-      return { error: err.message, offset: err.offset, truncated: err.truncated, checksum: err.checksumMismatch };
-    }
+    });
+    return { outcome: got, waited: waits > 0, heldBack };
   }
 
   it('load as they arrive: a record not whole yet is read again once more has come', () => {
     const whole = outcome(file);
     for (const [seed, maxPiece] of [[1, 1], [2, 7], [3, 300], [4, 5000], [5, 100000]]) {
-      const got = arriving(file, maxPiece, seed) as Record<string, unknown>;
+      const got = arriving(file, maxPiece, seed);
       expect([got.waited, got.heldBack], `seed ${seed}`).toEqual([true, false]);
-      delete got.waited;
-      delete got.heldBack;
-      expect(got, `seed ${seed}, pieces up to ${maxPiece}`).toEqual(whole);
+      expect(got.outcome, `seed ${seed}, pieces up to ${maxPiece}`).toEqual(whole);
     }
   });
 
   it('a record larger than what may be held waits for the end, then loads through the window', () => {
-    const got = arriving(file, 64, 6, 2000) as Record<string, unknown>;
+    const got = arriving(file, 64, 6, 2000);
     expect(got.heldBack).toBe(true);
-    delete got.waited;
-    delete got.heldBack;
-    expect(got).toEqual(outcome(file));
+    expect(got.outcome).toEqual(outcome(file));
   });
 
   it('fail as they arrive where the whole input does', () => {
     const badCrc = Buffer.from(file);
     badCrc[badCrc.length - 3] ^= 0xff;
     for (const c of [file.subarray(0, 4), file.subarray(0, 300), file.subarray(0, file.length - 5), badCrc]) {
-      expect(arriving(c, 40, 9)).toEqual(outcome(c));
+      expect(arriving(c, 40, 9).outcome).toEqual(outcome(c));
     }
   });
 
