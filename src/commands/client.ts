@@ -29,7 +29,7 @@ import { cmd } from './table.js';
 import { RedisError, Errors, type CommandSpec } from './types.js';
 import { getLongLong, getRangeLong, eqi } from './args.js';
 import { clientUnblockSubcommand } from './client-unblock.js';
-import { REPLY_BUF_SIZE, clientEvictionOf, clientMemoryFigures } from '../server/client-eviction.js';
+import { clientEvictionOf, clientMemoryFigures } from '../server/client-eviction.js';
 import { USER_NOPASS } from '../server/acl.js';
 import {
   clientCachingCommand,
@@ -227,7 +227,7 @@ export function clientInfoString(c: Client): string {
     ` age=${nowSec - Math.floor(c.ctime / 1000)} idle=${nowSec - Math.floor(c.lastInteraction / 1000)}` +
     ` flags=${flagsString(c)} db=${c.db.id} sub=${clientInfoProviders.sub(c)} psub=${clientInfoProviders.psub(c)}` +
     ` ssub=${clientInfoProviders.ssub(c)} multi=${clientInfoProviders.multi(c)} qbuf=${qbuf} qbuf-free=${qbufFree}` +
-    ` argv-mem=${argvMem} multi-mem=${multiMem} rbs=${REPLY_BUF_SIZE} rbp=${REPLY_BUF_SIZE} obl=${obl} oll=${oll} omem=${omem}` +
+    ` argv-mem=${argvMem} multi-mem=${multiMem} rbs=${c.bufUsable} rbp=${c.bufPeak} obl=${obl} oll=${oll} omem=${omem}` +
     ` tot-mem=${totMem} events=${events} cmd=${lastCmd} user=${c.user.name}` +
     ` redir=${clientInfoProviders.redir(c)} resp=${c.resp}`
   );

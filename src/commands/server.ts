@@ -32,7 +32,7 @@ import { rewriteConfig } from '../server/config-file.js';
 import { strerror } from '../server/config-defs.js';
 import { sleepSync } from '../util/sleep.js';
 
-function subcommandSyntaxError(argv: string[]): RedisError {
+export function subcommandSyntaxError(argv: string[]): RedisError {
   return new RedisError(
     `unknown subcommand or wrong number of arguments for '${argv[1].slice(0, 128)}'. Try ${argv[0].toUpperCase()} HELP.`,
   );

@@ -32,8 +32,6 @@ import { bitLength } from '../util/numbers.js';
 
 /** Query buffer allocation reported while a client has anything buffered (sdsZmallocSize of a fresh query buffer). */
 export const QBUF_ALLOC = 20474;
-/** The reply buffer (rbs). */
-export const REPLY_BUF_SIZE = 1024;
 /** The client structure itself (zmalloc_size(c)). */
 export const CLIENT_STRUCT_MEM = 1920;
 /** Arguments of this size and more are read straight into a query buffer made for them. */
@@ -100,7 +98,8 @@ function inputFigures(c: Client): { qbuf: number; argvMem: number; argc: number 
   let qbuf = p.bufferedBytes;
   let argvMem = p.partialArgvBytes;
   let argc = 0;
-  if (c.server.currentClient === c || c.flags & CLIENT_BLOCKED) {
+  const running = c.server.currentClient === c || c.server.processingClient === c;
+  if (running || c.flags & CLIENT_BLOCKED) {
     // The command being run (or blocked) holds its arguments.
     const argv = c.argv;
     argc = argv.length;
@@ -113,7 +112,7 @@ function inputFigures(c: Client): { qbuf: number; argvMem: number; argc: number 
     }
     argvMem += n;
     // Redis reads the command's request into the query buffer first.
-    if (c.server.currentClient === c) qbuf += proto;
+    if (running) qbuf += proto;
   }
   return { qbuf, argvMem, argc };
 }
@@ -131,7 +130,7 @@ function otherOverhead(c: Client): number {
  * counts it and CLIENT LIST's tot-mem shows it.
  */
 export function getClientMemoryUsage(c: Client, betweenCommands = false): number {
-  let mem = getClientOutputBufferMemoryUsage(c) + CLIENT_STRUCT_MEM + REPLY_BUF_SIZE + otherOverhead(c);
+  let mem = getClientOutputBufferMemoryUsage(c) + CLIENT_STRUCT_MEM + c.bufUsable + otherOverhead(c);
   if (!betweenCommands && (c.server.currentClient === c || c.flags & CLIENT_BLOCKED)) {
     const { qbuf, argvMem, argc } = inputFigures(c);
     return mem + queryBufferAlloc(c, qbuf) + argvMem + argc * PTR_SIZE;
@@ -148,7 +147,7 @@ export function clientMemoryFigures(c: Client): ClientMemoryFigures {
   const qbufFree = queryBufferAlloc(c, qbuf) - qbuf;
   const multiMem = multiStateMemOverhead(c);
   const { obl, oll, omem } = clientOutputFigures(c);
-  const totMem = qbuf + qbufFree + argvMem + argc * PTR_SIZE + otherOverhead(c) + REPLY_BUF_SIZE + obl + omem + CLIENT_STRUCT_MEM;
+  const totMem = qbuf + qbufFree + argvMem + argc * PTR_SIZE + otherOverhead(c) + c.bufUsable + obl + omem + CLIENT_STRUCT_MEM;
   return { qbuf, qbufFree, argvMem, multiMem, obl, oll, omem, totMem };
 }
 

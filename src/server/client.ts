@@ -12,6 +12,7 @@ import { closeClientOnOutputBufferLimitReached } from './obuf.js';
 import { streamWrap, type DirectHandle, type WriteReq } from './node-stream.js';
 import type { AclUser } from './acl.js';
 import { PROPAGATE_ALL } from './propagation.js';
+import { PROTO_REPLY_CHUNK_BYTES, type ReplyBufferState } from './replybuf.js';
 
 export const CLIENT_MULTI = 1 << 0;
 export const CLIENT_PUBSUB = 1 << 1;
@@ -37,7 +38,7 @@ export const CLIENT_LUA_DEBUG = 1 << 19;
 /** SCRIPT DEBUG SYNC: ... in a session that blocks the server. */
 export const CLIENT_LUA_DEBUG_SYNC = 1 << 20;
 
-export class Client extends ReplyWriter {
+export class Client extends ReplyWriter implements ReplyBufferState {
   readonly id: number;
   readonly parser = new RequestParser();
   flags = 0;
@@ -63,6 +64,10 @@ export class Client extends ReplyWriter {
   netIn = 0;
   netOut = 0;
   commandsProcessed = 0;
+  /** Redis's reply buffer figures for this client (replybuf.ts): rbs, rbp and the peak's last reset (ms). */
+  bufUsable = PROTO_REPLY_CHUNK_BYTES;
+  bufPeak = PROTO_REPLY_CHUNK_BYTES;
+  bufPeakResetAt = 0;
   /** Unix time (s) the output buffer soft limit was first seen reached, or 0. */
   obufSoftLimitReachedTime = 0;
   readonly addr: string;
@@ -205,8 +210,11 @@ export class Client extends ReplyWriter {
       }
       sock.uncork();
     }
+    const n = this.netOut - before;
+    // What this write would have put in Redis's reply buffer: its peak.
+    if (n > this.bufPeak) this.bufPeak = n < this.bufUsable ? n : this.bufUsable;
     const stats = this.server.stats;
-    stats.netOutputBytes += this.netOut - before;
+    stats.netOutputBytes += n;
     stats.totalWritesProcessed++;
   }
 }

@@ -22,6 +22,7 @@ import { RedisError, type CommandSpec } from '../commands/types.js';
 import { allCommands } from '../commands/index.js';
 import { registerListenerApply } from '../commands/config.js';
 import { clientInfoString } from '../commands/client.js';
+import { ReplyBufferResizing } from './replybuf.js';
 import { Slowlog } from './slowlog.js';
 import { LatencyMonitor } from './latency.js';
 import { installServerInfo } from './info.js';
@@ -124,6 +125,8 @@ export class NodisServer implements KeyspaceContext {
   readonly clock: Clock;
   readonly dbs: Db[] = [];
   readonly stats = new Stats();
+  /** Reply buffer sizes as Redis resizes them (CLIENT LIST rbs/rbp, DEBUG REPLYBUFFER). */
+  readonly replyBuffers = new ReplyBufferResizing();
   readonly commands: CommandTable;
   readonly clients = new Map<number, Client>();
   readonly slowlog: Slowlog;
@@ -177,6 +180,13 @@ export class NodisServer implements KeyspaceContext {
   readonly loadingInfo = { startTime: 0, totalBytes: 0, rdbUsedMem: 0, loadedBytes: 0 };
   /** Client whose command is running (server.current_client). */
   currentClient: Client | null = null;
+  /**
+   * Client whose command is being processed, from its checks (ACL, OOM)
+   * to its end: Redis sets server.current_client there already, so the
+   * client's figures (qbuf, argv-mem) include the command when a refusal
+   * logs them.
+   */
+  processingClient: Client | null = null;
   /** DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may call commands flagged noscript. */
   scriptDisableDenyScript = false;
   /** End time of the previous command of the batch being processed, or -1. */
@@ -895,7 +905,13 @@ export class NodisServer implements KeyspaceContext {
   /** processCommand() of server.c: checks in Redis's order, then call(). */
   processCommand(c: Client, argv: string[]): void {
     c.argv = argv;
-    this.processCommandChecked(c, argv);
+    const prev = this.processingClient;
+    this.processingClient = c;
+    try {
+      this.processCommandChecked(c, argv);
+    } finally {
+      this.processingClient = prev;
+    }
     // A command held by CLIENT PAUSE is finished when it runs.
     // A blocked command is finished when it is unblocked.
     if ((c.flags & (CLIENT_PAUSED | CLIENT_BLOCKED)) === 0) this.commandProcessed(c);
@@ -1360,7 +1376,32 @@ export class NodisServer implements KeyspaceContext {
     this.latencyAddSampleIfNeeded('expire-cycle', Math.floor(usec / 1000));
   }
 
+  /** Where the cron's walk over the clients is (clientsCron() rotates server.clients). */
+  private cronClients: Iterator<Client> | null = null;
+
+  /**
+   * clientsCron(): numclients/hz clients per call (at least 5), so each is
+   * visited about once a second, and every call when there are few.
+   */
+  private clientsCronVisit(): void {
+    const numclients = this.clients.size;
+    let iterations = Math.floor(numclients / (this.cronHz || 10));
+    if (iterations < 5) iterations = Math.min(numclients, 5);
+    const now = Date.now();
+    while (iterations-- > 0) {
+      let next = this.cronClients?.next();
+      if (next === undefined || next.done === true) {
+        this.cronClients = this.clients.values();
+        next = this.cronClients.next();
+        if (next.done === true) return;
+      }
+      const c = next.value;
+      if (this.replyBuffers.resize(c, now, c.pendingOutputBytes()) && this.memory.trackClients) this.memory.clientUpdated(c);
+    }
+  }
+
   private clientsCron(): void {
+    this.clientsCronVisit();
     const timeout = this.config.num('timeout');
     if (timeout <= 0) return;
     const now = Date.now();
@@ -1486,6 +1527,7 @@ export class NodisServer implements KeyspaceContext {
   /** resetServerStats() + command and error statistics (CONFIG RESETSTAT). */
   resetServerStats(): void {
     this.stats.reset();
+    this.replyBuffers.resetStats();
     this.opsSamples = [];
     this.lastSampleCommands = 0;
     this.lastSampleTime = Date.now();

@@ -334,4 +334,44 @@ describe('client eviction (maxmemory-clients)', () => {
     expect(s).toContain('bucket          0 -      32767: tot-mem: ');
     expect(s).toContain('bucket 4294967296+            : tot-mem:          0, clients: 0\n');
   });
+  it('reply buffers start at 16 KB, shrink when idle and grow when filled, as the cron resizes them', async () => {
+    await ctl.callStr('CONFIG', 'RESETSTAT');
+    const c = await named('rb');
+    const sizes = async (): Promise<[number, number]> => [(await field(ctl, 'rb', 'rbs'))!, (await field(ctl, 'rb', 'rbp'))!];
+    // An idle client's buffer goes down to 1 KB, and tot-mem with it.
+    const fresh = (await clientList(ctl)).get('rb')!;
+    expect(Number(fresh.rbs)).toBe(16384);
+    await until(async () => (await sizes())[0] === 1024, 'the idle buffer shrunk');
+    expect(Number((await clientList(ctl)).get('rb')!['tot-mem'])).toBe(Number(fresh['tot-mem']) - 15360);
+    // A reply that fills it doubles it at the next visit, up to 16 KB.
+    await ctl.callStr('SET', 'big', 'x'.repeat(40000));
+    await ctl.callStr('DEBUG', 'REPLYBUFFER', 'PEAK-RESET-TIME', 'never');
+    for (const want of [2048, 4096, 8192, 16384]) {
+      expect((await c.callStr('GET', 'big')).length).toBe(40000 + 10);
+      await until(async () => (await sizes())[0] === want, `the buffer grown to ${want}`);
+    }
+    await c.callStr('GET', 'big');
+    expect(await sizes()).toEqual([16384, 16384]);
+    // With the peak reset often, an idle client shrinks again.
+    await ctl.callStr('DEBUG', 'REPLYBUFFER', 'PEAK-RESET-TIME', '100');
+    await until(async () => (await sizes())[0] === 1024, 'the buffer shrunk back');
+    await ctl.callStr('DEBUG', 'REPLYBUFFER', 'PEAK-RESET-TIME', 'RESET');
+    // RESIZING 0 freezes the sizes.
+    await ctl.callStr('DEBUG', 'REPLYBUFFER', 'RESIZING', '0');
+    await c.callStr('GET', 'big');
+    expect(await sizes()).toEqual([1024, 1024]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await sizes()).toEqual([1024, 1024]);
+    await ctl.callStr('DEBUG', 'REPLYBUFFER', 'RESIZING', '1');
+    await until(async () => (await sizes())[0] === 2048, 'resizing resumed');
+    const stats = await ctl.callStr('INFO', 'stats');
+    expect(Number(/reply_buffer_shrinks:(\d+)/.exec(stats)![1])).toBeGreaterThanOrEqual(2);
+    expect(Number(/reply_buffer_expands:(\d+)/.exec(stats)![1])).toBeGreaterThanOrEqual(5);
+    expect(await ctl.callStr('DEBUG', 'REPLYBUFFER', 'PEAK-RESET-TIME', 'x')).toBe('-ERR value is not an integer or out of range\r\n');
+    expect(await ctl.callStr('DEBUG', 'REPLYBUFFER', 'SIZE', '1')).toBe(
+      "-ERR unknown subcommand or wrong number of arguments for 'REPLYBUFFER'. Try DEBUG HELP.\r\n",
+    );
+    await ctl.callStr('CONFIG', 'RESETSTAT');
+    expect(await ctl.callStr('INFO', 'stats')).toContain('\r\nreply_buffer_shrinks:0\r\nreply_buffer_expands:0\r\n');
+  });
 });
