@@ -3,7 +3,7 @@
 // redis-benchmark and redis-cli --pipe. Each server runs in its own process.
 //
 //   npm run build && npm run bench -- [--rounds 3] [--requests 100000]
-//       [--tests set,get,incr,mset] [--pipelines 1,16] [--clients 50]
+//       [--tests set,get,incr,mset] [--pipelines 1,16] [--clients 50] [--data-size 3]  (redis-benchmark -d)
 //       [--skip-memory] [--skip-throughput] [--memory-keys 1000000] [--memory-hashes 100000]
 //       [--memory-sets 0] [--memory-zsets 0]  (ten-member sets and sorted sets)
 //       [--node-flags "--max-semi-space-size=4"]  (V8 flags for the Nodis process)
@@ -38,6 +38,7 @@ function parseArgs(argv) {
     tests: 'set,get,incr,mset',
     pipelines: '1,16',
     clients: 50,
+    dataSize: 0,
     skipMemory: false,
     skipThroughput: false,
     memoryKeys: 1000000,
@@ -73,6 +74,10 @@ function parseArgs(argv) {
       case '--clients':
       case '-c':
         o.clients = Number(val());
+        break;
+      case '--data-size':
+      case '-d':
+        o.dataSize = Number(val());
         break;
       case '--skip-memory':
         o.skipMemory = true;
@@ -273,7 +278,8 @@ async function throughput(o, servers) {
         for (const name of order) {
           const s = servers[name];
           const c0 = cpuMicros(s.pid);
-          const out = await run('redis-benchmark', ['-p', String(s.port), '-c', String(o.clients), '-n', String(o.requests), '-t', test, '-P', String(P), '--csv']);
+          const size = o.dataSize > 0 ? ['-d', String(o.dataSize)] : [];
+          const out = await run('redis-benchmark', ['-p', String(s.port), '-c', String(o.clients), '-n', String(o.requests), '-t', test, '-P', String(P), ...size, '--csv']);
           const spent = cpuMicros(s.pid) - c0;
           const rows = parseCsv(out);
           for (const [t, r] of rows) {
@@ -288,7 +294,7 @@ async function throughput(o, servers) {
   }
   const others = names.filter((n) => n !== 'redis');
   const lines = [
-    `Throughput: redis-benchmark -c ${o.clients} -n ${o.requests} -t <one test at a time>, ${o.rounds} rounds.`,
+    `Throughput: redis-benchmark -c ${o.clients} -n ${o.requests}${o.dataSize > 0 ? ` -d ${o.dataSize}` : ''} -t <one test at a time>, ${o.rounds} rounds.`,
     'rps: requests/s, median over rounds; µs: CPU time of the server process per request (/proc/<pid>/stat',
     'utime + stime), median over rounds; rps ratio: Nodis rps / redis rps within each round (the two ran',
     'back to back), median over rounds, and the lowest and highest of those per-round ratios; CPU ratio:',

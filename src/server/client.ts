@@ -188,8 +188,10 @@ export class Client extends ReplyWriter implements ReplyBufferState {
     const parts = out.parts;
     const chunk = out.chunk;
     const end = out.end;
+    const sealed = out.sealed;
     out.parts = null;
     out.chunk = null;
+    out.sealed = null;
     const before = this.netOut;
     if (parts === null) {
       if (chunk !== null) {
@@ -197,16 +199,21 @@ export class Client extends ReplyWriter implements ReplyBufferState {
         if (!(this.directPending === 0 && writeDirect(this, sock, chunk, end))) sock.write(chunk.subarray(0, end));
       }
     } else {
-      // The chunk is not reused: the stream keeps referring to what it was given.
+      // The chunks go back to the pool once the stream wrote them (its last
+      // write's callback: the writes of one cork complete together).
+      const release = (): void => releaseChunks(sealed, chunk);
+      const withChunk = chunk !== null && end > 0;
       sock.cork();
-      for (const part of parts) {
+      for (let i = 0; i < parts.length; i++) {
+        const part = parts[i];
+        const cb = i === parts.length - 1 && !withChunk ? release : undefined;
         this.netOut += part.length;
-        if (typeof part === 'string') sock.write(part, 'latin1');
-        else sock.write(part);
+        if (typeof part === 'string') sock.write(part, 'latin1', cb);
+        else sock.write(part, cb);
       }
-      if (chunk !== null && end > 0) {
+      if (withChunk) {
         this.netOut += end;
-        sock.write(chunk.subarray(0, end));
+        sock.write(chunk.subarray(0, end), release);
       }
       sock.uncork();
     }
@@ -217,6 +224,12 @@ export class Client extends ReplyWriter implements ReplyBufferState {
     stats.netOutputBytes += n;
     stats.totalWritesProcessed++;
   }
+}
+
+/** Give back the chunks of a write the stream completed. */
+function releaseChunks(sealed: Buffer[] | null, chunk: Buffer | null): void {
+  if (sealed !== null) for (const b of sealed) releaseReplyChunk(b);
+  if (chunk !== null) releaseReplyChunk(chunk);
 }
 
 /** The handle of a plain (non-TLS) TCP or unix socket, or null. */

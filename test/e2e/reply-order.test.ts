@@ -74,4 +74,50 @@ describe('reply order with a client that reads late', () => {
     }
     sock.destroy();
   });
+  it('keeps replies of several chunks intact while the stream holds them (their chunks are reused only once written)', async () => {
+    // Distinct values of 10,000 bytes: copied into 16 KB chunks, three to a batch, so each batch fills
+    // and seals chunks that the paused client's stream keeps until it reads.
+    const values: string[] = [];
+    for (let k = 0; k < 20; k++) {
+      let v = '';
+      for (let i = 0; i < 10000; i++) v += String.fromCharCode((i * 7 + k * 31) & 255);
+      values.push(v);
+    }
+    const sock = net.connect(srv.port, '127.0.0.1');
+    await new Promise<void>((r) => sock.once('connect', () => r()));
+    const chunks: Buffer[] = [];
+    let total = 0;
+    sock.on('data', (d: Buffer) => {
+      chunks.push(d);
+      total += d.length;
+    });
+    sock.write(Buffer.concat(values.map((v, k) => encodeCommand(['SET', `big${k}`, Buffer.from(v, 'latin1')]))));
+    await until(() => total === 5 * values.length, '+OK');
+    chunks.length = 0;
+    total = 0;
+    sock.pause();
+    const order: number[] = [];
+    for (let b = 0; b < 400; b++) {
+      const cmds: Buffer[] = [];
+      for (let i = 0; i < 3; i++) {
+        const k = (b * 3 + i * 7) % values.length;
+        order.push(k);
+        cmds.push(encodeCommand(['GET', `big${k}`]));
+      }
+      sock.write(Buffer.concat(cmds));
+      await new Promise((r) => setImmediate(r));
+    }
+    const expected = order.reduce((a, k) => a + `$10000\r\n`.length + values[k].length + 2, 0);
+    sock.resume();
+    await until(() => total >= expected, 'all replies');
+    const got = Buffer.concat(chunks).toString('latin1');
+    expect(got.length).toBe(expected);
+    let p = 0;
+    for (const k of order) {
+      const e = `$10000\r\n${values[k]}\r\n`;
+      if (got.slice(p, p + e.length) !== e) throw new Error(`reply for big${k} at ${p} differs`);
+      p += e.length;
+    }
+    sock.destroy();
+  });
 });
