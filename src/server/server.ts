@@ -45,6 +45,8 @@ export const REDIS_VERSION = '7.0.15';
 
 /** Replies of at least this many bytes are written at the end of their client's read (see onData()). */
 const EARLY_FLUSH_BYTES = 4096;
+/** A client's arguments between commands. */
+const NO_ARGV: string[] = [];
 export const NODIS_VERSION = '0.1.0';
 
 export interface ServerOptions {
@@ -922,6 +924,10 @@ export class NodisServer implements KeyspaceContext {
    * (resetClient() in networking.c).
    */
   commandProcessed(c: Client): void {
+    // freeClientArgv(): the arguments are not kept past their command.
+    // Held until the next one, large values would survive a young
+    // collection and be promoted, costing a full one later.
+    c.argv = NO_ARGV;
     if (this.tracking !== null) this.tracking.commandProcessed(c);
     // The primary's stream advances past each command it applied.
     if (c.flags & CLIENT_MASTER && this.replicationChecks !== null) this.replicationChecks.primaryCommandProcessed(c);

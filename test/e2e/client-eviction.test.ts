@@ -374,4 +374,16 @@ describe('client eviction (maxmemory-clients)', () => {
     await ctl.callStr('CONFIG', 'RESETSTAT');
     expect(await ctl.callStr('INFO', 'stats')).toContain('\r\nreply_buffer_shrinks:0\r\nreply_buffer_expands:0\r\n');
   });
+  it("releases a client's arguments after its command (freeClientArgv()), and keeps a blocked one's", async () => {
+    const c = await named('argv');
+    const big = 'v'.repeat(100000);
+    expect(await c.callStr('SET', 'k', big)).toBe('+OK\r\n');
+    const client = [...h.server.clients.values()].find((x) => x.name === 'argv')!;
+    expect(client.argv.length).toBe(0);
+    c.write(encodeCommand(['BLPOP', 'nolist', '0']));
+    await until(async () => client.argv.length === 3, 'the blocked command');
+    expect(client.argv[0]).toBe('BLPOP');
+    expect(await ctl.callStr('RPUSH', 'nolist', 'x')).toBe(':1\r\n');
+    await until(async () => client.argv.length === 0, 'the command served');
+  });
 });
