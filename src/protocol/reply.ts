@@ -41,6 +41,12 @@ export function releaseReplyChunk(b: Buffer): void {
   if (chunkPool.length < POOL_MAX && b.length === REPLY_CHUNK_BYTES) chunkPool.push(b);
 }
 
+/** Give back the chunks of one output taken (takeOutputChunk()) once nothing refers to them. */
+export function releaseReplyChunks(sealed: Buffer[] | null, chunk: Buffer | null): void {
+  if (sealed !== null) for (const b of sealed) releaseReplyChunk(b);
+  if (chunk !== null) releaseReplyChunk(chunk);
+}
+
 /** Copy the latin1 string `s` (one char per byte) into `b` at `p`; returns the end. */
 function putStr(b: Buffer, p: number, s: string): number {
   const n = s.length;
@@ -236,8 +242,7 @@ export abstract class ReplyWriter {
   /** Drop every queued reply (a client closed without sending them); the chunk goes back to the pool. */
   discardOutput(): void {
     const out = this.takeOutputChunk();
-    if (out.chunk !== null) releaseReplyChunk(out.chunk);
-    if (out.sealed !== null) for (const b of out.sealed) releaseReplyChunk(b);
+    releaseReplyChunks(out.sealed, out.chunk);
     out.parts = null;
     out.chunk = null;
     out.sealed = null;

@@ -4,7 +4,7 @@
  */
 import type { Socket } from 'node:net';
 import { RequestParser } from '../protocol/parser.js';
-import { ReplyWriter, OUTPUT_CHECK_BYTES, releaseReplyChunk } from '../protocol/reply.js';
+import { ReplyWriter, OUTPUT_CHECK_BYTES, releaseReplyChunk, releaseReplyChunks } from '../protocol/reply.js';
 import type { Db } from '../store/db.js';
 import type { Command } from '../commands/table.js';
 import type { NodisServer } from './server.js';
@@ -201,7 +201,7 @@ export class Client extends ReplyWriter implements ReplyBufferState {
     } else {
       // The chunks go back to the pool once the stream wrote them (its last
       // write's callback: the writes of one cork complete together).
-      const release = (): void => releaseChunks(sealed, chunk);
+      const release = (): void => releaseReplyChunks(sealed, chunk);
       const withChunk = chunk !== null && end > 0;
       sock.cork();
       for (let i = 0; i < parts.length; i++) {
@@ -224,12 +224,6 @@ export class Client extends ReplyWriter implements ReplyBufferState {
     stats.netOutputBytes += n;
     stats.totalWritesProcessed++;
   }
-}
-
-/** Give back the chunks of a write the stream completed. */
-function releaseChunks(sealed: Buffer[] | null, chunk: Buffer | null): void {
-  if (sealed !== null) for (const b of sealed) releaseReplyChunk(b);
-  if (chunk !== null) releaseReplyChunk(chunk);
 }
 
 /** The handle of a plain (non-TLS) TCP or unix socket, or null. */

@@ -19,6 +19,18 @@ async function until(cond: () => boolean, what: string, timeoutMs = 30000): Prom
   }
 }
 
+/** A connection that collects what it receives. */
+async function receiver(port: number): Promise<{ sock: net.Socket; chunks: Buffer[]; total: number }> {
+  const sock = net.connect(port, '127.0.0.1');
+  await new Promise<void>((r) => sock.once('connect', () => r()));
+  const rx = { sock, chunks: [] as Buffer[], total: 0 };
+  sock.on('data', (d: Buffer) => {
+    rx.chunks.push(d);
+    rx.total += d.length;
+  });
+  return rx;
+}
+
 describe('reply order with a client that reads late', () => {
   let srv: ServerHandle;
   beforeAll(async () => {
@@ -30,16 +42,10 @@ describe('reply order with a client that reads late', () => {
 
   it('delivers every reply in order once the client reads', async () => {
     const value = '\xff\x00\xc3'.repeat(400);
-    const sock = net.connect(srv.port, '127.0.0.1');
-    await new Promise<void>((r) => sock.once('connect', () => r()));
-    const chunks: Buffer[] = [];
-    let total = 0;
-    sock.on('data', (d: Buffer) => {
-      chunks.push(d);
-      total += d.length;
-    });
+    const rx = await receiver(srv.port);
+    const sock = rx.sock;
     sock.write(encodeCommand(['SET', 'k', Buffer.from(value, 'latin1')]));
-    await until(() => total === 5, '+OK');
+    await until(() => rx.total === 5, '+OK');
     sock.pause();
     const batches = 1500;
     const perBatch = 8;
@@ -61,8 +67,8 @@ describe('reply order with a client that reads late', () => {
     await until(() => srv.server.stats.numCommands >= n * 2 + 1 && client() !== undefined, 'all commands');
     expect(getClientOutputBufferMemoryUsage(client()!)).toBeGreaterThan(0);
     sock.resume();
-    await until(() => total >= expected, 'all replies');
-    const got = Buffer.concat(chunks).toString('latin1');
+    await until(() => rx.total >= expected, 'all replies');
+    const got = Buffer.concat(rx.chunks).toString('latin1');
     expect(got.length).toBe(expected);
     let p = 5;
     for (let i = 0; i < n; i++) {
@@ -83,18 +89,12 @@ describe('reply order with a client that reads late', () => {
       for (let i = 0; i < 10000; i++) v += String.fromCharCode((i * 7 + k * 31) & 255);
       values.push(v);
     }
-    const sock = net.connect(srv.port, '127.0.0.1');
-    await new Promise<void>((r) => sock.once('connect', () => r()));
-    const chunks: Buffer[] = [];
-    let total = 0;
-    sock.on('data', (d: Buffer) => {
-      chunks.push(d);
-      total += d.length;
-    });
+    const rx = await receiver(srv.port);
+    const sock = rx.sock;
     sock.write(Buffer.concat(values.map((v, k) => encodeCommand(['SET', `big${k}`, Buffer.from(v, 'latin1')]))));
-    await until(() => total === 5 * values.length, '+OK');
-    chunks.length = 0;
-    total = 0;
+    await until(() => rx.total === 5 * values.length, '+OK');
+    rx.chunks.length = 0;
+    rx.total = 0;
     sock.pause();
     const order: number[] = [];
     for (let b = 0; b < 400; b++) {
@@ -109,8 +109,8 @@ describe('reply order with a client that reads late', () => {
     }
     const expected = order.reduce((a, k) => a + `$10000\r\n`.length + values[k].length + 2, 0);
     sock.resume();
-    await until(() => total >= expected, 'all replies');
-    const got = Buffer.concat(chunks).toString('latin1');
+    await until(() => rx.total >= expected, 'all replies');
+    const got = Buffer.concat(rx.chunks).toString('latin1');
     expect(got.length).toBe(expected);
     let p = 0;
     for (const k of order) {
