@@ -3,15 +3,22 @@
  * processMultibulkBuffer()/processInlineBuffer() in networking.c.
  *
  * Arguments are returned as latin1 ("binary") strings: one JS char per byte,
- * never decoded as UTF-8. Large bulks are accumulated chunk by chunk and
- * concatenated once, so an announced length is never allocated up front and
- * a slowly arriving big argument costs O(n), not O(n^2).
+ * never decoded as UTF-8. A bulk that spans reads is copied, read by read,
+ * into one accumulation buffer sized for it (up to ACC_UPFRONT bytes at
+ * once, beyond that grown by doubling as its bytes arrive), so a huge
+ * announced length is not allocated before it is sent and a slowly arriving
+ * big argument costs O(n), not O(n^2). The read that completes the bulk
+ * gives only its missing bytes; the rest is parsed where it was read.
  */
 
 /** Max bytes of an inline request or of a `*N`/`$N` header line. */
 export const PROTO_INLINE_MAX_SIZE = 64 * 1024;
 
 const EMPTY = Buffer.alloc(0);
+/** An awaited bulk up to this size gets its whole accumulation buffer at once. */
+const ACC_UPFRONT = 1024 * 1024;
+/** An accumulation buffer up to this size is kept for the next bulk that spans reads. */
+const ACC_KEEP = 64 * 1024;
 const CR = 13;
 const LF = 10;
 
@@ -242,9 +249,13 @@ export class RequestParser {
 
   private buf: Buffer = EMPTY;
   private pos = 0;
-  /** Chunks received while waiting for `need` bytes after `pos`. */
-  private pending: Buffer[] = [];
-  private pendingLen = 0;
+  /**
+   * The bulk being awaited (`need` bytes: its length and CRLF, 0 when none)
+   * accumulates in `acc`, `accLen` bytes of it so far; once whole, next()
+   * takes the argument from it and goes on in `buf`.
+   */
+  private acc: Buffer = EMPTY;
+  private accLen = 0;
   private need = 0;
 
   private multibulklen = 0;
@@ -271,7 +282,7 @@ export class RequestParser {
 
   /** Bytes buffered but not yet consumed (the query buffer length). */
   get bufferedBytes(): number {
-    return this.buf.length - this.pos + this.pendingLen;
+    return this.buf.length - this.pos + this.accLen;
   }
 
   /** Bytes of the arguments already parsed of a partially received command (c->argv_len_sum). */
@@ -288,6 +299,11 @@ export class RequestParser {
     return this.need;
   }
 
+  /** Bytes allocated to accumulate a bulk that spans reads (kept or in use). */
+  get accumulatorBytes(): number {
+    return this.acc.length;
+  }
+
   /** True if a command is partially received. */
   get inProgress(): boolean {
     return this.multibulklen > 0 || this.bufferedBytes > 0;
@@ -299,16 +315,22 @@ export class RequestParser {
    * buffer made once), saving parseWhole() a DataView per read.
    */
   feed(chunk: Buffer, view?: DataView<ArrayBufferLike>): void {
-    if (this.need > 0) {
-      this.pending.push(chunk);
-      this.pendingLen += chunk.length;
-      if (this.buf.length - this.pos + this.pendingLen < this.need) return;
-      this.pending.unshift(this.buf.subarray(this.pos));
-      this.buf = Buffer.concat(this.pending);
-      this.pos = 0;
-      this.pending = [];
-      this.pendingLen = 0;
-      this.need = 0;
+    // (A bulk completed earlier but not yet taken, by a client that is
+    // blocked, is followed by reads like any input.)
+    if (this.need > this.accLen) {
+      const missing = this.need - this.accLen;
+      if (chunk.length < missing) {
+        this.accumulate(chunk, chunk.length);
+        return;
+      }
+      // The bulk is whole: the rest of the read is parsed in place.
+      this.accumulate(chunk, missing);
+      this.buf = chunk;
+      this.pos = missing;
+      if (view !== undefined) {
+        this.view = view;
+        this.viewOf = chunk;
+      }
       return;
     }
     if (this.pos >= this.buf.length) {
@@ -323,9 +345,62 @@ export class RequestParser {
     this.pos = 0;
   }
 
+  /** Copy the first `n` bytes of `chunk` to the awaited bulk, growing its buffer as needed. */
+  private accumulate(chunk: Buffer, n: number): void {
+    const len = this.accLen + n;
+    if (len > this.acc.length) {
+      let cap = this.acc.length * 2;
+      if (cap < len) cap = len;
+      if (cap > this.need) cap = this.need;
+      const acc = Buffer.allocUnsafe(cap);
+      this.acc.copy(acc, 0, 0, this.accLen);
+      this.acc = acc;
+    }
+    chunk.copy(this.acc, this.accLen, 0, n);
+    this.accLen = len;
+  }
+
+  /**
+   * Await the rest of the bulk begun at `pos` (`need` bytes in all): its
+   * first bytes move to the accumulation buffer, made for it unless the
+   * kept one is big enough.
+   */
+  private awaitBulk(buf: Buffer, need: number): void {
+    const have = buf.length - this.pos;
+    const want = need <= ACC_UPFRONT ? need : Math.max(ACC_UPFRONT, have);
+    if (this.acc.length < want) this.acc = Buffer.allocUnsafe(want);
+    buf.copy(this.acc, 0, this.pos);
+    this.accLen = have;
+    this.need = need;
+    this.buf = EMPTY;
+    this.pos = 0;
+  }
+
+  /**
+   * The awaited bulk arrived whole: add it to the arguments. Returns the
+   * command when it was the last one.
+   */
+  private takeAwaitedBulk(): string[] | undefined {
+    const len = this.bulklen;
+    const acc = this.acc;
+    this.argv.push(len <= INTERN_MAX_LEN ? internSlice(acc, 0, len) : acc.latin1Slice(0, len));
+    this.need = 0;
+    this.accLen = 0;
+    if (acc.length > ACC_KEEP) this.acc = EMPTY;
+    this.bulklen = -1;
+    if (--this.multibulklen > 0) {
+      this.argvBytes += len;
+      return undefined;
+    }
+    const argv = this.argv;
+    this.argv = [];
+    this.argvBytes = 0;
+    return argv;
+  }
+
   /**
    * `chunk`, fed earlier, is about to be overwritten (the server reads
-   * into one reused buffer): keep copies of the parts still needed.
+   * into one reused buffer): keep a copy of the part still needed.
    */
   releaseChunk(chunk: Buffer): void {
     if (this.buf === chunk) {
@@ -333,17 +408,19 @@ export class RequestParser {
       this.buf = rest > 0 ? Buffer.from(chunk.subarray(this.pos)) : EMPTY;
       this.pos = 0;
     }
-    const pending = this.pending;
-    for (let i = 0; i < pending.length; i++) if (pending[i] === chunk) pending[i] = Buffer.from(chunk);
   }
 
+  /** Let go of a kept accumulation buffer (an idle client's), unless a bulk is being awaited. */
+  trimIdle(): void {
+    if (this.need === 0) this.acc = EMPTY;
+  }
 
   /** Drop all buffered input (after a protocol error or on reset). */
   clear(): void {
     this.buf = EMPTY;
     this.pos = 0;
-    this.pending = [];
-    this.pendingLen = 0;
+    this.acc = EMPTY;
+    this.accLen = 0;
     this.need = 0;
     this.multibulklen = 0;
     this.bulklen = -1;
@@ -358,7 +435,12 @@ export class RequestParser {
    */
   next(): string[] | null {
     for (;;) {
-      if (this.error !== null || this.need > 0) return null;
+      if (this.error !== null) return null;
+      if (this.need > 0) {
+        if (this.accLen < this.need) return null;
+        const whole = this.takeAwaitedBulk();
+        if (whole !== undefined) return whole;
+      }
       const buf = this.buf;
       if (this.pos >= buf.length) {
         if (this.pos > 0) {
@@ -618,8 +700,7 @@ export class RequestParser {
       }
       const avail = buf.length - this.pos;
       if (avail < this.bulklen + 2) {
-        // Wait for the whole bulk; accumulate chunks without re-concatenating.
-        this.need = this.bulklen + 2;
+        this.awaitBulk(buf, this.bulklen + 2);
         return null;
       }
       this.argv.push(

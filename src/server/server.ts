@@ -1403,6 +1403,8 @@ export class NodisServer implements KeyspaceContext {
       }
       const c = next.value;
       if (this.replyBuffers.resize(c, now, c.pendingOutputBytes()) && this.memory.trackClients) this.memory.clientUpdated(c);
+      // clientsCronResizeQueryBuffer(): an idle client gives back its spare input buffer.
+      if (now - c.lastInteraction > 2000) c.parser.trimIdle();
     }
   }
 
