@@ -79,7 +79,7 @@ function memoryStatsCommand(c: Client): void {
   dbl('rss-overhead.ratio', mh.rssExtra);
   num('rss-overhead.bytes', mh.rss - mh.resident);
   dbl('fragmentation', mh.totalFrag);
-  num('fragmentation.bytes', mh.rss - mh.total);
+  num('fragmentation.bytes', mh.totalFragBytes);
 }
 
 /** getMemoryDoctorReport(). */
@@ -103,7 +103,7 @@ export function memoryDoctorReport(c: Client): string {
       bigPeak = true;
       reports++;
     }
-    if (mh.totalFrag > 1.4 && mh.rss - mh.total > 10 * MB) {
+    if (mh.totalFrag > 1.4 && mh.totalFragBytes > 10 * MB) {
       highFrag = true;
       reports++;
     }

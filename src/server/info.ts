@@ -80,6 +80,8 @@ interface InfoState {
   lastIn: number;
   lastOut: number;
   lastSampleAt: number;
+  /** cron_malloc_stats (processMemorySample()). */
+  memSample: ProcessMemorySample | null;
 }
 
 const states = perServer(
@@ -91,6 +93,7 @@ const states = perServer(
     lastIn: server.stats.netInputBytes,
     lastOut: server.stats.netOutputBytes,
     lastSampleAt: Date.now(),
+    memSample: null,
   }),
 );
 
@@ -168,6 +171,10 @@ export function replicationId(server: NodisServer): string {
 export function fmtFixed(x: number, digits: number): string {
   if (!Number.isFinite(x)) return x > 0 ? 'inf' : x < 0 ? '-inf' : 'nan';
   const fixed = x.toFixed(digits);
+  // An exact tie scales to k + 0.5 exactly (representable below 2^52, and
+  // the product of exact operands rounds to it), so anything else is no tie.
+  const scaled = Math.abs(x) * 10 ** digits;
+  if (digits <= 22 && scaled < 4503599627370496 && scaled - Math.floor(scaled) !== 0.5) return fixed;
   // The exact decimal expansion shows whether x sits exactly half-way.
   const exact = Math.abs(x).toFixed(Math.min(100, digits + 25));
   const dot = exact.indexOf('.');
@@ -245,8 +252,7 @@ function serverFields(server: NodisServer): InfoField[] {
   const uptime = Math.floor(now / 1000) - Math.floor(server.startTime / 1000);
   const hz = cfgNum(server, 'hz', 10);
   const api = process.platform === 'linux' ? 'epoll' : process.platform === 'sunos' ? 'evport' : process.platform === 'win32' ? 'iocp' : 'kqueue';
-  const machine = typeof os.machine === 'function' ? os.machine() : process.arch;
-  const exe = process.argv[1] ? path.resolve(process.argv[1]) : process.execPath;
+  const { osName, exe } = hostFacts();
   return [
     ['redis_version', REDIS_VERSION],
     ['nodis_version', NODIS_VERSION],
@@ -254,7 +260,7 @@ function serverFields(server: NodisServer): InfoField[] {
     ['redis_git_dirty', 0],
     ['redis_build_id', buildId()],
     ['redis_mode', 'standalone'],
-    ['os', `${os.type()} ${os.release()} ${machine}`],
+    ['os', osName],
     ['arch_bits', /64/.test(process.arch) ? 64 : 32],
     ['monotonic_clock', 'POSIX clock_gettime'],
     ['multiplexing_api', api],
@@ -275,6 +281,20 @@ function serverFields(server: NodisServer): InfoField[] {
     ['config_file', server.config.configFile ?? ''],
     ['io_threads_active', 0],
   ];
+}
+
+let cachedHost: { osName: string; exe: string } | null = null;
+
+/** uname() and the executable's absolute path, read once (as Redis caches them). */
+function hostFacts(): { osName: string; exe: string } {
+  if (cachedHost === null) {
+    const machine = typeof os.machine === 'function' ? os.machine() : process.arch;
+    cachedHost = {
+      osName: `${os.type()} ${os.release()} ${machine}`,
+      exe: process.argv[1] ? path.resolve(process.argv[1]) : process.execPath,
+    };
+  }
+  return cachedHost;
 }
 
 let cachedBuildId: string | null = null;
@@ -326,7 +346,7 @@ function memoryFields(server: NodisServer): InfoField[] {
   const rss = mh.rss;
   const netUsage = used > mh.startup ? used - mh.startup : 1;
   const maxmemory = mm.maxmemory;
-  const totalSystem = os.totalmem();
+  const totalSystem = systemMemorySize();
   return [
     ['used_memory', used],
     ['used_memory_human', bytesToHuman(used)],
@@ -367,7 +387,7 @@ function memoryFields(server: NodisServer): InfoField[] {
     ['rss_overhead_ratio', fmtFixed(mh.rssExtra, 2)],
     ['rss_overhead_bytes', rss - mh.resident],
     ['mem_fragmentation_ratio', fmtFixed(mh.totalFrag, 2)],
-    ['mem_fragmentation_bytes', rss - used],
+    ['mem_fragmentation_bytes', mh.totalFragBytes],
     ['mem_not_counted_for_evict', mm.notCounted()],
     ['mem_replication_backlog', 0],
     ['mem_total_replication_buffers', 0],
@@ -380,6 +400,14 @@ function memoryFields(server: NodisServer): InfoField[] {
     ['lazyfree_pending_objects', 0],
     ['lazyfreed_objects', server.stats.lazyfreedObjects],
   ];
+}
+
+let systemMemory = -1;
+
+/** The machine's memory, read once (server.system_memory_size, set at startup). */
+function systemMemorySize(): number {
+  if (systemMemory < 0) systemMemory = os.totalmem();
+  return systemMemory;
 }
 
 /** One database's table overhead (MEMORY STATS db.<n>). */
@@ -411,6 +439,8 @@ export interface MemoryOverhead {
   allocatorRss: number;
   rssExtra: number;
   totalFrag: number;
+  /** RSS minus used_memory, both as sampled (total_frag_bytes). */
+  totalFragBytes: number;
 }
 
 /**
@@ -424,11 +454,8 @@ export function memoryOverhead(server: NodisServer): MemoryOverhead {
   const total = mm.usedMemory();
   const peak = mm.updatePeak(total);
   const startup = mm.startup;
-  const m = process.memoryUsage();
-  const rss = m.rss;
-  const allocated = m.heapUsed + m.external;
-  const active = Math.max(m.heapTotal + m.external, allocated);
-  const resident = Math.max(rss, 1);
+  const ps = processMemorySample(server, total);
+  const { rss, allocated, active, resident } = ps;
   let overhead = startup + mm.clientsNormal + mm.clientsSlaves;
   const dbs: DbOverhead[] = [];
   let totalKeys = 0;
@@ -464,8 +491,42 @@ export function memoryOverhead(server: NodisServer): MemoryOverhead {
     allocatorFrag: Math.fround(active / allocated),
     allocatorRss: Math.fround(resident / active),
     rssExtra: Math.fround(rss / resident),
-    totalFrag: Math.fround(rss / total),
+    totalFrag: Math.fround(rss / ps.used),
+    totalFragBytes: rss - ps.used,
   };
+}
+
+/** cron_malloc_stats: the process's memory figures and used_memory, sampled together. */
+interface ProcessMemorySample {
+  rss: number;
+  used: number;
+  allocated: number;
+  active: number;
+  resident: number;
+  at: number;
+}
+
+/**
+ * The process's memory figures (V8's heap used and reserved, plus off-heap
+ * buffers, and the RSS), at most 100 ms old: cronUpdateMemoryStats()
+ * samples them every 100 ms, the call being slow, with used_memory at the
+ * same time so that the ratios between them hold. `used` is used_memory now.
+ */
+function processMemorySample(server: NodisServer, used: number): ProcessMemorySample {
+  const st = stateOf(server);
+  const now = performance.now();
+  const last = st.memSample;
+  if (last !== null && now - last.at < 100) return last;
+  const m = process.memoryUsage();
+  const allocated = m.heapUsed + m.external;
+  return (st.memSample = {
+    rss: m.rss,
+    used,
+    allocated,
+    active: Math.max(m.heapTotal + m.external, allocated),
+    resident: Math.max(m.rss, 1),
+    at: now,
+  });
 }
 
 function persistenceFields(server: NodisServer): InfoField[] {
