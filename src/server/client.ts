@@ -4,7 +4,7 @@
  */
 import type { Socket } from 'node:net';
 import { RequestParser } from '../protocol/parser.js';
-import { ReplyWriter, OUTPUT_CHECK_BYTES, releaseReplyChunk, releaseReplyChunks } from '../protocol/reply.js';
+import { ReplyWriter, OUTPUT_CHECK_BYTES, releaseReplyChunk, releaseReplyChunks, type Bulk } from '../protocol/reply.js';
 import type { Db } from '../store/db.js';
 import type { Command } from '../commands/table.js';
 import type { NodisServer } from './server.js';
@@ -199,23 +199,24 @@ export class Client extends ReplyWriter implements ReplyBufferState {
         if (!(this.directPending === 0 && writeDirect(this, sock, chunk, end))) sock.write(chunk.subarray(0, end));
       }
     } else {
-      // The chunks go back to the pool once the stream wrote them (its last
-      // write's callback: the writes of one cork complete together).
-      const release = (): void => releaseReplyChunks(sealed, chunk);
-      const withChunk = chunk !== null && end > 0;
-      sock.cork();
-      for (let i = 0; i < parts.length; i++) {
-        const part = parts[i];
-        const cb = i === parts.length - 1 && !withChunk ? release : undefined;
-        this.netOut += part.length;
-        if (typeof part === 'string') sock.write(part, 'latin1', cb);
-        else sock.write(part, cb);
+      let bytes = end;
+      for (let i = 0; i < parts.length; i++) bytes += parts[i].length;
+      this.netOut += bytes;
+      if (!(this.directPending === 0 && writevDirect(this, sock, parts, chunk, end, sealed))) {
+        // The chunks go back to the pool once the stream wrote them (its last
+        // write's callback: the writes of one cork complete together).
+        const release = (): void => releaseReplyChunks(sealed, chunk);
+        const withChunk = chunk !== null && end > 0;
+        sock.cork();
+        for (let i = 0; i < parts.length; i++) {
+          const part = parts[i];
+          const cb = i === parts.length - 1 && !withChunk ? release : undefined;
+          if (typeof part === 'string') sock.write(part, 'latin1', cb);
+          else sock.write(part, cb);
+        }
+        if (withChunk) sock.write(chunk.subarray(0, end), release);
+        sock.uncork();
       }
-      if (withChunk) {
-        this.netOut += end;
-        sock.write(chunk.subarray(0, end), release);
-      }
-      sock.uncork();
     }
     const n = this.netOut - before;
     // What this write would have put in Redis's reply buffer: its peak.
@@ -230,7 +231,9 @@ export class Client extends ReplyWriter implements ReplyBufferState {
 function directHandleOf(sock: Socket): DirectHandle | null {
   if (streamWrap === null || (sock as { encrypted?: boolean }).encrypted === true) return null;
   const h = (sock as unknown as { _handle?: Partial<DirectHandle> | null })._handle;
-  return h != null && typeof h.writeBuffer === 'function' && typeof h.writeQueueSize === 'number' ? (h as DirectHandle) : null;
+  return h != null && typeof h.writeBuffer === 'function' && typeof h.writev === 'function' && typeof h.writeQueueSize === 'number'
+    ? (h as DirectHandle)
+    : null;
 }
 
 /** The write request not bound to a pending write: the next writeDirect() uses it. */
@@ -249,11 +252,8 @@ let spareWriteReq: WriteReq | null = null;
  * must be used (and nothing was written).
  */
 function writeDirect(c: Client, sock: Socket, chunk: Buffer, n: number): boolean {
-  let h = c.directHandle;
-  if (h === undefined) h = c.directHandle = directHandleOf(sock);
+  const h = idleDirectHandle(c, sock);
   if (h === null) return false;
-  const ws = (sock as unknown as { _writableState: { length: number; corked: number; ending: boolean } })._writableState;
-  if (ws.length !== 0 || ws.corked !== 0 || ws.ending) return false;
   // A write the kernel took whole (or an error) leaves the request object
   // untouched: it serves the next write too.
   const req = spareWriteReq ?? new streamWrap!.WriteWrap();
@@ -262,18 +262,59 @@ function writeDirect(c: Client, sock: Socket, chunk: Buffer, n: number): boolean
   // An error (the peer went away) leaves the reply to the stream path, which reports it.
   if (h.writeBuffer(req, data) !== 0) return false;
   if (streamWrap!.streamBaseState[streamWrap!.kLastWriteWasAsync] !== 0) {
-    spareWriteReq = null;
-    c.directPending = h.writeQueueSize;
     // The handle writes from the chunk's memory: the request keeps it alive.
-    req.buffer = data;
-    req.oncomplete = (status: number): void => {
-      c.directPending = 0;
-      if (status < 0) sock.destroy();
-    };
+    pendDirectWrite(c, sock, h, req, data, null);
   } else {
     releaseReplyChunk(chunk);
   }
   return true;
+}
+
+/**
+ * writeDirect() of output in several parts (replies past one chunk), when
+ * every part is a Buffer: one gathered write. The chunks go back to the
+ * pool once written.
+ */
+function writevDirect(c: Client, sock: Socket, parts: Bulk[], chunk: Buffer | null, end: number, sealed: Buffer[] | null): boolean {
+  for (let i = 0; i < parts.length; i++) if (typeof parts[i] === 'string') return false;
+  const h = idleDirectHandle(c, sock);
+  if (h === null) return false;
+  const list = chunk !== null && end > 0 ? [...(parts as Buffer[]), chunk.subarray(0, end)] : (parts as Buffer[]);
+  const req = spareWriteReq ?? new streamWrap!.WriteWrap();
+  spareWriteReq = req;
+  if (h.writev(req, list, true) !== 0) return false;
+  if (streamWrap!.streamBaseState[streamWrap!.kLastWriteWasAsync] !== 0) {
+    pendDirectWrite(c, sock, h, req, list, () => releaseReplyChunks(sealed, chunk));
+  } else {
+    releaseReplyChunks(sealed, chunk);
+  }
+  return true;
+}
+
+/** The socket's handle when its stream holds nothing (nothing queued, in flight, corked or ending), else null. */
+function idleDirectHandle(c: Client, sock: Socket): DirectHandle | null {
+  let h = c.directHandle;
+  if (h === undefined) h = c.directHandle = directHandleOf(sock);
+  if (h === null) return null;
+  const ws = (sock as unknown as { _writableState: { length: number; corked: number; ending: boolean } })._writableState;
+  if (ws.length !== 0 || ws.corked !== 0 || ws.ending) return null;
+  return h;
+}
+
+/**
+ * A direct write the kernel did not take whole: the request keeps `data`
+ * alive until it completes, and its bytes count in `c.directPending`
+ * meanwhile; `done` runs on completion.
+ */
+function pendDirectWrite(c: Client, sock: Socket, h: DirectHandle, req: WriteReq, data: Uint8Array | Uint8Array[], done: (() => void) | null): void {
+  spareWriteReq = null;
+  c.directPending = h.writeQueueSize;
+  req.buffer = data;
+  req.oncomplete = (status: number): void => {
+    c.directPending = 0;
+    if (done !== null) done();
+    if (status < 0) sock.destroy();
+  };
 }
 
 function formatAddr(host: string | undefined, port: number | undefined): string {

@@ -9,11 +9,13 @@ import type { Socket } from 'node:net';
 /** What writeDirect() uses of a socket's handle (a libuv stream). */
 export interface DirectHandle {
   writeBuffer(req: object, b: Uint8Array): number;
+  /** Gathered write of `chunks` (Buffers only when `allBuffers`). */
+  writev(req: object, chunks: Uint8Array[], allBuffers: boolean): number;
   readonly writeQueueSize: number;
 }
 
 /** A write request of Node's stream binding (the buffer it writes from is kept on it while it is pending). */
-export type WriteReq = { oncomplete?: (status: number) => void; buffer?: Uint8Array };
+export type WriteReq = { oncomplete?: (status: number) => void; buffer?: Uint8Array | Uint8Array[] };
 
 /** Node's stream binding: write requests, and the results of the last read and write. */
 interface StreamWrapBinding {

@@ -120,4 +120,62 @@ describe('reply order with a client that reads late', () => {
     }
     sock.destroy();
   });
+  it('keeps values past one chunk intact: copied across chunks, written in one gathered write or queued', async () => {
+    // Distinct values of 20-60 KB, some held as Buffers (SETRANGE changes them in place).
+    const values: string[] = [];
+    for (let k = 0; k < 12; k++) {
+      const len = 20000 + k * 3700;
+      let v = '';
+      for (let i = 0; i < len; i++) v += String.fromCharCode((i * 13 + k * 71) & 255);
+      values.push(v);
+    }
+    const rx = await receiver(srv.port);
+    const sock = rx.sock;
+    const setup = values.flatMap((v, k) =>
+      k % 2 === 0
+        ? [encodeCommand(['SET', `v${k}`, Buffer.from(v, 'latin1')])]
+        : [encodeCommand(['SET', `v${k}`, Buffer.from('\xfe' + v.slice(1), 'latin1')]), encodeCommand(['SETRANGE', `v${k}`, '0', Buffer.from(v[0], 'latin1')])],
+    );
+    sock.write(Buffer.concat(setup));
+    const setupReplies = values.reduce((a, v, k) => a + (k % 2 === 0 ? 5 : 5 + `:${v.length}\r\n`.length), 0);
+    await until(() => rx.total === setupReplies, 'setup replies');
+    rx.chunks.length = 0;
+    rx.total = 0;
+    // A reply queued before a SETRANGE of the same pipeline keeps the old bytes.
+    const k1 = 1;
+    const changed = 'Q' + values[k1].slice(1);
+    sock.write(Buffer.concat([encodeCommand(['GET', `v${k1}`]), encodeCommand(['SETRANGE', `v${k1}`, '0', 'Q']), encodeCommand(['GET', `v${k1}`])]));
+    const first = `$${values[k1].length}\r\n${values[k1]}\r\n:${values[k1].length}\r\n$${changed.length}\r\n${changed}\r\n`;
+    await until(() => rx.total >= first.length, 'SETRANGE pipeline');
+    expect(Buffer.concat(rx.chunks).toString('latin1')).toBe(first);
+    values[k1] = changed;
+    rx.chunks.length = 0;
+    rx.total = 0;
+    sock.pause();
+    const order: number[] = [];
+    for (let b = 0; b < 150; b++) {
+      const cmds: Buffer[] = [];
+      const n = 1 + (b % 3);
+      for (let i = 0; i < n; i++) {
+        const k = (b * 5 + i * 7) % values.length;
+        order.push(k);
+        cmds.push(encodeCommand(['GET', `v${k}`]));
+      }
+      sock.write(Buffer.concat(cmds));
+      await new Promise((r) => setImmediate(r));
+    }
+    const reply = (k: number): string => `$${values[k].length}\r\n${values[k]}\r\n`;
+    const expected = order.reduce((a, k) => a + reply(k).length, 0);
+    sock.resume();
+    await until(() => rx.total >= expected, 'all replies');
+    const got = Buffer.concat(rx.chunks).toString('latin1');
+    expect(got.length).toBe(expected);
+    let p = 0;
+    for (const k of order) {
+      const e = reply(k);
+      if (got.slice(p, p + e.length) !== e) throw new Error(`reply for v${k} at ${p} differs`);
+      p += e.length;
+    }
+    sock.destroy();
+  });
 });
