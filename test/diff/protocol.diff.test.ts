@@ -5,6 +5,7 @@
  */
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { DiffPair } from '../helpers/diff.js';
 import { encodeCommand } from '../helpers/resp.js';
 import { HAVE_REDIS, warnIfNoRedis } from '../helpers/servers.js';
@@ -215,5 +216,92 @@ describe.skipIf(!HAVE_REDIS)('differential: unauthenticated protocol limits', ()
     await compare(d, '*11\r\n', 'error');
     await compare(d, '*1\r\n$16385\r\n', 'error');
     await compare(d, mb(...Array.from({ length: 10 }, (_, i) => `a${i}`)), 'hang', ['whole']);
+  });
+});
+
+/** Send `stream` in pieces cut at `cuts` (each piece its own write, a turn apart), then the sentinel; collect the replies. */
+function exchangeCut(port: number, stream: Buffer, cuts: number[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1');
+    sock.setNoDelay(true);
+    const got: Buffer[] = [];
+    let tail = '';
+    const overall = setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`no sentinel reply from port ${port}`));
+    }, 20000);
+    sock.on('data', (d: Buffer) => {
+      got.push(d);
+      tail = (tail + d.latin1Slice(0, d.length)).slice(-SENTINEL_REPLY.length);
+      if (tail === SENTINEL_REPLY) {
+        clearTimeout(overall);
+        sock.destroy();
+        resolve(Buffer.concat(got).latin1Slice());
+      }
+    });
+    sock.on('error', reject);
+    sock.on('connect', async () => {
+      const all = Buffer.concat([stream, SENTINEL]);
+      let prev = 0;
+      for (const c of [...cuts.filter((x) => x > 0 && x < all.length).sort((a, b) => a - b), all.length]) {
+        if (c <= prev) continue;
+        sock.write(all.subarray(prev, c));
+        prev = c;
+        await new Promise((r) => setTimeout(r, 1));
+      }
+    });
+  });
+}
+
+describe.skipIf(!HAVE_REDIS)('differential: pipelines of large arguments split at random points', () => {
+  let d: DiffPair;
+  beforeAll(async () => {
+    d = await DiffPair.start();
+  });
+  afterAll(async () => {
+    await d?.close();
+  });
+
+  /** A value of `len` bytes, all 256 byte values in a pattern that depends on `seed`. */
+  const value = (len: number, seed: number): Buffer => {
+    const b = Buffer.allocUnsafe(len);
+    for (let i = 0; i < len; i++) b[i] = (i * 131 + seed * 17 + (i >> 7)) & 255;
+    return b;
+  };
+  const size = fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 16000, max: 70000 }), fc.integer({ min: 100000, max: 1100000 }));
+  const key = fc.constantFrom('k\xff', 'k\x00', 'h');
+  const command = fc.oneof(
+    fc.tuple(fc.constant('SET'), key, size, fc.nat()),
+    fc.tuple(fc.constant('APPEND'), key, size, fc.nat()),
+    fc.tuple(fc.constant('ECHO'), fc.constant(''), size, fc.nat()),
+    fc.tuple(fc.constant('HSET'), fc.constant('hh'), size, fc.nat()),
+    fc.tuple(fc.constantFrom('GET', 'STRLEN', 'GETRANGE'), key, fc.constant(0), fc.constant(0)),
+  );
+
+  it('give the same replies whatever the reads the stream arrives in', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 8 }), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 12 }), async (cmds, cutFractions) => {
+        const parts = [encodeCommand(['DEL', 'k\xff', 'k\x00', 'h', 'hh'])];
+        cmds.forEach(([name, k, len, seed], i) => {
+          const v = value(len as number, (seed as number) + i);
+          if (name === 'ECHO') parts.push(encodeCommand(['ECHO', v]));
+          else if (name === 'HSET') parts.push(encodeCommand(['HSET', 'hh', `f${i % 3}`, v]));
+          else if (name === 'GETRANGE') parts.push(encodeCommand(['GETRANGE', k as string, '-20', '-1']));
+          else if (name === 'GET' || name === 'STRLEN') parts.push(encodeCommand([name, k as string]));
+          else parts.push(encodeCommand([name as string, k as string, v]));
+        });
+        // (HGET per field: HGETALL's order is the hash table's.)
+        for (const f of ['f0', 'f1', 'f2']) parts.push(encodeCommand(['HGET', 'hh', f]));
+        const stream = Buffer.concat(parts);
+        const cuts = cutFractions.map((f) => Math.floor(f * stream.length));
+        const [n, r] = await Promise.all([exchangeCut(d.nodis.port, stream, cuts), exchangeCut(d.redis.port, stream, cuts)]);
+        if (n !== r) {
+          let i = 0;
+          while (i < n.length && n[i] === r[i]) i++;
+          throw new Error(`replies differ at byte ${i} of ${r.length}: Nodis ${JSON.stringify(n.slice(i, i + 60))}, redis ${JSON.stringify(r.slice(i, i + 60))}`);
+        }
+      }),
+      { numRuns: 40 },
+    );
   });
 });
