@@ -171,8 +171,10 @@ for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130)
 async function startServer(kind, base = root) {
   const port = await freePort();
   let proc;
+  /** The server's working directory, removed when it stops. */
+  let dir = null;
   if (kind === 'redis') {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-redis-'));
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-redis-'));
     proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'], {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
@@ -182,7 +184,7 @@ async function startServer(kind, base = root) {
     if (fs.existsSync(bin) && fs.existsSync(cli)) {
       const flags = OPTS.nodeFlags.split(/\s+/).filter((f) => f !== '');
       // An empty working directory, as for redis-server: no dump file is loaded.
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-nodis-'));
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-nodis-'));
       proc = spawn(
         process.execPath,
         [...flags, bin, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning'],
@@ -204,8 +206,12 @@ async function startServer(kind, base = root) {
     stop: () =>
       new Promise((resolve) => {
         children.delete(proc);
-        if (proc.exitCode !== null) return resolve();
-        proc.once('exit', () => resolve());
+        const done = () => {
+          if (dir !== null) fs.rmSync(dir, { recursive: true, force: true });
+          resolve();
+        };
+        if (proc.exitCode !== null) return done();
+        proc.once('exit', done);
         proc.kill('SIGKILL');
       }),
   };
