@@ -131,6 +131,9 @@ fi
 
 # src/redis-server runs the server under test.
 set_server_wrapper() {
+  # Removed first: written through, the link of a --spawn run would
+  # overwrite bin/nodis-server itself.
+  rm -f "$WORK/src/redis-server"
   if [ "$1" = nodis ] && [ ${#NODIS_CMD[@]} -gt 0 ] && [ "$SPAWN" = 1 ]; then
     # The harness waits for redis-server's " PID: <pid>" logo line, which
     # nodis-server logs once listening (always-show-logo yes). A link, run

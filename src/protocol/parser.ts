@@ -15,6 +15,8 @@
 export const PROTO_INLINE_MAX_SIZE = 64 * 1024;
 
 const EMPTY = Buffer.alloc(0);
+/** PROTO_MBULK_BIG_ARG: Redis reads an argument of this size and more into a query buffer of its own. */
+export const PROTO_MBULK_BIG_ARG = 32 * 1024;
 /** An awaited bulk up to this size gets its whole accumulation buffer at once. */
 const ACC_UPFRONT = 1024 * 1024;
 /** An accumulation buffer up to this size is kept for the next bulk that spans reads. */
@@ -279,6 +281,8 @@ export class RequestParser {
   private viewOf: Buffer = EMPTY;
   /** Sum of the lengths of `argv` (kept as arguments are added). */
   private argvBytes = 0;
+  /** Length of the last argument of PROTO_MBULK_BIG_ARG bytes or more parsed, until taken (takeBigArgLength()). */
+  private bigArg = 0;
 
   /** Bytes buffered but not yet consumed (the query buffer length). */
   get bufferedBytes(): number {
@@ -297,6 +301,17 @@ export class RequestParser {
    */
   get awaitedBulkBytes(): number {
     return this.need;
+  }
+
+  /**
+   * The length of the last argument of PROTO_MBULK_BIG_ARG bytes or more
+   * parsed since the last call, or 0 (Redis gives such an argument a query
+   * buffer of its own, then a fresh one of the same size).
+   */
+  takeBigArgLength(): number {
+    const n = this.bigArg;
+    this.bigArg = 0;
+    return n;
   }
 
   /** Bytes allocated to accumulate a bulk that spans reads (kept or in use). */
@@ -384,6 +399,7 @@ export class RequestParser {
     const len = this.bulklen;
     const acc = this.acc;
     this.argv.push(len <= INTERN_MAX_LEN ? internSlice(acc, 0, len) : acc.latin1Slice(0, len));
+    if (len >= PROTO_MBULK_BIG_ARG) this.bigArg = len;
     this.need = 0;
     this.accLen = 0;
     if (acc.length > ACC_KEEP) this.acc = EMPTY;
@@ -426,6 +442,7 @@ export class RequestParser {
     this.bulklen = -1;
     this.argv = [];
     this.argvBytes = 0;
+    this.bigArg = 0;
   }
 
   /**
@@ -708,6 +725,7 @@ export class RequestParser {
           ? internSlice(buf, this.pos, this.bulklen)
           : buf.latin1Slice(this.pos, this.pos + this.bulklen),
       );
+      if (this.bulklen >= PROTO_MBULK_BIG_ARG) this.bigArg = this.bulklen;
       this.argvBytes += this.bulklen;
       this.pos += this.bulklen + 2; // the trailing CRLF is skipped, not checked (as Redis)
       this.bulklen = -1;

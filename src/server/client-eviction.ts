@@ -30,12 +30,8 @@ import type { ClientPubSub } from './pubsub.js';
 import { CLIENT_TYPE_NORMAL, CLIENT_TYPE_PUBSUB, clientInfoString, getClientType } from '../commands/client.js';
 import { bitLength } from '../util/numbers.js';
 
-/** Query buffer allocation reported while a client has anything buffered (sdsZmallocSize of a fresh query buffer). */
-export const QBUF_ALLOC = 20474;
 /** The client structure itself (zmalloc_size(c)). */
 export const CLIENT_STRUCT_MEM = 1920;
-/** Arguments of this size and more are read straight into a query buffer made for them. */
-const PROTO_MBULK_BIG_ARG = 32 * 1024;
 /** sizeof(robj*): each argument's pointer in argv. */
 const PTR_SIZE = 8;
 /** sizeof(listNode), sizeof(dictEntry). */
@@ -80,16 +76,10 @@ function pubsubMemOverhead(c: Client): number {
   return ps.patterns.size * LIST_NODE_SIZE + ch * DICT_ENTRY_SIZE + dictSlots(ch) * PTR_SIZE + sh * DICT_ENTRY_SIZE + dictSlots(sh) * PTR_SIZE;
 }
 
-/**
- * The query buffer's allocation for `qbuf` buffered bytes: a fresh buffer,
- * or the size of a big argument being received (PROTO_MBULK_BIG_ARG and
- * more: Redis makes room for the whole argument once its length is read).
- */
+/** The query buffer's allocation (querybuf.ts), at least the `qbuf` bytes it holds. */
 function queryBufferAlloc(c: Client, qbuf: number): number {
-  const awaited = c.parser.awaitedBulkBytes;
-  if (awaited >= PROTO_MBULK_BIG_ARG) return awaited > qbuf ? awaited : qbuf;
-  if (qbuf === 0) return 0;
-  return qbuf > QBUF_ALLOC ? qbuf : QBUF_ALLOC;
+  const alloc = c.qb.alloc;
+  return alloc > qbuf ? alloc : qbuf;
 }
 
 /** Bytes of the query buffer and of the arguments (parsed ones of a partial command, or those of the running command). */

@@ -13,6 +13,7 @@ import { streamWrap, type DirectHandle, type WriteReq } from './node-stream.js';
 import type { AclUser } from './acl.js';
 import { PROPAGATE_ALL } from './propagation.js';
 import { PROTO_REPLY_CHUNK_BYTES, type ReplyBufferState } from './replybuf.js';
+import type { QueryBufferState } from './querybuf.js';
 
 export const CLIENT_MULTI = 1 << 0;
 export const CLIENT_PUBSUB = 1 << 1;
@@ -68,6 +69,8 @@ export class Client extends ReplyWriter implements ReplyBufferState {
   bufUsable = PROTO_REPLY_CHUNK_BYTES;
   bufPeak = PROTO_REPLY_CHUNK_BYTES;
   bufPeakResetAt = 0;
+  /** The query buffer's size as Redis would have it allocated (querybuf.ts). */
+  readonly qb: QueryBufferState = { alloc: 0, peak: 0 };
   /** Unix time (s) the output buffer soft limit was first seen reached, or 0. */
   obufSoftLimitReachedTime = 0;
   readonly addr: string;

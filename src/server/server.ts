@@ -23,6 +23,7 @@ import { allCommands } from '../commands/index.js';
 import { registerListenerApply } from '../commands/config.js';
 import { clientInfoString } from '../commands/client.js';
 import { ReplyBufferResizing } from './replybuf.js';
+import { queryBufferParsed, queryBufferRead, resizeQueryBuffer } from './querybuf.js';
 import { Slowlog } from './slowlog.js';
 import { LatencyMonitor } from './latency.js';
 import { installServerInfo } from './info.js';
@@ -705,6 +706,7 @@ export class NodisServer implements KeyspaceContext {
     const tick = performance.now();
     c.lastInteraction = this.wallClockBase + tick;
     if (c.flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP)) return;
+    queryBufferRead(c, chunk.length);
     c.parser.feed(chunk, view);
     // Client buffers count in used_memory as they change while a limit
     // (maxmemory, maxmemory-clients) is set; otherwise the cron and INFO
@@ -715,6 +717,7 @@ export class NodisServer implements KeyspaceContext {
     // loop was read (markPendingWrite() schedules that), as Redis writes in
     // beforeSleep(): the writes go out back to back.
     this.processInputBuffer(c, tick);
+    queryBufferParsed(c);
     if (c.parser.bufferedBytes > this.queryBufLimit) {
       this.logger.warn(`Closing client that reached max query buffer length: id=${c.id} addr=${c.addr}`);
       this.stats.clientQbufLimitDisconnections++;
@@ -1402,9 +1405,12 @@ export class NodisServer implements KeyspaceContext {
         if (next.done === true) return;
       }
       const c = next.value;
-      if (this.replyBuffers.resize(c, now, c.pendingOutputBytes()) && this.memory.trackClients) this.memory.clientUpdated(c);
-      // clientsCronResizeQueryBuffer(): an idle client gives back its spare input buffer.
+      const qbAlloc = c.qb.alloc;
+      resizeQueryBuffer(c, now);
+      // An idle client gives back its spare input buffer for real too.
       if (now - c.lastInteraction > 2000) c.parser.trimIdle();
+      const resized = this.replyBuffers.resize(c, now, c.pendingOutputBytes());
+      if ((resized || c.qb.alloc !== qbAlloc) && this.memory.trackClients) this.memory.clientUpdated(c);
     }
   }
 
