@@ -289,6 +289,11 @@ export class RequestParser {
     return this.buf.length - this.pos + this.accLen;
   }
 
+  /** Arguments announced by a partially received multibulk command (0 when none): what Redis sizes its argv for. */
+  get partialArgc(): number {
+    return this.multibulklen > 0 ? this.argv.length + this.multibulklen : 0;
+  }
+
   /** Bytes of the arguments already parsed of a partially received command (c->argv_len_sum). */
   get partialArgvBytes(): number {
     return this.argvBytes;

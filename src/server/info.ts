@@ -12,7 +12,7 @@ import { perServer } from './per-server.js';
 import { MemoryManager } from './evict.js';
 import { CLIENT_BLOCKED, CLIENT_MONITOR, CLIENT_PAUSED, CLIENT_SLAVE, CLIENT_TRACKING } from './client.js';
 import type { Command } from '../commands/table.js';
-import { recentMaxOutputBuffer } from './obuf.js';
+import { recentMaxOutputBuffer, recentMaxInputBuffer } from './obuf.js';
 
 export type InfoValue = string | number;
 /** One `name:value` line of a section, in output order. */
@@ -317,14 +317,12 @@ function clientsFields(server: NodisServer): InfoField[] {
   let connected = 0;
   let blocked = 0;
   let tracking = 0;
-  let maxIn = 0;
+  const maxIn = recentMaxInputBuffer(server);
   const maxOut = recentMaxOutputBuffer(server);
   for (const c of server.clients.values()) {
     if ((c.flags & (CLIENT_SLAVE | CLIENT_MONITOR)) !== CLIENT_SLAVE) connected++;
     if (c.flags & (CLIENT_BLOCKED | CLIENT_PAUSED)) blocked++;
     if (c.flags & CLIENT_TRACKING) tracking++;
-    const qb = c.parser.bufferedBytes;
-    if (qb > maxIn) maxIn = qb;
   }
   return [
     ['connected_clients', connected],

@@ -14,7 +14,8 @@
  * OUTPUT_CHECK_BYTES of it, see ReplyWriter.onOutputGrowth), after a write
  * left bytes in the socket, and from the cron.
  */
-import { CLIENT_CLOSE_ASAP, type Client } from './client.js';
+import { CLIENT_BLOCKED, CLIENT_CLOSE_ASAP, type Client } from './client.js';
+import { jemallocSize, sdsZmallocSize } from './querybuf.js';
 import type { NodisServer } from './server.js';
 import type { ObufLimit } from './config-defs.js';
 import { CLIENT_TYPE_MASTER, CLIENT_TYPE_NORMAL, CLIENT_TYPE_SLAVE, clientInfoString, getClientType } from '../commands/client.js';
@@ -43,6 +44,7 @@ interface ObufState {
   /** `repl-backlog-size`: the floor of a replica's hard limit. */
   backlogSize: number;
   peakOutput: number[];
+  peakInput: number[];
 }
 
 const states = new WeakMap<NodisServer, ObufState>();
@@ -56,7 +58,7 @@ function readLimits(server: NodisServer, st: ObufState): void {
 /** Hook the limits into the server: config changes and the cron. */
 export function installOutputBufferLimits(server: NodisServer): void {
   if (states.has(server)) return;
-  const st: ObufState = { limits: [], backlogSize: 0, peakOutput: new Array(PEAK_SLOTS).fill(0) };
+  const st: ObufState = { limits: [], backlogSize: 0, peakOutput: new Array(PEAK_SLOTS).fill(0), peakInput: new Array(PEAK_SLOTS).fill(0) };
   readLimits(server, st);
   states.set(server, st);
   server.config.onChange((name) => {
@@ -169,13 +171,36 @@ export function checkOutputAfterWrite(c: Client): void {
 function outputBufferCron(server: NodisServer, st: ObufState): void {
   const slot = Math.floor(Date.now() / 1000) % PEAK_SLOTS;
   st.peakOutput[(slot + 1) % PEAK_SLOTS] = 0;
+  st.peakInput[(slot + 1) % PEAK_SLOTS] = 0;
   let peak = st.peakOutput[slot];
+  let peakIn = st.peakInput[slot];
   for (const c of server.clients.values()) {
     const used = getClientOutputBufferMemoryUsage(c);
     if (used > peak) peak = used;
+    // clientsCronTrackExpansiveClients(): the query buffer's allocation and the arguments.
+    let input = sdsZmallocSize(c.qb.alloc) + c.parser.partialArgvBytes;
+    const partial = c.parser.partialArgc;
+    if (partial > 0) {
+      input += jemallocSize(8 * (partial < 1024 ? partial : 1024));
+    } else if (c.flags & CLIENT_BLOCKED) {
+      const argv = c.argv;
+      for (let i = 0; i < argv.length; i++) input += argv[i].length;
+      input += jemallocSize(8 * argv.length);
+    }
+    if (input > peakIn) peakIn = input;
     if (used !== 0) closeClientOnOutputBufferLimitReached(c, false);
   }
   st.peakOutput[slot] = peak;
+  st.peakInput[slot] = peakIn;
+}
+
+/** INFO clients' client_recent_max_input_buffer. */
+export function recentMaxInputBuffer(server: NodisServer): number {
+  const st = states.get(server);
+  if (st === undefined) return 0;
+  let max = 0;
+  for (const v of st.peakInput) if (v > max) max = v;
+  return max;
 }
 
 /** INFO clients' client_recent_max_output_buffer. */

@@ -37,10 +37,20 @@ export function jemallocSize(n: number): number {
   return Math.ceil(n / spacing) * spacing;
 }
 
+/** The header of an sds for `len` bytes (sdsReqType(), type 5 aside: a buffer that grows is type 8 at least). */
+function sdsHeader(len: number): number {
+  return len < 256 ? 3 : len < 65536 ? 5 : len < 2 ** 32 ? 9 : 17;
+}
+
 /** sdsalloc() of an sds made to hold `len` bytes (sdsnewlen(), sdsMakeRoomFor()): its usable size. */
 export function sdsAllocFor(len: number): number {
-  const hdr = len < 256 ? 3 : len < 65536 ? 5 : len < 2 ** 32 ? 9 : 17;
+  const hdr = sdsHeader(len);
   return jemallocSize(hdr + len + 1) - hdr - 1;
+}
+
+/** sdsZmallocSize(): the allocation behind an sds of `alloc` usable bytes. */
+export function sdsZmallocSize(alloc: number): number {
+  return jemallocSize(sdsHeader(alloc) + alloc + 1);
 }
 
 /** Per-client state: the emulated allocation and the peak since the cron last looked. */

@@ -2,7 +2,8 @@
  * A client's query buffer size as CLIENT LIST shows it (qbuf + qbuf-free),
  * against redis-server: room for a read once the client sends something,
  * a buffer of their own for arguments of 32 KB and more, the cron's trim
- * of a big buffer to its peak and of an idle client's to nothing.
+ * of a big buffer to its peak and of an idle client's to nothing; and
+ * INFO's client_recent_max_input_buffer, which the cron records from them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DiffPair } from '../helpers/diff.js';
@@ -78,6 +79,13 @@ describe.skipIf(!HAVE_REDIS)('differential: query buffer sizes in CLIENT LIST', 
     const [n4, r4] = await both((_c, ctl) => settle(() => querybuf(ctl, 'qb'), (v) => v === 300000, 3000));
     expect(n4).toBe(r4);
     expect(r4).toBe(300000);
+    // INFO's recent peak of a client's input: the buffer's allocation, the
+    // arguments parsed and the argv array made for the command.
+    const recentInput = async (_c: RawClient, ctl: RawClient): Promise<number> =>
+      Number(/client_recent_max_input_buffer:(\d+)/.exec(await ctl.callStr('INFO', 'clients'))?.[1]);
+    const [ni, ri] = await both(recentInput);
+    expect(ni).toBe(ri);
+    expect(ri).toBeGreaterThan(300000);
 
     // The rest: the argument takes the buffer; a fresh one of its size replaces it.
     const rest = Buffer.concat([Buffer.alloc(299900, 0x81), Buffer.from('\r\n')]);
