@@ -401,22 +401,11 @@ export class RequestParser {
    * command when it was the last one.
    */
   private takeAwaitedBulk(): string[] | undefined {
-    const len = this.bulklen;
-    const acc = this.acc;
-    this.argv.push(len <= INTERN_MAX_LEN ? internSlice(acc, 0, len) : acc.latin1Slice(0, len));
-    if (len >= PROTO_MBULK_BIG_ARG) this.bigArg = len;
+    this.addBulk(this.acc, 0);
     this.need = 0;
     this.accLen = 0;
-    if (acc.length > ACC_KEEP) this.acc = EMPTY;
-    this.bulklen = -1;
-    if (--this.multibulklen > 0) {
-      this.argvBytes += len;
-      return undefined;
-    }
-    const argv = this.argv;
-    this.argv = [];
-    this.argvBytes = 0;
-    return argv;
+    if (this.acc.length > ACC_KEEP) this.acc = EMPTY;
+    return this.multibulklen > 0 ? undefined : this.takeCommand();
   }
 
   /**
@@ -725,17 +714,25 @@ export class RequestParser {
         this.awaitBulk(buf, this.bulklen + 2);
         return null;
       }
-      this.argv.push(
-        this.bulklen <= INTERN_MAX_LEN
-          ? internSlice(buf, this.pos, this.bulklen)
-          : buf.latin1Slice(this.pos, this.pos + this.bulklen),
-      );
-      if (this.bulklen >= PROTO_MBULK_BIG_ARG) this.bigArg = this.bulklen;
-      this.argvBytes += this.bulklen;
-      this.pos += this.bulklen + 2; // the trailing CRLF is skipped, not checked (as Redis)
-      this.bulklen = -1;
-      this.multibulklen--;
+      const len = this.bulklen;
+      this.addBulk(buf, this.pos);
+      this.pos += len + 2; // the trailing CRLF is skipped, not checked (as Redis)
     }
+    return this.takeCommand();
+  }
+
+  /** Add the bulk of `bulklen` bytes at `start` of `buf` to the arguments; the next header follows. */
+  private addBulk(buf: Buffer, start: number): void {
+    const len = this.bulklen;
+    this.argv.push(len <= INTERN_MAX_LEN ? internSlice(buf, start, len) : buf.latin1Slice(start, start + len));
+    if (len >= PROTO_MBULK_BIG_ARG) this.bigArg = len;
+    this.argvBytes += len;
+    this.bulklen = -1;
+    this.multibulklen--;
+  }
+
+  /** The arguments of the command just completed; the next one starts empty. */
+  private takeCommand(): string[] {
     const argv = this.argv;
     this.argv = [];
     this.argvBytes = 0;

@@ -214,6 +214,17 @@ export abstract class ReplyWriter {
     if (counted) this.partsBytes += p.length;
   }
 
+  /**
+   * Append `v`, longer than COPY_MAX: copied across chunks up to SPAN_MAX,
+   * kept as a part beyond. A Buffer is copied either way: a stored one may
+   * be changed in place (SETRANGE, SETBIT) by a later command of the same
+   * pipeline before it is sent.
+   */
+  private appendLong(v: Bulk): void {
+    if (v.length <= SPAN_MAX) this.copySpanning(v);
+    else this.pushPart(typeof v === 'string' ? v : Buffer.from(v), true);
+  }
+
   /** Copy `v` at the end of the output, filling the chunk and as many new ones as it takes. */
   private copySpanning(v: Bulk): void {
     const n = v.length;
@@ -297,8 +308,7 @@ export abstract class ReplyWriter {
     if (this.repliesOff) return;
     const n = s.length;
     if (n > COPY_MAX) {
-      if (n <= SPAN_MAX) this.copySpanning(s);
-      else this.pushPart(s, true);
+      this.appendLong(s);
     } else if (n > 0) {
       const b = this.reserve(n);
       this.rpos = putStr(b, this.rpos, s);
@@ -338,10 +348,7 @@ export abstract class ReplyWriter {
     const n = v.length;
     if (n > COPY_MAX) {
       this.addHeader(36, n);
-      // A Buffer is copied: a stored one may be changed in place (SETRANGE,
-      // SETBIT) by a later command of the same pipeline before it is sent.
-      if (n <= SPAN_MAX) this.copySpanning(v);
-      else this.pushPart(typeof v === 'string' ? v : Buffer.from(v), true);
+      this.appendLong(v);
       const b = this.reserve(2);
       b[this.rpos] = 13;
       b[this.rpos + 1] = 10;

@@ -83,7 +83,7 @@ function queryBufferAlloc(c: Client, qbuf: number): number {
 }
 
 /** Bytes of the query buffer and of the arguments (parsed ones of a partial command, or those of the running command). */
-function inputFigures(c: Client): { qbuf: number; argvMem: number; argc: number } {
+export function inputFigures(c: Client): { qbuf: number; argvMem: number; argc: number } {
   const p = c.parser;
   let qbuf = p.bufferedBytes;
   let argvMem = p.partialArgvBytes;

@@ -12,7 +12,7 @@ import { perServer } from './per-server.js';
 import { MemoryManager } from './evict.js';
 import { CLIENT_BLOCKED, CLIENT_MONITOR, CLIENT_PAUSED, CLIENT_SLAVE, CLIENT_TRACKING } from './client.js';
 import type { Command } from '../commands/table.js';
-import { recentMaxOutputBuffer, recentMaxInputBuffer } from './obuf.js';
+import { recentMaxBuffers } from './obuf.js';
 
 export type InfoValue = string | number;
 /** One `name:value` line of a section, in output order. */
@@ -283,15 +283,23 @@ function serverFields(server: NodisServer): InfoField[] {
   ];
 }
 
-let cachedHost: { osName: string; exe: string } | null = null;
+interface HostFacts {
+  osName: string;
+  exe: string;
+  /** The machine's memory (server.system_memory_size). */
+  totalMem: number;
+}
 
-/** uname() and the executable's absolute path, read once (as Redis caches them). */
-function hostFacts(): { osName: string; exe: string } {
+let cachedHost: HostFacts | null = null;
+
+/** uname(), the executable's absolute path and the machine's memory, read once (as Redis does at start-up). */
+function hostFacts(): HostFacts {
   if (cachedHost === null) {
     const machine = typeof os.machine === 'function' ? os.machine() : process.arch;
     cachedHost = {
       osName: `${os.type()} ${os.release()} ${machine}`,
       exe: process.argv[1] ? path.resolve(process.argv[1]) : process.execPath,
+      totalMem: os.totalmem(),
     };
   }
   return cachedHost;
@@ -317,8 +325,7 @@ function clientsFields(server: NodisServer): InfoField[] {
   let connected = 0;
   let blocked = 0;
   let tracking = 0;
-  const maxIn = recentMaxInputBuffer(server);
-  const maxOut = recentMaxOutputBuffer(server);
+  const recent = recentMaxBuffers(server);
   for (const c of server.clients.values()) {
     if ((c.flags & (CLIENT_SLAVE | CLIENT_MONITOR)) !== CLIENT_SLAVE) connected++;
     if (c.flags & (CLIENT_BLOCKED | CLIENT_PAUSED)) blocked++;
@@ -328,8 +335,8 @@ function clientsFields(server: NodisServer): InfoField[] {
     ['connected_clients', connected],
     ['cluster_connections', 0],
     ['maxclients', cfgNum(server, 'maxclients', 10000)],
-    ['client_recent_max_input_buffer', maxIn],
-    ['client_recent_max_output_buffer', maxOut],
+    ['client_recent_max_input_buffer', recent.input],
+    ['client_recent_max_output_buffer', recent.output],
     ['blocked_clients', blocked],
     ['tracking_clients', tracking],
     ['clients_in_timeout_table', server.blocking.clientsInTimeoutTable],
@@ -344,7 +351,7 @@ function memoryFields(server: NodisServer): InfoField[] {
   const rss = mh.rss;
   const netUsage = used > mh.startup ? used - mh.startup : 1;
   const maxmemory = mm.maxmemory;
-  const totalSystem = systemMemorySize();
+  const totalSystem = hostFacts().totalMem;
   return [
     ['used_memory', used],
     ['used_memory_human', bytesToHuman(used)],
@@ -398,14 +405,6 @@ function memoryFields(server: NodisServer): InfoField[] {
     ['lazyfree_pending_objects', 0],
     ['lazyfreed_objects', server.stats.lazyfreedObjects],
   ];
-}
-
-let systemMemory = -1;
-
-/** The machine's memory, read once (server.system_memory_size, set at startup). */
-function systemMemorySize(): number {
-  if (systemMemory < 0) systemMemory = os.totalmem();
-  return systemMemory;
 }
 
 /** One database's table overhead (MEMORY STATS db.<n>). */

@@ -14,7 +14,8 @@
  * OUTPUT_CHECK_BYTES of it, see ReplyWriter.onOutputGrowth), after a write
  * left bytes in the socket, and from the cron.
  */
-import { CLIENT_BLOCKED, CLIENT_CLOSE_ASAP, type Client } from './client.js';
+import { CLIENT_CLOSE_ASAP, type Client } from './client.js';
+import { inputFigures } from './client-eviction.js';
 import { jemallocSize, sdsZmallocSize } from './querybuf.js';
 import type { NodisServer } from './server.js';
 import type { ObufLimit } from './config-defs.js';
@@ -177,16 +178,12 @@ function outputBufferCron(server: NodisServer, st: ObufState): void {
   for (const c of server.clients.values()) {
     const used = getClientOutputBufferMemoryUsage(c);
     if (used > peak) peak = used;
-    // clientsCronTrackExpansiveClients(): the query buffer's allocation and the arguments.
-    let input = sdsZmallocSize(c.qb.alloc) + c.parser.partialArgvBytes;
+    // clientsCronTrackExpansiveClients(): the query buffer's allocation, the
+    // arguments and their argv array (sized for a partial command's count).
+    const { argvMem, argc } = inputFigures(c);
     const partial = c.parser.partialArgc;
-    if (partial > 0) {
-      input += jemallocSize(8 * (partial < 1024 ? partial : 1024));
-    } else if (c.flags & CLIENT_BLOCKED) {
-      const argv = c.argv;
-      for (let i = 0; i < argv.length; i++) input += argv[i].length;
-      input += jemallocSize(8 * argv.length);
-    }
+    const slots = partial > 0 ? (partial < 1024 ? partial : 1024) : argc;
+    const input = sdsZmallocSize(c.qb.alloc) + argvMem + (slots > 0 ? jemallocSize(8 * slots) : 0);
     if (input > peakIn) peakIn = input;
     if (used !== 0) closeClientOnOutputBufferLimitReached(c, false);
   }
@@ -194,20 +191,12 @@ function outputBufferCron(server: NodisServer, st: ObufState): void {
   st.peakInput[slot] = peakIn;
 }
 
-/** INFO clients' client_recent_max_input_buffer. */
-export function recentMaxInputBuffer(server: NodisServer): number {
+/**
+ * getExpansiveClientsInfo(): INFO clients' client_recent_max_input_buffer
+ * and client_recent_max_output_buffer, the peaks of the last 8 seconds.
+ */
+export function recentMaxBuffers(server: NodisServer): { input: number; output: number } {
   const st = states.get(server);
-  if (st === undefined) return 0;
-  let max = 0;
-  for (const v of st.peakInput) if (v > max) max = v;
-  return max;
-}
-
-/** INFO clients' client_recent_max_output_buffer. */
-export function recentMaxOutputBuffer(server: NodisServer): number {
-  const st = states.get(server);
-  if (st === undefined) return 0;
-  let max = 0;
-  for (const v of st.peakOutput) if (v > max) max = v;
-  return max;
+  if (st === undefined) return { input: 0, output: 0 };
+  return { input: Math.max(...st.peakInput), output: Math.max(...st.peakOutput) };
 }

@@ -21,13 +21,12 @@
  */
 import type { Client } from './client.js';
 import { PROTO_MBULK_BIG_ARG } from '../protocol/parser.js';
+import { sdsGreedyLength } from '../store/encoding.js';
 
 /** PROTO_IOBUF_LEN: what one read makes room for. */
 const IOBUF_LEN = 16 * 1024;
 /** PROTO_RESIZE_THRESHOLD: buffers above this may shrink to their peak. */
 const RESIZE_THRESHOLD = 32 * 1024;
-/** SDS_MAX_PREALLOC: greedy growth doubles up to this, then adds it. */
-const MAX_PREALLOC = 1024 * 1024;
 
 /** jemalloc's size class for `n` bytes: 16-byte steps to 128, then four classes per doubling. */
 export function jemallocSize(n: number): number {
@@ -71,14 +70,12 @@ export function queryBufferRead(c: Client, n: number): void {
   } else if (alloc < IOBUF_LEN) {
     if (alloc - len < IOBUF_LEN) alloc = sdsAllocFor(len + IOBUF_LEN);
   } else if (alloc - len < IOBUF_LEN) {
-    const want = len + IOBUF_LEN;
-    alloc = sdsAllocFor(want < MAX_PREALLOC ? want * 2 : want + MAX_PREALLOC);
+    alloc = sdsAllocFor(sdsGreedyLength(len + IOBUF_LEN));
   }
   // Nodis reads up to 64 KB at once: Redis would have read it in several
   // reads of what is free, growing greedily.
   while (alloc < len + n) {
-    const want = alloc + IOBUF_LEN;
-    alloc = sdsAllocFor(want < MAX_PREALLOC ? want * 2 : want + MAX_PREALLOC);
+    alloc = sdsAllocFor(sdsGreedyLength(alloc + IOBUF_LEN));
   }
   qb.alloc = alloc;
   if (qb.peak < len + n) qb.peak = len + n;
@@ -98,15 +95,17 @@ export function queryBufferParsed(c: Client): void {
 
 /** clientsCronResizeQueryBuffer(); `now` in ms. */
 export function resizeQueryBuffer(c: Client, now: number): void {
+  // (Also brings the size up to what is buffered.)
   queryBufferParsed(c);
   const qb = c.qb;
   const p = c.parser;
   const len = p.bufferedBytes;
   const awaited = p.awaitedBulkBytes;
   const bulklen = awaited > 0 ? awaited - 2 : -1;
-  if (qb.alloc < len) qb.alloc = len;
+  const idle = Math.floor(now / 1000) - Math.floor(c.lastInteraction / 1000);
+  // An idle client gives back its spare input buffer for real too.
+  if (idle > 2) p.trimIdle();
   if (qb.alloc - len > 4096) {
-    const idle = Math.floor(now / 1000) - Math.floor(c.lastInteraction / 1000);
     if (idle > 2) {
       qb.alloc = len;
     } else if (qb.alloc > RESIZE_THRESHOLD && qb.alloc / 2 > qb.peak) {

@@ -1407,8 +1407,6 @@ export class NodisServer implements KeyspaceContext {
       const c = next.value;
       const qbAlloc = c.qb.alloc;
       resizeQueryBuffer(c, now);
-      // An idle client gives back its spare input buffer for real too.
-      if (now - c.lastInteraction > 2000) c.parser.trimIdle();
       const resized = this.replyBuffers.resize(c, now, c.pendingOutputBytes());
       if ((resized || c.qb.alloc !== qbAlloc) && this.memory.trackClients) this.memory.clientUpdated(c);
     }

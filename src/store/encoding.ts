@@ -81,7 +81,8 @@ export function dupString(v: RString): RString {
   return b;
 }
 
-function greedy(len: number): number {
+/** The length sdsMakeRoomFor() grows an sds to when it must hold `len` bytes. */
+export function sdsGreedyLength(len: number): number {
   return len < MAX_PREALLOC ? len * 2 : len + MAX_PREALLOC;
 }
 
@@ -115,12 +116,12 @@ export function mutableString(v: RString | undefined, minLen: number): Buffer {
       // Spare capacity beyond the logical length is always zero.
       return Buffer.from(v.buffer, v.byteOffset, minLen);
     }
-    const b = allocArena(minLen, greedy(minLen));
+    const b = allocArena(minLen, sdsGreedyLength(minLen));
     v.copy(b, 0, 0, len);
     return b;
   }
   // First in-place write: a private raw copy, grown greedily if needed.
-  const b = allocArena(Math.max(len, minLen), minLen > len ? greedy(minLen) : len);
+  const b = allocArena(Math.max(len, minLen), minLen > len ? sdsGreedyLength(minLen) : len);
   if (typeof v === 'string') b.latin1Write(v, 0, len);
   else v.copy(b, 0, 0, len);
   return b;
