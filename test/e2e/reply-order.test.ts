@@ -31,6 +31,45 @@ async function receiver(port: number): Promise<{ sock: net.Socket; chunks: Buffe
   return rx;
 }
 
+/** `len` bytes (as a latin1 string) cycling through every byte value: byte i is (i * step + offset) mod 256. */
+function pattern(len: number, step: number, offset: number): string {
+  let v = '';
+  for (let i = 0; i < len; i++) v += String.fromCharCode((i * step + offset) & 255);
+  return v;
+}
+
+/**
+ * With `rx` paused, send each batch of GETs of `key(k)` in a write of its
+ * own, a turn apart; then resume and check that every reply (`reply(k)`)
+ * arrives whole and in order.
+ */
+async function getWhilePaused(
+  rx: { sock: net.Socket; chunks: Buffer[]; total: number },
+  batches: number[][],
+  key: (k: number) => string,
+  reply: (k: number) => string,
+): Promise<void> {
+  rx.chunks.length = 0;
+  rx.total = 0;
+  rx.sock.pause();
+  for (const batch of batches) {
+    rx.sock.write(Buffer.concat(batch.map((k) => encodeCommand(['GET', key(k)]))));
+    await new Promise((r) => setImmediate(r));
+  }
+  const order = batches.flat();
+  const expected = order.reduce((a, k) => a + reply(k).length, 0);
+  rx.sock.resume();
+  await until(() => rx.total >= expected, 'all replies');
+  const got = Buffer.concat(rx.chunks).toString('latin1');
+  expect(got.length).toBe(expected);
+  let p = 0;
+  for (const k of order) {
+    const e = reply(k);
+    if (got.slice(p, p + e.length) !== e) throw new Error(`reply for ${key(k)} at ${p} differs`);
+    p += e.length;
+  }
+}
+
 describe('reply order with a client that reads late', () => {
   let srv: ServerHandle;
   beforeAll(async () => {
@@ -83,52 +122,18 @@ describe('reply order with a client that reads late', () => {
   it('keeps replies of several chunks intact while the stream holds them (their chunks are reused only once written)', async () => {
     // Distinct values of 10,000 bytes: copied into 16 KB chunks, three to a batch, so each batch fills
     // and seals chunks that the paused client's stream keeps until it reads.
-    const values: string[] = [];
-    for (let k = 0; k < 20; k++) {
-      let v = '';
-      for (let i = 0; i < 10000; i++) v += String.fromCharCode((i * 7 + k * 31) & 255);
-      values.push(v);
-    }
+    const values = Array.from({ length: 20 }, (_, k) => pattern(10000, 7, k * 31));
     const rx = await receiver(srv.port);
     const sock = rx.sock;
     sock.write(Buffer.concat(values.map((v, k) => encodeCommand(['SET', `big${k}`, Buffer.from(v, 'latin1')]))));
     await until(() => rx.total === 5 * values.length, '+OK');
-    rx.chunks.length = 0;
-    rx.total = 0;
-    sock.pause();
-    const order: number[] = [];
-    for (let b = 0; b < 400; b++) {
-      const cmds: Buffer[] = [];
-      for (let i = 0; i < 3; i++) {
-        const k = (b * 3 + i * 7) % values.length;
-        order.push(k);
-        cmds.push(encodeCommand(['GET', `big${k}`]));
-      }
-      sock.write(Buffer.concat(cmds));
-      await new Promise((r) => setImmediate(r));
-    }
-    const expected = order.reduce((a, k) => a + `$10000\r\n`.length + values[k].length + 2, 0);
-    sock.resume();
-    await until(() => rx.total >= expected, 'all replies');
-    const got = Buffer.concat(rx.chunks).toString('latin1');
-    expect(got.length).toBe(expected);
-    let p = 0;
-    for (const k of order) {
-      const e = `$10000\r\n${values[k]}\r\n`;
-      if (got.slice(p, p + e.length) !== e) throw new Error(`reply for big${k} at ${p} differs`);
-      p += e.length;
-    }
+    const batches = Array.from({ length: 400 }, (_, b) => [0, 1, 2].map((i) => (b * 3 + i * 7) % values.length));
+    await getWhilePaused(rx, batches, (k) => `big${k}`, (k) => `$10000\r\n${values[k]}\r\n`);
     sock.destroy();
   });
   it('keeps values past one chunk intact: copied across chunks, written in one gathered write or queued', async () => {
     // Distinct values of 20-60 KB, some held as Buffers (SETRANGE changes them in place).
-    const values: string[] = [];
-    for (let k = 0; k < 12; k++) {
-      const len = 20000 + k * 3700;
-      let v = '';
-      for (let i = 0; i < len; i++) v += String.fromCharCode((i * 13 + k * 71) & 255);
-      values.push(v);
-    }
+    const values = Array.from({ length: 12 }, (_, k) => pattern(20000 + k * 3700, 13, k * 71));
     const rx = await receiver(srv.port);
     const sock = rx.sock;
     const setup = values.flatMap((v, k) =>
@@ -149,33 +154,8 @@ describe('reply order with a client that reads late', () => {
     await until(() => rx.total >= first.length, 'SETRANGE pipeline');
     expect(Buffer.concat(rx.chunks).toString('latin1')).toBe(first);
     values[k1] = changed;
-    rx.chunks.length = 0;
-    rx.total = 0;
-    sock.pause();
-    const order: number[] = [];
-    for (let b = 0; b < 150; b++) {
-      const cmds: Buffer[] = [];
-      const n = 1 + (b % 3);
-      for (let i = 0; i < n; i++) {
-        const k = (b * 5 + i * 7) % values.length;
-        order.push(k);
-        cmds.push(encodeCommand(['GET', `v${k}`]));
-      }
-      sock.write(Buffer.concat(cmds));
-      await new Promise((r) => setImmediate(r));
-    }
-    const reply = (k: number): string => `$${values[k].length}\r\n${values[k]}\r\n`;
-    const expected = order.reduce((a, k) => a + reply(k).length, 0);
-    sock.resume();
-    await until(() => rx.total >= expected, 'all replies');
-    const got = Buffer.concat(rx.chunks).toString('latin1');
-    expect(got.length).toBe(expected);
-    let p = 0;
-    for (const k of order) {
-      const e = reply(k);
-      if (got.slice(p, p + e.length) !== e) throw new Error(`reply for v${k} at ${p} differs`);
-      p += e.length;
-    }
+    const batches = Array.from({ length: 150 }, (_, b) => Array.from({ length: 1 + (b % 3) }, (_, i) => (b * 5 + i * 7) % values.length));
+    await getWhilePaused(rx, batches, (k) => `v${k}`, (k) => `$${values[k].length}\r\n${values[k]}\r\n`);
     sock.destroy();
   });
 });
