@@ -25,6 +25,7 @@ import {
 } from '../server/client.js';
 import type { NodisServer } from '../server/server.js';
 import { REDIS_VERSION } from '../server/server.js';
+import { PAUSE_BY_CLIENT_COMMAND } from '../server/pause.js';
 import { cmd } from './table.js';
 import { RedisError, Errors, type CommandSpec } from './types.js';
 import { getLongLong, getRangeLong, eqi } from './args.js';
@@ -393,12 +394,12 @@ function clientPauseCommand(c: Client, argv: string[]): void {
   let ms = getLongLong(argv[2], 'timeout is not an integer or out of range');
   if (ms < 0) throw new RedisError('timeout is negative');
   if (ms > 0) ms += c.server.clock.now();
-  c.server.pauseClients(type, ms);
+  c.server.pauseClients(PAUSE_BY_CLIENT_COMMAND, type, ms);
   c.addReplyOK();
 }
 
 function clientUnpauseCommand(c: Client): void {
-  c.server.unpauseClients();
+  c.server.unpauseClients(PAUSE_BY_CLIENT_COMMAND);
   c.addReplyOK();
 }
 

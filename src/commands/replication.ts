@@ -23,6 +23,7 @@ import {
 } from '../replication/replication.js';
 import { SLAVE_REQ_RDB_EXCLUDE_DATA, SLAVE_REQ_RDB_EXCLUDE_FUNCTIONS } from '../replication/primary.js';
 import { registerDebugSubcommand } from './server.js';
+import { PAUSE_DURING_FAILOVER } from '../server/pause.js';
 
 /** NET_HOST_STR_LEN. */
 const NET_HOST_STR_LEN = 256;
@@ -202,7 +203,7 @@ function failoverCommand(c: Client, argv: string[]): void {
   repl.failoverEndTime = timeout !== 0 ? now + timeout : 0;
   repl.forceFailover = force;
   repl.failoverState = FAILOVER_WAIT_FOR_SYNC;
-  server.pauseClients('write', server.clock.now() + MAX_PAUSE_MS);
+  server.pauseClients(PAUSE_DURING_FAILOVER, 'write', server.clock.now() + MAX_PAUSE_MS);
   c.addReplyOK();
 }
 

@@ -3,14 +3,22 @@
  * server.c (prepareForShutdown()/finishShutdown()), also used for SIGTERM
  * and SIGINT.
  *
+ * Unless NOW is given (or `shutdown-timeout` is 0), a primary whose replicas
+ * have not acknowledged the whole replication stream waits for them, as
+ * Redis 7 does: writes are paused, the replicas are asked for an ACK, and the
+ * cron finishes the shutdown once they are in sync or `shutdown-timeout`
+ * seconds have passed. SHUTDOWN clients stay blocked meanwhile; if the
+ * shutdown then fails, or SHUTDOWN ABORT cancels it, they get an error.
+ *
  * Saving goes through `server.hooks.saveOnShutdown` (registered by a
  * persistence module). With no hook registered nothing is saved, as in
- * Redis with no save points. There are no replicas to wait for, so the
- * shutdown always completes at once (or fails on a save error).
+ * Redis with no save points.
  */
 import type { Client } from '../server/client.js';
 import type { NodisServer } from '../server/server.js';
+import { PAUSE_DURING_SHUTDOWN } from '../server/pause.js';
 import { perServer } from '../server/per-server.js';
+import { BLOCKED_SHUTDOWN, Blocking } from '../server/blocking.js';
 import {
   SHUTDOWN_FORCE,
   SHUTDOWN_NOFLAGS,
@@ -25,39 +33,75 @@ import { eqi } from './args.js';
 
 export { SHUTDOWN_FORCE, SHUTDOWN_NOFLAGS, SHUTDOWN_NOSAVE, SHUTDOWN_NOW, SHUTDOWN_SAVE };
 
+const SHUTDOWN_FAILED = 'Errors trying to SHUTDOWN. Check logs.';
+
 interface ShutdownState {
   /** A signal asked for a shutdown, handled at the next cron tick (shutdown_asap). */
   asap: boolean;
   lastSignal: NodeJS.Signals | null;
-  cronHooked: boolean;
+  /** server.shutdown_flags: the flags of the shutdown under way. */
+  flags: number;
+  hooked: boolean;
 }
 
-const states = perServer((): ShutdownState => ({ asap: false, lastSignal: null, cronHooked: false }));
+const states = perServer(
+  (): ShutdownState => ({ asap: false, lastSignal: null, flags: SHUTDOWN_NOFLAGS, hooked: false }),
+);
 
 function stateOf(server: NodisServer): ShutdownState {
   return states.get(server);
 }
 
+/** The cron part of a shutdown, installed the first time one is asked for. */
+function hookServer(server: NodisServer): void {
+  const st = stateOf(server);
+  if (st.hooked) return;
+  st.hooked = true;
+  server.hooks.cron.push(() => shutdownCron(server));
+  // whileBlockedCron(): a signal received during loading shuts down without saving.
+  server.hooks.loadingCron.push(() => shutdownCron(server));
+}
+
+/** What prepareForShutdown() did. */
+export type ShutdownOutcome = 'done' | 'failed' | 'waiting';
+
 /**
- * prepareForShutdown(): true when the server is shut down (listeners and
- * clients closed, `server.exitProcess` called), false when an error
- * prevented it (logged).
+ * prepareForShutdown(): 'done' when the server is shut down (listeners and
+ * clients closed, `server.exitProcess` called), 'failed' when an error
+ * prevented it (logged), 'waiting' while lagging replicas are waited for
+ * (also when a shutdown was already waiting).
  */
-export function prepareForShutdown(server: NodisServer, flags: number): boolean {
-  if (server.isClosed()) return false;
+export function prepareForShutdown(server: NodisServer, flags: number): ShutdownOutcome {
+  const st = stateOf(server);
+  if (server.shutdownMstime !== 0) return 'waiting';
+  if (server.isClosed()) return 'failed';
   if (server.loading) flags = (flags & ~SHUTDOWN_SAVE) | SHUTDOWN_NOSAVE;
+  st.flags = flags;
   server.logger.warn('User requested shutdown...');
-  return finishShutdown(server, flags);
+  const timeout = server.config.num('shutdown-timeout');
+  const repl = server.replicationChecks;
+  if ((flags & SHUTDOWN_NOW) === 0 && timeout !== 0 && repl !== null && !repl.replicasInSync()) {
+    hookServer(server);
+    server.shutdownMstime = server.clock.now() + timeout * 1000;
+    if (server.pauseType === null) repl.requestAck();
+    server.pauseClients(PAUSE_DURING_SHUTDOWN, 'write', Number.MAX_SAFE_INTEGER);
+    server.logger.info('Waiting for replicas before shutting down.');
+    return 'waiting';
+  }
+  return finishShutdown(server) ? 'done' : 'failed';
 }
 
 /** finishShutdown(). */
-function finishShutdown(server: NodisServer, flags: number): boolean {
+function finishShutdown(server: NodisServer): boolean {
   const log = server.logger;
+  const flags = stateOf(server).flags;
   const save = (flags & SHUTDOWN_SAVE) !== 0;
   const nosave = (flags & SHUTDOWN_NOSAVE) !== 0;
   const force = (flags & SHUTDOWN_FORCE) !== 0;
   const savePoints = server.config.raw('save') as SavePoint[];
   const saveHooks = server.hooks.saveOnShutdown;
+
+  server.replicationChecks?.logReplicasOnShutdown();
 
   for (const h of server.hooks.prepareShutdown) {
     if (!h(force)) {
@@ -105,18 +149,34 @@ function finishShutdown(server: NodisServer, flags: number): boolean {
   return true;
 }
 
+/** cancelShutdown(): the shutdown failed or was aborted; blocked SHUTDOWN clients get an error. */
 function cancelShutdown(server: NodisServer): void {
   const st = stateOf(server);
   st.asap = false;
+  st.flags = SHUTDOWN_NOFLAGS;
+  server.shutdownMstime = 0;
   st.lastSignal = null;
+  replyToClientsBlockedOnShutdown(server);
+  server.unpauseClients(PAUSE_DURING_SHUTDOWN);
 }
 
-/** abortShutdown(): true if a (signal-requested) shutdown was pending. */
+/** replyToClientsBlockedOnShutdown(). */
+function replyToClientsBlockedOnShutdown(server: NodisServer): void {
+  const blocking = server.blocking;
+  if (blocking.blockedByType[BLOCKED_SHUTDOWN] === 0) return;
+  for (const c of server.clients.values()) {
+    if (Blocking.info(c)?.btype !== BLOCKED_SHUTDOWN) continue;
+    c.addReplyError(SHUTDOWN_FAILED);
+    blocking.unblockClient(c);
+  }
+}
+
+/** abortShutdown(): true if a shutdown was waiting for replicas or asked for by a signal. */
 export function abortShutdown(server: NodisServer): boolean {
   const st = stateOf(server);
-  if (!st.asap) return false;
-  st.asap = false;
-  st.lastSignal = null;
+  if (server.shutdownMstime !== 0) cancelShutdown(server);
+  else if (st.asap) st.asap = false;
+  else return false;
   server.logger.info('Shutdown manually aborted.');
   return true;
 }
@@ -143,26 +203,27 @@ export function shutdownOnSignal(server: NodisServer, sig: NodeJS.Signals): numb
   server.logger.warn(msg);
   st.asap = true;
   st.lastSignal = sig;
-  if (!st.cronHooked) {
-    st.cronHooked = true;
-    server.hooks.cron.push(() => signalShutdownCron(server));
-    // whileBlockedCron(): a signal received during loading shuts down without saving.
-    server.hooks.loadingCron.push(() => signalShutdownCron(server));
-  }
+  hookServer(server);
   return null;
 }
 
-/** The serverCron() part that acts on a pending signal. */
-function signalShutdownCron(server: NodisServer): void {
+/**
+ * The serverCron() part of a shutdown: act on a signal, or finish a
+ * shutdown waiting for replicas once they are in sync or the time is up.
+ */
+function shutdownCron(server: NodisServer): void {
   const st = stateOf(server);
-  if (!st.asap || server.isClosed()) return;
-  let flags = SHUTDOWN_NOFLAGS;
-  const onInt = server.config.enumValue('shutdown-on-sigint');
-  const onTerm = server.config.enumValue('shutdown-on-sigterm');
-  if (st.lastSignal === 'SIGINT' && onInt) flags = onInt;
-  else if (st.lastSignal === 'SIGTERM' && onTerm) flags = onTerm;
-  st.asap = false;
-  prepareForShutdown(server, flags);
+  if (server.isClosed()) return;
+  if (st.asap && server.shutdownMstime === 0) {
+    let flags = SHUTDOWN_NOFLAGS;
+    const onInt = server.config.enumValue('shutdown-on-sigint');
+    const onTerm = server.config.enumValue('shutdown-on-sigterm');
+    if (st.lastSignal === 'SIGINT' && onInt) flags = onInt;
+    else if (st.lastSignal === 'SIGTERM' && onTerm) flags = onTerm;
+    prepareForShutdown(server, flags);
+  } else if (server.shutdownMstime !== 0) {
+    if (server.clock.now() >= server.shutdownMstime || (server.replicationChecks?.replicasInSync() ?? true)) finishShutdown(server);
+  }
 }
 
 function shutdownCommand(c: Client, argv: string[]): void {
@@ -186,10 +247,16 @@ function shutdownCommand(c: Client, argv: string[]): void {
     c.addReplyOK();
     return;
   }
+  if ((flags & SHUTDOWN_NOW) === 0 && Blocking.denyBlocking(c)) {
+    throw new RedisError("SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client");
+  }
   // A busy script: only SHUTDOWN NOSAVE may end the server under it.
   if ((flags & SHUTDOWN_NOSAVE) === 0 && server.busyReply !== null) throw new RedisError(server.busyReply);
-  // On success the connection is closed without a reply, as when Redis exits.
-  if (!prepareForShutdown(server, flags)) throw new RedisError('Errors trying to SHUTDOWN. Check logs.');
+  // On success the connection is closed without a reply, as when Redis
+  // exits; while replicas are waited for, the client stays blocked.
+  const outcome = prepareForShutdown(server, flags);
+  if (outcome === 'failed') throw new RedisError(SHUTDOWN_FAILED);
+  if (outcome === 'waiting') server.blocking.blockForKeys(c, BLOCKED_SHUTDOWN, [], { timeout: 0 });
 }
 
 export const shutdownCommands: CommandSpec[] = [

@@ -11,6 +11,7 @@
  * in replica.ts.
  */
 import type { NodisServer } from '../server/server.js';
+import { PAUSE_DURING_FAILOVER } from '../server/pause.js';
 import { PROPAGATE_REPL } from '../server/propagation.js';
 import { perServer } from '../server/per-server.js';
 import type { Db } from '../store/db.js';
@@ -424,6 +425,31 @@ export class Replication {
     }
   }
 
+  // ---- shutdown ------------------------------------------------------------------------------
+
+  /** isReadyToShutdown(): every replica acknowledged the whole stream (true with none). */
+  replicasInSync(): boolean {
+    for (const c of this.replicas) if ((c.ext.repl as ReplicaInfo).ackOff !== this.masterReplOffset) return false;
+    return true;
+  }
+
+  /** finishShutdown()'s report: a warning per lagging replica, then how many are in sync. */
+  logReplicasOnShutdown(): void {
+    const n = this.replicas.length;
+    if (n === 0) return;
+    let lagging = 0;
+    for (const c of this.replicas) {
+      const info = c.ext.repl as ReplicaInfo;
+      if (info.ackOff === this.masterReplOffset) continue;
+      lagging++;
+      const lag = info.state === SLAVE_STATE_ONLINE ? unixtime() - info.ackTime : 0;
+      this.log.warn(
+        `Lagging replica ${this.replicaName(c)} reported offset ${this.masterReplOffset - info.ackOff} behind master, lag=${lag}, state=${replstateToString(info.state)}.`,
+      );
+    }
+    this.log.info(`${n - lagging} of ${n} replicas are in sync when shutting down.`);
+  }
+
   /** A WAIT timed out (or CLIENT UNBLOCK): the replicas that acknowledged so far. */
   waitTimedOut(c: Client, data: unknown): void {
     this.waiting.delete(c);
@@ -531,7 +557,7 @@ export class Replication {
 
     const pingPeriod = Math.max(1, cfg.num('repl-ping-replica-period'));
     if (this.cronLoops % pingPeriod === 0 && this.replicas.length > 0) {
-      const failoverPause = this.failoverState !== NO_FAILOVER && server.pauseType !== null;
+      const failoverPause = this.failoverState !== NO_FAILOVER && server.writesPaused();
       if (!failoverPause) this.feedCommand(this.slaveseldb, ['PING']);
     }
     this.primary.cron();
@@ -583,7 +609,7 @@ export class Replication {
     this.targetReplicaPort = 0;
     const wasPausing = this.failoverState !== NO_FAILOVER;
     this.failoverState = NO_FAILOVER;
-    if (wasPausing) this.server.unpauseClients();
+    if (wasPausing) this.server.unpauseClients(PAUSE_DURING_FAILOVER);
   }
 
   /** abortFailover(). */
@@ -722,6 +748,7 @@ export class Replication {
     setInfoField(fields, 'mem_total_replication_buffers', bl !== null ? bl.memory : 0);
   }
 
+
   // ---- restart ---------------------------------------------------------------------------------------
 
   /**
@@ -783,6 +810,9 @@ export class Replication {
       afterPubsub: (c, cmd, flags) => this.checkStale(c, cmd, flags),
       primaryCommandProcessed: (c) => this.replica.primaryCommandProcessed(c),
       expireSet: (db, key) => this.rememberReplicaKeyWithExpire(db, key),
+      replicasInSync: () => this.replicasInSync(),
+      logReplicasOnShutdown: () => this.logReplicasOnShutdown(),
+      requestAck: () => this.requestAckFromReplicas(),
       latestBacklog: () => {
         const b = this.backlog;
         if (b === null || b.histlen === 0) return null;

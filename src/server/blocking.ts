@@ -32,7 +32,9 @@ export const BLOCKED_WAIT = 2;
 export const BLOCKED_MODULE = 3;
 export const BLOCKED_STREAM = 4;
 export const BLOCKED_ZSET = 5;
-const BLOCKED_NUM = 6;
+/** SHUTDOWN waiting for lagging replicas (prepareForShutdown()). */
+export const BLOCKED_SHUTDOWN = 6;
+const BLOCKED_NUM = 7;
 
 /** What a serve function did with a receiver. */
 export const SERVE_SKIP = 0;
@@ -445,11 +447,13 @@ export class Blocking {
 
   /**
    * CLIENT UNBLOCK: unblock `c` as if it timed out, or with an -UNBLOCKED
-   * error. False when it is not blocked on keys.
+   * error. False when it is not blocked, or blocked in SHUTDOWN: that one
+   * has no timeout to fake (Redis 7.0 panics on CLIENT UNBLOCK ... TIMEOUT
+   * there; later versions leave it blocked, as Nodis does for both forms).
    */
   unblockByRequest(c: Client, withError: boolean): boolean {
     const info = c.ext.blocked as BlockInfo | undefined;
-    if (info === undefined || (c.flags & CLIENT_BLOCKED) === 0) return false;
+    if (info === undefined || (c.flags & CLIENT_BLOCKED) === 0 || info.btype === BLOCKED_SHUTDOWN) return false;
     if (withError) c.addReplyError('-UNBLOCKED client unblocked via CLIENT UNBLOCK');
     else this.replyTimedOut(c);
     this.unblockClient(c);

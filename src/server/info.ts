@@ -253,7 +253,7 @@ function serverFields(server: NodisServer): InfoField[] {
   const hz = cfgNum(server, 'hz', 10);
   const api = process.platform === 'linux' ? 'epoll' : process.platform === 'sunos' ? 'evport' : process.platform === 'win32' ? 'iocp' : 'kqueue';
   const { osName, exe } = hostFacts();
-  return [
+  const out: InfoField[] = [
     ['redis_version', REDIS_VERSION],
     ['nodis_version', NODIS_VERSION],
     ['redis_git_sha1', '00000000'],
@@ -281,6 +281,8 @@ function serverFields(server: NodisServer): InfoField[] {
     ['config_file', server.config.configFile ?? ''],
     ['io_threads_active', 0],
   ];
+  if (server.shutdownMstime !== 0) out.push(['shutdown_in_milliseconds', server.shutdownMstime - server.clock.now()]);
+  return out;
 }
 
 interface HostFacts {

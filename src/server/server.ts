@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 // The module's binding: the global `performance` is an accessor, called on each use.
 import { performance } from 'node:perf_hooks';
+import type { PausePurpose } from './pause.js';
 import { Client, CLIENT_BLOCKED, CLIENT_CLOSE_AFTER_REPLY, CLIENT_CLOSE_ASAP, CLIENT_MULTI, CLIENT_PUBSUB, CLIENT_REPLY_SKIP, CLIENT_REPLY_SKIP_NEXT, CLIENT_PROTOCOL_ERROR, CLIENT_MONITOR, CLIENT_PAUSED, CLIENT_SLAVE, CLIENT_TRACKING } from './client.js';
 import { Config } from './config.js';
 import { fsPath, repr } from './config-defs.js';
@@ -49,6 +50,9 @@ const EARLY_FLUSH_BYTES = 4096;
 /** A client's arguments between commands. */
 const NO_ARGV: string[] = [];
 export const NODIS_VERSION = '0.1.0';
+
+/** Largest delay setTimeout() accepts. */
+const MAX_TIMER_MS = 0x7fffffff;
 
 export interface ServerOptions {
   /** Directives as in redis.conf / command-line flags (`{ port: '0' }`). */
@@ -117,6 +121,12 @@ export interface ReplicationChecks {
   afterPubsub(c: Client, cmd: Command, flags: number): string | null;
   /** A command of the primary's stream completed. */
   primaryCommandProcessed(c: Client): void;
+  /** isReadyToShutdown(): every replica acknowledged the whole stream (true with none). */
+  replicasInSync(): boolean;
+  /** finishShutdown()'s report on the replicas (lagging ones, how many are in sync). */
+  logReplicasOnShutdown(): void;
+  /** sendGetackToReplicas(). */
+  requestAck(): void;
   /** The last 256 bytes of the replication backlog (showLatestBacklog()), or null. */
   latestBacklog(): string | null;
   /** A key got a TTL while this server is a replica. */
@@ -1054,9 +1064,8 @@ export class NodisServer implements KeyspaceContext {
       return;
     }
     if (this.pauseType !== null && (c.flags & CLIENT_SLAVE) === 0 && !c.ext.unpausable) {
-      if (this.clock.now() >= this.pauseEnd) {
-        this.unpauseClients();
-      } else if (this.pauseType === 'all' || mayReplicate) {
+      if (this.clock.now() >= this.pauseEnd) this.updatePause();
+      if (this.pauseType === 'all' || (this.pauseType === 'write' && mayReplicate)) {
         this.postpone(c, argv);
         return;
       }
@@ -1078,6 +1087,8 @@ export class NodisServer implements KeyspaceContext {
   tracking: Tracking | null = null;
   /** Set by the replication module: its processCommand() checks and the primary's offset tracking. */
   replicationChecks: ReplicationChecks | null = null;
+  /** server.shutdown_mstime: when a shutdown waiting for replicas stops waiting (0: none is; commands/shutdown.ts). */
+  shutdownMstime = 0;
   /** Time (s) of the last "Possible SECURITY ATTACK" log line: one a minute at most. */
   private securityWarningLogged = 0;
 
@@ -1341,7 +1352,7 @@ export class NodisServer implements KeyspaceContext {
     }
     this.clientsCron();
     this.sampleOps();
-    if (this.pauseType !== null && this.clock.now() >= this.pauseEnd) this.unpauseClients();
+    if (this.pauseType !== null && this.clock.now() >= this.pauseEnd) this.updatePause();
     for (const fn of this.hooks.cron) fn();
     this.flushPendingWrites();
   }
@@ -1446,27 +1457,68 @@ export class NodisServer implements KeyspaceContext {
   /** Clients whose command is held by CLIENT PAUSE, in arrival order. */
   private postponed: Client[] = [];
   private pauseTimer: NodeJS.Timeout | null = null;
+  /** server.client_pause_per_purpose[]: the pause each purpose holds. */
+  private readonly pauses: ({ type: 'all' | 'write'; end: number } | null)[] = [null, null, null];
 
   /**
    * pauseClients(): hold all commands, or those that may write, until `end`
-   * (ms). Consecutive pauses keep the most restrictive type and the latest end.
+   * (ms) for `purpose`. A purpose's consecutive pauses keep the most
+   * restrictive type and the latest end; the pause in force is the most
+   * restrictive type among the purposes, until the latest end of that type
+   * (updateClientPauseTypeAndEndTime()).
    */
-  pauseClients(type: 'all' | 'write', end: number): void {
-    const wasAll = this.pauseType === 'all';
-    if (wasAll) type = 'all';
-    const until = Math.max(this.pauseType !== null ? this.pauseEnd : 0, end);
-    if (until <= this.clock.now()) {
-      this.unpauseClients();
-      return;
+  pauseClients(purpose: PausePurpose, type: 'all' | 'write', end: number): void {
+    const p = this.pauses[purpose];
+    if (p === null) this.pauses[purpose] = { type, end };
+    else {
+      if (type === 'all') p.type = 'all';
+      if (end > p.end) p.end = end;
     }
+    this.updatePause();
+  }
+
+  /** unpauseClients(): end `purpose`'s pause (the others stay in force). */
+  unpauseClients(purpose: PausePurpose): void {
+    if (this.pauses[purpose] === null) return;
+    this.pauses[purpose] = null;
+    this.updatePause();
+  }
+
+  /**
+   * updateClientPauseTypeAndEndTime(): drop the pauses whose end has come
+   * and recompute the one in force. When it became less restrictive, the
+   * postponed clients run again (and are held again if still paused).
+   */
+  private updatePause(): void {
+    const old = this.pauseType;
+    const now = this.clock.now();
+    let type: 'all' | 'write' | null = null;
+    for (let i = 0; i < this.pauses.length; i++) {
+      const p = this.pauses[i];
+      if (p === null) continue;
+      if (now >= p.end) this.pauses[i] = null;
+      else if (type !== 'all') type = p.type;
+    }
+    let end = 0;
+    for (const p of this.pauses) if (p !== null && p.type === type && p.end > end) end = p.end;
     this.pauseType = type;
-    this.pauseEnd = until;
-    if (this.pauseTimer) clearTimeout(this.pauseTimer);
-    this.pauseTimer = setTimeout(() => {
+    this.pauseEnd = end;
+    if (this.pauseTimer) {
+      clearTimeout(this.pauseTimer);
       this.pauseTimer = null;
-      if (this.pauseType !== null && this.clock.now() >= this.pauseEnd) this.unpauseClients();
-    }, Math.max(1, until - this.clock.now()));
-    this.pauseTimer.unref();
+    }
+    if (type !== null) {
+      // The earliest end among the purposes can lift a pause of the same or a stricter type.
+      let next = end;
+      for (const p of this.pauses) if (p !== null && p.end < next) next = p.end;
+      this.pauseTimer = setTimeout(() => {
+        this.pauseTimer = null;
+        this.updatePause();
+      }, Math.min(Math.max(1, next - now), MAX_TIMER_MS));
+      this.pauseTimer.unref();
+    }
+    const rank = (t: 'all' | 'write' | null): number => (t === 'all' ? 2 : t === 'write' ? 1 : 0);
+    if (rank(type) < rank(old) && this.postponed.length > 0) setImmediate(() => this.resumePostponed());
   }
 
   /** blockClient(BLOCKED_POSTPONE): keep argv until the pause ends. */
@@ -1474,17 +1526,6 @@ export class NodisServer implements KeyspaceContext {
     c.flags |= CLIENT_PAUSED;
     c.ext.postponedArgv = argv;
     this.postponed.push(c);
-  }
-
-  /** Resume clients held by CLIENT PAUSE (their commands run on the next tick). */
-  unpauseClients(): void {
-    this.pauseType = null;
-    this.pauseEnd = 0;
-    if (this.pauseTimer) {
-      clearTimeout(this.pauseTimer);
-      this.pauseTimer = null;
-    }
-    if (this.postponed.length > 0) setImmediate(() => this.resumePostponed());
   }
 
   /** unblockPostponedClients() + processUnblockedClients(), in arrival order. */

@@ -6,11 +6,10 @@
  * them, so its memory does not grow with the stalled client.
  */
 import net from 'node:net';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import Redis from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startNodis } from '../helpers/servers.js';
+import { capturingLogger } from '../helpers/logs.js';
 import { RawClient, encodeCommand, replyLength } from '../helpers/resp.js';
 import type { ServerHandle } from '../../src/index.js';
 import { CLIENT_CLOSE_ASAP, type Client } from '../../src/server/client.js';
@@ -91,19 +90,6 @@ function field(line: string, name: string): number {
   const m = new RegExp(` ${name}=(\\d+)`).exec(line);
   if (m === null) throw new Error(`no ${name} in ${line}`);
   return Number(m[1]);
-}
-
-/** A logger whose warnings are collected in `lines`. */
-function capturingLogger(lines: string[]): pino.Logger {
-  const dest = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const l of chunk.toString('utf8').split('\n')) {
-        if (l !== '') lines.push((JSON.parse(l) as { msg: string }).msg);
-      }
-      cb();
-    },
-  });
-  return pino({ level: 'warn' }, dest);
 }
 
 // Non-UTF-8 payload bytes: they must reach the limit accounting as bytes.

@@ -5,6 +5,7 @@ import { startNodis } from '../helpers/servers.js';
 import { RawClient, encodeCommand, parseReply, type Reply } from '../helpers/resp.js';
 import type { ServerHandle } from '../../src/index.js';
 import { LatencyHistogram } from '../../src/server/latency.js';
+import { PAUSE_BY_CLIENT_COMMAND } from '../../src/server/pause.js';
 import { bytesToHuman, fmtFixed, addInfoHook, setInfoField } from '../../src/server/info.js';
 import { latencyGraph } from '../../src/commands/server.js';
 
@@ -461,7 +462,7 @@ describe('idle timeout', () => {
     await admin.readUntilClose();
     expect(mon.closed).toBe(false);
     expect(held.closed).toBe(false);
-    own.server.unpauseClients();
+    own.server.unpauseClients(PAUSE_BY_CLIENT_COMMAND);
     expect((await held.readReply()).latin1Slice()).toBe('+OK\r\n');
     mon.close();
     held.close();
