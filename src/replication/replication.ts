@@ -12,6 +12,7 @@
  */
 import type { NodisServer } from '../server/server.js';
 import { PAUSE_DURING_FAILOVER } from '../server/pause.js';
+import { getClientOutputBufferMemoryUsage } from '../server/obuf.js';
 import { PROPAGATE_REPL } from '../server/propagation.js';
 import { perServer } from '../server/per-server.js';
 import type { Db } from '../store/db.js';
@@ -742,12 +743,20 @@ export class Replication {
     setInfoField(fields, 'slave_expires_tracked_keys', this.replicaKeysWithExpire.size);
   }
 
+  /**
+   * INFO memory. mem_total_replication_buffers is Redis 7's
+   * server.repl_buffer_mem: the backlog plus what replicas have yet to be
+   * sent. Redis's replicas share the backlog's blocks; each Nodis replica
+   * holds its own copy of its pending stream, so those copies are summed.
+   */
   infoMemory(fields: InfoField[]): void {
     const bl = this.backlog;
-    setInfoField(fields, 'mem_replication_backlog', bl !== null ? bl.memory : 0);
-    setInfoField(fields, 'mem_total_replication_buffers', bl !== null ? bl.memory : 0);
+    const backlog = bl !== null ? bl.memory : 0;
+    let pending = 0;
+    for (const c of this.replicas) pending += getClientOutputBufferMemoryUsage(c);
+    setInfoField(fields, 'mem_replication_backlog', backlog);
+    setInfoField(fields, 'mem_total_replication_buffers', backlog + pending);
   }
-
 
   // ---- restart ---------------------------------------------------------------------------------------
 

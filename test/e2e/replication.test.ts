@@ -562,6 +562,40 @@ describe('WAIT, min-replicas, ROLE, introspection', () => {
   });
 });
 
+describe('replication buffers', () => {
+  it('mem_total_replication_buffers counts the backlog and what a replica has yet to be sent', async () => {
+    const p = await nodis({ 'repl-backlog-size': '16kb' });
+    const c = await RawClient.connect(p.port);
+    expect(await c.callStr('REPLCONF', 'capa', 'eof', 'capa', 'psync2')).toBe('+OK\r\n');
+    c.write('PSYNC ? -1\r\n');
+    await waitFor('the RDB', async () => {
+      const s = c.pending().latin1Slice();
+      const m = /^\+FULLRESYNC [0-9a-f]{40} \d+\r\n\$EOF:([0-9a-f]{40})\r\n/.exec(s);
+      return m !== null && s.endsWith(m[1]);
+    });
+    c.write('REPLCONF ACK 0\r\n');
+    await waitFor('the replica online', async () => ((await info(p.port)).slave0 ?? '').includes('state=online'));
+    const mem = async (): Promise<[number, number]> => {
+      const m = await info(p.port, 'memory');
+      return [Number(m.mem_total_replication_buffers), Number(m.mem_replication_backlog)];
+    };
+    const [, backlog] = await mem();
+    expect(backlog).toBeGreaterThanOrEqual(16384);
+    c.pauseReading();
+    // 8 MB the replica does not read: beyond what the kernel's socket buffers take.
+    const value = `${B}`.repeat(21846).slice(0, 65536);
+    for (let i = 0; i < 128; i++) await run(p.port, [['SET', `big${i}${B}`, value]]);
+    await waitFor('the pending stream counted', async () => {
+      const [total, bl] = await mem();
+      return total > bl + 1024 * 1024;
+    }, 10_000);
+    c.close();
+    await waitFor('the replica gone', async () => (await info(p.port)).connected_slaves === '0', 10_000);
+    const [total, bl] = await mem();
+    expect(total).toBe(bl);
+  });
+});
+
 describe.skipIf(!HAVE_OPENSSL)('tls-replication', () => {
   it('a replica syncs and streams over TLS from the primary tls-port', async () => {
     const certs = generateCerts();

@@ -216,6 +216,11 @@ export class RawClient {
     return this.buf;
   }
 
+  /** Stop reading from the socket (the server's writes then queue up). */
+  pauseReading(): void {
+    this.sock.pause();
+  }
+
   close(): void {
     this.sock.destroy();
   }
