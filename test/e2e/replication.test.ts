@@ -16,7 +16,7 @@ import { freePort, startNodis } from '../helpers/servers.js';
 import { HAVE_OPENSSL, generateCerts, tlsConfig } from '../helpers/tls-certs.js';
 import { RawClient } from '../helpers/resp.js';
 import { pictureOverWire, sortedPicture } from '../helpers/keyspace.js';
-import { B, ask, cmdOn, dataset, info, liveWrites, rawOn, run, sleep, waitFor, waitSynced } from '../helpers/repl.js';
+import { B, ask, cmdOn, dataset, info, liveWrites, rawOn, rawReplicaSync, run, sleep, waitFor, waitSynced } from '../helpers/repl.js';
 
 const open: ServerHandle[] = [];
 const dirs: string[] = [];
@@ -566,15 +566,7 @@ describe('replication buffers', () => {
   it('mem_total_replication_buffers counts the backlog and what a replica has yet to be sent', async () => {
     const p = await nodis({ 'repl-backlog-size': '16kb' });
     const c = await RawClient.connect(p.port);
-    expect(await c.callStr('REPLCONF', 'capa', 'eof', 'capa', 'psync2')).toBe('+OK\r\n');
-    c.write('PSYNC ? -1\r\n');
-    await waitFor('the RDB', async () => {
-      const s = c.pending().latin1Slice();
-      const m = /^\+FULLRESYNC [0-9a-f]{40} \d+\r\n\$EOF:([0-9a-f]{40})\r\n/.exec(s);
-      return m !== null && s.endsWith(m[1]);
-    });
-    c.write('REPLCONF ACK 0\r\n');
-    await waitFor('the replica online', async () => ((await info(p.port)).slave0 ?? '').includes('state=online'));
+    await rawReplicaSync(c, p.port);
     const mem = async (): Promise<[number, number]> => {
       const m = await info(p.port, 'memory');
       return [Number(m.mem_total_replication_buffers), Number(m.mem_replication_backlog)];

@@ -12,7 +12,7 @@ import { startNodis } from '../helpers/servers.js';
 import { shutdownOnSignal } from '../../src/commands/shutdown.js';
 import { RawClient } from '../helpers/resp.js';
 import { capturingLogger } from '../helpers/logs.js';
-import { B, info, waitFor } from '../helpers/repl.js';
+import { B, info, rawReplicaSync, waitFor } from '../helpers/repl.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -45,15 +45,7 @@ async function raw(port: number): Promise<RawClient> {
 async function laggingReplica(port: number): Promise<RawClient> {
   const r = await raw(port);
   expect(await r.callStr('REPLCONF', 'listening-port', '12345')).toBe('+OK\r\n');
-  expect(await r.callStr('REPLCONF', 'capa', 'eof', 'capa', 'psync2')).toBe('+OK\r\n');
-  r.write('PSYNC ? -1\r\n');
-  await waitFor('the RDB', async () => {
-    const s = r.pending().latin1Slice();
-    const m = /^\+FULLRESYNC [0-9a-f]{40} \d+\r\n\$EOF:([0-9a-f]{40})\r\n/.exec(s);
-    return m !== null && s.endsWith(m[1]);
-  });
-  r.write('REPLCONF ACK 0\r\n');
-  await waitFor('the replica online', async () => ((await info(port)).slave0 ?? '').includes('state=online'));
+  await rawReplicaSync(r, port);
   const w = await raw(port);
   expect(await w.callStr('SET', `lag${B}`, `x${B}`)).toBe('+OK\r\n');
   await waitFor('the write streamed', async () => r.pending().latin1Slice().includes(`lag${B}`));
@@ -100,6 +92,12 @@ describe('shutdown with lagging replicas', () => {
     expect(await admin.callStr('GET', `k${B}`)).toBe(`$4\r\nv${B}\r\n`);
     writer.write(`*3\r\n$3\r\nSET\r\n$4\r\nk${B}\r\n$2\r\nv2\r\n`);
     await waitFor('the SET held', async () => (await field(port, 'clients', 'blocked_clients')) === '3');
+    expect(writer.pending().length).toBe(0);
+    // CLIENT PAUSE/UNPAUSE are a pause of their own: ending it leaves the shutdown's in force.
+    expect(await admin.callStr('CLIENT', 'PAUSE', '60000', 'WRITE')).toBe('+OK\r\n');
+    expect(await admin.callStr('CLIENT', 'UNPAUSE')).toBe('+OK\r\n');
+    expect(await admin.callStr('GET', `k${B}`)).toBe(`$4\r\nv${B}\r\n`);
+    expect(await field(port, 'clients', 'blocked_clients')).toBe('3');
     expect(writer.pending().length).toBe(0);
 
     // A SHUTDOWN client cannot be unblocked by hand.

@@ -172,3 +172,21 @@ export function liveWrites(tag = ''): string[][] {
     ['RENAME', `set-str${tag}`, `set-renamed${tag}`],
   ];
 }
+
+/**
+ * Make `c` a replica by hand: PSYNC ? -1, wait for the whole EOF-marked RDB
+ * (which stays in `c.pending()`), acknowledge offset 0 so the stream starts,
+ * and wait until the primary lists it online.
+ */
+export async function rawReplicaSync(c: RawClient, port: number): Promise<void> {
+  const ok = await c.callStr('REPLCONF', 'capa', 'eof', 'capa', 'psync2');
+  if (ok !== '+OK\r\n') throw new Error(`REPLCONF capa: ${ok}`);
+  c.write('PSYNC ? -1\r\n');
+  await waitFor('the RDB', async () => {
+    const s = c.pending().latin1Slice();
+    const m = /^\+FULLRESYNC [0-9a-f]{40} \d+\r\n\$EOF:([0-9a-f]{40})\r\n/.exec(s);
+    return m !== null && s.endsWith(m[1]);
+  });
+  c.write('REPLCONF ACK 0\r\n');
+  await waitFor('the replica online', async () => ((await info(port)).slave0 ?? '').includes('state=online'));
+}
