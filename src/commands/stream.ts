@@ -10,7 +10,6 @@ import type { RValue } from '../store/types.js';
 import type { Db } from '../store/db.js';
 import {
   RStream,
-  IdMap,
   sortedConsumers,
   ID_MASK,
   MAX_ID,
@@ -701,7 +700,7 @@ function xreadCommand(c: Client, argv: string[]): void {
     if (groupname !== null) {
       consumer = lookupConsumer(c, groups[i], consumername!, true);
       if (consumer === undefined) {
-        consumer = createConsumer(c, c.db, groups[i], consumername!, key, true, true);
+        consumer = createConsumer(c, c.db, s, groups[i], consumername!, key, true, true);
         if (noack) addPropagation(c, ['XGROUP', 'CREATECONSUMER', key, groupname, consumername!]);
       }
     }
@@ -767,7 +766,7 @@ function serveClientBlockedOnStream(receiver: Client, value: unknown, key: strin
     if (!(s.length && s.edgeId(false) > last)) return SERVE_SKIP;
     consumer = lookupConsumer(receiver, group, data.consumer!, true);
     if (consumer === undefined) {
-      consumer = createConsumer(receiver, db, group, data.consumer!, key, true, true);
+      consumer = createConsumer(receiver, db, s, group, data.consumer!, key, true, true);
       if (noack) receiver.server.propagate(db.id, ['XGROUP', 'CREATECONSUMER', key, data.group!, data.consumer!]);
     }
   } else {
@@ -837,10 +836,18 @@ function lookupConsumer(c: Client, cg: StreamCG, name: string, refresh: boolean)
 }
 
 /** streamCreateConsumer(): undefined if it exists. */
-function createConsumer(c: Client, db: Db, cg: StreamCG, name: string, key: string, notify: boolean, dirty: boolean): StreamConsumer | undefined {
+function createConsumer(
+  c: Client,
+  db: Db,
+  s: RStream,
+  cg: StreamCG,
+  name: string,
+  key: string,
+  notify: boolean,
+  dirty: boolean,
+): StreamConsumer | undefined {
   if (cg.consumers.has(name)) return undefined;
-  const sc: StreamConsumer = { name, seenTime: c.server.now(), pel: new IdMap() };
-  cg.consumers.set(name, sc);
+  const sc = s.addConsumer(cg, name, c.server.now());
   if (dirty) c.server.dirty++;
   if (notify) c.server.notifyKeyspaceEvent(NOTIFY_STREAM, 'xgroup-createconsumer', key, db.id);
   return sc;
@@ -941,7 +948,7 @@ function xgroupCommand(c: Client, argv: string[]): void {
     c.server.notifyKeyspaceEvent(NOTIFY_STREAM, 'xgroup-setid', key, c.db.id);
   } else if (opt === 'destroy' && argv.length === 4) {
     if (cg !== undefined) {
-      s!.cgroups!.delete(grpname);
+      s!.destroyGroup(grpname);
       c.addReplyLongLong(1);
       c.server.dirty++;
       c.server.notifyKeyspaceEvent(NOTIFY_STREAM, 'xgroup-destroy', key, c.db.id);
@@ -950,15 +957,14 @@ function xgroupCommand(c: Client, argv: string[]): void {
       c.addReplyLongLong(0);
     }
   } else if (opt === 'createconsumer' && argv.length === 5) {
-    const created = createConsumer(c, c.db, cg!, argv[4], key, true, true);
+    const created = createConsumer(c, c.db, s!, cg!, argv[4], key, true, true);
     c.addReplyLongLong(created !== undefined ? 1 : 0);
   } else if (opt === 'delconsumer' && argv.length === 5) {
     let pending = 0;
     const consumer = lookupConsumer(c, cg!, argv[4], false);
     if (consumer !== undefined) {
       pending = consumer.pel.size;
-      for (const id of consumer.pel.allKeys()) cg!.pel.delete(id);
-      cg!.consumers.delete(consumer.name);
+      s!.removeConsumer(cg!, consumer);
       c.server.dirty++;
       c.server.notifyKeyspaceEvent(NOTIFY_STREAM, 'xgroup-delconsumer', key, c.db.id);
     }
@@ -1171,7 +1177,7 @@ function xclaimCommand(c: Client, argv: string[]): void {
     if (nack === undefined) continue;
     if (!fresh && minidle && now - nack.deliveryTime < minidle) continue;
     if (consumer === undefined) {
-      consumer = lookupConsumer(c, group, name, true) ?? createConsumer(c, c.db, group, name, argv[1], true, true)!;
+      consumer = lookupConsumer(c, group, name, true) ?? createConsumer(c, c.db, s, group, name, argv[1], true, true)!;
     }
     if (nack.consumer !== consumer && !fresh) nack.consumer.pel.delete(id);
     nack.deliveryTime = deliverytime;
@@ -1251,7 +1257,7 @@ function xautoclaimCommand(c: Client, argv: string[]): void {
     }
     if (minidle && now - nack.deliveryTime < minidle) continue;
     if (consumer === undefined) {
-      consumer = lookupConsumer(c, group, name, true) ?? createConsumer(c, c.db, group, name, argv[1], true, true)!;
+      consumer = lookupConsumer(c, group, name, true) ?? createConsumer(c, c.db, s, group, name, argv[1], true, true)!;
     }
     if (nack.consumer !== consumer) nack.consumer.pel.delete(id);
     nack.deliveryTime = now;

@@ -8,8 +8,13 @@
  *
  * Lookup by ID is a binary search over nodes then within a node; appending
  * is O(1).
+ *
+ * Memory accounting (memory.ts): entries are charged as they are appended
+ * and released with their node (a tombstone keeps its memory, as in Redis);
+ * consumer groups, consumers and PEL entries as they come and go.
  */
 import type { EncodingConfig, RObjectBase } from './types.js';
+import { type MemAccount, type MemTracked, arrayBytes, memAdjust, objectBytes, stringBytes } from './memcost.js';
 
 export type StreamID = bigint;
 
@@ -45,6 +50,44 @@ interface StreamNode {
   live: number;
   /** Estimated listpack size in bytes. */
   bytes: number;
+  /** Estimated JS heap bytes of the node and its entries (the memory accounting). */
+  mem: number;
+}
+
+// ---- memory estimates (see memcost.ts) ------------------------------------------
+
+/** A BigInt of up to 128 bits: header and two 64-bit digits. */
+const BIGINT_BYTES = 32;
+/** A JS Map with its initial table. */
+const MAP_BYTES = 150;
+/** One entry of a JS Map (key, value and chain slots at the table's average load). */
+const MAP_ENTRY_BYTES = 40;
+/** The RStream object with its nodes array and ID fields. */
+const STREAM_BASE_BYTES = objectBytes(9) + arrayBytes(0) + 3 * BIGINT_BYTES;
+/** An IdMap: its object, its sorted keys array and its Map. */
+const IDMAP_BYTES = objectBytes(2) + arrayBytes(0) + MAP_BYTES;
+/** An IdMap entry: a Map entry and a slot of the keys array. */
+const IDMAP_ENTRY_BYTES = MAP_ENTRY_BYTES + 8;
+/** A group's PEL entry also holds the NACK object (a consumer's PEL shares it). */
+const GROUP_PEL_ENTRY_BYTES = IDMAP_ENTRY_BYTES + objectBytes(3);
+
+/** An entry: its object, ID, field/value array and strings, and its slot in the node (with growth slack). */
+function entryMem(fv: string[]): number {
+  let n = objectBytes(3) + BIGINT_BYTES + arrayBytes(fv.length) + 12;
+  for (let i = 0; i < fv.length; i++) n += stringBytes(fv[i].length);
+  return n;
+}
+
+function nodeBaseMem(masterFields: string[]): number {
+  return objectBytes(7) + arrayBytes(0) + arrayBytes(masterFields.length) + 8;
+}
+
+function groupMem(name: string): number {
+  return objectBytes(4) + stringBytes(name.length) + IDMAP_BYTES + MAP_BYTES + MAP_ENTRY_BYTES;
+}
+
+function consumerMem(name: string): number {
+  return objectBytes(3) + stringBytes(name.length) + IDMAP_BYTES + MAP_ENTRY_BYTES;
 }
 
 // ---- listpack size estimates ------------------------------------------------
@@ -91,6 +134,12 @@ export class IdMap<V> {
   private keys: StreamID[] = [];
   private readonly map = new Map<StreamID, V>();
 
+  /** `owner` is charged `entryBytes` per entry (the stream holding the PEL). */
+  constructor(
+    private readonly owner: MemTracked | null = null,
+    private readonly entryBytes = 0,
+  ) {}
+
   get size(): number {
     return this.keys.length;
   }
@@ -110,11 +159,13 @@ export class IdMap<V> {
     const k = this.keys;
     if (k.length === 0 || k[k.length - 1] < id) k.push(id);
     else k.splice(this.lowerBound(id), 0, id);
+    if (this.owner !== null) memAdjust(this.owner, this.entryBytes);
     return true;
   }
   delete(id: StreamID): boolean {
     if (!this.map.delete(id)) return false;
     this.keys.splice(this.lowerBound(id), 1);
+    if (this.owner !== null) memAdjust(this.owner, -this.entryBytes);
     return true;
   }
   /** Index of the first key >= id. */
@@ -179,8 +230,10 @@ export interface NodeLimits {
 
 // ---- the stream ---------------------------------------------------------------
 
-export class RStream implements RObjectBase {
+export class RStream implements RObjectBase, MemTracked {
   readonly type = 'stream' as const;
+  memBytes = STREAM_BASE_BYTES;
+  memOwner: MemAccount | null = null;
   nodes: StreamNode[] = [];
   length = 0;
   lastId: StreamID = 0n;
@@ -195,25 +248,27 @@ export class RStream implements RObjectBase {
 
   dup(): RStream {
     const s = new RStream();
-    s.nodes = this.nodes.map((n) => ({
-      masterId: n.masterId,
-      masterFields: n.masterFields,
-      entries: n.entries.map((e) => ({ id: e.id, fv: e.fv, deleted: e.deleted })),
-      live: n.live,
-      bytes: n.bytes,
-    }));
+    s.setNodes(
+      this.nodes.map((n) => ({
+        masterId: n.masterId,
+        masterFields: n.masterFields,
+        entries: n.entries.map((e) => ({ id: e.id, fv: e.fv, deleted: e.deleted })),
+        live: n.live,
+        bytes: n.bytes,
+        mem: n.mem,
+      })),
+    );
     s.length = this.length;
     s.lastId = this.lastId;
     s.firstId = this.firstId;
     s.maxDeletedId = this.maxDeletedId;
     s.entriesAdded = this.entriesAdded;
     if (this.cgroups !== null) {
-      s.cgroups = new Map();
+      s.groupsMap();
       for (const [name, cg] of this.cgroups) {
-        const ncg: StreamCG = { lastId: cg.lastId, entriesRead: cg.entriesRead, pel: new IdMap(), consumers: new Map() };
+        const ncg = s.createGroup(name, cg.lastId, cg.entriesRead)!;
         for (const [cname, c] of cg.consumers) {
-          const nc: StreamConsumer = { name: cname, seenTime: c.seenTime, pel: new IdMap() };
-          ncg.consumers.set(cname, nc);
+          const nc = s.addConsumer(ncg, cname, c.seenTime);
           for (const id of c.pel.allKeys()) {
             const nack = c.pel.get(id)!;
             const nn: StreamNACK = { deliveryTime: nack.deliveryTime, deliveryCount: nack.deliveryCount, consumer: nc };
@@ -221,10 +276,27 @@ export class RStream implements RObjectBase {
             ncg.pel.set(id, nn);
           }
         }
-        s.cgroups.set(name, ncg);
       }
     }
     return s;
+  }
+
+  /**
+   * Install nodes built elsewhere (an RDB load, dup()) and charge them:
+   * each node's `mem` is computed when it is 0.
+   */
+  setNodes(nodes: StreamNode[]): void {
+    let delta = 0;
+    for (const n of this.nodes) delta -= n.mem;
+    for (const n of nodes) {
+      if (n.mem === 0) {
+        n.mem = nodeBaseMem(n.masterFields);
+        for (const e of n.entries) n.mem += entryMem(e.fv);
+      }
+      delta += n.mem;
+    }
+    this.nodes = nodes;
+    memAdjust(this, delta);
   }
 
   /** Number of nodes (XINFO radix-tree-keys). */
@@ -278,8 +350,10 @@ export class RStream implements RObjectBase {
       for (let i = 0; i < fv.length; i += 2) masterFields.push(fv[i]);
       let bytes = 7 + lpIntSize(1) + lpIntSize(0) + lpIntSize(numfields) + lpIntSize(0);
       for (const f of masterFields) bytes += lpStrSize(f);
-      node = { masterId: id, masterFields, entries: [], live: 0, bytes };
+      const mem = nodeBaseMem(masterFields);
+      node = { masterId: id, masterFields, entries: [], live: 0, bytes, mem };
       this.nodes.push(node);
+      memAdjust(this, mem);
       same = true;
     } else if (node.masterFields.length === numfields) {
       same = true;
@@ -298,6 +372,9 @@ export class RStream implements RObjectBase {
     }
     bytes += lpIntSize(numfields + 3 + (same ? 0 : numfields + 1));
     node.bytes += bytes;
+    const mem = entryMem(fv);
+    node.mem += mem;
+    memAdjust(this, mem);
     node.entries.push({ id, fv, deleted: false });
     node.live++;
     this.length++;
@@ -352,7 +429,7 @@ export class RStream implements RObjectBase {
     e.deleted = true;
     node.live--;
     this.length--;
-    if (node.live === 0) this.nodes.splice(ni, 1);
+    if (node.live === 0) this.dropNode(ni);
     if (this.length === 0) this.firstId = 0n;
     else if (id === this.firstId) this.firstId = this.edgeId(true);
     return true;
@@ -433,7 +510,7 @@ export class RStream implements RObjectBase {
         removeNode = node.entries[node.entries.length - 1].id < minid!;
       }
       if (removeNode) {
-        this.nodes.shift();
+        this.dropNode(0);
         this.length -= entries;
         deleted += entries;
         continue;
@@ -451,13 +528,21 @@ export class RStream implements RObjectBase {
         deleted++;
         deletedFromNode++;
       }
-      if (node.live === 0) this.nodes.shift();
+      if (node.live === 0) this.dropNode(0);
       break;
     }
     if (deleted > 0) {
       this.firstId = this.length === 0 ? 0n : this.edgeId(true);
     }
     return deleted;
+  }
+
+  /** Remove node `i` (emptied, or trimmed whole) and release its memory. */
+  private dropNode(i: number): void {
+    const node = this.nodes[i];
+    if (i === 0) this.nodes.shift();
+    else this.nodes.splice(i, 1);
+    memAdjust(this, -node.mem);
   }
 
   /** streamLookupCG(). */
@@ -467,11 +552,49 @@ export class RStream implements RObjectBase {
 
   /** streamCreateCG(): undefined if the group exists. */
   createGroup(name: string, id: StreamID, entriesRead: number): StreamCG | undefined {
-    if (this.cgroups === null) this.cgroups = new Map();
-    if (this.cgroups.has(name)) return undefined;
-    const cg: StreamCG = { lastId: id, entriesRead, pel: new IdMap(), consumers: new Map() };
-    this.cgroups.set(name, cg);
+    const groups = this.groupsMap();
+    if (groups.has(name)) return undefined;
+    const cg: StreamCG = { lastId: id, entriesRead, pel: new IdMap(this, GROUP_PEL_ENTRY_BYTES), consumers: new Map() };
+    groups.set(name, cg);
+    memAdjust(this, groupMem(name));
     return cg;
+  }
+
+  /** The groups' map, made (and charged) on first use; it stays once made. */
+  private groupsMap(): Map<string, StreamCG> {
+    if (this.cgroups === null) {
+      this.cgroups = new Map();
+      memAdjust(this, MAP_BYTES);
+    }
+    return this.cgroups;
+  }
+
+  /** XGROUP DESTROY: false if there is no such group. */
+  destroyGroup(name: string): boolean {
+    const cg = this.cgroups?.get(name);
+    if (cg === undefined) return false;
+    for (const consumer of [...cg.consumers.values()]) this.removeConsumer(cg, consumer);
+    this.cgroups!.delete(name);
+    memAdjust(this, -groupMem(name));
+    return true;
+  }
+
+  /** streamCreateConsumer() once its absence is checked. */
+  addConsumer(cg: StreamCG, name: string, seenTime: number): StreamConsumer {
+    const sc: StreamConsumer = { name, seenTime, pel: new IdMap(this, IDMAP_ENTRY_BYTES) };
+    cg.consumers.set(name, sc);
+    memAdjust(this, consumerMem(name));
+    return sc;
+  }
+
+  /** streamDelConsumer(): its pending entries leave the group's PEL too. */
+  removeConsumer(cg: StreamCG, consumer: StreamConsumer): void {
+    for (const id of consumer.pel.allKeys()) {
+      cg.pel.delete(id);
+      consumer.pel.delete(id);
+    }
+    cg.consumers.delete(consumer.name);
+    memAdjust(this, -consumerMem(consumer.name));
   }
 
   /** Groups sorted by name (the rax order). */

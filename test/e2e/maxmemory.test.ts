@@ -23,7 +23,7 @@ let r: Redis;
 
 beforeAll(async () => {
   clock = new ManualClock();
-  srv = await startNodis({ clock });
+  srv = await startNodis({ clock, config: { 'enable-debug-command': 'yes' } });
   c = await RawClient.connect(srv.port);
   r = new Redis({ port: srv.port, lazyConnect: true, maxRetriesPerRequest: 0 });
   await r.connect();
@@ -395,6 +395,60 @@ describe('memory introspection', () => {
     expect(m2.get('maxmemory_policy')).toBe('allkeys-lfu');
     await r.flushall();
     expect(await usedMemory()).toBeLessThan(used0 + 100_000);
+  });
+
+  it('streams count in used_memory and MEMORY USAGE, entries and groups alike, and can be evicted', async () => {
+    const used0 = await usedMemory();
+    const pipe = r.pipeline();
+    for (let i = 0; i < 2000; i++) pipe.xadd(`st\xff`, '*', `field\x00${i % 3}`, 'v\xff'.repeat(100));
+    await pipe.exec();
+    const used1 = await usedMemory();
+    // 2000 entries of over 300 bytes of field and value: more than 600 KB.
+    expect(used1 - used0).toBeGreaterThan(600_000);
+    expect(used1 - used0).toBeLessThan(1_500_000);
+    const usage = Number(await r.call('MEMORY', 'USAGE', `st\xff`));
+    expect(usage).toBeGreaterThan(600_000);
+    // (used_memory also moved with the connection's query buffer, grown by the pipeline.)
+    expect(Math.abs(usage - (used1 - used0))).toBeLessThan(usage / 5);
+    // A group whose consumer holds every entry pending.
+    await r.xgroup('CREATE', `st\xff`, 'g', '0');
+    await r.xreadgroup('GROUP', 'g', 'alice', 'STREAMS', `st\xff`, '>');
+    const used2 = await usedMemory();
+    expect(used2 - used1).toBeGreaterThan(2000 * 100);
+    await r.xgroup('DELCONSUMER', `st\xff`, 'g', 'alice');
+    const used3 = await usedMemory();
+    expect(used2 - used3).toBeGreaterThan(2000 * 100);
+    await r.xgroup('DESTROY', `st\xff`, 'g');
+    expect(Math.abs((await usedMemory()) - used1)).toBeLessThan(2_000);
+    // Trimming releases whole nodes.
+    await r.xtrim(`st\xff`, 'MAXLEN', '0');
+    expect((await usedMemory()) - used0).toBeLessThan(5_000);
+    await r.del(`st\xff`);
+    expect(Math.abs((await usedMemory()) - used0)).toBeLessThan(2_000);
+
+    // Under a limit, streams are evicted like any key.
+    for (let k = 0; k < 20; k++) {
+      const p = r.pipeline();
+      for (let i = 0; i < 100; i++) p.xadd(`evict\xff${k}`, '*', 'f', 'v'.repeat(200));
+      await p.exec();
+    }
+    await r.config('SET', 'maxmemory-policy', 'allkeys-random');
+    const limit = await squeeze(0);
+    await r.config('SET', 'maxmemory', String(limit - 200_000));
+    await until(async () => (await usedMemory()) <= limit - 200_000 + CLIENT_SLACK, 'streams evicted');
+    expect(await evictedKeys()).toBeGreaterThan(0);
+  });
+
+  it('a stream loaded from an RDB (DEBUG RELOAD) costs what it cost, groups included', async () => {
+    const pipe = r.pipeline();
+    for (let i = 0; i < 500; i++) pipe.xadd(`st\xff`, '*', `field\x00${i % 3}`, 'v\xff'.repeat(50));
+    await pipe.exec();
+    await r.xgroup('CREATE', `st\xff`, 'g', '0');
+    await r.xreadgroup('GROUP', 'g', 'alice', 'COUNT', '100', 'STREAMS', `st\xff`, '>');
+    const usage = Number(await r.call('MEMORY', 'USAGE', `st\xff`));
+    expect(usage).toBeGreaterThan(500 * 150);
+    expect(await r.call('DEBUG', 'RELOAD')).toBe('OK');
+    expect(Math.abs(Number(await r.call('MEMORY', 'USAGE', `st\xff`)) - usage)).toBeLessThan(usage / 20);
   });
 
   it('MEMORY STATS has Redis\'s keys, one map per non-empty db', async () => {

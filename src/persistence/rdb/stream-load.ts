@@ -12,7 +12,7 @@
  * owned by one consumer) is checked as well, so a corrupt payload is an
  * RdbLoadError and never a broken stream.
  */
-import { RStream, IdMap, SCG_INVALID_ENTRIES_READ } from '../../store/stream.js';
+import { RStream, SCG_INVALID_ENTRIES_READ } from '../../store/stream.js';
 import type { StreamID, StreamEntry, StreamCG, StreamNACK, StreamConsumer } from '../../store/stream.js';
 import type { RdbInput } from './reader.js';
 import { parseListpack } from './decode.js';
@@ -171,7 +171,7 @@ export function loadStream(type: number, inp: RdbInput, deep: boolean, sanitizin
     }
     liveTotal += nodes[i].live;
   }
-  s.nodes = nodes;
+  s.setNodes(nodes.map((n) => ({ ...n, mem: 0 })));
 
   s.length = Number(inp.lenBig());
   s.lastId = readIdPair(inp);
@@ -215,9 +215,7 @@ export function loadStream(type: number, inp: RdbInput, deep: boolean, sanitizin
     for (let i = 0; i < consumers; i++) {
       const cname = inp.string();
       if (cg.consumers.has(cname)) inp.corrupt('Duplicate stream consumer detected.');
-      const consumer: StreamConsumer = { name: cname, seenTime: 0, pel: new IdMap<StreamNACK>() };
-      cg.consumers.set(cname, consumer);
-      consumer.seenTime = readMs(inp);
+      const consumer: StreamConsumer = s.addConsumer(cg, cname, readMs(inp));
       const cpel = inp.count();
       for (let j = 0; j < cpel; j++) {
         const id = readId(inp);
