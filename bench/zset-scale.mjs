@@ -4,49 +4,13 @@
 // operations the cost grows by a small constant per 10x, not 10x.
 // Usage: npm run build && node bench/zset-scale.mjs [sizes...]
 //   e.g. node bench/zset-scale.mjs 10000 100000 1000000
-import { NodisServer } from '../dist/server/server.js';
-import { silentLogger } from '../dist/server/logger.js';
+import { inprocServer } from './inproc.mjs';
 
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
 if (sizes.length === 0) sizes.push(10_000, 100_000, 1_000_000);
 const OPS = 20_000;
-const P = 50; // commands per pipelined batch
 
-const server = new NodisServer({ logger: silentLogger(), config: { save: '' } });
-const c = server.createClient(null);
-
-function enc(args) {
-  let s = `*${args.length}\r\n`;
-  for (const a of args) s += `$${a.length}\r\n${a}\r\n`;
-  return s;
-}
-
-/** Pre-encoded batches of P commands each. */
-function batches(make, n) {
-  const out = [];
-  for (let i = 0; i < n; i += P) {
-    let s = '';
-    for (let j = i; j < Math.min(n, i + P); j++) s += enc(make(j));
-    out.push(Buffer.from(s, 'latin1'));
-  }
-  return out;
-}
-
-let sink = 0;
-function run(bufs) {
-  for (const b of bufs) {
-    c.parser.feed(b);
-    server.processInputBuffer(c);
-    const out = c.takeOutput();
-    sink += out.length;
-  }
-}
-
-function timed(bufs, n) {
-  const t0 = process.hrtime.bigint();
-  run(bufs);
-  return Number(process.hrtime.bigint() - t0) / 1e3 / n;
-}
+const { server, batches, run, timed, sink } = inprocServer();
 
 // Scores from a fixed LCG so runs are comparable.
 let seed = 12345;
@@ -94,5 +58,5 @@ for (const r of rows) {
   );
 }
 const enc0 = server.dbs[0].peek(key).encoding();
-console.log(`encoding: ${enc0}, members: ${server.dbs[0].peek(key).size} (sink ${sink})`);
+console.log(`encoding: ${enc0}, members: ${server.dbs[0].peek(key).size} (sink ${sink()})`);
 await server.close();

@@ -64,10 +64,10 @@ const MAP_BYTES = 150;
 const MAP_ENTRY_BYTES = 40;
 /** The RStream object with its nodes array and ID fields. */
 const STREAM_BASE_BYTES = objectBytes(9) + arrayBytes(0) + 3 * BIGINT_BYTES;
-/** An IdMap: its object, its sorted keys array and its Map. */
-const IDMAP_BYTES = objectBytes(2) + arrayBytes(0) + MAP_BYTES;
-/** An IdMap entry: a Map entry and a slot of the keys array. */
-const IDMAP_ENTRY_BYTES = MAP_ENTRY_BYTES + 8;
+/** An IdMap: its object and its array of chunks. */
+const IDMAP_BYTES = objectBytes(4) + arrayBytes(0);
+/** An IdMap entry: its key and value slots in a chunk, with the chunk's share and slack. */
+const IDMAP_ENTRY_BYTES = 24;
 /** A group's PEL entry also holds the NACK object (a consumer's PEL shares it). */
 const GROUP_PEL_ENTRY_BYTES = IDMAP_ENTRY_BYTES + objectBytes(3);
 
@@ -129,10 +129,38 @@ const LISTPACK_MAX_SIZE = 1 << 30;
 
 // ---- sorted ID maps (PELs) --------------------------------------------------
 
-/** A map from IDs to values iterated in ID order (a PEL). */
+/** Keys a chunk of an IdMap holds before it is split (or, at the end, a new one is started). */
+const IDMAP_CHUNK = 256;
+
+interface IdChunk<V> {
+  ids: StreamID[];
+  vals: V[];
+}
+
+/** Index of the first of `ids` (ascending) that is >= id. */
+function lowerBound(ids: StreamID[], id: StreamID): number {
+  let lo = 0;
+  let hi = ids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ids[mid] < id) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * A map from IDs to values iterated in ID order (a PEL, Redis's rax): sorted
+ * chunks of at most 2 * IDMAP_CHUNK keys, so a lookup, an insertion or a
+ * deletion is two binary searches and a move within one chunk, O(log n).
+ *
+ * Not a JS Map keyed by the IDs: V8 hashes a BigInt by its lowest 64 bits
+ * only, which for stream IDs is the sequence number (0 for most), so every
+ * ID would land in one hash chain and each operation would be O(n).
+ */
 export class IdMap<V> {
-  private keys: StreamID[] = [];
-  private readonly map = new Map<StreamID, V>();
+  private chunks: IdChunk<V>[] = [];
+  private count = 0;
 
   /** `owner` is charged `entryBytes` per entry (the stream holding the PEL). */
   constructor(
@@ -141,63 +169,110 @@ export class IdMap<V> {
   ) {}
 
   get size(): number {
-    return this.keys.length;
+    return this.count;
   }
-  get(id: StreamID): V | undefined {
-    return this.map.get(id);
-  }
-  has(id: StreamID): boolean {
-    return this.map.has(id);
-  }
-  /** Insert (true) or replace (false). */
-  set(id: StreamID, v: V): boolean {
-    if (this.map.has(id)) {
-      this.map.set(id, v);
-      return false;
-    }
-    this.map.set(id, v);
-    const k = this.keys;
-    if (k.length === 0 || k[k.length - 1] < id) k.push(id);
-    else k.splice(this.lowerBound(id), 0, id);
-    if (this.owner !== null) memAdjust(this.owner, this.entryBytes);
-    return true;
-  }
-  delete(id: StreamID): boolean {
-    if (!this.map.delete(id)) return false;
-    this.keys.splice(this.lowerBound(id), 1);
-    if (this.owner !== null) memAdjust(this.owner, -this.entryBytes);
-    return true;
-  }
-  /** Index of the first key >= id. */
-  lowerBound(id: StreamID): number {
-    const k = this.keys;
+
+  /** The chunk that holds `id` if any does: the first whose last key is >= id (chunks.length if none). */
+  private chunkFor(id: StreamID): number {
+    const chunks = this.chunks;
     let lo = 0;
-    let hi = k.length;
+    let hi = chunks.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (k[mid] < id) lo = mid + 1;
+      const ids = chunks[mid].ids;
+      if (ids[ids.length - 1] < id) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
+
+  get(id: StreamID): V | undefined {
+    const ci = this.chunkFor(id);
+    if (ci === this.chunks.length) return undefined;
+    const c = this.chunks[ci];
+    const i = lowerBound(c.ids, id);
+    return c.ids[i] === id ? c.vals[i] : undefined;
+  }
+
+  has(id: StreamID): boolean {
+    const ci = this.chunkFor(id);
+    if (ci === this.chunks.length) return false;
+    const ids = this.chunks[ci].ids;
+    return ids[lowerBound(ids, id)] === id;
+  }
+
+  /** Insert (true) or replace (false). */
+  set(id: StreamID, v: V): boolean {
+    const chunks = this.chunks;
+    let ci = this.chunkFor(id);
+    if (ci === chunks.length) {
+      // Past every key: the common case (IDs are delivered in order).
+      const last = chunks[chunks.length - 1];
+      if (last === undefined || last.ids.length >= 2 * IDMAP_CHUNK) chunks.push({ ids: [id], vals: [v] });
+      else {
+        last.ids.push(id);
+        last.vals.push(v);
+      }
+    } else {
+      const c = chunks[ci];
+      const i = lowerBound(c.ids, id);
+      if (c.ids[i] === id) {
+        c.vals[i] = v;
+        return false;
+      }
+      c.ids.splice(i, 0, id);
+      c.vals.splice(i, 0, v);
+      if (c.ids.length > 2 * IDMAP_CHUNK) {
+        chunks.splice(++ci, 0, { ids: c.ids.splice(IDMAP_CHUNK), vals: c.vals.splice(IDMAP_CHUNK) });
+      }
+    }
+    this.count++;
+    if (this.owner !== null) memAdjust(this.owner, this.entryBytes);
+    return true;
+  }
+
+  delete(id: StreamID): boolean {
+    const ci = this.chunkFor(id);
+    if (ci === this.chunks.length) return false;
+    const c = this.chunks[ci];
+    const i = lowerBound(c.ids, id);
+    if (c.ids[i] !== id) return false;
+    c.ids.splice(i, 1);
+    c.vals.splice(i, 1);
+    if (c.ids.length === 0) this.chunks.splice(ci, 1);
+    this.count--;
+    if (this.owner !== null) memAdjust(this.owner, -this.entryBytes);
+    return true;
+  }
+
   first(): StreamID | undefined {
-    return this.keys[0];
+    return this.chunks[0]?.ids[0];
   }
+
   last(): StreamID | undefined {
-    return this.keys[this.keys.length - 1];
+    const c = this.chunks[this.chunks.length - 1];
+    return c?.ids[c.ids.length - 1];
   }
-  /** Keys within [start, end], in order (a snapshot). */
+
+  /** Keys within [start, end], in order (a snapshot); at most `count` (0: all). */
   range(start: StreamID, end: StreamID, count = 0): StreamID[] {
     const out: StreamID[] = [];
-    const k = this.keys;
-    for (let i = this.lowerBound(start); i < k.length && k[i] <= end; i++) {
-      out.push(k[i]);
-      if (count > 0 && out.length >= count) break;
+    const chunks = this.chunks;
+    for (let ci = this.chunkFor(start), i = -1; ci < chunks.length; ci++) {
+      const ids = chunks[ci].ids;
+      for (i = i < 0 ? lowerBound(ids, start) : 0; i < ids.length; i++) {
+        if (ids[i] > end) return out;
+        out.push(ids[i]);
+        if (count > 0 && out.length >= count) return out;
+      }
     }
     return out;
   }
+
   allKeys(): StreamID[] {
-    return this.keys.slice();
+    const out: StreamID[] = [];
+    for (const c of this.chunks) for (const id of c.ids) out.push(id);
+    return out;
   }
 }
 

@@ -12,7 +12,7 @@
  * owned by one consumer) is checked as well, so a corrupt payload is an
  * RdbLoadError and never a broken stream.
  */
-import { RStream, SCG_INVALID_ENTRIES_READ } from '../../store/stream.js';
+import { IdMap, RStream, SCG_INVALID_ENTRIES_READ } from '../../store/stream.js';
 import type { StreamID, StreamEntry, StreamCG, StreamNACK, StreamConsumer } from '../../store/stream.js';
 import type { RdbInput } from './reader.js';
 import { parseListpack } from './decode.js';
@@ -201,15 +201,15 @@ export function loadStream(type: number, inp: RdbInput, deep: boolean, sanitizin
     const cg: StreamCG | undefined = s.createGroup(name, cgId, entriesRead);
     if (cg === undefined) inp.corrupt(`Duplicated consumer group name ${name}`);
     const pelSize = inp.count();
-    const owner = new Map<StreamID, StreamConsumer | null>();
-    const pending = new Map<StreamID, { deliveryTime: number; deliveryCount: number }>();
+    // An IdMap, not a Map: V8 hashes BigInt IDs by their sequence part only.
+    const pending = new IdMap<{ deliveryTime: number; deliveryCount: number; owner: StreamConsumer | null }>();
     for (let i = 0; i < pelSize; i++) {
       const id = readId(inp);
       const deliveryTime = readMs(inp);
       const deliveryCount = Number(inp.lenBig());
-      if (pending.has(id)) inp.corrupt('Duplicated global PEL entry loading stream consumer group');
-      pending.set(id, { deliveryTime, deliveryCount });
-      owner.set(id, null);
+      if (!pending.set(id, { deliveryTime, deliveryCount, owner: null })) {
+        inp.corrupt('Duplicated global PEL entry loading stream consumer group');
+      }
     }
     const consumers = inp.count();
     for (let i = 0; i < consumers; i++) {
@@ -221,17 +221,18 @@ export function loadStream(type: number, inp: RdbInput, deep: boolean, sanitizin
         const id = readId(inp);
         const nack = pending.get(id);
         if (nack === undefined) inp.corrupt('Consumer entry not found in group global PEL');
-        const cur = owner.get(id);
+        const cur = nack.owner;
         if (cur === consumer) inp.corrupt('Duplicated consumer PEL entry  loading a stream consumer group');
         if (cur !== null) inp.corrupt('Stream PEL entry owned by more than one consumer');
-        owner.set(id, consumer);
+        nack.owner = consumer;
       }
     }
     // Nodis keeps every NACK linked to its consumer: an orphan is corrupt
     // even without deep sanitization.
-    for (const [id, o] of owner) {
-      if (o === null) inp.corrupt('Stream CG PEL entry without consumer');
+    for (const id of pending.allKeys()) {
       const p = pending.get(id)!;
+      const o = p.owner;
+      if (o === null) inp.corrupt('Stream CG PEL entry without consumer');
       const nack: StreamNACK = { deliveryTime: p.deliveryTime, deliveryCount: p.deliveryCount, consumer: o };
       cg.pel.set(id, nack);
       o.pel.set(id, nack);
