@@ -1068,8 +1068,7 @@ function xpendingCommand(c: Client, argv: string[]): void {
   const now = c.server.now();
   const out: [StreamID, StreamNACK][] = [];
   if (count > 0) {
-    for (const id of pel.range(start, end)) {
-      const nack = pel.get(id)!;
+    for (const [id, nack] of pel.entries(start, end)) {
       if (minidle && now - nack.deliveryTime < minidle) continue;
       out.push([id, nack]);
       if (out.length >= count) break;

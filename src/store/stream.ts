@@ -274,6 +274,18 @@ export class IdMap<V> {
     for (const c of this.chunks) for (const id of c.ids) out.push(id);
     return out;
   }
+
+  /** Entries with start <= id <= end, in order, visited lazily (the map must not change meanwhile). */
+  *entries(start: StreamID, end: StreamID): Generator<[StreamID, V]> {
+    const chunks = this.chunks;
+    for (let ci = this.chunkFor(start), i = -1; ci < chunks.length; ci++) {
+      const { ids, vals } = chunks[ci];
+      for (i = i < 0 ? lowerBound(ids, start) : 0; i < ids.length; i++) {
+        if (ids[i] > end) return;
+        yield [ids[i], vals[i]];
+      }
+    }
+  }
 }
 
 export interface StreamNACK {
@@ -371,8 +383,12 @@ export class RStream implements RObjectBase, MemTracked {
       delta += n.mem;
     }
     this.nodes = nodes;
+    this.raxNodes = -1;
     memAdjust(this, delta);
   }
+
+  /** raxNodeCount() of the current nodes (-1: to compute). */
+  private raxNodes = -1;
 
   /** Number of nodes (XINFO radix-tree-keys). */
   get nodeCount(): number {
@@ -385,6 +401,11 @@ export class RStream implements RObjectBase, MemTracked {
    * every child of one (compressed chains count once).
    */
   raxNodeCount(): number {
+    if (this.raxNodes < 0) this.raxNodes = this.computeRaxNodeCount();
+    return this.raxNodes;
+  }
+
+  private computeRaxNodeCount(): number {
     const keys = this.nodes.map((n) => n.masterId);
     if (keys.length === 0) return 1;
     const byteAt = (id: bigint, d: number): number => Number((id >> BigInt(8 * (15 - d))) & 0xffn);
@@ -428,6 +449,7 @@ export class RStream implements RObjectBase, MemTracked {
       const mem = nodeBaseMem(masterFields);
       node = { masterId: id, masterFields, entries: [], live: 0, bytes, mem };
       this.nodes.push(node);
+      this.raxNodes = -1;
       memAdjust(this, mem);
       same = true;
     } else if (node.masterFields.length === numfields) {
@@ -617,6 +639,7 @@ export class RStream implements RObjectBase, MemTracked {
     const node = this.nodes[i];
     if (i === 0) this.nodes.shift();
     else this.nodes.splice(i, 1);
+    this.raxNodes = -1;
     memAdjust(this, -node.mem);
   }
 

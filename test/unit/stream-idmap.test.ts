@@ -28,7 +28,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 );
 
 describe('IdMap', () => {
-  it('matches a sorted-map model: get, has, set, delete, first, last, range, size', () => {
+  it('matches a sorted-map model: get, has, set, delete, first, last, range, entries, size', () => {
     fc.assert(
       fc.property(fc.array(opArb, { maxLength: 40 }), fc.array(fc.tuple(idArb, idArb, fc.nat(20)), { maxLength: 10 }), (ops, ranges) => {
         const m = new IdMap<number>();
@@ -56,6 +56,7 @@ describe('IdMap', () => {
         for (const [a, b, count] of ranges) {
           const want = sorted.filter((id) => id >= a && id <= b);
           expect(m.range(a, b, count)).toEqual(count > 0 ? want.slice(0, count) : want);
+          expect([...m.entries(a, b)]).toEqual(want.map((id) => [id, model.get(key(id))]));
           if (!model.has(key(a))) {
             expect(m.get(a)).toBeUndefined();
             expect(m.has(a)).toBe(false);

@@ -62,6 +62,7 @@ describe('stream memory accounting', () => {
           const s = new RStream();
           let next = 1;
           for (const o of ops) {
+            s.raxNodeCount(); // cached between operations
             if (o.op === 'add') {
               for (let i = 0; i < o.n; i++, next++) s.append(makeId(BigInt(next), 0n), [`f${next % 2}`, `v${B}`.repeat(next % 5)], LIMITS);
             } else if (o.op === 'del') {
@@ -90,6 +91,8 @@ describe('stream memory accounting', () => {
             }
           }
           expect(s.dup().memBytes).toBe(s.memBytes);
+          // The cached radix tree node count (XINFO) follows the nodes (dup() computes it afresh).
+          expect(s.raxNodeCount()).toBe(s.dup().raxNodeCount());
           for (const [name] of s.sortedGroups()) s.destroyGroup(name);
           s.trim(0, null, false, 0);
           // A group's map, once made, stays (as the empty cgroups rax in Redis).
