@@ -273,43 +273,55 @@ export class RList implements RObjectBase, MemTracked {
 
   /**
    * Remove elements equal to `v`: at most `limit` of them (0 = all),
-   * scanning from the head, or from the tail when `fromTail`. One pass
-   * that compacts the survivors. Returns how many were removed.
+   * scanning from the head, or from the tail when `fromTail`. As Redis's
+   * LREM, the scan stops once `limit` are found; the survivors on the
+   * shorter side of the removed ones then close the gaps, so removing near
+   * either end costs little however long the list. Returns how many were
+   * removed.
    */
   removeMatches(v: string, limit: number, fromTail: boolean): number {
     const { buf, mask, head, len } = this;
-    let removed = 0;
+    // Positions to remove, ascending.
+    const at: number[] = [];
     if (!fromTail) {
-      let w = 0;
-      for (let r = 0; r < len; r++) {
-        const e = buf[(head + r) & mask] as string;
-        if (e === v && (limit === 0 || removed < limit)) {
-          removed++;
+      for (let i = 0; i < len && (limit === 0 || at.length < limit); i++) if (buf[(head + i) & mask] === v) at.push(i);
+    } else {
+      for (let i = len - 1; i >= 0 && (limit === 0 || at.length < limit); i--) if (buf[(head + i) & mask] === v) at.push(i);
+      at.reverse();
+    }
+    const removed = at.length;
+    if (removed === 0) return 0;
+    const first = at[0];
+    const last = at[removed - 1];
+    if (last + 1 <= len - first) {
+      // Survivors up to `last` move towards the tail; the head moves past the gaps.
+      let w = last;
+      for (let r = last, j = removed - 1; r >= 0; r--) {
+        if (j >= 0 && at[j] === r) {
+          j--;
           continue;
         }
-        if (w !== r) buf[(head + w) & mask] = e;
+        buf[(head + w) & mask] = buf[(head + r) & mask];
+        w--;
+      }
+      for (let k = 0; k < removed; k++) buf[(head + k) & mask] = undefined;
+      this.head = (head + removed) & mask;
+    } else {
+      // Survivors from `first` on move towards the head.
+      let w = first;
+      for (let r = first, j = 0; r < len; r++) {
+        if (j < removed && at[j] === r) {
+          j++;
+          continue;
+        }
+        buf[(head + w) & mask] = buf[(head + r) & mask];
         w++;
       }
       for (let k = w; k < len; k++) buf[(head + k) & mask] = undefined;
-    } else {
-      let w = len - 1;
-      for (let r = len - 1; r >= 0; r--) {
-        const e = buf[(head + r) & mask] as string;
-        if (e === v && (limit === 0 || removed < limit)) {
-          removed++;
-          continue;
-        }
-        if (w !== r) buf[(head + w) & mask] = e;
-        w--;
-      }
-      for (let k = 0; k <= w; k++) buf[(head + k) & mask] = undefined;
-      this.head = (head + removed) & mask;
     }
     this.len -= removed;
-    if (removed > 0) {
-      memAdjust(this, -removed * stringBytes(v.length));
-      this.shrinkIfSparse();
-    }
+    memAdjust(this, -removed * stringBytes(v.length));
+    this.shrinkIfSparse();
     return removed;
   }
 
