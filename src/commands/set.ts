@@ -329,25 +329,21 @@ function sinterGeneric(
   const found: string[] = [];
   let cardinality = 0;
   const n = sets.length;
-  const members = first.members();
-  for (let i = 0; i < members.length; i++) {
-    const m = members[i];
-    let j = 1;
-    for (; j < n; j++) {
+  // The first set is visited in place (a STORE destination is a new set),
+  // and SINTERCARD stops at its LIMIT without walking the rest.
+  first.someMember((m) => {
+    for (let j = 1; j < n; j++) {
       const s = sets[j];
-      if (s === first) continue;
-      if (!s.has(m)) break;
+      if (s !== first && !s.has(m)) return false;
     }
-    if (j !== n) continue;
     if (cardinalityOnly) {
       cardinality++;
-      if (limit !== 0 && cardinality >= limit) break;
-    } else if (dst === null) {
-      found.push(m);
-    } else {
-      dst.add(m, max);
+      return limit !== 0 && cardinality >= limit;
     }
-  }
+    if (dst === null) found.push(m);
+    else dst.add(m, max);
+    return false;
+  });
   if (cardinalityOnly) {
     c.addReplyLongLong(cardinality);
   } else if (dst !== null) {

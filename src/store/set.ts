@@ -245,6 +245,25 @@ export class RSet implements RObjectBase, MemTracked {
     this.ht!.forEach((k) => fn(k));
   }
 
+  /** Visit members in forEach()'s order until `fn` returns true. */
+  someMember(fn: (member: string) => boolean): void {
+    const a = this.ints;
+    if (a !== null) {
+      for (let i = 0; i < this.n; i++) if (fn(String(a[i]))) return;
+      return;
+    }
+    const arr = this.arr;
+    if (arr !== null) {
+      for (let i = 0; i < arr.length; i++) if (fn(arr[i])) return;
+      return;
+    }
+    const d = this.ht!;
+    for (let slot = 0; slot < d.slotTop; slot++) {
+      const k = d.slotKey(slot);
+      if (k !== undefined && fn(k)) return;
+    }
+  }
+
   members(): string[] {
     const a = this.ints;
     if (a !== null) {

@@ -200,3 +200,33 @@ describe('RSet scan', () => {
     for (const m of stable) expect(seen.has(m)).toBe(true);
   });
 });
+
+describe('someMember', () => {
+  it('visits members in forEach order and stops at the first true, in every encoding', () => {
+    const B = '\xff\x00';
+    const sets: [string, RSet][] = [];
+    const ints = RSet.createIntset();
+    for (let i = 40; i > 0; i--) ints.add(String(i * 3), 512);
+    sets.push(['intset', ints]);
+    const small = RSet.create(`a${B}`);
+    for (let i = 0; i < 20; i++) small.add(`m${B}${i}`, 512);
+    sets.push(['small', small]);
+    const big = RSet.createHashtable();
+    for (let i = 0; i < 2000; i++) big.add(`m${B}${i}`, 512);
+    for (let i = 0; i < 2000; i += 3) big.remove(`m${B}${i}`);
+    sets.push(['hashtable', big]);
+    for (const [label, s] of sets) {
+      const order: string[] = [];
+      s.forEach((m) => void order.push(m));
+      const all: string[] = [];
+      s.someMember((m) => {
+        all.push(m);
+        return false;
+      });
+      expect(all, label).toEqual(order);
+      const some: string[] = [];
+      s.someMember((m) => some.push(m) === 7);
+      expect(some, label).toEqual(order.slice(0, 7));
+    }
+  });
+});
