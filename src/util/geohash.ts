@@ -39,14 +39,30 @@ export const WGS84_LAT: GeoRange = { min: GEO_LAT_MIN, max: GEO_LAT_MAX };
 
 const TWO32 = 4294967296;
 
+/** The 16 low bits of v spread over the even bits of a 32-bit value. */
+function spread16(v: number): number {
+  v &= 0xffff;
+  v = (v | (v << 8)) & 0x00ff00ff;
+  v = (v | (v << 4)) & 0x0f0f0f0f;
+  v = (v | (v << 2)) & 0x33333333;
+  v = (v | (v << 1)) & 0x55555555;
+  return v;
+}
+
+/** The even bits of a 32-bit value gathered into 16 bits (the inverse of spread16()). */
+function compact16(v: number): number {
+  v &= 0x55555555;
+  v = (v | (v >>> 1)) & 0x33333333;
+  v = (v | (v >>> 2)) & 0x0f0f0f0f;
+  v = (v | (v >>> 4)) & 0x00ff00ff;
+  v = (v | (v >>> 8)) & 0x0000ffff;
+  return v;
+}
+
 /** Spread the 32 bits of x over the even bits and y over the odd bits. */
 export function interleave64(x: number, y: number): bigint {
-  let lo = 0;
-  let hi = 0;
-  for (let i = 0; i < 16; i++) {
-    lo += ((x >>> i) & 1) * 2 ** (2 * i) + ((y >>> i) & 1) * 2 ** (2 * i + 1);
-    hi += ((x >>> (i + 16)) & 1) * 2 ** (2 * i) + ((y >>> (i + 16)) & 1) * 2 ** (2 * i + 1);
-  }
+  const lo = (spread16(x) | (spread16(y) << 1)) >>> 0;
+  const hi = (spread16(x >>> 16) | (spread16(y >>> 16) << 1)) >>> 0;
   return (BigInt(hi) << 32n) | BigInt(lo);
 }
 
@@ -54,13 +70,7 @@ export function interleave64(x: number, y: number): bigint {
 export function deinterleave64(bits: bigint): [number, number] {
   const lo = Number(bits & 0xffffffffn);
   const hi = Number((bits >> 32n) & 0xffffffffn);
-  let x = 0;
-  let y = 0;
-  for (let i = 0; i < 16; i++) {
-    x += ((lo / 2 ** (2 * i)) & 1) * 2 ** i + ((hi / 2 ** (2 * i)) & 1) * 2 ** (i + 16);
-    y += ((lo / 2 ** (2 * i + 1)) & 1) * 2 ** i + ((hi / 2 ** (2 * i + 1)) & 1) * 2 ** (i + 16);
-  }
-  return [x, y];
+  return [compact16(lo) + compact16(hi) * 65536, compact16(lo >>> 1) + compact16(hi >>> 1) * 65536];
 }
 
 /** The C cast (uint32_t) of a non-negative double below 2^32. */

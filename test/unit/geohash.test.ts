@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import {
   decodeScore,
   deinterleave64,
@@ -43,6 +44,21 @@ describe('geohash', () => {
     expect(geohashString(3479099956230698)).toBe('sqc8b49rny0');
     expect(geohashString(1791873974571312)).toBe('dr5regw90s0');
     expect(geohashString(13510798882111488)).toBe('bp05b5048p0');
+  });
+
+  it('interleave64 puts bit i of x at 2i and of y at 2i+1, and deinterleave64 undoes it', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 0xffffffff }), (x, y) => {
+        let want = 0n;
+        for (let i = 0; i < 32; i++) {
+          if ((x >>> i) & 1) want |= 1n << BigInt(2 * i);
+          if ((y >>> i) & 1) want |= 1n << BigInt(2 * i + 1);
+        }
+        expect(interleave64(x, y)).toBe(want);
+        expect(deinterleave64(want)).toEqual([x, y]);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('interleaves and deinterleaves', () => {
