@@ -46,3 +46,14 @@ export function inprocServer() {
 
   return { server, batches, run, timed, sink: () => sink };
 }
+
+/**
+ * Print `rows` as a table: `columns` are [title, field, decimals], each
+ * value right-aligned under its title.
+ */
+export function printTable(columns, rows) {
+  console.log(columns.map(([title]) => title).join('   '));
+  for (const r of rows) {
+    console.log(columns.map(([title, field, digits]) => r[field].toFixed(digits).padStart(title.length)).join('   '));
+  }
+}

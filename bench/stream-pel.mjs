@@ -5,7 +5,7 @@
 // by a small constant per 10x, not 10x.
 // Usage: npm run build && node bench/stream-pel.mjs [sizes...]
 //   e.g. node bench/stream-pel.mjs 10000 100000 1000000
-import { inprocServer } from './inproc.mjs';
+import { inprocServer, printTable } from './inproc.mjs';
 
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
 if (sizes.length === 0) sizes.push(10_000, 100_000, 1_000_000);
@@ -28,13 +28,15 @@ for (const n of sizes) {
   run(batches(() => ['DEL', key], 1));
 }
 
-console.log('PEL size    XREADGROUP µs/entry   XCLAIM µs/op   XACK µs/op   heap MB');
-for (const r of rows) {
-  console.log(
-    `${String(r.n).padStart(8)}   ${r.read.toFixed(3).padStart(19)}   ${r.claim.toFixed(3).padStart(12)}   ${r.ack
-      .toFixed(3)
-      .padStart(10)}   ${r.heapMb.toFixed(0).padStart(7)}`,
-  );
-}
+printTable(
+  [
+    ['PEL size', 'n', 0],
+    ['XREADGROUP µs/entry', 'read', 3],
+    ['XCLAIM µs/op', 'claim', 3],
+    ['XACK µs/op', 'ack', 3],
+    ['heap MB', 'heapMb', 0],
+  ],
+  rows,
+);
 console.log(`(sink ${sink()})`);
 await server.close();

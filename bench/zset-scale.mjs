@@ -4,7 +4,7 @@
 // operations the cost grows by a small constant per 10x, not 10x.
 // Usage: npm run build && node bench/zset-scale.mjs [sizes...]
 //   e.g. node bench/zset-scale.mjs 10000 100000 1000000
-import { inprocServer } from './inproc.mjs';
+import { inprocServer, printTable } from './inproc.mjs';
 
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
 if (sizes.length === 0) sizes.push(10_000, 100_000, 1_000_000);
@@ -49,14 +49,16 @@ for (const n of sizes) {
   rows.push({ n, zadd, zrank, zrange, heapMb });
 }
 
-console.log('members     ZADD µs/op   ZRANK µs/op   ZRANGEBYSCORE(LIMIT 10) µs/op   heap MB');
-for (const r of rows) {
-  console.log(
-    `${String(r.n).padStart(9)}   ${r.zadd.toFixed(3).padStart(10)}   ${r.zrank.toFixed(3).padStart(11)}   ${r.zrange
-      .toFixed(3)
-      .padStart(29)}   ${r.heapMb.toFixed(0).padStart(7)}`,
-  );
-}
+printTable(
+  [
+    ['  members', 'n', 0],
+    ['ZADD µs/op', 'zadd', 3],
+    ['ZRANK µs/op', 'zrank', 3],
+    ['ZRANGEBYSCORE(LIMIT 10) µs/op', 'zrange', 3],
+    ['heap MB', 'heapMb', 0],
+  ],
+  rows,
+);
 const enc0 = server.dbs[0].peek(key).encoding();
 console.log(`encoding: ${enc0}, members: ${server.dbs[0].peek(key).size} (sink ${sink()})`);
 await server.close();

@@ -124,6 +124,11 @@ export function unixtime(): number {
   return Math.floor(Date.now() / 1000);
 }
 
+/** Seconds since a replica's last ACK (INFO's slaveN lag=), 0 unless it is online. */
+function replicaLag(info: ReplicaInfo, nowSec: number): number {
+  return info.state === SLAVE_STATE_ONLINE ? nowSec - info.ackTime : 0;
+}
+
 export function randomHex(n: number): string {
   let s = '';
   while (s.length < n) s += Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
@@ -443,9 +448,8 @@ export class Replication {
       const info = c.ext.repl as ReplicaInfo;
       if (info.ackOff === this.masterReplOffset) continue;
       lagging++;
-      const lag = info.state === SLAVE_STATE_ONLINE ? unixtime() - info.ackTime : 0;
       this.log.warn(
-        `Lagging replica ${this.replicaName(c)} reported offset ${this.masterReplOffset - info.ackOff} behind master, lag=${lag}, state=${replstateToString(info.state)}.`,
+        `Lagging replica ${this.replicaName(c)} reported offset ${this.masterReplOffset - info.ackOff} behind master, lag=${replicaLag(info, unixtime())}, state=${replstateToString(info.state)}.`,
       );
     }
     this.log.info(`${n - lagging} of ${n} replicas are in sync when shutting down.`);
@@ -711,7 +715,7 @@ export class Replication {
       const info = c.ext.repl as ReplicaInfo;
       const state = replstateToString(info.state);
       if (state === '') continue;
-      const lag = info.state === SLAVE_STATE_ONLINE ? nowSec - info.ackTime : 0;
+      const lag = replicaLag(info, nowSec);
       out.push([
         `slave${id}`,
         `ip=${this.replicaIp(c)},port=${info.listeningPort},state=${state},offset=${info.ackOff},lag=${lag}`,

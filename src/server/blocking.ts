@@ -126,7 +126,7 @@ export function registerTimeoutReply(btype: number, fn: (c: Client, data: unknow
 }
 
 /** Largest delay setTimeout() accepts. */
-const MAX_TIMER_MS = 0x7fffffff;
+export const MAX_TIMER_MS = 0x7fffffff;
 
 export class Blocking {
   /** server.blocked_clients (INFO clients blocked_clients). */

@@ -29,7 +29,7 @@ import { Slowlog } from './slowlog.js';
 import { LatencyMonitor } from './latency.js';
 import { installServerInfo } from './info.js';
 import { MemoryManager, OOM_ERROR } from './evict.js';
-import { Blocking } from './blocking.js';
+import { Blocking, MAX_TIMER_MS } from './blocking.js';
 import { NOTIFY_GENERIC, NOTIFY_EXPIRED, NOTIFY_KEY_MISS, NOTIFY_NEW } from './notify.js';
 import { installTransactions } from './multi.js';
 import { TlsManager } from './tls.js';
@@ -50,9 +50,6 @@ const EARLY_FLUSH_BYTES = 4096;
 /** A client's arguments between commands. */
 const NO_ARGV: string[] = [];
 export const NODIS_VERSION = '0.1.0';
-
-/** Largest delay setTimeout() accepts. */
-const MAX_TIMER_MS = 0x7fffffff;
 
 export interface ServerOptions {
   /** Directives as in redis.conf / command-line flags (`{ port: '0' }`). */

@@ -257,14 +257,9 @@ export class IdMap<V> {
   /** Keys within [start, end], in order (a snapshot); at most `count` (0: all). */
   range(start: StreamID, end: StreamID, count = 0): StreamID[] {
     const out: StreamID[] = [];
-    const chunks = this.chunks;
-    for (let ci = this.chunkFor(start), i = -1; ci < chunks.length; ci++) {
-      const ids = chunks[ci].ids;
-      for (i = i < 0 ? lowerBound(ids, start) : 0; i < ids.length; i++) {
-        if (ids[i] > end) return out;
-        out.push(ids[i]);
-        if (count > 0 && out.length >= count) return out;
-      }
+    for (const [id] of this.entries(start, end)) {
+      out.push(id);
+      if (count > 0 && out.length >= count) break;
     }
     return out;
   }
@@ -275,8 +270,8 @@ export class IdMap<V> {
     return out;
   }
 
-  /** Entries with start <= id <= end, in order, visited lazily (the map must not change meanwhile). */
-  *entries(start: StreamID, end: StreamID): Generator<[StreamID, V]> {
+  /** Entries with start <= id <= end (all by default), in order, visited lazily (the map must not change meanwhile). */
+  *entries(start: StreamID = MIN_ID, end: StreamID = MAX_ID): Generator<[StreamID, V]> {
     const chunks = this.chunks;
     for (let ci = this.chunkFor(start), i = -1; ci < chunks.length; ci++) {
       const { ids, vals } = chunks[ci];
@@ -356,8 +351,7 @@ export class RStream implements RObjectBase, MemTracked {
         const ncg = s.createGroup(name, cg.lastId, cg.entriesRead)!;
         for (const [cname, c] of cg.consumers) {
           const nc = s.addConsumer(ncg, cname, c.seenTime);
-          for (const id of c.pel.allKeys()) {
-            const nack = c.pel.get(id)!;
+          for (const [id, nack] of c.pel.entries()) {
             const nn: StreamNACK = { deliveryTime: nack.deliveryTime, deliveryCount: nack.deliveryCount, consumer: nc };
             nc.pel.set(id, nn);
             ncg.pel.set(id, nn);

@@ -130,8 +130,7 @@ function rewriteStream(out: ByteSink, key: string, s: RStream): void {
         out.write(command(['XGROUP', 'CREATECONSUMER', key, name, c.name]));
         continue;
       }
-      for (const id of c.pel.allKeys()) {
-        const nack = c.pel.get(id)!;
+      for (const [id, nack] of c.pel.entries()) {
         out.write(
           command([
             'XCLAIM', key, name, c.name, '0', idToString(id),

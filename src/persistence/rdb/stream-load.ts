@@ -229,8 +229,7 @@ export function loadStream(type: number, inp: RdbInput, deep: boolean, sanitizin
     }
     // Nodis keeps every NACK linked to its consumer: an orphan is corrupt
     // even without deep sanitization.
-    for (const id of pending.allKeys()) {
-      const p = pending.get(id)!;
+    for (const [id, p] of pending.entries()) {
       const o = p.owner;
       if (o === null) inp.corrupt('Stream CG PEL entry without consumer');
       const nack: StreamNACK = { deliveryTime: p.deliveryTime, deliveryCount: p.deliveryCount, consumer: o };

@@ -86,10 +86,8 @@ export function saveStream(out: ByteOut, s: RStream, compress: boolean): void {
     saveLen(out, num(ms(cg.lastId)));
     saveLen(out, num(seq(cg.lastId)));
     saveLen(out, num(BigInt.asUintN(64, BigInt(cg.entriesRead))));
-    const pel = cg.pel.allKeys();
-    saveLen(out, pel.length);
-    for (const id of pel) {
-      const nack = cg.pel.get(id)!;
+    saveLen(out, cg.pel.size);
+    for (const [id, nack] of cg.pel.entries()) {
       const k = idKey(id);
       out.ensure(16);
       k.copy(out.buf, out.pos);
