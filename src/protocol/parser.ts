@@ -7,9 +7,14 @@
  * into one accumulation buffer sized for it (up to ACC_UPFRONT bytes at
  * once, beyond that grown by doubling as its bytes arrive), so a huge
  * announced length is not allocated before it is sent and a slowly arriving
- * big argument costs O(n), not O(n^2). The read that completes the bulk
- * gives only its missing bytes; the rest is parsed where it was read.
+ * big argument costs O(n), not O(n^2). A big one (PROTO_MBULK_BIG_ARG bytes
+ * or more) is instead kept as one string per read and joined without a
+ * copy (V8 concatenates long strings by reference), sparing the copy into
+ * the accumulation buffer. The read that completes the bulk gives only its
+ * missing bytes; the rest is parsed where it was read.
  */
+
+import { constants as bufferConstants } from 'node:buffer';
 
 /** Max bytes of an inline request or of a `*N`/`$N` header line. */
 export const PROTO_INLINE_MAX_SIZE = 64 * 1024;
@@ -21,6 +26,13 @@ export const PROTO_MBULK_BIG_ARG = 32 * 1024;
 const ACC_UPFRONT = 1024 * 1024;
 /** An accumulation buffer up to this size is kept for the next bulk that spans reads. */
 const ACC_KEEP = 64 * 1024;
+/**
+ * Reads of a big bulk shorter than this are staged in `acc` (STAGE_SIZE
+ * bytes) rather than each made a piece, so that a bulk sent a byte at a
+ * time costs its bytes, not a string per byte.
+ */
+const PIECE_MIN = 4096;
+const STAGE_SIZE = 16 * 1024;
 const CR = 13;
 const LF = 10;
 
@@ -237,6 +249,11 @@ export class RequestParser {
   /** Max accepted bulk length (`proto-max-bulk-len`). */
   maxBulkLen = 512 * 1024 * 1024;
   /**
+   * The longest argument that can be held: the longest string V8 makes
+   * (536870888 bytes, 24 less than 512 MB).
+   */
+  maxArgLength: number = bufferConstants.MAX_STRING_LENGTH;
+  /**
    * True while the client must still authenticate: then multibulk counts
    * above 10 and bulk lengths above 16384 are refused (as Redis does).
    */
@@ -259,6 +276,13 @@ export class RequestParser {
   private acc: Buffer = EMPTY;
   private accLen = 0;
   private need = 0;
+  /**
+   * The awaited bulk's bytes as strings, one per read, when it is big
+   * (null otherwise: it accumulates in `acc`); `accLen` counts them too.
+   */
+  private pieces: string[] | null = null;
+  /** Bytes of the big bulk staged in `acc` (small reads, joined before they become a piece). */
+  private staged = 0;
 
   private multibulklen = 0;
   private bulklen = -1;
@@ -321,7 +345,7 @@ export class RequestParser {
 
   /** Bytes allocated to accumulate a bulk that spans reads (kept or in use). */
   get accumulatorBytes(): number {
-    return this.acc.length;
+    return this.acc.length + (this.pieces !== null ? this.accLen - this.staged : 0);
   }
 
   /** True if a command is partially received. */
@@ -368,6 +392,10 @@ export class RequestParser {
   /** Copy the first `n` bytes of `chunk` to the awaited bulk, growing its buffer as needed. */
   private accumulate(chunk: Buffer, n: number): void {
     const len = this.accLen + n;
+    if (this.pieces !== null) {
+      this.addPiece(chunk, 0, n);
+      return;
+    }
     if (len > this.acc.length) {
       let cap = this.acc.length * 2;
       if (cap < len) cap = len;
@@ -387,11 +415,19 @@ export class RequestParser {
    */
   private awaitBulk(buf: Buffer, need: number): void {
     const have = buf.length - this.pos;
+    this.need = need;
+    if (need >= PROTO_MBULK_BIG_ARG + 2) {
+      this.pieces = [];
+      this.accLen = 0;
+      this.addPiece(buf, this.pos, have);
+      this.buf = EMPTY;
+      this.pos = 0;
+      return;
+    }
     const want = need <= ACC_UPFRONT ? need : Math.max(ACC_UPFRONT, have);
     if (this.acc.length < want) this.acc = Buffer.allocUnsafe(want);
     buf.copy(this.acc, 0, this.pos);
     this.accLen = have;
-    this.need = need;
     this.buf = EMPTY;
     this.pos = 0;
   }
@@ -401,10 +437,25 @@ export class RequestParser {
    * command when it was the last one.
    */
   private takeAwaitedBulk(): string[] | undefined {
-    this.addBulk(this.acc, 0);
+    const len = this.need - 2;
     this.need = 0;
     this.accLen = 0;
-    if (this.acc.length > ACC_KEEP) this.acc = EMPTY;
+    if (this.pieces !== null) {
+      this.unstage();
+      const pieces = this.pieces;
+      this.pieces = null;
+      if (len > this.maxArgLength) {
+        // Within proto-max-bulk-len (512 MB at most) but longer than a
+        // JavaScript string can be (24 bytes less): refused once it has
+        // arrived, as announcing it is not an error in Redis.
+        this.fail('Protocol error: invalid bulk length');
+        return undefined;
+      }
+      this.pushArg(joinPieces(pieces));
+    } else {
+      this.addBulk(this.acc, 0);
+      if (this.acc.length > ACC_KEEP) this.acc = EMPTY;
+    }
     return this.multibulklen > 0 ? undefined : this.takeCommand();
   }
 
@@ -420,6 +471,39 @@ export class RequestParser {
     }
   }
 
+  /**
+   * `n` more bytes of the big bulk awaited, at `start` of `chunk`: what
+   * belongs to the bulk becomes a piece (its trailing CRLF is only counted).
+   */
+  private addPiece(chunk: Buffer, start: number, n: number): void {
+    const content = this.need - 2 - this.accLen;
+    const take = n < content ? n : content;
+    this.accLen += n;
+    if (take <= 0) return;
+    if (take >= PIECE_MIN) {
+      this.unstage();
+      this.pieces!.push(chunk.latin1Slice(start, start + take));
+      return;
+    }
+    if (this.acc.length < STAGE_SIZE) this.acc = Buffer.allocUnsafe(STAGE_SIZE);
+    let from = start;
+    const to = start + take;
+    while (from < to) {
+      const m = Math.min(to - from, STAGE_SIZE - this.staged);
+      chunk.copy(this.acc, this.staged, from, from + m);
+      this.staged += m;
+      from += m;
+      if (this.staged === STAGE_SIZE) this.unstage();
+    }
+  }
+
+  /** The staged bytes of the big bulk become a piece. */
+  private unstage(): void {
+    if (this.staged === 0) return;
+    this.pieces!.push(this.acc.latin1Slice(0, this.staged));
+    this.staged = 0;
+  }
+
   /** Let go of a kept accumulation buffer (an idle client's), unless a bulk is being awaited. */
   trimIdle(): void {
     if (this.need === 0) this.acc = EMPTY;
@@ -432,6 +516,8 @@ export class RequestParser {
     this.acc = EMPTY;
     this.accLen = 0;
     this.need = 0;
+    this.pieces = null;
+    this.staged = 0;
     this.multibulklen = 0;
     this.bulklen = -1;
     this.argv = [];
@@ -715,6 +801,7 @@ export class RequestParser {
         return null;
       }
       const len = this.bulklen;
+      if (len > this.maxArgLength) return this.fail('Protocol error: invalid bulk length');
       this.addBulk(buf, this.pos);
       this.pos += len + 2; // the trailing CRLF is skipped, not checked (as Redis)
     }
@@ -724,7 +811,13 @@ export class RequestParser {
   /** Add the bulk of `bulklen` bytes at `start` of `buf` to the arguments; the next header follows. */
   private addBulk(buf: Buffer, start: number): void {
     const len = this.bulklen;
-    this.argv.push(len <= INTERN_MAX_LEN ? internSlice(buf, start, len) : buf.latin1Slice(start, start + len));
+    this.pushArg(len <= INTERN_MAX_LEN ? internSlice(buf, start, len) : buf.latin1Slice(start, start + len));
+  }
+
+  /** Add the bulk just parsed, `arg`, to the arguments. */
+  private pushArg(arg: string): void {
+    const len = arg.length;
+    this.argv.push(arg);
     if (len >= PROTO_MBULK_BIG_ARG) this.bigArg = len;
     this.argvBytes += len;
     this.bulklen = -1;
@@ -738,4 +831,19 @@ export class RequestParser {
     this.argvBytes = 0;
     return argv;
   }
+}
+
+/**
+ * One string of `pieces`, concatenated as a balanced tree: V8 joins long
+ * strings by reference (a cons string, flattened once when first read
+ * whole), and a balanced tree keeps its depth logarithmic.
+ */
+function joinPieces(pieces: string[]): string {
+  let level = pieces;
+  while (level.length > 1) {
+    const next: string[] = [];
+    for (let i = 0; i < level.length; i += 2) next.push(i + 1 < level.length ? level[i] + level[i + 1] : level[i]);
+    level = next;
+  }
+  return level.length === 1 ? level[0] : '';
 }

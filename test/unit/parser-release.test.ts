@@ -113,8 +113,8 @@ describe('RequestParser.releaseChunk()', () => {
     expect(argv?.[1].length).toBe(len);
     expect(argv?.[1]).toBe('ab' + '\xe9'.repeat(len - 2));
     expect(p.next()).toEqual(['PING']);
-    // A buffer that large is not kept for the next bulk.
-    expect(p.accumulatorBytes).toBe(0);
+    // Nothing of the bulk is kept for the next one (beyond the 16 KB stage for its small reads).
+    expect(p.accumulatorBytes).toBeLessThanOrEqual(16 * 1024);
   });
 
   it('trimIdle() keeps the buffer of a bulk being awaited and drops a spare one', () => {

@@ -158,6 +158,93 @@ describe('RequestParser: large bulks', () => {
     }
   });
 
+  // Bulks of 32 KB and more that span reads are kept as one string per
+  // read (small reads staged together) and joined at the end.
+  const bigValue = (size: number): string => {
+    let s = '';
+    for (let i = 0; i < size; i++) s += String.fromCharCode((i * 131 + (i >> 8)) & 0xff);
+    return s;
+  };
+
+  it('a big bulk cut anywhere near its edges, its pieces or its CRLF gives the same command', () => {
+    const value = bigValue(40000);
+    const input = mb('SET', '\xff\x00k', value) + mb('GET', '\xfe');
+    const expected = { cmds: [['SET', '\xff\x00k', value], ['GET', '\xfe']], error: null };
+    const head = input.indexOf(value);
+    const end = head + value.length;
+    const cuts = new Set<number>();
+    for (let i = 0; i <= head + 8; i++) cuts.add(i);
+    for (let i = end - 8; i <= input.length; i++) cuts.add(i);
+    // Around the size below which reads are staged (4096) and the stage's size (16384).
+    for (const at of [4096, 16384, 32768]) for (let d = -2; d <= 2; d++) cuts.add(head + at + d);
+    for (const i of cuts) {
+      expect(run([input.slice(0, i), input.slice(i)]), `split at ${i}`).toEqual(expected);
+    }
+    // Three reads: a small one staged between two that become pieces, and the reverse.
+    for (const [i, j] of [
+      [head + 5000, head + 5001],
+      [head + 10, head + 20000],
+      [head + 16383, head + 16385],
+      [end - 1, end + 1],
+      [end + 1, end + 2],
+    ]) {
+      expect(run([input.slice(0, i), input.slice(i, j), input.slice(j)]), `split at ${i}, ${j}`).toEqual(expected);
+    }
+  });
+
+  it('a big bulk in reads of random sizes, small and large mixed, gives the same command', () => {
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed % n;
+    };
+    for (let round = 0; round < 30; round++) {
+      const value = bigValue(32768 + rnd(100000));
+      const input = mb('ECHO', value) + mb('PING');
+      const pieces: string[] = [];
+      for (let off = 0; off < input.length; ) {
+        const len = rnd(3) === 0 ? 1 + rnd(20) : rnd(2) === 0 ? 1 + rnd(5000) : 1 + rnd(70000);
+        pieces.push(input.slice(off, off + len));
+        off += len;
+      }
+      expect(run(pieces)).toEqual({ cmds: [['ECHO', value], ['PING']], error: null });
+    }
+  });
+
+  it('a big bulk sent a byte at a time is not held as a string per byte', () => {
+    const value = bigValue(50000);
+    const input = b(mb('ECHO', value));
+    const p = new RequestParser();
+    const held = p as unknown as { pieces: string[] | null };
+    let got: string[] | null = null;
+    let most = 0;
+    for (let i = 0; i < input.length; i++) {
+      p.feed(input.subarray(i, i + 1));
+      got = p.next() ?? got;
+      most = Math.max(most, held.pieces?.length ?? 0);
+    }
+    expect(got).toEqual(['ECHO', value]);
+    // Staged in 16 KB runs: four pieces at most for 50,000 bytes.
+    expect(most).toBeGreaterThan(0);
+    expect(most).toBeLessThanOrEqual(4);
+  });
+
+  it('a bulk longer than a string can be is refused once it has arrived, not when announced', () => {
+    // (maxArgLength is V8's longest string, 536870888 bytes; lowered here.)
+    const limit = (p: RequestParser) => {
+      p.maxArgLength = 40000;
+    };
+    for (const size of [40000, 40001]) {
+      const value = bigValue(size);
+      const input = mb('SET', 'k', value) + mb('PING');
+      const expected = size === 40000 ? { cmds: [['SET', 'k', value], ['PING']], error: null } : { cmds: [], error: 'Protocol error: invalid bulk length' };
+      // Whole, in two reads, and announced alone.
+      expect(run([input], limit)).toEqual(expected);
+      expect(run([input.slice(0, 30000), input.slice(30000)], limit)).toEqual(expected);
+      expect(run([input.slice(0, input.indexOf(value))], limit)).toEqual({ cmds: [], error: null });
+    }
+  });
+
   it('does not allocate the announced length up front', () => {
     const p = new RequestParser();
     p.feed(b('*1\r\n$536870912\r\nabc'));
