@@ -24,6 +24,7 @@ import { aclCommands } from './acl.js';
 import { aofCommands } from './aof.js';
 import './debug-digest.js';
 import './debug-clients.js';
+import './debug-htstats.js';
 import { dumpCommands } from './dump.js';
 import { hyperloglogCommands } from './hyperloglog.js';
 import { streamCommands } from './stream.js';

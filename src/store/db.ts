@@ -83,7 +83,14 @@ export class Db {
     public id: number,
     private ctx: KeyspaceContext,
   ) {
+    this.initTables();
+  }
+
+  /** The keyspace's tables grow as any dict but shrink from the cron only (tryResizeHashTables()). */
+  private initTables(): void {
     this.dict.expandAllowed = this.expandAllowed;
+    this.dict.shrinkOnDelete = false;
+    this.expires.shrinkOnDelete = false;
   }
 
   private readonly expandAllowed = (moreBytes: number, usedRatio: number): boolean =>
@@ -343,8 +350,8 @@ export class Db {
     if (this.dict.cow !== null) {
       // A snapshot still walks these tables: leave them to it, untouched.
       (this as { dict: Dict<RValue> }).dict = new Dict<RValue>();
-      this.dict.expandAllowed = this.expandAllowed;
       (this as { expires: Dict<number> }).expires = new Dict<number>();
+      this.initTables();
     } else {
       this.dict.clear();
       this.expires.clear();

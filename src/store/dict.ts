@@ -73,6 +73,22 @@ function newTable(size: number): Int32Array {
   return new Int32Array(size).fill(-1);
 }
 
+/** Chain lengths counted apart by _dictGetStatsHt() (longer ones count as the last). */
+export const DICT_STATS_VECTLEN = 50;
+
+/** One bucket table's statistics (see Dict.tableStats()). */
+export interface DictTableStats {
+  /** Buckets. */
+  size: number;
+  /** Elements. */
+  used: number;
+  /** Non-empty buckets. */
+  slots: number;
+  maxChain: number;
+  /** Buckets by chain length, 0 to DICT_STATS_VECTLEN - 1. */
+  chains: number[];
+}
+
 /**
  * Copy-on-write observer of a dict being snapshotted (BGSAVE): the keyspace
  * calls preserve() before a live entry is changed or removed, and
@@ -92,6 +108,13 @@ export class Dict<V> {
    * the growth (the keyspace uses it not to cross maxmemory by a resize).
    */
   expandAllowed: ((moreBytes: number, usedRatio: number) => boolean) | null = null;
+  /**
+   * Shrink a table emptied below a tenth after each deletion, as the types
+   * do (htNeedsResize() then dictResize()). False leaves it to
+   * resizeIfNeeded(): the keyspace's tables are shrunk from the cron
+   * (tryResizeHashTables()), and a range deletion shrinks once at its end.
+   */
+  shrinkOnDelete = true;
   private keys: (string | undefined)[] = [];
   private vals: (V | undefined)[] = [];
   private next = new Int32Array(INITIAL_SLOTS);
@@ -236,7 +259,7 @@ export class Dict<V> {
           const v = this.vals[s];
           this.freeSlot(s);
           this.count--;
-          this.shrinkIfNeeded();
+          if (this.shrinkOnDelete) this.shrinkIfNeeded();
           return v;
         }
       }
@@ -344,13 +367,48 @@ export class Dict<V> {
     for (let s = t[b]; s !== -1; s = this.next[s]) fn(this.keys[s]!, this.vals[s] as V);
   }
 
+  // ---- statistics ----------------------------------------------------------
+
+  /**
+   * What _dictGetStatsHt() counts, for the main table and, while
+   * rehashing, the target table: their sizes, elements, non-empty buckets
+   * and chain lengths.
+   */
+  tableStats(): DictTableStats[] {
+    const out = [this.statsOf(this.t0)];
+    if (this.t1 !== null) out.push(this.statsOf(this.t1));
+    return out;
+  }
+
+  private statsOf(t: Int32Array): DictTableStats {
+    const chains = new Array<number>(DICT_STATS_VECTLEN).fill(0);
+    let used = 0;
+    let slots = 0;
+    let maxChain = 0;
+    for (let b = 0; b < t.length; b++) {
+      let len = 0;
+      for (let s = t[b]; s !== -1; s = this.next[s]) len++;
+      chains[len < DICT_STATS_VECTLEN ? len : DICT_STATS_VECTLEN - 1]++;
+      if (len === 0) continue;
+      slots++;
+      used += len;
+      if (len > maxChain) maxChain = len;
+    }
+    return { size: t.length, used, slots, maxChain, chains };
+  }
+
   // ---- rehashing ---------------------------------------------------------
 
+  /**
+   * _dictExpandIfNeeded(): at one element per bucket the table doubles
+   * (Redis 7.0 sizes it for one more element than it holds, the next power
+   * of two).
+   */
   private expandIfNeeded(): void {
     if (this.t1 !== null) return;
-    if (this.count + 1 > this.t0.length) {
-      const size = nextPow2((this.count + 1) * 2);
-      if (this.expandAllowed !== null && !this.expandAllowed(size * 4, (this.count + 1) / this.t0.length)) return;
+    if (this.count >= this.t0.length) {
+      const size = nextPow2(this.count + 1);
+      if (this.expandAllowed !== null && !this.expandAllowed(size * 4, this.count / this.t0.length)) return;
       this.startRehash(size);
     }
   }

@@ -115,6 +115,16 @@ export class RSet implements RObjectBase, MemTracked {
     return this.ints !== null ? 'intset' : 'hashtable';
   }
 
+  /**
+   * The hash table of a hashtable-encoded set (DEBUG HTSTATS-KEY): a small
+   * one's array becomes it, as it would past SMALL_MAX members. Null for
+   * an intset.
+   */
+  hashTable(): Dict<null> | null {
+    if (this.arr !== null) this.toDict();
+    return this.ht;
+  }
+
   /** Binary search: index of v, or -(insertion point) - 1. */
   private intFind(v: bigint): number {
     const a = this.ints!;

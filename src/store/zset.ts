@@ -339,6 +339,21 @@ export class ZSet implements RObjectBase, MemTracked {
     this.lpSplice(v.off[i], v.off[i + n], '', -n);
   }
 
+  /**
+   * A range deletion: the dict shrinks once at its end, as
+   * zremrangeGenericCommand() resizes it, not along the way.
+   */
+  private shrinkAfter(del: () => number): number {
+    const d = this.dict!;
+    d.shrinkOnDelete = false;
+    try {
+      return del();
+    } finally {
+      d.shrinkOnDelete = true;
+      d.resizeIfNeeded();
+    }
+  }
+
   /** A member left the skiplist form. */
   private slDeleted(ele: string): void {
     this.dict!.delete(ele);
@@ -693,7 +708,7 @@ export class ZSet implements RObjectBase, MemTracked {
       this.lpDeleteAt(start, n);
       return n;
     }
-    return this.zsl!.deleteRangeByRank(start + 1, end + 1, (e) => this.slDeleted(e));
+    return this.shrinkAfter(() => this.zsl!.deleteRangeByRank(start + 1, end + 1, (e) => this.slDeleted(e)));
   }
 
   /** ZREMRANGEBYSCORE. */
@@ -707,7 +722,7 @@ export class ZSet implements RObjectBase, MemTracked {
       this.lpDeleteAt(i, j - i);
       return j - i;
     }
-    return this.zsl!.deleteRangeByScore(r, (e) => this.slDeleted(e));
+    return this.shrinkAfter(() => this.zsl!.deleteRangeByScore(r, (e) => this.slDeleted(e)));
   }
 
   /** ZREMRANGEBYLEX. */
@@ -721,7 +736,7 @@ export class ZSet implements RObjectBase, MemTracked {
       this.lpDeleteAt(i, j - i);
       return j - i;
     }
-    return this.zsl!.deleteRangeByLex(r, (e) => this.slDeleted(e));
+    return this.shrinkAfter(() => this.zsl!.deleteRangeByLex(r, (e) => this.slDeleted(e)));
   }
 
   // ---- random sampling ------------------------------------------------------------

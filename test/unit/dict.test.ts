@@ -212,3 +212,69 @@ describe('Dict', () => {
     expect(d.get('again')).toBe(1);
   });
 });
+
+describe('Dict: sizes and statistics (DEBUG HTSTATS)', () => {
+  it('doubles at one element per bucket (Redis 7.0: the next power of two above the count)', () => {
+    const d = new Dict<number>();
+    const sizes: number[] = [];
+    for (let i = 0; i < 70; i++) {
+      d.set(`k\xff${i}`, i);
+      while (d.isRehashing()) d.rehashStep(100);
+      const size = d.tableStats()[0].size;
+      if (sizes[sizes.length - 1] !== size) sizes.push(size);
+    }
+    expect(sizes).toEqual([4, 8, 16, 32, 64, 128]);
+  });
+
+  it('counts every element and bucket once, in both tables while rehashing', () => {
+    let seed = 11;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed % n;
+    };
+    const d = new Dict<number>();
+    for (let step = 0; step < 5000; step++) {
+      const k = `m${rnd(600)}`;
+      if (rnd(3) === 0) d.delete(k);
+      else d.set(k, step);
+      if (step % 37 !== 0) continue;
+      const stats = d.tableStats();
+      expect(stats.length).toBe(d.isRehashing() ? 2 : 1);
+      let used = 0;
+      for (const st of stats) {
+        expect(st.chains.reduce((a, b) => a + b, 0)).toBe(st.size);
+        expect(st.size - st.chains[0]).toBe(st.slots);
+        let inChains = 0;
+        st.chains.forEach((n, len) => (inChains += n * len));
+        // (Chains of 49 and more count in the last slot, as Redis's vector.)
+        expect(inChains).toBeLessThanOrEqual(st.used);
+        if (st.maxChain < st.chains.length - 1) expect(inChains).toBe(st.used);
+        used += st.used;
+      }
+      expect(used).toBe(d.size);
+    }
+  });
+
+  it('a table shrinks after each deletion unless told to wait for resizeIfNeeded()', () => {
+    const grown = (): Dict<number> => {
+      const d = new Dict<number>();
+      for (let i = 0; i < 300; i++) d.set(`k${i}`, i);
+      while (d.isRehashing()) d.rehashStep(100);
+      return d;
+    };
+    const settle = (d: Dict<number>): number => {
+      while (d.isRehashing()) d.rehashStep(100);
+      return d.tableStats()[0].size;
+    };
+    const eager = grown();
+    for (let i = 0; i < 295; i++) eager.delete(`k${i}`);
+    // Shrunk once the count fell below a tenth, then no more while that rehash ran.
+    expect(settle(eager)).toBeGreaterThan(8);
+    const lazy = grown();
+    lazy.shrinkOnDelete = false;
+    for (let i = 0; i < 295; i++) lazy.delete(`k${i}`);
+    expect(settle(lazy)).toBe(512);
+    lazy.resizeIfNeeded();
+    expect(settle(lazy)).toBe(8);
+  });
+});
