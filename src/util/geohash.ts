@@ -151,8 +151,45 @@ export function scoreToBits(score: number): bigint {
 
 /** decodeGeohash() of geo.c: a score to [longitude, latitude]. */
 export function decodeScore(score: number): [number, number] {
+  // A GEOADD score is a 52-bit integer: its two 32-bit halves are exact
+  // doubles, and decoding them needs no bigint (the hot path of GEOSEARCH).
+  if (score >= 0 && score < 9007199254740992) {
+    const t = Math.trunc(score);
+    const hi = Math.floor(t / TWO32);
+    // (The low half as an int32: its bits are all that is read.)
+    return decodeHalves(hi, (t - hi * TWO32) | 0);
+  }
   const a = geohashDecode(WGS84_LONG, WGS84_LAT, { bits: scoreToBits(score), step: GEO_STEP_MAX });
   return areaToLongLat(a as GeoArea);
+}
+
+/**
+ * geohashDecodeWGS84() then geohashDecodeAreaToLongLat() of the 52-bit hash
+ * whose high and low 32 bits are `hi` and `lo`: the same
+ * arithmetic as geohashDecode() and areaToLongLat(), without objects.
+ */
+/** 1 / 2^GEO_STEP_MAX: dividing by a power of two and multiplying by its inverse give the same double. */
+const STEP_INV = 2 ** -GEO_STEP_MAX;
+const LAT_SCALE = GEO_LAT_MAX - GEO_LAT_MIN;
+const LONG_SCALE = GEO_LONG_MAX - GEO_LONG_MIN;
+
+function decodeHalves(hi: number, lo: number): [number, number] {
+  const ilato = compact16(lo) + compact16(hi) * 65536;
+  const ilono = compact16(lo >>> 1) + compact16(hi >>> 1) * 65536;
+  // (x + 1) % 2^32 of a 32-bit x, without a floating-point modulo.
+  const latNext = ilato === TWO32 - 1 ? 0 : ilato + 1;
+  const longNext = ilono === TWO32 - 1 ? 0 : ilono + 1;
+  const latMin = GEO_LAT_MIN + (ilato * STEP_INV) * LAT_SCALE;
+  const latMax = GEO_LAT_MIN + (latNext * STEP_INV) * LAT_SCALE;
+  const longMin = GEO_LONG_MIN + (ilono * STEP_INV) * LONG_SCALE;
+  const longMax = GEO_LONG_MIN + (longNext * STEP_INV) * LONG_SCALE;
+  let x = (longMin + longMax) * 0.5;
+  if (x > GEO_LONG_MAX) x = GEO_LONG_MAX;
+  if (x < GEO_LONG_MIN) x = GEO_LONG_MIN;
+  let y = (latMin + latMax) * 0.5;
+  if (y > GEO_LAT_MAX) y = GEO_LAT_MAX;
+  if (y < GEO_LAT_MIN) y = GEO_LAT_MIN;
+  return [x, y];
 }
 
 /** The score GEOADD stores for a position (null when out of range). */
@@ -185,6 +222,10 @@ export function latDistance(lat1d: number, lat2d: number): number {
   return EARTH_RADIUS_IN_METERS * Math.abs(degRad(lat2d) - degRad(lat1d));
 }
 
+/** The latitude (radians) geoDistance() last took the cosine of, and that cosine. */
+let cosOf = 0;
+let cosLat1 = 1;
+
 /** geohashGetDistance(): haversine on the Redis sphere. */
 export function geoDistance(lon1d: number, lat1d: number, lon2d: number, lat2d: number): number {
   const lon1r = degRad(lon1d);
@@ -194,7 +235,12 @@ export function geoDistance(lon1d: number, lat1d: number, lon2d: number, lat2d: 
   const lat1r = degRad(lat1d);
   const lat2r = degRad(lat2d);
   const u = Math.sin((lat2r - lat1r) / 2);
-  const a = u * u + Math.cos(lat1r) * Math.cos(lat2r) * v * v;
+  // A search measures every point from one center: its cosine is kept.
+  if (lat1r !== cosOf) {
+    cosOf = lat1r;
+    cosLat1 = Math.cos(lat1r);
+  }
+  const a = u * u + cosLat1 * Math.cos(lat2r) * v * v;
   return 2.0 * EARTH_RADIUS_IN_METERS * Math.asin(Math.sqrt(a));
 }
 

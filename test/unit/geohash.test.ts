@@ -5,6 +5,13 @@ import {
   deinterleave64,
   encodeScore,
   estimateStepsByRadius,
+  geohashDecode,
+  areaToLongLat,
+  scoreToBits,
+  GEO_STEP_MAX,
+  WGS84_LAT,
+  WGS84_LONG,
+  type GeoArea,
   fixed4,
   formatF,
   geoDistance,
@@ -58,6 +65,24 @@ describe('geohash', () => {
         expect(deinterleave64(want)).toEqual([x, y]);
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  it('decodes a score without bigints exactly as through the 64-bit hash', () => {
+    const viaBits = (score: number): [number, number] =>
+      areaToLongLat(geohashDecode(WGS84_LONG, WGS84_LAT, { bits: scoreToBits(score), step: GEO_STEP_MAX }) as GeoArea);
+    const scores = fc.oneof(
+      fc.integer({ min: 0, max: 2 ** 52 - 1 }),
+      fc.double({ min: 0, max: 2 ** 53, noNaN: true }),
+      // Any sorted-set score: fractions, negatives, past 2^53, infinities.
+      fc.double(),
+      fc.constantFrom(0, 2 ** 52 - 1, 2 ** 52, 2 ** 53 - 1, 2 ** 53, 2 ** 32 - 1, 2 ** 32, -0.5, 0.999),
+    );
+    fc.assert(
+      fc.property(scores, (score) => {
+        expect(decodeScore(score)).toEqual(viaBits(score));
+      }),
+      { numRuns: 5000 },
     );
   });
 
