@@ -9,7 +9,6 @@ import { getLongLong, eqi } from './args.js';
 import {
   scriptingEngine,
   scriptKill as killRunningScript,
-  sha1hex,
   extractShebangFlags,
   SCRIPT_FLAG_NO_WRITES,
   SCRIPT_FLAG_ALLOW_OOM,
@@ -45,8 +44,9 @@ export function scriptFlagsToCmdFlags(cmdFlags: number, scriptFlags: number): nu
 /** evalGetCommandFlags(): the flags of the cached script, or of the body's shebang. */
 function evalCommandFlags(cmdFlags: number, argv: string[], server: NodisServer, evalsha: boolean): number {
   if (evalsha && argv[1].length !== 40) return cmdFlags;
-  const sha = evalsha ? argv[1].toLowerCase() : sha1hex(argv[1]);
-  const cached = scriptingEngine(server).scripts.get(sha);
+  const engine = scriptingEngine(server);
+  const sha = evalsha ? argv[1].toLowerCase() : engine.shaOf(argv[1]);
+  const cached = engine.scripts.get(sha);
   let scriptFlags: number;
   if (cached !== undefined) {
     scriptFlags = cached.flags;

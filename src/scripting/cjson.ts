@@ -435,8 +435,26 @@ export function strtodPrefix(s: string, pos: number): [number, number] {
 }
 
 export function openCjson(L: LuaState): void {
+  pushCjsonModule(L);
+  lua.lua_setglobal(L, toLuaBytes('cjson'));
+}
+
+/**
+ * lua_cjson_new(): a module table with settings of its own (cjson.new()
+ * makes another), named as lua-cjson 2.1.0 names itself.
+ */
+function pushCjsonModule(L: LuaState): void {
   const cfg = defaultConfig();
   lua.lua_newtable(L);
+  pushStr(L, 'cjson');
+  lua.lua_setfield(L, -2, toLuaBytes('_NAME'));
+  pushStr(L, '2.1.0');
+  lua.lua_setfield(L, -2, toLuaBytes('_VERSION'));
+  lua.lua_pushcfunction(L, (L: LuaState) => {
+    pushCjsonModule(L);
+    return 1;
+  });
+  lua.lua_setfield(L, -2, toLuaBytes('new'));
   lua.lua_pushcfunction(L, (L: LuaState) => {
     if (lua.lua_gettop(L) !== 1) raise(L, 'bad argument #1 to \'encode\' (expected 1 argument)');
     pushStr(L, encode(L, 1, 1, cfg));
@@ -515,5 +533,4 @@ export function openCjson(L: LuaState): void {
     lua.lua_pushcfunction(L, fn);
     lua.lua_setfield(L, -2, toLuaBytes(name));
   }
-  lua.lua_setglobal(L, toLuaBytes('cjson'));
 }

@@ -154,9 +154,10 @@ export abstract class LuaEngine {
 
   /**
    * A fresh Lua state with the sandboxed globals; `globalsIndex` is the
-   * __index of the globals proxy (it gets the real globals as upvalue).
+   * __index of the globals proxy (it gets the real globals as upvalue), or
+   * null for the plain strict globals (see protectGlobals()).
    */
-  protected openState(globalsIndex: (L: LuaState) => number): void {
+  protected openState(globalsIndex: ((L: LuaState) => number) | null): void {
     loadLua();
     const L = lauxlib.luaL_newstate();
     this.L = L;
@@ -201,12 +202,21 @@ math.cosh = function(x) return (math.exp(x) + math.exp(-x)) / 2 end
 math.sinh = function(x) return (math.exp(x) - math.exp(-x)) / 2 end
 math.tanh = function(x) local a, b = math.exp(x), math.exp(-x) return (a - b) / (a + b) end
 string.gfind = string.gmatch
+-- What Lua 5.3 added, absent from Redis's Lua 5.1.
+math.maxinteger, math.mininteger, math.tointeger, math.type, math.ult = nil
+table.move, table.pack, table.unpack = nil
+string.pack, string.packsize, string.unpack = nil
+coroutine.isyieldable = nil
+rawlen = nil
 `;
     const b = toLuaBytes(compat);
     if (lauxlib.luaL_loadbufferx(L, b, b.length, toLuaBytes('=compat'), toLuaBytes('t')) !== lua.LUA_OK || lua.lua_pcall(L, 0, 0, 0) !== lua.LUA_OK) {
       throw new Error('Lua compat setup failed: ' + toStr(L, -1));
     }
     lua.lua_pushcfunction(L, errorHandler);
+    // A global in Redis too, where scripts can see it (pairs(_G)).
+    lua.lua_pushvalue(L, -1);
+    lua.lua_setglobal(L, toLuaBytes('__redis__err__handler'));
     this.handlerRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
     this.protectGlobals(L, globalsIndex);
   }
@@ -214,9 +224,12 @@ string.gfind = string.gmatch
   /**
    * The globals and the library tables are read-only (Redis's readonly
    * tables), and reading a missing global is an error. The real globals sit
-   * behind a proxy that every chunk gets as its environment.
+   * behind a proxy that every chunk gets as its environment. With no
+   * `globalsIndex` the proxy reads through to the real table as a table,
+   * which the VM follows without a call, and the real table itself raises
+   * on a missing name: a script reads `redis` or `KEYS` at table speed.
    */
-  private protectGlobals(L: LuaState, globalsIndex: (L: LuaState) => number): void {
+  private protectGlobals(L: LuaState, globalsIndex: ((L: LuaState) => number) | null): void {
     lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS); // G
     const G = lua.lua_gettop(L);
     // Library tables: proxies that read through and refuse writes.
@@ -236,6 +249,12 @@ string.gfind = string.gmatch
     lua.lua_newtable(L); // the globals proxy P
     lua.lua_newtable(L);
     lua.lua_pushvalue(L, G);
+    if (globalsIndex === null) {
+      lua.lua_newtable(L);
+      lua.lua_pushcfunction(L, missingGlobal);
+      lua.lua_setfield(L, -2, toLuaBytes('__index'));
+      lua.lua_setmetatable(L, G);
+    }
     setReadonlyMetatable(L, globalsIndex);
     lua.lua_pushvalue(L, -1);
     lua.lua_setfield(L, G, toLuaBytes('_G'));
@@ -246,9 +265,22 @@ string.gfind = string.gmatch
       lua.lua_pushcclosure(L, readonlyGuard, 1);
       lua.lua_setfield(L, G, toLuaBytes(name));
     }
+    // rawget(), next() and pairs() see through a read-only proxy to the
+    // table behind it, as they see Redis's readonly tables themselves.
+    for (const name of ['rawget', 'next', 'pairs']) {
+      lua.lua_getfield(L, G, toLuaBytes(name));
+      lua.lua_pushcclosure(L, readThrough, 1);
+      lua.lua_setfield(L, G, toLuaBytes(name));
+    }
     lua.lua_rawseti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
     // Keep the real table reachable for KEYS/ARGV.
-    lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, toLuaBytes('nodis_real_globals'));
+    lua.lua_pushvalue(L, -1);
+    this.realGlobalsRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+    lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, K_REAL_GLOBALS);
+    pushStr(L, 'KEYS');
+    this.keysNameRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+    pushStr(L, 'ARGV');
+    this.argvNameRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
   }
 
   /** luaRegisterLogFunction() and luaRegisterVersion(): into the table at the top of the stack. */
@@ -380,6 +412,28 @@ string.gfind = string.gmatch
       return 0;
     });
     lua.lua_setfield(L, -2, toLuaBytes('randomseed'));
+    // Lua 5.1's math.atan2 and math.frexp (5.3 folded the first into
+    // math.atan and dropped the second).
+    lua.lua_pushcfunction(L, (L: LuaState) => {
+      lua.lua_pushnumber(L, Math.atan2(lauxlib.luaL_checknumber(L, 1), lauxlib.luaL_checknumber(L, 2)));
+      return 1;
+    });
+    lua.lua_setfield(L, -2, toLuaBytes('atan2'));
+    lua.lua_pushcfunction(L, (L: LuaState) => {
+      const [m, e] = frexp(lauxlib.luaL_checknumber(L, 1));
+      lua.lua_pushnumber(L, m);
+      pushNum(L, e);
+      return 2;
+    });
+    lua.lua_setfield(L, -2, toLuaBytes('frexp'));
+    lua.lua_pop(L, 1);
+    // table.setn: obsolete in 5.1 already, an error naming the caller's line.
+    lua.lua_getglobal(L, toLuaBytes('table'));
+    lua.lua_pushcfunction(L, (L: LuaState) => {
+      lauxlib.luaL_checktype(L, 1, lua.LUA_TTABLE);
+      return raise(L, "'setn' is obsolete");
+    });
+    lua.lua_setfield(L, -2, toLuaBytes('setn'));
     lua.lua_pop(L, 1);
   }
 
@@ -586,11 +640,15 @@ string.gfind = string.gmatch
       let status: number;
       if (evalMode) {
         // KEYS and ARGV are globals in EVAL mode.
-        lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, toLuaBytes('nodis_real_globals'));
+        // Through registry references: the Lua strings "KEYS" and "ARGV"
+        // are made (and hashed) once, not on every run.
+        lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.realGlobalsRef);
+        lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.keysNameRef);
         pushArray(L, keys);
-        lua.lua_setfield(L, -2, toLuaBytes('KEYS'));
+        lua.lua_rawset(L, -3);
+        lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.argvNameRef);
         pushArray(L, args);
-        lua.lua_setfield(L, -2, toLuaBytes('ARGV'));
+        lua.lua_rawset(L, -3);
         lua.lua_pop(L, 1);
         status = lua.lua_pcall(L, 0, 1, -2);
       } else {
@@ -661,6 +719,11 @@ string.gfind = string.gmatch
     compileMessage: lua51Message,
   });
 
+  /** Registry references to the real globals table and to the strings "KEYS" and "ARGV". */
+  private realGlobalsRef = 0;
+  private keysNameRef = 0;
+  private argvNameRef = 0;
+
   /** Bytes of Lua code compiled into the state (part of memory()). */
   protected codeBytes = 0;
 
@@ -674,6 +737,9 @@ string.gfind = string.gmatch
   }
 }
 
+/** The registry field holding the real globals table (the debugger reads KEYS and ARGV there). */
+const K_REAL_GLOBALS = toLuaBytes('nodis_real_globals');
+
 /** LUAI_MAXCSTACK of Lua 5.1: the slots a C function may use. */
 const LUAI_MAXCSTACK = 8000;
 
@@ -684,6 +750,16 @@ const LUA_STATE_BYTES = 31744;
 /** The EVAL engine (eval.c): the script cache and its Lua state. */
 export class ScriptingEngine extends LuaEngine {
   readonly scripts = new Map<string, CachedScript>();
+  /**
+   * The SHA of each cached body: EVAL hashes its body every time (SHA-1 in
+   * Redis), and a lookup of the same bytes costs far less than Node's hash.
+   */
+  private readonly shaByBody = new Map<string, string>();
+
+  /** sha1hex() of a script body, cached ones looked up. */
+  shaOf(body: string): string {
+    return this.shaByBody.get(body) ?? sha1hex(body);
+  }
   /** Bytes of the cached bodies and their SHAs (used_memory_scripts_eval). */
   scriptsMem = 0;
 
@@ -694,12 +770,12 @@ export class ScriptingEngine extends LuaEngine {
 
   /** scriptingInit(). */
   private init(): void {
-    this.openState(globalsIndex);
+    this.openState(null);
   }
 
   /** luaCreateFunction(): compile and cache; the SHA, or an error text for the caller. */
   createFunction(body: string): { sha: string } | { error: string } {
-    const sha = sha1hex(body);
+    const sha = this.shaOf(body);
     if (this.scripts.has(sha)) return { sha };
     const sb = extractShebangFlags(body);
     if (typeof sb === 'string') return { error: sb };
@@ -712,6 +788,7 @@ export class ScriptingEngine extends LuaEngine {
     }
     const ref = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
     this.scripts.set(sha, { body, flags: sb.flags, ref });
+    this.shaByBody.set(body, sha);
     this.codeBytes += body.length;
     this.scriptsMem += 40 + body.length + 16;
     return { sha };
@@ -720,6 +797,7 @@ export class ScriptingEngine extends LuaEngine {
   /** scriptingReset(): SCRIPT FLUSH drops the state and every script. */
   reset(): void {
     this.scripts.clear();
+    this.shaByBody.clear();
     this.scriptsMem = 0;
     this.codeBytes = 0;
     this.init();
@@ -882,6 +960,11 @@ export function globalsIndex(L: LuaState): number {
   return 1;
 }
 
+/** __index of the real globals table (the proxy reads through it): a missing name is an error. */
+function missingGlobal(L: LuaState): number {
+  return nonexistentGlobal(L, 2);
+}
+
 /** luaProtectedTableError(): the error for reading the missing field named at `keyIdx`. */
 export function nonexistentGlobal(L: LuaState, keyIdx: number): never {
   const t = lua.lua_type(L, keyIdx);
@@ -944,6 +1027,56 @@ function readonlyGuard(L: LuaState): number {
       pushStr(L, 'Attempt to modify a readonly table');
       lua.lua_error(L);
     }
+  }
+  const n = lua.lua_gettop(L);
+  lua.lua_pushvalue(L, lua.lua_upvalueindex(1));
+  lua.lua_insert(L, 1);
+  lua.lua_call(L, n, lua.LUA_MULTRET);
+  return lua.lua_gettop(L);
+}
+
+/** C's frexp(): [m, e] with x = m * 2^e and 0.5 <= |m| < 1 (x itself and 0 for zero, infinities, NaN). */
+export function frexp(x: number): [number, number] {
+  if (x === 0 || !Number.isFinite(x)) return [x, 0];
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  let shift = 0;
+  if (((view.getUint32(0) >>> 20) & 0x7ff) === 0) {
+    // Subnormal: scaled into the normal range first.
+    view.setFloat64(0, x * 2 ** 64);
+    shift = 64;
+  }
+  const hi = view.getUint32(0);
+  const e = ((hi >>> 20) & 0x7ff) - 1022 - shift;
+  view.setUint32(0, (hi & 0x800fffff) | (1022 << 20));
+  return [view.getFloat64(0), e];
+}
+
+/**
+ * rawget(), next() or pairs() (upvalue 1) of a read-only proxy applied to
+ * the table it reads through: its __index when that is a table, else the
+ * upvalue of its __index closure (the globals of a strict __index).
+ */
+function readThrough(L: LuaState): number {
+  if (lua.lua_type(L, 1) === lua.LUA_TTABLE && lua.lua_getmetatable(L, 1)) {
+    const mt = lua.lua_gettop(L);
+    pushStr(L, READONLY_MARK);
+    const sealed = lua.lua_rawget(L, mt) !== lua.LUA_TNIL;
+    lua.lua_pop(L, 1);
+    let backed = false;
+    if (sealed) {
+      pushStr(L, '__index');
+      const t = lua.lua_rawget(L, mt);
+      if (t === lua.LUA_TFUNCTION) {
+        backed = lua.lua_getupvalue(L, -1, 1) !== null && lua.lua_type(L, -1) === lua.LUA_TTABLE;
+        lua.lua_remove(L, -2);
+      } else {
+        backed = t === lua.LUA_TTABLE;
+      }
+      if (backed) lua.lua_replace(L, 1);
+      else lua.lua_pop(L, 1);
+    }
+    lua.lua_pop(L, 1); // the metatable
   }
   const n = lua.lua_gettop(L);
   lua.lua_pushvalue(L, lua.lua_upvalueindex(1));

@@ -160,14 +160,28 @@ export function loadLua(): void {
 /** An opaque Lua state. */
 export type LuaState = unknown;
 
+/**
+ * Up to this length strings cross between JS and Lua by a loop: a native
+ * Buffer call costs more than copying a short name or argument by hand.
+ */
+const SHORT_COPY = 64;
+
+const latin1Slice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string;
+
 /** A latin1 JS string (one char per byte) as a Lua string. */
 export function toLuaBytes(s: string): Uint8Array {
-  return Buffer.from(s, 'latin1');
+  const n = s.length;
+  if (n > SHORT_COPY) return Buffer.from(s, 'latin1');
+  const u = new Uint8Array(n);
+  for (let i = 0; i < n; i++) u[i] = s.charCodeAt(i);
+  return u;
 }
 
 /** A Lua string (bytes) as a latin1 JS string. */
 export function fromLuaBytes(u: Uint8Array): string {
-  return Buffer.from(u.buffer, u.byteOffset, u.byteLength).toString('latin1');
+  const n = u.length;
+  if (n > SHORT_COPY) return latin1Slice.call(u, 0, n);
+  return String.fromCharCode.apply(null, u as unknown as number[]);
 }
 
 export function pushStr(L: LuaState, s: string): void {
