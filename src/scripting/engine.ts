@@ -1376,10 +1376,10 @@ function respToLua(L: LuaState, s: string, pos: number, push = true): number {
         lua.lua_checkstack(L, 3);
         lua.lua_createtable(L, n, 0);
       }
+      // A fresh table has no metamethods: rawseti() sets as settable() would.
       for (let j = 1; j <= n; j++) {
-        if (push) lua.lua_pushinteger(L, j);
         next = respToLua(L, s, next, push);
-        if (push) lua.lua_settable(L, -3);
+        if (push) lua.lua_rawseti(L, -2, j);
       }
       break;
     }

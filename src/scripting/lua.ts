@@ -76,6 +76,13 @@ const PATCHES: Record<string, { suffix?: string; edits: [string, string][] }> = 
       ],
     ],
   },
+  'lapi.js': {
+    // A pushed string is copied: Uint8Array's slice() copies as one block,
+    // where subarray() then Uint8Array.from() built a view and copied byte
+    // by byte (most of the time of a script turning a 100-element reply into
+    // a table). (A Buffer's own slice() would be a view.)
+    edits: [['ts = luaS_new(L, s.subarray(0, len));', 'ts = luaS_bless(L, Uint8Array.prototype.slice.call(s, 0, len));']],
+  },
   'luaconf.js': {
     edits: [['return String(Number(n.toPrecision(14))); /* should match behaviour of LUA_NUMBER_FMT */', `return globalThis[${NUMBER2STR}](n);`]],
   },

@@ -91,6 +91,12 @@ const CASES: Arg[][] = [
   ['return redis.call("incrby","n",3.0)', '0'],
   ['return redis.call("set","n",0.1)', '0'],
   ['return redis.call("hgetall","nohash")', '0'],
+  // Arrays with null elements (false in RESP2, nil in RESP3) and nested arrays, turned into tables.
+  ['redis.call("set","s1","x") local r = redis.call("mget","s1","none","s1") return {#r, type(r[2]), r[3]}', '0'],
+  // (Not #r: the length of a table with holes is any border, and Lua 5.1's differs from fengari's.)
+  ['redis.setresp(3) redis.call("set","s1","x") local r = redis.call("mget","none","s1","none") return {type(r[1]), r[2], type(r[3])}', '0'],
+  ['redis.call("xadd","st","1-1","f","v") return redis.call("xrange","st","-","+")', '0'],
+  ['redis.call("rpush","l3",unpack({"a","b","c","d","e","f","g","h","i","j"})) local r = redis.call("lrange","l3",0,-1) return {#r, r[1], r[10]}', '0'],
   ['redis.call("hset","h","f","v") return redis.call("hgetall","h")', '0'],
   ['return redis.call("ping")', '0'],
   ['return redis.call("type","nokey")', '0'],
