@@ -255,6 +255,8 @@ rawlen = nil
       lua.lua_setfield(L, -2, toLuaBytes('__index'));
       lua.lua_setmetatable(L, G);
     }
+    lua.lua_pushvalue(L, -2);
+    this.globalsMetaRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
     setReadonlyMetatable(L, globalsIndex);
     lua.lua_pushvalue(L, -1);
     lua.lua_setfield(L, G, toLuaBytes('_G'));
@@ -719,8 +721,12 @@ rawlen = nil
     compileMessage: lua51Message,
   });
 
-  /** Registry references to the real globals table and to the strings "KEYS" and "ARGV". */
-  private realGlobalsRef = 0;
+  /**
+   * Registry references to the globals proxy's metatable, the real globals
+   * table and the strings "KEYS" and "ARGV".
+   */
+  protected globalsMetaRef = 0;
+  protected realGlobalsRef = 0;
   private keysNameRef = 0;
   private argvNameRef = 0;
 

@@ -28,7 +28,7 @@ import {
   lua51RuntimeMessage,
   mustObey,
 } from './engine.js';
-import { lua, lauxlib, toStr, fromLuaBytes, toLuaBytes, type LuaState } from './lua.js';
+import { lua, lauxlib, pushStr, toStr, fromLuaBytes, toLuaBytes, type LuaState } from './lua.js';
 
 /** The timeout of a library body run by FUNCTION LOAD (LOAD_TIMEOUT_MS). */
 const LOAD_TIMEOUT_MS = 500;
@@ -111,7 +111,8 @@ export class FunctionsEngine extends LuaEngine {
 
   constructor(server: NodisServer) {
     super(server);
-    this.openState(this.loadAwareIndex);
+    this.openState(null);
+    this.dropEvalOnlyApi();
     this.libraryApiRef = this.createLibraryApi(this.L);
     registerFunctionLibraries(server, this.persisted);
     registerFunctionsInfo(server, {
@@ -122,17 +123,55 @@ export class FunctionsEngine extends LuaEngine {
     });
   }
 
-  /** __index of the globals proxy: the sandbox globals, or only `redis` while a library loads. */
-  private loadAwareIndex = (L: LuaState): number => {
-    if (this.loading !== null) {
-      if (lua.lua_type(L, 2) === lua.LUA_TSTRING && toStr(L, 2) === 'redis') {
-        lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.libraryApiRef);
-        return 1;
-      }
-      nonexistentGlobal(L, 2);
+  /**
+   * __index of the globals proxy while a library loads: only `redis` (the
+   * load-time API) exists. Otherwise the proxy reads through the real
+   * globals as a table (openState(null)); setGlobalsIndex() swaps the two.
+   */
+  private loadTimeIndex = (L: LuaState): number => {
+    if (lua.lua_type(L, 2) === lua.LUA_TSTRING && toStr(L, 2) === 'redis') {
+      lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.libraryApiRef);
+      return 1;
     }
-    return globalsIndex(L);
+    return nonexistentGlobal(L, 2);
   };
+
+  /**
+   * Functions' `redis` lacks what only EVAL has in Redis 7.0: the debugger's
+   * breakpoint() and debug(), and replicate_commands().
+   */
+  private dropEvalOnlyApi(): void {
+    const L = this.L;
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.realGlobalsRef);
+    pushStr(L, 'redis');
+    lua.lua_rawget(L, -2);
+    // The read-only proxy's table: its metatable's __index.
+    lua.lua_getmetatable(L, -1);
+    pushStr(L, '__index');
+    lua.lua_rawget(L, -2);
+    for (const name of ['breakpoint', 'debug', 'replicate_commands']) {
+      pushStr(L, name);
+      lua.lua_pushnil(L);
+      lua.lua_rawset(L, -3);
+    }
+    lua.lua_settop(L, 0);
+  }
+
+  /** The globals proxy reads through the load-time index (true) or the real globals (false). */
+  private setGlobalsIndex(loading: boolean): void {
+    const L = this.L;
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.globalsMetaRef);
+    pushStr(L, '__index');
+    if (loading) {
+      // (The real globals as upvalue, where readThrough() looks for them.)
+      lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.realGlobalsRef);
+      lua.lua_pushcclosure(L, this.loadTimeIndex, 1);
+    } else {
+      lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.realGlobalsRef);
+    }
+    lua.lua_rawset(L, -3);
+    lua.lua_pop(L, 1);
+  }
 
   /** The load-time `redis` table: a read-only proxy that raises on a missing field. */
   private createLibraryApi(L: LuaState): number {
@@ -223,6 +262,7 @@ export class FunctionsEngine extends LuaEngine {
       return `Error compiling function: ${msg}`;
     }
     this.loading = { lib, start: performance.now(), timeout };
+    this.setGlobalsIndex(true);
     lua.lua_sethook(L, this.loadHook, lua.LUA_MASKCOUNT, 100000);
     try {
       if (lua.lua_pcall(L, 0, 0, 0) !== lua.LUA_OK) {
@@ -233,6 +273,7 @@ export class FunctionsEngine extends LuaEngine {
       lua.lua_sethook(L, null, 0, 0);
       this.loading = null;
       lua.lua_settop(L, 0);
+      this.setGlobalsIndex(false);
     }
   }
 
