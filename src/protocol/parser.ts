@@ -391,11 +391,11 @@ export class RequestParser {
 
   /** Copy the first `n` bytes of `chunk` to the awaited bulk, growing its buffer as needed. */
   private accumulate(chunk: Buffer, n: number): void {
-    const len = this.accLen + n;
     if (this.pieces !== null) {
       this.addPiece(chunk, 0, n);
       return;
     }
+    const len = this.accLen + n;
     if (len > this.acc.length) {
       let cap = this.acc.length * 2;
       if (cap < len) cap = len;

@@ -153,11 +153,11 @@ export abstract class LuaEngine {
   }
 
   /**
-   * A fresh Lua state with the sandboxed globals; `globalsIndex` is the
-   * __index of the globals proxy (it gets the real globals as upvalue), or
-   * null for the plain strict globals (see protectGlobals()).
+   * A fresh Lua state with the sandboxed globals; `evalApi` adds what only
+   * EVAL's `redis` has in Redis 7.0 (the debugger's breakpoint() and
+   * debug(), and replicate_commands()).
    */
-  protected openState(globalsIndex: ((L: LuaState) => number) | null): void {
+  protected openState(evalApi: boolean): void {
     loadLua();
     const L = lauxlib.luaL_newstate();
     this.L = L;
@@ -179,7 +179,7 @@ export abstract class LuaEngine {
       lua.lua_pushnil(L);
       lua.lua_setglobal(L, toLuaBytes(name));
     }
-    this.registerRedisApi(L);
+    this.registerRedisApi(L, evalApi);
     lua.lua_pushcfunction(L, redisPcall);
     lua.lua_setglobal(L, toLuaBytes('pcall'));
     // Lua 5.1 names scripts use, on top of the 5.3 libraries.
@@ -218,18 +218,19 @@ rawlen = nil
     lua.lua_pushvalue(L, -1);
     lua.lua_setglobal(L, toLuaBytes('__redis__err__handler'));
     this.handlerRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
-    this.protectGlobals(L, globalsIndex);
+    this.protectGlobals(L);
   }
 
   /**
    * The globals and the library tables are read-only (Redis's readonly
    * tables), and reading a missing global is an error. The real globals sit
-   * behind a proxy that every chunk gets as its environment. With no
-   * `globalsIndex` the proxy reads through to the real table as a table,
-   * which the VM follows without a call, and the real table itself raises
-   * on a missing name: a script reads `redis` or `KEYS` at table speed.
+   * behind a proxy that every chunk gets as its environment. The proxy
+   * reads through to the real table as a table, which the VM follows
+   * without a call, and the real table itself raises on a missing name: a
+   * script reads `redis` or `KEYS` at table speed. (The functions engine
+   * swaps the proxy's __index while a library body runs.)
    */
-  private protectGlobals(L: LuaState, globalsIndex: ((L: LuaState) => number) | null): void {
+  private protectGlobals(L: LuaState): void {
     lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS); // G
     const G = lua.lua_gettop(L);
     // Library tables: proxies that read through and refuse writes.
@@ -249,15 +250,13 @@ rawlen = nil
     lua.lua_newtable(L); // the globals proxy P
     lua.lua_newtable(L);
     lua.lua_pushvalue(L, G);
-    if (globalsIndex === null) {
-      lua.lua_newtable(L);
-      lua.lua_pushcfunction(L, missingGlobal);
-      lua.lua_setfield(L, -2, toLuaBytes('__index'));
-      lua.lua_setmetatable(L, G);
-    }
+    lua.lua_newtable(L);
+    lua.lua_pushcfunction(L, missingGlobal);
+    lua.lua_setfield(L, -2, toLuaBytes('__index'));
+    lua.lua_setmetatable(L, G);
     lua.lua_pushvalue(L, -2);
     this.globalsMetaRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
-    setReadonlyMetatable(L, globalsIndex);
+    setReadonlyMetatable(L, null);
     lua.lua_pushvalue(L, -1);
     lua.lua_setfield(L, G, toLuaBytes('_G'));
     // setmetatable() and rawset() refuse the read-only tables, as Redis's
@@ -303,7 +302,7 @@ rawlen = nil
     lua.lua_setfield(L, -2, toLuaBytes('REDIS_VERSION'));
   }
 
-  protected registerRedisApi(L: LuaState): void {
+  protected registerRedisApi(L: LuaState, evalApi: boolean): void {
     lua.lua_newtable(L);
     const fn = (name: string, f: (L: LuaState) => number): void => {
       lua.lua_pushcfunction(L, f);
@@ -362,21 +361,23 @@ rawlen = nil
     num('REPL_SLAVE', 2);
     num('REPL_REPLICA', 2);
     num('REPL_ALL', 3);
-    fn('replicate_commands', (L) => {
-      lua.lua_pushboolean(L, 1);
-      return 1;
-    });
-    // redis.breakpoint(): stop at the next line when a debugging session runs.
-    fn('breakpoint', (L) => {
-      if (ldb.active) ldb.luabp = true;
-      lua.lua_pushboolean(L, ldb.active ? 1 : 0);
-      return 1;
-    });
-    // redis.debug(...): a line in the debugger's console.
-    fn('debug', (L) => {
-      if (ldb.active) ldbDebugValues(L);
-      return 0;
-    });
+    if (evalApi) {
+      fn('replicate_commands', (L) => {
+        lua.lua_pushboolean(L, 1);
+        return 1;
+      });
+      // redis.breakpoint(): stop at the next line when a debugging session runs.
+      fn('breakpoint', (L) => {
+        if (ldb.active) ldb.luabp = true;
+        lua.lua_pushboolean(L, ldb.active ? 1 : 0);
+        return 1;
+      });
+      // redis.debug(...): a line in the debugger's console.
+      fn('debug', (L) => {
+        if (ldb.active) ldbDebugValues(L);
+        return 0;
+      });
+    }
     fn('acl_check_cmd', (L) => this.aclCheckCmd(L));
     lua.lua_setglobal(L, toLuaBytes('redis'));
 
@@ -776,7 +777,7 @@ export class ScriptingEngine extends LuaEngine {
 
   /** scriptingInit(). */
   private init(): void {
-    this.openState(null);
+    this.openState(true);
   }
 
   /** luaCreateFunction(): compile and cache; the SHA, or an error text for the caller. */
@@ -1024,16 +1025,26 @@ const READONLY_MARK = '__nodis_readonly';
 
 /** setmetatable()/rawset() (upvalue 1) refusing a read-only table. */
 function readonlyGuard(L: LuaState): number {
-  if (lua.lua_type(L, 1) === lua.LUA_TTABLE && lua.lua_getmetatable(L, 1)) {
-    pushStr(L, READONLY_MARK);
-    const sealed = lua.lua_rawget(L, -2) !== lua.LUA_TNIL;
-    lua.lua_pop(L, 2);
+  if (pushSealedMetatable(L, 1)) {
+    lua.lua_pop(L, 1);
     // Raised by the VM in Redis's Lua, so without a position.
-    if (sealed) {
-      pushStr(L, 'Attempt to modify a readonly table');
-      lua.lua_error(L);
-    }
+    pushStr(L, 'Attempt to modify a readonly table');
+    lua.lua_error(L);
   }
+  return callUpvalue(L);
+}
+
+/** Push the metatable of the value at `idx` if it is a read-only proxy (true), else push nothing. */
+function pushSealedMetatable(L: LuaState, idx: number): boolean {
+  if (lua.lua_type(L, idx) !== lua.LUA_TTABLE || !lua.lua_getmetatable(L, idx)) return false;
+  pushStr(L, READONLY_MARK);
+  const sealed = lua.lua_rawget(L, -2) !== lua.LUA_TNIL;
+  lua.lua_pop(L, sealed ? 1 : 2);
+  return sealed;
+}
+
+/** Call the function in upvalue 1 with this call's arguments; its results are returned. */
+function callUpvalue(L: LuaState): number {
   const n = lua.lua_gettop(L);
   lua.lua_pushvalue(L, lua.lua_upvalueindex(1));
   lua.lua_insert(L, 1);
@@ -1064,31 +1075,22 @@ export function frexp(x: number): [number, number] {
  * upvalue of its __index closure (the globals of a strict __index).
  */
 function readThrough(L: LuaState): number {
-  if (lua.lua_type(L, 1) === lua.LUA_TTABLE && lua.lua_getmetatable(L, 1)) {
+  if (pushSealedMetatable(L, 1)) {
     const mt = lua.lua_gettop(L);
-    pushStr(L, READONLY_MARK);
-    const sealed = lua.lua_rawget(L, mt) !== lua.LUA_TNIL;
-    lua.lua_pop(L, 1);
-    let backed = false;
-    if (sealed) {
-      pushStr(L, '__index');
-      const t = lua.lua_rawget(L, mt);
-      if (t === lua.LUA_TFUNCTION) {
-        backed = lua.lua_getupvalue(L, -1, 1) !== null && lua.lua_type(L, -1) === lua.LUA_TTABLE;
-        lua.lua_remove(L, -2);
-      } else {
-        backed = t === lua.LUA_TTABLE;
-      }
-      if (backed) lua.lua_replace(L, 1);
-      else lua.lua_pop(L, 1);
+    pushStr(L, '__index');
+    const t = lua.lua_rawget(L, mt);
+    let backed: boolean;
+    if (t === lua.LUA_TFUNCTION) {
+      backed = lua.lua_getupvalue(L, -1, 1) !== null && lua.lua_type(L, -1) === lua.LUA_TTABLE;
+      lua.lua_remove(L, -2);
+    } else {
+      backed = t === lua.LUA_TTABLE;
     }
+    if (backed) lua.lua_replace(L, 1);
+    else lua.lua_pop(L, 1);
     lua.lua_pop(L, 1); // the metatable
   }
-  const n = lua.lua_gettop(L);
-  lua.lua_pushvalue(L, lua.lua_upvalueindex(1));
-  lua.lua_insert(L, 1);
-  lua.lua_call(L, n, lua.LUA_MULTRET);
-  return lua.lua_gettop(L);
+  return callUpvalue(L);
 }
 
 /**

@@ -111,8 +111,7 @@ export class FunctionsEngine extends LuaEngine {
 
   constructor(server: NodisServer) {
     super(server);
-    this.openState(null);
-    this.dropEvalOnlyApi();
+    this.openState(false);
     this.libraryApiRef = this.createLibraryApi(this.L);
     registerFunctionLibraries(server, this.persisted);
     registerFunctionsInfo(server, {
@@ -126,7 +125,7 @@ export class FunctionsEngine extends LuaEngine {
   /**
    * __index of the globals proxy while a library loads: only `redis` (the
    * load-time API) exists. Otherwise the proxy reads through the real
-   * globals as a table (openState(null)); setGlobalsIndex() swaps the two.
+   * globals as a table; setGlobalsIndex() swaps the two.
    */
   private loadTimeIndex = (L: LuaState): number => {
     if (lua.lua_type(L, 2) === lua.LUA_TSTRING && toStr(L, 2) === 'redis') {
@@ -135,27 +134,6 @@ export class FunctionsEngine extends LuaEngine {
     }
     return nonexistentGlobal(L, 2);
   };
-
-  /**
-   * Functions' `redis` lacks what only EVAL has in Redis 7.0: the debugger's
-   * breakpoint() and debug(), and replicate_commands().
-   */
-  private dropEvalOnlyApi(): void {
-    const L = this.L;
-    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.realGlobalsRef);
-    pushStr(L, 'redis');
-    lua.lua_rawget(L, -2);
-    // The read-only proxy's table: its metatable's __index.
-    lua.lua_getmetatable(L, -1);
-    pushStr(L, '__index');
-    lua.lua_rawget(L, -2);
-    for (const name of ['breakpoint', 'debug', 'replicate_commands']) {
-      pushStr(L, name);
-      lua.lua_pushnil(L);
-      lua.lua_rawset(L, -3);
-    }
-    lua.lua_settop(L, 0);
-  }
 
   /** The globals proxy reads through the load-time index (true) or the real globals (false). */
   private setGlobalsIndex(loading: boolean): void {

@@ -163,16 +163,16 @@ export function decodeScore(score: number): [number, number] {
   return areaToLongLat(a as GeoArea);
 }
 
-/**
- * geohashDecodeWGS84() then geohashDecodeAreaToLongLat() of the 52-bit hash
- * whose high and low 32 bits are `hi` and `lo`: the same
- * arithmetic as geohashDecode() and areaToLongLat(), without objects.
- */
 /** 1 / 2^GEO_STEP_MAX: dividing by a power of two and multiplying by its inverse give the same double. */
 const STEP_INV = 2 ** -GEO_STEP_MAX;
 const LAT_SCALE = GEO_LAT_MAX - GEO_LAT_MIN;
 const LONG_SCALE = GEO_LONG_MAX - GEO_LONG_MIN;
 
+/**
+ * geohashDecodeWGS84() then geohashDecodeAreaToLongLat() of the 52-bit hash
+ * whose high and low 32 bits are `hi` and `lo`: the same
+ * arithmetic as geohashDecode() and areaToLongLat(), without objects.
+ */
 function decodeHalves(hi: number, lo: number): [number, number] {
   const ilato = compact16(lo) + compact16(hi) * 65536;
   const ilono = compact16(lo >>> 1) + compact16(hi >>> 1) * 65536;
