@@ -7,6 +7,7 @@
  * write per batch of commands sends it.
  */
 import { digits10, formatDouble, sdigits10 } from '../util/numbers.js';
+import { putLatin1 } from '../util/bytes.js';
 
 export type Bulk = string | Buffer;
 
@@ -34,7 +35,6 @@ const COPY_MAX = 15 * 1024;
  */
 const SPAN_MAX = 1024 * 1024;
 /** Strings up to this length are copied byte by byte (cheaper than a call into C++). */
-const LOOP_COPY_MAX = 32;
 /** Chunks kept for reuse: enough for every client answered in one turn of a busy server. */
 const POOL_MAX = 256;
 const chunkPool: Buffer[] = [];
@@ -53,14 +53,6 @@ export function releaseReplyChunk(b: Buffer): void {
 export function releaseReplyChunks(sealed: Buffer[] | null, chunk: Buffer | null): void {
   if (sealed !== null) for (const b of sealed) releaseReplyChunk(b);
   if (chunk !== null) releaseReplyChunk(chunk);
-}
-
-/** Copy the latin1 string `s` (one char per byte) into `b` at `p`; returns the end. */
-function putStr(b: Buffer, p: number, s: string): number {
-  const n = s.length;
-  if (n > LOOP_COPY_MAX) return p + b.latin1Write(s, p, n);
-  for (let i = 0; i < n; i++) b[p + i] = s.charCodeAt(i);
-  return p + n;
 }
 
 /** Decimal digits of a non-negative int32. */
@@ -311,7 +303,7 @@ export abstract class ReplyWriter {
       this.appendLong(s);
     } else if (n > 0) {
       const b = this.reserve(n);
-      this.rpos = putStr(b, this.rpos, s);
+      this.rpos = putLatin1(b, this.rpos, s);
     }
     this.grew();
   }
@@ -361,7 +353,7 @@ export abstract class ReplyWriter {
       b[p++] = 13;
       b[p++] = 10;
       if (typeof v === 'string') {
-        p = putStr(b, p, v);
+        p = putLatin1(b, p, v);
       } else {
         b.set(v, p);
         p += n;

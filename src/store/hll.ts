@@ -24,6 +24,7 @@
  * HyperLogLog sketches", arXiv:1702.01284).
  */
 import { murmurHash64A, murmurOut } from '../util/murmur.js';
+import { putLatin1 } from '../util/bytes.js';
 import { mutableString } from './encoding.js';
 
 export const HLL_P = 14;
@@ -75,7 +76,7 @@ export function hllPatLenBytes(b: Uint8Array, off: number, len: number): number 
 export function hllPatLen(ele: string): number {
   const len = ele.length;
   if (len > scratch.length) scratch = Buffer.allocUnsafe(Math.max(len, scratch.length * 2));
-  if (len > 0) scratch.latin1Write(ele, 0, len);
+  putLatin1(scratch, 0, ele);
   return hllPatLenBytes(scratch, 0, len);
 }
 

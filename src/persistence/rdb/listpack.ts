@@ -10,6 +10,7 @@
  * 13/16/24/32/64-bit signed), the smallest that fits.
  */
 import { string2ll, string2llBig } from '../../util/numbers.js';
+import { putLatin1 } from '../../util/bytes.js';
 
 export const LP_HDR_SIZE = 6;
 export const LP_HDR_NUMELE_UNKNOWN = 65535;
@@ -132,8 +133,7 @@ function writeStr(buf: Buffer, pos: number, s: string): number {
     buf.writeUInt32LE(len, pos);
     pos += 4;
   }
-  if (len > 0) buf.latin1Write(s, pos, len);
-  return pos + len;
+  return putLatin1(buf, pos, s);
 }
 
 /**

@@ -24,6 +24,7 @@ import { ZSet } from '../../store/zset.js';
 import { RStream } from '../../store/stream.js';
 import { saveStream } from './stream.js';
 import { string2ll, formatG } from '../../util/numbers.js';
+import { putLatin1 } from '../../util/bytes.js';
 import { Crc64 } from './crc64.js';
 import { lzfCompress, lzfCompressInto } from './lzf.js';
 import { ListpackBuilder } from './listpack.js';
@@ -94,12 +95,7 @@ export class ByteOut {
   latin1(s: string): void {
     const n = s.length;
     this.ensure(n);
-    if (n <= 32) {
-      const buf = this.buf;
-      const p = this.pos;
-      for (let i = 0; i < n; i++) buf[p + i] = s.charCodeAt(i);
-    } else this.buf.latin1Write(s, this.pos, n);
-    this.pos += n;
+    this.pos = putLatin1(this.buf, this.pos, s);
   }
 
   /** Bytes written so far, as a view. */
@@ -179,9 +175,7 @@ function asBytes(s: string | Uint8Array): Uint8Array {
     while (cap < n) cap *= 2;
     scratch = Buffer.allocUnsafe(cap);
   }
-  if (n <= 64) {
-    for (let i = 0; i < n; i++) scratch[i] = s.charCodeAt(i);
-  } else scratch.latin1Write(s, 0, n);
+  putLatin1(scratch, 0, s);
   return scratch;
 }
 
