@@ -10,7 +10,7 @@ import { NOTIFY_GENERIC, NOTIFY_HASH } from '../server/notify.js';
 import { RHash, hashLimits, type HashLimits } from '../store/hash.js';
 import type { RBytes } from '../store/types.js';
 import { string2llBig } from '../util/numbers.js';
-import { string2ld, ldAdd, ldFromBigInt, ld2stringHuman, MAX_LONG_DOUBLE_CHARS } from '../util/longdouble.js';
+import { string2ld, ldAdd, ldFromBigInt, ld2stringHuman, exactDecimalSum, MAX_LONG_DOUBLE_CHARS } from '../util/longdouble.js';
 
 const LLONG_MAX = 9223372036854775807n;
 const LLONG_MIN = -9223372036854775808n;
@@ -124,6 +124,8 @@ function hincrbyfloatCommand(c: Client, argv: string[]): void {
   const field = argv[2];
   const h = lookupWriteOrCreate(c, key);
   const cur = h.get(field);
+  const fast = exactDecimalSum(cur ?? '0', argv[3]);
+  if (fast !== null) return storeFloatField(c, h, key, field, fast);
   let value = ldFromBigInt(0n);
   if (cur !== undefined) {
     // A listpack keeps canonical integers as integers: converted exactly.
@@ -134,7 +136,11 @@ function hincrbyfloatCommand(c: Client, argv: string[]): void {
   }
   const sum = ldAdd(value, incr);
   if (sum.kind !== 0) throw new RedisError('increment would produce NaN or Infinity');
-  const s = ld2stringHuman(sum);
+  storeFloatField(c, h, key, field, ld2stringHuman(sum));
+}
+
+/** HINCRBYFLOAT's new value `s` stored, replied and propagated. */
+function storeFloatField(c: Client, h: RHash, key: string, field: string, s: string): void {
   h.set(field, s, limitsOf(c));
   c.addReplyBulk(s);
   c.server.signalModifiedKey(c, c.db, key);

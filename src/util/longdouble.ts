@@ -45,10 +45,30 @@ function inf(neg: boolean): LongDouble {
 const NAN: LongDouble = { neg: false, m: 0n, e: 0, kind: 2 };
 
 function bitLength(n: bigint): number {
-  // n > 0. toString(16) is linear and exact; fine for the sizes used here.
+  // n > 0. Number(n) rounds to nearest, so its exponent is the bit length
+  // unless rounding carried into the next power of two.
+  const d = Number(n);
+  if (d < 2 ** 1023) {
+    if (d < 4294967296) return 32 - Math.clz32(d);
+    let e = Math.floor(Math.log2(d));
+    // log2() may round up near the next power of two: settle 2^e <= d < 2^(e+1).
+    if (2 ** e > d) e--;
+    else if (2 ** (e + 1) <= d) e++;
+    if (d === 2 ** e && n < 1n << BigInt(e)) return e;
+    return e + 1;
+  }
+  // Past double range: toString(16) is linear and exact.
   const h = n.toString(16);
   const top = parseInt(h[0], 16);
   return (h.length - 1) * 4 + (32 - Math.clz32(top));
+}
+
+/** 10^k for the exponents most decimal strings need. */
+const POW10: bigint[] = [];
+for (let k = 0, p = 1n; k <= 64; k++, p *= 10n) POW10.push(p);
+
+function pow10(k: number): bigint {
+  return k < POW10.length ? POW10[k] : 10n ** BigInt(k);
 }
 
 /**
@@ -129,9 +149,9 @@ function parseLD(s: string): LongDouble | null {
     if (exp10 + nd < -4951) return null; // < 1e-4951: rounds to zero
     const D = BigInt(digits);
     if (exp10 >= 0) {
-      return roundToLD(neg, D * 10n ** BigInt(exp10), 0, false);
+      return roundToLD(neg, D * pow10(exp10), 0, false);
     }
-    const den = 10n ** BigInt(-exp10);
+    const den = pow10(-exp10);
     let s2 = MANT_BITS + 3 + bitLength(den) - bitLength(D);
     if (s2 < 0) s2 = 0;
     const num = D << BigInt(s2);
@@ -164,8 +184,23 @@ function parseLD(s: string): LongDouble | null {
  */
 export function string2ld(s: string): LongDouble | null {
   if (s.length === 0 || s.length >= MAX_LONG_DOUBLE_CHARS) return null;
-  return parseLD(s);
+  if (s.length > MEMO_KEY_MAX) return parseLD(s);
+  let v = parsed.get(s);
+  if (v === undefined) {
+    v = parseLD(s);
+    if (parsed.size >= MEMO_SIZE) parsed.clear();
+    parsed.set(s, v);
+  }
+  return v;
 }
+
+/**
+ * Recent parses of short strings (values are never mutated): an increment
+ * is usually one of a few constants sent again and again.
+ */
+const parsed = new Map<string, LongDouble | null>();
+const MEMO_SIZE = 256;
+const MEMO_KEY_MAX = 32;
 
 /** An int64 value as a long double (exact: 64-bit significand). */
 export function ldFromBigInt(v: bigint): LongDouble {
@@ -243,6 +278,8 @@ export function ld2stringHuman(x: LongDouble): string {
  * errors incrbyfloatCommand() replies with.
  */
 export function incrByFloatString(current: string | undefined, incr: string): string {
+  const fast = exactDecimalSum(current ?? '0', incr);
+  if (fast !== null) return fast;
   const value = current === undefined ? ZERO : string2ld(current);
   if (value === null) throw new RedisError(Errors.notFloat);
   const inc = string2ld(incr);
@@ -250,4 +287,68 @@ export function incrByFloatString(current: string | undefined, incr: string): st
   const sum = ldAdd(value, inc);
   if (sum.kind !== 0) throw new RedisError('increment would produce NaN or Infinity');
   return ld2stringHuman(sum);
+}
+
+/** 5^k for k <= 22: the largest power of five below 2^53. */
+const POW5: number[] = [];
+for (let k = 0, p = 1; k <= 22; k++, p *= 5) POW5.push(p);
+
+/**
+ * The value of a plain decimal `[+-]digits[.digits]` with at most 15
+ * significant digits when a double holds it exactly (its k fraction digits
+ * make it D / 10^k, exact in binary when 5^k divides D), else NaN.
+ */
+function exactDecimal(s: string): number {
+  const n = s.length;
+  if (n === 0 || n > 40) return NaN;
+  let i = 0;
+  let neg = false;
+  const c0 = s.charCodeAt(0);
+  if (c0 === 45 || c0 === 43) {
+    neg = c0 === 45;
+    i = 1;
+  }
+  let d = 0;
+  let sig = 0;
+  let frac = -1;
+  let digits = false;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      digits = true;
+      if ((d !== 0 || c !== 48) && ++sig > 15) return NaN;
+      d = d * 10 + (c - 48);
+      if (frac >= 0) frac++;
+    } else if (c === 46 && frac < 0) {
+      frac = 0;
+    } else return NaN;
+  }
+  if (!digits) return NaN;
+  if (frac > 0) {
+    if (frac >= POW5.length || d % POW5[frac] !== 0) return NaN;
+    d = d / POW5[frac] / 2 ** frac;
+  }
+  return neg ? -d : d;
+}
+
+/**
+ * INCRBYFLOAT's result without the exact 64-bit emulation, when doubles
+ * give it exactly: both operands exact doubles, their sum exact (TwoSum
+ * leaves no error), so the long double sum is the same value; and at most
+ * 17 fraction bits, so "%.17Lf" prints it without rounding, as toFixed(17)
+ * does. Otherwise null.
+ */
+export function exactDecimalSum(current: string, incr: string): string | null {
+  const a = exactDecimal(current);
+  if (a !== a) return null;
+  const b = exactDecimal(incr);
+  if (b !== b) return null;
+  const r = a + b;
+  const bv = r - a;
+  if (a - (r - bv) + (b - bv) !== 0 || !Number.isInteger(r * 131072)) return null;
+  if (Number.isInteger(r)) return r === 0 ? '0' : String(r);
+  const t = r.toFixed(17);
+  let k = t.length;
+  while (t.charCodeAt(k - 1) === 48) k--;
+  return t.slice(0, k);
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { RedisError } from '../../src/commands/types.js';
 import {
   MAX_LONG_DOUBLE_CHARS,
@@ -7,6 +8,7 @@ import {
   ldAdd,
   ldFromBigInt,
   string2ld,
+  exactDecimalSum,
 } from '../../src/util/longdouble.js';
 
 type Expected = string | { len: number; head: string; tail: string };
@@ -151,5 +153,37 @@ describe('long double emulation', () => {
     expect(() => incrByFloatString('1.18973149535723176502e+4932', '1e4932')).toThrow('increment would produce NaN or Infinity');
     expect(() => incrByFloatString(undefined, 'x')).toThrow('value is not a valid float');
     expect(() => incrByFloatString('x', '1')).toThrow('value is not a valid float');
+  });
+
+  it('takes the double fast path only where it equals the exact emulation', () => {
+    const slow = (a: string, b: string): string => ld2stringHuman(ldAdd(string2ld(a)!, string2ld(b)!));
+    // Decimals with up to 16 digits, some exact in binary (n / 2^k), some not.
+    const decimal = fc.oneof(
+      fc.tuple(fc.integer({ min: -(2 ** 40), max: 2 ** 40 }), fc.integer({ min: 0, max: 22 })).map(([n, k]) => String(n / 2 ** k)),
+      fc.tuple(fc.bigInt({ min: -(10n ** 16n), max: 10n ** 16n }), fc.integer({ min: 0, max: 18 })).map(([n, k]) => {
+        const neg = n < 0n;
+        const t = (neg ? -n : n).toString().padStart(k + 1, '0');
+        return (neg ? '-' : '') + (k === 0 ? t : t.slice(0, t.length - k) + '.' + t.slice(t.length - k));
+      }),
+      fc.constantFrom('0', '-0', '+1.5', '.5', '1.', '007.250', '-.125', '999999999999999', '0.000003814697265625', '1e3', 'inf', ' 1'),
+    );
+    let taken = 0;
+    fc.assert(
+      fc.property(decimal, decimal, (a, b) => {
+        const fast = exactDecimalSum(a, b);
+        if (fast === null) return;
+        taken++;
+        expect(fast).toBe(slow(a, b));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(taken).toBeGreaterThan(200);
+    // Not exact in binary, or needing more than 17 fraction bits: the emulation decides.
+    expect(exactDecimalSum('0.1', '0.2')).toBeNull();
+    expect(exactDecimalSum('0', '0.000003814697265625')).toBeNull();
+    expect(exactDecimalSum('1e3', '1')).toBeNull();
+    expect(exactDecimalSum('1234567890123456', '1')).toBeNull();
+    expect(exactDecimalSum('-0', '-0')).toBe('0');
+    expect(exactDecimalSum('450000', '1.5')).toBe('450001.5');
   });
 });
