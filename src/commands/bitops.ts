@@ -13,33 +13,7 @@ import type { RBytes } from '../store/types.js';
 import { mutableString } from '../store/encoding.js';
 import { string2llBig } from '../util/numbers.js';
 import { copt, mustObeyClient } from './string.js';
-
-const BITS_IN_BYTE = new Uint8Array(256);
-for (let i = 0; i < 256; i++) BITS_IN_BYTE[i] = (i & 1) + BITS_IN_BYTE[i >> 1];
-
-/** redisPopcount() over bytes [start, start+count) of `p`. */
-function popcount(p: Uint8Array, start: number, count: number): number {
-  let bits = 0;
-  let i = start;
-  const end = start + count;
-  // Word at a time where the view is aligned.
-  const off = p.byteOffset + i;
-  const pre = (4 - (off & 3)) & 3;
-  for (let k = 0; k < pre && i < end; k++) bits += BITS_IN_BYTE[p[i++]];
-  const words = (end - i) >>> 2;
-  if (words > 0) {
-    const w = new Uint32Array(p.buffer, p.byteOffset + i, words);
-    for (let k = 0; k < words; k++) {
-      let v = w[k];
-      v = v - ((v >>> 1) & 0x55555555);
-      v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-      bits += (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
-    }
-    i += words * 4;
-  }
-  while (i < end) bits += BITS_IN_BYTE[p[i++]];
-  return bits;
-}
+import { BITS_IN_BYTE, popcount } from '../util/popcount.js';
 
 /**
  * redisBitpos(): position of the first bit equal to `bit` in bytes
@@ -73,6 +47,27 @@ function bitpos(p: Uint8Array, start: number, count: number, bit: number): numbe
 /** Bytes of a string value for reading. */
 function bytesOf(v: RBytes): Uint8Array {
   return typeof v === 'string' ? Buffer.from(v, 'latin1') : v;
+}
+
+function byteAt(v: RBytes, i: number): number {
+  return typeof v === 'string' ? v.charCodeAt(i) : v[i];
+}
+
+const SCRATCH_MAX = 64 * 1024;
+let scratch = Buffer.allocUnsafe(1024);
+
+/**
+ * Bytes of a string value for one read that ends before the next call:
+ * values held as strings are copied into a reused buffer (up to 64 KiB) so
+ * that BITPOS and BITFIELD_RO allocate nothing per call.
+ */
+function transientBytesOf(v: RBytes): Uint8Array {
+  if (typeof v !== 'string') return v;
+  const n = v.length;
+  if (n > SCRATCH_MAX) return Buffer.from(v, 'latin1');
+  if (n > scratch.length) scratch = Buffer.allocUnsafe(Math.min(SCRATCH_MAX, Math.max(n, scratch.length * 2)));
+  scratch.latin1Write(v, 0, n);
+  return scratch.subarray(0, n);
 }
 
 const BIT_OFFSET_ERR = Errors.bitOffset;
@@ -278,14 +273,11 @@ function bitcountCommand(c: Client, argv: string[]): void {
     c.addReplyLongLong(0);
     return;
   }
-  const p = bytesOf(v);
   const s = Number(start);
   const e = Number(end);
-  let count = popcount(p, s, e - s + 1);
-  if (firstMask !== 0 || lastMask !== 0) {
-    if (firstMask !== 0) count -= BITS_IN_BYTE[p[s] & firstMask];
-    if (lastMask !== 0) count -= BITS_IN_BYTE[p[e] & lastMask];
-  }
+  let count = popcount(v, s, e - s + 1);
+  if (firstMask !== 0) count -= BITS_IN_BYTE[byteAt(v, s) & firstMask];
+  if (lastMask !== 0) count -= BITS_IN_BYTE[byteAt(v, e) & lastMask];
   c.addReplyLongLong(count);
 }
 
@@ -343,7 +335,7 @@ function bitposCommand(c: Client, argv: string[]): void {
     c.addReplyLongLong(-1);
     return;
   }
-  const p = bytesOf(v);
+  const p = transientBytesOf(v);
   let s = Number(start);
   const e = Number(end);
   let bytes = e - s + 1;
@@ -513,7 +505,7 @@ function bitfieldGeneric(c: Client, argv: string[], readonlyCmd: boolean): void 
   let grew = false;
   if (readonly) {
     const v = asString(lookupRead(c, key));
-    p = v === undefined ? null : bytesOf(v);
+    p = v === undefined ? null : transientBytesOf(v);
   } else {
     if (readonlyCmd) throw new RedisError('BITFIELD_RO only supports the GET subcommand');
     const r = lookupStringForBit(c, key, highestWrite);
