@@ -259,6 +259,10 @@ function rint(d: number): number {
 export function fixed4(d: number): string {
   if (d === 0) return '0.0000';
   const r = rint(d * 10000);
+  if (Math.abs(r) <= Number.MAX_SAFE_INTEGER) {
+    const s = String(Math.abs(r)).padStart(5, '0');
+    return (r < 0 ? '-' : '') + s.slice(0, s.length - 4) + '.' + s.slice(s.length - 4);
+  }
   let v: bigint;
   if (!Number.isFinite(r) || Math.abs(r) >= 9223372036854775808) v = -9223372036854775808n;
   else v = BigInt(r);
@@ -269,6 +273,23 @@ export function fixed4(d: number): string {
 
 /** A double printed as ld2string(LD_STR_HUMAN) prints it after promotion. */
 export function humanDouble(d: number): string {
+  if (d === 0) return '0'; // "-0" is printed as "0" too
+  const a = Math.abs(d);
+  // toFixed(17) rounds the exact value like "%.17Lf" does, except for ties,
+  // which it breaks away from zero and printf to even. A double ties at
+  // the 18th decimal only when its lowest set bit is 2^-18.
+  if (a < 1e21 && !(Number.isInteger(a * 262144) && !Number.isInteger(a * 131072))) {
+    const s = d.toFixed(17);
+    let k = s.length;
+    while (s.charCodeAt(k - 1) === 48) k--;
+    if (s.charCodeAt(k - 1) === 46) k--;
+    return k === 2 && s.charCodeAt(0) === 45 && s.charCodeAt(1) === 48 ? '0' : s.slice(0, k);
+  }
+  return humanDoubleExact(d);
+}
+
+/** humanDouble() through the long double formatter (any double). */
+export function humanDoubleExact(d: number): string {
   if (d === Infinity) return 'inf';
   if (d === -Infinity) return '-inf';
   if (Number.isNaN(d)) return 'nan';

@@ -17,6 +17,7 @@ import {
   geoDistance,
   geohashString,
   humanDouble,
+  humanDoubleExact,
   interleave64,
 } from '../../src/util/geohash.js';
 import { pqsort } from '../../src/util/pqsort.js';
@@ -103,6 +104,42 @@ describe('geohash', () => {
     expect(fixed4(0.00015)).toBe('0.0001');
     expect(fixed4(-1.5)).toBe('-1.5000');
     expect(fixed4(12.34567)).toBe('12.3457');
+  });
+
+  it('prints doubles through toFixed exactly as the long double formatter does', () => {
+    // Ties at the 18th decimal (lowest set bit 2^-18) round to even in
+    // printf; they must not take the toFixed path, which rounds them up.
+    const tie = 1 + 2 ** -18;
+    expect(humanDouble(tie)).toBe(humanDoubleExact(tie));
+    expect(humanDouble(-tie)).toBe(humanDoubleExact(-tie));
+    expect(humanDouble(3 * 2 ** -18)).toBe('0.00001144409179688');
+    for (const d of [0, -0, 1e-20, -1e-20, 0.1, -0.1, 1e20, 123456789.123, 2 ** -17, 2 ** -19, 5e-324, Number.MAX_VALUE, NaN, Infinity]) {
+      expect(humanDouble(d)).toBe(humanDoubleExact(d));
+    }
+    fc.assert(
+      fc.property(fc.oneof(fc.double(), fc.double({ min: -200, max: 200 }), fc.integer({ min: -(2 ** 30), max: 2 ** 30 }).map((k) => k * 2 ** -18)), (d) => {
+        expect(humanDouble(d)).toBe(humanDoubleExact(d));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('prints %.4f distances without bigints below 2^53', () => {
+    const viaBigint = (d: number): string => {
+      if (d === 0) return '0.0000';
+      const f = Math.floor(d * 10000);
+      const diff = d * 10000 - f;
+      const r = diff > 0.5 ? f + 1 : diff < 0.5 ? f : f % 2 === 0 ? f : f + 1;
+      const v = BigInt(r);
+      const s = (v < 0n ? -v : v).toString().padStart(5, '0');
+      return (v < 0n ? '-' : '') + s.slice(0, s.length - 4) + '.' + s.slice(s.length - 4);
+    };
+    fc.assert(
+      fc.property(fc.double({ min: -1e12, max: 1e12, noNaN: true }), (d) => {
+        expect(fixed4(d)).toBe(viaBigint(d));
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it('formats %f and estimates steps', () => {
