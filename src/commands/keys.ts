@@ -20,6 +20,7 @@ import { stringEncoding, dupString } from '../store/encoding.js';
 import { stringMatch } from '../util/glob.js';
 import { NOTIFY_GENERIC } from '../server/notify.js';
 import { freeEffort, LAZYFREE_THRESHOLD } from '../store/eviction.js';
+import { string2ll } from '../util/numbers.js';
 
 const LLONG_MAX = 9223372036854775807n;
 const LLONG_MIN = -9223372036854775808n;
@@ -493,8 +494,36 @@ function cString(s: string): string {
 }
 
 /** checkAlreadyExpired(): a TTL in the past deletes the key (primary only). */
-function alreadyExpired(server: NodisServer, when: bigint): boolean {
-  return when <= BigInt(server.now()) && !server.isLoading() && !server.isReplica();
+function alreadyExpired(server: NodisServer, when: number | bigint): boolean {
+  return when <= server.now() && !server.isLoading() && !server.isReplica();
+}
+
+function invalidExpire(c: Client): RedisError {
+  return new RedisError(`invalid expire time in '${c.cmd!.fullname}' command`);
+}
+
+/**
+ * The absolute expire time in ms of EXPIRE-family argument `arg`, as a
+ * number when it is exactly one (the usual case), else as a bigint with
+ * Redis's 64-bit overflow checks.
+ */
+function expireTime(c: Client, arg: string, relative: boolean, seconds: boolean): number | bigint {
+  if (arg.length <= 15) {
+    const n = string2ll(arg);
+    if (n !== null) {
+      const when = (seconds ? n * 1000 : n) + (relative ? c.server.now() : 0);
+      if (Number.isSafeInteger(when) && Number.isSafeInteger(seconds ? n * 1000 : n)) return when;
+    }
+  }
+  let when = getLongLongBig(arg);
+  if (seconds) {
+    // LLONG_MAX / 1000 and LLONG_MIN / 1000, truncated toward zero as in C.
+    if (when > LLONG_MAX / 1000n || when < LLONG_MIN / 1000n) throw invalidExpire(c);
+    when *= 1000n;
+  }
+  const basetime = relative ? BigInt(c.server.now()) : 0n;
+  if (when > LLONG_MAX - basetime) throw invalidExpire(c);
+  return when + basetime;
 }
 
 /**
@@ -505,17 +534,8 @@ function expireGeneric(c: Client, argv: string[], relative: boolean, seconds: bo
   const server = c.server;
   const db = c.db;
   const key = argv[1];
-  const flags = parseExpireFlags(argv);
-  let when = getLongLongBig(argv[2]);
-  const invalid = (): RedisError => new RedisError(`invalid expire time in '${c.cmd!.fullname}' command`);
-  if (seconds) {
-    // LLONG_MAX / 1000 and LLONG_MIN / 1000, truncated toward zero as in C.
-    if (when > LLONG_MAX / 1000n || when < LLONG_MIN / 1000n) throw invalid();
-    when *= 1000n;
-  }
-  const basetime = relative ? BigInt(server.now()) : 0n;
-  if (when > LLONG_MAX - basetime) throw invalid();
-  when += basetime;
+  const flags = argv.length > 3 ? parseExpireFlags(argv) : 0;
+  const when = expireTime(c, argv[2], relative, seconds);
 
   if (db.lookupWrite(key) === undefined) {
     c.addReplyLongLong(0);
@@ -551,7 +571,8 @@ function expireGeneric(c: Client, argv: string[], relative: boolean, seconds: bo
     c.addReplyLongLong(1);
     return;
   }
-  db.setExpireExact(key, when);
+  if (typeof when === 'number') db.setExpire(key, when);
+  else db.setExpireExact(key, when);
   c.addReplyLongLong(1);
   // Propagate as PEXPIREAT <absolute ms>, keeping the flags.
   if (relative || seconds || c.cmd!.name !== 'pexpireat') {
