@@ -11,6 +11,7 @@ import { isString, strBuffer, strLen, strValue } from '../store/types.js';
 import { embstrValue, mutableString } from '../store/encoding.js';
 import { string2ll, string2llBig } from '../util/numbers.js';
 import { incrByFloatString } from '../util/longdouble.js';
+import { putLatin1 } from '../util/bytes.js';
 
 const OBJ_SET_NX = 1 << 0;
 const OBJ_SET_XX = 1 << 1;
@@ -294,7 +295,7 @@ function setrangeCommand(c: Client, argv: string[]): void {
     checkStringLength(c, offset, vlen);
     buf = mutableString(undefined, offset + vlen);
     dbAdd(c, db, key, buf);
-    buf.latin1Write(value, offset, vlen);
+    putLatin1(buf, offset, value);
   } else {
     const cur = asString(o)!;
     if (vlen === 0) {
@@ -304,7 +305,7 @@ function setrangeCommand(c: Client, argv: string[]): void {
     checkStringLength(c, offset, vlen);
     buf = mutableString(cur, offset + vlen);
     if (buf !== cur) db.setValue(key, buf);
-    buf.latin1Write(value, offset, vlen);
+    putLatin1(buf, offset, value);
     c.server.signalModifiedKey(c, db, key);
   }
   c.server.notifyKeyspaceEvent(NOTIFY_STRING, 'setrange', key, db.id);
@@ -483,7 +484,7 @@ function appendCommand(c: Client, argv: string[]): void {
     const len = cur.length;
     const buf = mutableString(cur, len + append.length);
     if (buf !== cur) db.setValue(key, buf);
-    buf.latin1Write(append, len, append.length);
+    putLatin1(buf, len, append);
     totlen = buf.length;
     c.server.signalModifiedKey(c, db, key);
   }

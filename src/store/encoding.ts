@@ -110,14 +110,17 @@ export function mutableString(v: RString | undefined, minLen: number): Buffer {
   if (v === undefined) return allocArena(minLen, minLen);
   v = strBytes(v);
   const len = v.length;
-  if (typeof v !== 'string' && arenas.has(v.buffer as ArrayBuffer) && (v as unknown as Record<symbol, boolean>)[EMBSTR] !== true) {
-    if (minLen <= len) return v;
-    if (v.byteOffset + minLen <= v.buffer.byteLength) {
+  // (The .buffer getter is read once: it costs more than the rest here.)
+  const ab = typeof v !== 'string' ? (v.buffer as ArrayBuffer) : null;
+  if (ab !== null && arenas.has(ab) && (v as unknown as Record<symbol, boolean>)[EMBSTR] !== true) {
+    if (minLen <= len) return v as Buffer;
+    const off = (v as Buffer).byteOffset;
+    if (off + minLen <= ab.byteLength) {
       // Spare capacity beyond the logical length is always zero.
-      return Buffer.from(v.buffer, v.byteOffset, minLen);
+      return Buffer.from(ab, off, minLen);
     }
     const b = allocArena(minLen, sdsGreedyLength(minLen));
-    v.copy(b, 0, 0, len);
+    (v as Buffer).copy(b, 0, 0, len);
     return b;
   }
   // First in-place write: a private raw copy, grown greedily if needed.
