@@ -96,6 +96,9 @@ export function strtodPrefix(s: string): [number, number] {
 function parseScoreBound(s: string): [number, boolean] | null {
   const ex = s.charCodeAt(0) === 40; // '('
   const body = ex ? s.slice(1) : s;
+  // A plain integer of up to 15 digits is what strtod() makes of it, exactly.
+  const n = body.length <= 15 ? string2ll(body) : null;
+  if (n !== null) return [n, ex];
   const [v, end] = strtodPrefix(body);
   if ((end !== body.length && body.charCodeAt(end) !== 0) || Number.isNaN(v)) return null;
   return [v, ex];

@@ -326,6 +326,41 @@ export class SkipList {
     return valueGteMin(x.score, r) ? x : null;
   }
 
+  /**
+   * How many elements from the head satisfy `holds`, which must hold for a
+   * prefix of the list: one descent adding up spans.
+   */
+  countPrefix(holds: (n: ZNode) => boolean): number {
+    let x = this.header;
+    let rank = 0;
+    for (let i = this.level - 1; i >= 0; i--) {
+      for (;;) {
+        const f = fwd(x, i);
+        if (f === null || !holds(f)) break;
+        rank += span(x, i);
+        x = f;
+      }
+    }
+    return rank;
+  }
+
+  /**
+   * ZCOUNT: what zslFirstInRange()/zslLastInRange() and two zslGetRank()
+   * calls give, in two descents: elements up to max minus those below min.
+   */
+  countInRange(r: ScoreRange): number {
+    if (!this.isInRange(r)) return 0;
+    const n = this.countPrefix((x) => valueLteMax(x.score, r)) - this.countPrefix((x) => !valueGteMin(x.score, r));
+    return n > 0 ? n : 0;
+  }
+
+  /** ZLEXCOUNT, as countInRange(). */
+  countInLexRange(r: LexRange): number {
+    if (!this.isInLexRange(r)) return 0;
+    const n = this.countPrefix((x) => lexLteMax(x.ele, r)) - this.countPrefix((x) => !lexGteMin(x.ele, r));
+    return n > 0 ? n : 0;
+  }
+
   // ---- lex ranges -------------------------------------------------------------
 
   /** zslIsInLexRange(). */

@@ -671,13 +671,7 @@ export class ZSet implements RObjectBase, MemTracked {
       for (; i < v.n && valueLteMax(v.score(i), r); i++) count++;
       return count;
     }
-    const zsl = this.zsl!;
-    const first = zsl.firstInRange(r);
-    if (first === null) return 0;
-    let count = zsl.length - (zsl.getRank(first.score, first.ele) - 1);
-    const last = zsl.lastInRange(r);
-    if (last !== null) count -= zsl.length - zsl.getRank(last.score, last.ele);
-    return count;
+    return this.zsl!.countInRange(r);
   }
 
   /** ZLEXCOUNT. */
@@ -690,13 +684,7 @@ export class ZSet implements RObjectBase, MemTracked {
       for (; i < v.n && lexLteMax(v.ele(i), r); i++) count++;
       return count;
     }
-    const zsl = this.zsl!;
-    const first = zsl.firstInLexRange(r);
-    if (first === null) return 0;
-    let count = zsl.length - (zsl.getRank(first.score, first.ele) - 1);
-    const last = zsl.lastInLexRange(r);
-    if (last !== null) count -= zsl.length - zsl.getRank(last.score, last.ele);
-    return count;
+    return this.zsl!.countInLexRange(r);
   }
 
   // ---- range deletion -------------------------------------------------------------
