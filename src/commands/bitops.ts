@@ -11,7 +11,7 @@ import { dbDelete, lookupRead, lookupWrite, setKey } from './db-ops.js';
 import { NOTIFY_GENERIC, NOTIFY_STRING } from '../server/notify.js';
 import type { RBytes } from '../store/types.js';
 import { mutableString } from '../store/encoding.js';
-import { string2llBig } from '../util/numbers.js';
+import { string2ll, string2llBig } from '../util/numbers.js';
 import { copt, mustObeyClient } from './string.js';
 import { BITS_IN_BYTE, popcount } from '../util/popcount.js';
 
@@ -78,6 +78,14 @@ const BIT_OFFSET_ERR = Errors.bitOffset;
  */
 function getBitOffset(c: Client, s: string, bits: number): number {
   const usehash = bits > 0 && s.charCodeAt(0) === 35; /* # */
+  if (!usehash && s.length <= 15) {
+    // Exact in a double: the usual case, without BigInt.
+    const n = string2ll(s);
+    if (n === null || n < 0 || (!mustObeyClient(c) && Math.floor(n / 8) >= c.server.protoMaxBulkLen)) {
+      throw new RedisError(BIT_OFFSET_ERR);
+    }
+    return n;
+  }
   let v = string2llBig(usehash ? s.slice(1) : s);
   if (v === null) throw new RedisError(BIT_OFFSET_ERR);
   // Multiplication wraps in 64 bits as it does in C.

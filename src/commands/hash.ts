@@ -3,13 +3,13 @@ import type { Client } from '../server/client.js';
 import { CLIENT_CLOSE_ASAP } from '../server/client.js';
 import { cmd } from './table.js';
 import { RedisError, Errors, type CommandSpec } from './types.js';
-import { asType, getLongLongBig } from './args.js';
+import { asType, getLongLong, getLongLongBig } from './args.js';
 import { dbAdd, dbDelete, lookupRead, lookupWrite } from './db-ops.js';
 import { parseScanArgs, parseScanCursor, replyScan, scanDict, scanFilter } from './keys.js';
 import { NOTIFY_GENERIC, NOTIFY_HASH } from '../server/notify.js';
 import { RHash, hashLimits, type HashLimits } from '../store/hash.js';
 import type { RBytes } from '../store/types.js';
-import { string2llBig } from '../util/numbers.js';
+import { string2ll, string2llBig } from '../util/numbers.js';
 import { string2ld, ldAdd, ldFromBigInt, ld2stringHuman, exactDecimalSum, MAX_LONG_DOUBLE_CHARS } from '../util/longdouble.js';
 
 const LLONG_MAX = 9223372036854775807n;
@@ -93,23 +93,36 @@ function hsetCommand(c: Client, argv: string[]): void {
 }
 
 function hincrbyCommand(c: Client, argv: string[]): void {
-  const incr = getLongLongBig(argv[3]);
+  const incrArg = argv[3];
+  const incr = incrArg.length <= 15 ? getLongLong(incrArg) : getLongLongBig(incrArg);
   const key = argv[1];
   const field = argv[2];
   const h = lookupWriteOrCreate(c, key);
   const cur = h.get(field);
+  if (incrArg.length <= 15 && (cur === undefined || cur.length <= 15)) {
+    // Both operands have at most 15 digits: exact in doubles, and so is the sum.
+    const base = cur === undefined ? 0 : string2ll(cur);
+    if (base === null) throw new RedisError('hash value is not an integer');
+    const sum = base + (incr as number);
+    h.set(field, String(sum), limitsOf(c));
+    return finishHincrby(c, key, sum);
+  }
   let value = 0n;
   if (cur !== undefined) {
     const v = string2llBig(cur);
     if (v === null) throw new RedisError('hash value is not an integer');
     value = v;
   }
-  if ((incr < 0n && value < 0n && incr < LLONG_MIN - value) || (incr > 0n && value > 0n && incr > LLONG_MAX - value)) {
+  const inc = BigInt(incr);
+  if ((inc < 0n && value < 0n && inc < LLONG_MIN - value) || (inc > 0n && value > 0n && inc > LLONG_MAX - value)) {
     throw new RedisError(Errors.overflow);
   }
-  value += incr;
-  const s = value.toString();
-  h.set(field, s, limitsOf(c));
+  value += inc;
+  h.set(field, value.toString(), limitsOf(c));
+  finishHincrby(c, key, value);
+}
+
+function finishHincrby(c: Client, key: string, value: number | bigint): void {
   c.addReplyLongLong(value);
   c.server.signalModifiedKey(c, c.db, key);
   c.server.notifyKeyspaceEvent(NOTIFY_HASH, 'hincrby', key, c.db.id);
