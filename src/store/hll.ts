@@ -121,6 +121,9 @@ function denseSet(b: Uint8Array, i: number, count: number): number {
  */
 const tails = new WeakMap<object, number>();
 
+/** Hll.from()'s working buffer for sparse values. */
+let sparseScratch = Buffer.alloc(4096);
+
 /** The byte just past a string value's end as Redis would read it. */
 export function tailByte(v: string | Uint8Array): number {
   if (typeof v === 'string') return 0;
@@ -220,7 +223,13 @@ export class Hll {
     const enc = typeof v === 'string' ? v.charCodeAt(4) : v[4];
     if (enc === HLL_DENSE) return new Hll(mutableString(v, v.length), v.length);
     const len = v.length;
-    const b = Buffer.alloc(len + Math.max(32, len >>> 2));
+    // The working copy goes into a buffer reused from one call to the next
+    // (a new zeroed Buffer per PFADD cost more than the rest of it); value()
+    // copies the result out, so one Hll from a sparse value is live at a time.
+    const cap = len + Math.max(32, len >>> 2);
+    if (sparseScratch.length < cap) sparseScratch = Buffer.alloc(Math.max(cap, 2 * sparseScratch.length));
+    const b = sparseScratch.subarray(0, cap);
+    b.fill(0, len);
     if (typeof v === 'string') b.latin1Write(v, 0, len);
     else v.copy(b, 0, 0, len);
     b[len] = tailByte(v);
