@@ -8,6 +8,8 @@
 //       [--memory-sets 0] [--memory-zsets 0]  (ten-member sets and sorted sets)
 //       [--node-flags "--max-semi-space-size=4"]  (V8 flags for the Nodis process)
 //       [--baseline /path/to/other/nodis ...]  (other Nodis builds measured in the same rounds; repeatable)
+//       [--command "LABEL=CMD ARG ..."]  (any command, on the data set below; repeatable)
+//       [--commands-file bench/commands.txt]  (one LABEL=CMD ARG ... per line)
 //
 // Each test runs as its own redis-benchmark invocation, so the CPU time each
 // server process spent on it (utime + stime from /proc/<pid>/stat) gives CPU
@@ -19,7 +21,11 @@
 // ratio is taken within each round (the two servers ran back to back) and
 // then the median over rounds.
 // New tests (lpush, rpush, sadd, zadd, ...) are any names redis-benchmark's -t
-// accepts: `--tests lpush,rpush,lpop,rpop`.
+// accepts: `--tests lpush,rpush,lpop,rpop`. Other commands run as
+// redis-benchmark's own command line (arguments split at spaces) after both
+// servers were loaded with COMMAND_DATA's keys (h100, s1000, z1000, l1000,
+// st, bits, ...); with --command or --commands-file the -t tests run only
+// if --tests is given too.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -48,6 +54,8 @@ function parseArgs(argv) {
     // The V8 flags Nodis ships with (package.json "start", bin shebang, Dockerfile).
     nodeFlags: '--max-semi-space-size=4',
     baselines: [],
+    testsGiven: false,
+    commands: [],
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -67,6 +75,15 @@ function parseArgs(argv) {
       case '--tests':
       case '-t':
         o.tests = val();
+        o.testsGiven = true;
+        break;
+      case '--command':
+        o.commands.push(parseCommandSpec(val()));
+        break;
+      case '--commands-file':
+        for (const line of fs.readFileSync(val(), 'utf8').split('\n')) {
+          if (line.trim() !== '' && !line.startsWith('#')) o.commands.push(parseCommandSpec(line));
+        }
         break;
       case '--pipelines':
         o.pipelines = val();
@@ -112,7 +129,17 @@ function parseArgs(argv) {
         throw new Error(`unknown option ${a}`);
     }
   }
+  if (o.commands.length > 0 && !o.testsGiven) o.tests = '';
   return o;
+}
+
+/** "LABEL=CMD ARG ..." -> { label, args }. */
+function parseCommandSpec(spec) {
+  const eq = spec.indexOf('=');
+  if (eq <= 0) throw new Error(`--command wants LABEL=COMMAND ARGS: ${spec}`);
+  const args = spec.slice(eq + 1).trim().split(/\s+/);
+  if (args[0] === '') throw new Error(`--command without a command: ${spec}`);
+  return { label: spec.slice(0, eq).trim(), args };
 }
 
 // ---- processes ----------------------------------------------------------------
@@ -280,14 +307,17 @@ async function throughput(o, servers) {
     // Rotate which server goes first.
     const order = names.map((_, i) => names[(i + round) % names.length]);
     for (const P of pipelines) {
-      for (const test of tests) {
+      const runs = [...tests.map((t) => ({ label: null, args: ['-t', t] })), ...o.commands];
+      for (const job of runs) {
         for (const name of order) {
           const s = servers[name];
           const c0 = cpuMicros(s.pid);
           const size = o.dataSize > 0 ? ['-d', String(o.dataSize)] : [];
-          const out = await run('redis-benchmark', ['-p', String(s.port), '-c', String(o.clients), '-n', String(o.requests), '-t', test, '-P', String(P), ...size, '--csv']);
+          const bench = ['-p', String(s.port), '-c', String(o.clients), '-n', String(o.requests), '-P', String(P), ...size, '--csv'];
+          const out = await run('redis-benchmark', [...bench, ...job.args]);
           const spent = cpuMicros(s.pid) - c0;
-          const rows = parseCsv(out);
+          let rows = parseCsv(out);
+          if (job.label !== null) rows = new Map([[job.label, [...rows.values()][0]]]);
           for (const [t, r] of rows) {
             push(rps[name], `${t}|${P}`, r);
             // An invocation that ran several tests (LRANGE fills its list first) shares its CPU time among them.
@@ -300,7 +330,7 @@ async function throughput(o, servers) {
   }
   const others = names.filter((n) => n !== 'redis');
   const lines = [
-    `Throughput: redis-benchmark -c ${o.clients} -n ${o.requests}${o.dataSize > 0 ? ` -d ${o.dataSize}` : ''} -t <one test at a time>, ${o.rounds} rounds.`,
+    `Throughput: redis-benchmark -c ${o.clients} -n ${o.requests}${o.dataSize > 0 ? ` -d ${o.dataSize}` : ''} -t <one test at a time>${o.commands.length > 0 ? ' (or a command line, labelled)' : ''}, ${o.rounds} rounds.`,
     'rps: requests/s, median over rounds; µs: CPU time of the server process per request (/proc/<pid>/stat',
     'utime + stime), median over rounds; rps ratio: Nodis rps / redis rps within each round (the two ran',
     'back to back), median over rounds, and the lowest and highest of those per-round ratios; CPU ratio:',
@@ -349,11 +379,11 @@ function writeLoadFile(name, n, command) {
     const args = command(i);
     chunk.push(`*${args.length}\r\n${args.map((a) => `$${a.length}\r\n${a}\r\n`).join('')}`);
     if (chunk.length === 10000) {
-      fs.writeSync(fd, chunk.join(''));
+      fs.writeSync(fd, chunk.join(''), null, 'latin1');
       chunk.length = 0;
     }
   }
-  fs.writeSync(fd, chunk.join(''));
+  fs.writeSync(fd, chunk.join(''), null, 'latin1');
   fs.closeSync(fd);
   fs.renameSync(file + '.tmp', file);
   return file;
@@ -367,6 +397,41 @@ async function dbsize(port) {
 async function usedMemory(port) {
   const out = await run('redis-cli', ['-p', String(port), 'INFO', 'memory']);
   return Number(/used_memory:(\d+)/.exec(out)[1]);
+}
+
+/**
+ * The keys --command lines run on (the same in both servers): one command
+ * per entry, string arguments as latin1 bytes.
+ */
+function commandData() {
+  const range = (n, f) => Array.from({ length: n }, (_, i) => f(i + 1));
+  let seed = 1;
+  const byte = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed >>> 24;
+  };
+  return [
+    ['HSET', 'h100', ...range(100, (i) => [`f${i}`, `v${i}`]).flat()],
+    ['SADD', 's100', ...range(100, (i) => `m${i}`)],
+    ['SADD', 'si100', ...range(100, (i) => String(i))],
+    ['SADD', 's1000', ...range(1000, (i) => `m${i}`)],
+    ['ZADD', 'z100', ...range(100, (i) => [String(i), `m${i}`]).flat()],
+    ['ZADD', 'z1000', ...range(1000, (i) => [String(i), `m${i}`]).flat()],
+    ['RPUSH', 'l1000', ...range(1000, (i) => `e${i}`)],
+    ...range(100, (i) => ['XADD', 'st', `${i}-1`, 'f', 'v']),
+    ['SET', 'bits', String.fromCharCode(...range(12500, byte))],
+    ['SET', 'str', 'hello'],
+    ['SET', 'num', '10'],
+    ['PFADD', 'hll', 'a', 'b', 'c', 'd', 'e', 'f', 'g'],
+    ['GEOADD', 'geo', '13.361389', '38.115556', 'Palermo', '15.087269', '37.502669', 'Catania'],
+    ...range(10, (i) => ['SET', `k${i}`, `v${i}`]),
+  ];
+}
+
+async function loadCommandData(servers) {
+  const data = commandData();
+  const file = writeLoadFile('commands-v1', data.length, (i) => data[i]);
+  for (const s of Object.values(servers)) await run('redis-cli', ['-p', String(s.port), '--pipe'], file);
 }
 
 /** The datasets of the memory measurement: each loaded into fresh servers. */
@@ -470,6 +535,7 @@ async function main() {
     try {
       for (const [i, dir] of o.baselines.entries()) console.log(`baseline${i + 1}: ${dir}`);
       console.log(`Nodis: ${root}\n`);
+      if (o.commands.length > 0) await loadCommandData(servers);
       console.log(await throughput(o, servers));
       console.log('');
     } finally {
