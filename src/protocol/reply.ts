@@ -115,6 +115,15 @@ export interface OutputChunk {
 }
 const takenOutput: OutputChunk = { parts: null, chunk: null, end: 0, sealed: null };
 
+/** A deferred length header not set yet. */
+interface Deferred {
+  id: number;
+  /** The chunk it goes into, at `pos`; once that chunk is sealed, `part` is its index in `parts`. */
+  chunk: Buffer;
+  pos: number;
+  part: number;
+}
+
 /** Room a header `<type><integer>\r\n` may need. */
 const HEADER_MAX = 24;
 
@@ -125,14 +134,17 @@ export abstract class ReplyWriter {
   protected rbuf: Buffer | null = null;
   /** End of the bytes written into `rbuf`. */
   protected rpos = 0;
-  /** Completed output that comes before `rbuf`'s bytes (used around large values and deferred lengths). */
+  /** Completed output that comes before `rbuf`'s bytes (used around large values and long replies). */
   protected parts: Bulk[] | null = null;
   /** CLIENT REPLY OFF/SKIP suppress replies. */
   protected repliesOff = false;
-  /** Bytes in `parts` (deferred length headers aside). */
+  /** Bytes in `parts`. */
   private partsBytes = 0;
   /** Chunks moved to `parts` when full (sealChunk()). */
   private sealed: Buffer[] | null = null;
+  /** Deferred length headers not set yet, in the order they were made. */
+  private deferred: Deferred[] | null = null;
+  private deferredSeq = 0;
   /** Pending output past which onOutputGrowth() runs next. */
   protected outCheckAt = OUTPUT_CHECK_BYTES;
 
@@ -149,7 +161,7 @@ export abstract class ReplyWriter {
     this.outCheckAt = this.pendingOutputBytes() + OUTPUT_CHECK_BYTES;
   }
 
-  /** Bytes queued and not taken yet (deferred length headers aside). */
+  /** Bytes queued and not taken yet. */
   pendingOutputBytes(): number {
     return this.rpos + this.partsBytes;
   }
@@ -165,14 +177,14 @@ export abstract class ReplyWriter {
   private reserve(n: number): Buffer {
     const b = this.rbuf;
     if (b !== null && this.rpos + n <= b.length) {
-      if (this.rpos === 0 && this.parts === null) this.onOutput();
+      if (this.rpos === 0 && this.parts === null && this.deferred === null) this.onOutput();
       return b;
     }
     return this.newChunk();
   }
 
   private newChunk(): Buffer {
-    if (this.rpos === 0 && this.parts === null) this.onOutput();
+    if (this.rpos === 0 && this.parts === null && this.deferred === null) this.onOutput();
     if (this.rbuf !== null) this.sealChunk();
     const b = acquireChunk();
     this.rbuf = b;
@@ -184,7 +196,10 @@ export abstract class ReplyWriter {
   private sealChunk(): void {
     const b = this.rbuf!;
     const n = this.rpos;
-    if (n > 0) {
+    // A deferred header still to be set in this chunk keeps it as a part
+    // (even an empty one): setDeferred() inserts the header there.
+    const anchored = this.deferred !== null && this.anchorDeferred(b);
+    if (n > 0 || anchored) {
       if (this.parts === null) this.parts = [];
       this.parts.push(b.subarray(0, n));
       this.partsBytes += n;
@@ -197,9 +212,9 @@ export abstract class ReplyWriter {
     this.rpos = 0;
   }
 
-  /** Append a part that is kept as it is (a large string or Buffer, a deferred header). */
+  /** Append a part that is kept as it is (a large string or Buffer). */
   private pushPart(p: Bulk, counted: boolean): void {
-    if (this.rpos === 0 && this.parts === null) this.onOutput();
+    if (this.rpos === 0 && this.parts === null && this.deferred === null) this.onOutput();
     if (this.rbuf !== null) this.sealChunk();
     if (this.parts === null) this.parts = [];
     this.parts.push(p);
@@ -291,6 +306,7 @@ export abstract class ReplyWriter {
     this.parts = null;
     this.sealed = null;
     this.partsBytes = 0;
+    this.deferred = null;
     this.outCheckAt = OUTPUT_CHECK_BYTES;
     return out;
   }
@@ -499,25 +515,81 @@ export abstract class ReplyWriter {
     this.addReplyStatus('    Prints this help.');
   }
 
-  /** Reserve a length header to be filled in later (addReplyDeferredLen). */
+  /**
+   * Reserve a length header to be filled in later (addReplyDeferredLen()):
+   * the place is remembered, and setDeferred() inserts the header there.
+   */
   addReplyDeferredLen(): number {
     if (this.repliesOff) return -1;
-    this.pushPart('', false);
-    return this.parts!.length - 1;
+    const b = this.reserve(HEADER_MAX);
+    const id = ++this.deferredSeq;
+    if (this.deferred === null) this.deferred = [];
+    this.deferred.push({ id, chunk: b, pos: this.rpos, part: -1 });
+    return id;
   }
 
   setDeferredArrayLen(handle: number, n: number): void {
-    if (handle < 0 || this.parts === null) return;
-    this.parts[handle] = '*' + n + CRLF;
+    this.setDeferred(handle, '*' + n + CRLF);
   }
 
   setDeferredMapLen(handle: number, n: number): void {
-    if (handle < 0 || this.parts === null) return;
-    this.parts[handle] = this.resp === 2 ? '*' + n * 2 + CRLF : '%' + n + CRLF;
+    this.setDeferred(handle, this.resp === 2 ? '*' + n * 2 + CRLF : '%' + n + CRLF);
   }
 
   setDeferredSetLen(handle: number, n: number): void {
-    if (handle < 0 || this.parts === null) return;
-    this.parts[handle] = this.resp === 2 ? '*' + n + CRLF : '~' + n + CRLF;
+    this.setDeferred(handle, this.resp === 2 ? '*' + n + CRLF : '~' + n + CRLF);
+  }
+
+  /** The chunk `b` is being sealed as part number parts.length: its pending headers now refer to that part. */
+  private anchorDeferred(b: Buffer): boolean {
+    const part = this.parts === null ? 0 : this.parts.length;
+    let any = false;
+    for (const d of this.deferred!) {
+      if (d.part === -1 && d.chunk === b) {
+        d.part = part;
+        any = true;
+      }
+    }
+    return any;
+  }
+
+  /**
+   * setDeferredReply(): insert `header` where the deferred length `handle`
+   * was reserved. Usually the bytes since then are still in the current
+   * chunk and move right to make room; a reply that outgrew the chunk has
+   * its sealed part copied with the header in.
+   */
+  private setDeferred(handle: number, header: string): void {
+    const list = this.deferred;
+    if (handle < 0 || list === null) return;
+    let i = list.length - 1;
+    while (i >= 0 && list[i].id !== handle) i--;
+    // Not found: the output was taken (or dropped) since.
+    if (i < 0) return;
+    const d = list[i];
+    const len = header.length;
+    if (d.part === -1 && this.rpos + len > d.chunk.length) this.sealChunk();
+    if (d.part === -1) {
+      const b = d.chunk;
+      if (this.rpos > d.pos) b.copyWithin(d.pos + len, d.pos, this.rpos);
+      for (let k = 0; k < len; k++) b[d.pos + k] = header.charCodeAt(k);
+      this.rpos += len;
+    } else {
+      const old = this.parts![d.part] as Buffer;
+      const h = Buffer.allocUnsafe(old.length + len);
+      old.copy(h, 0, 0, d.pos);
+      h.latin1Write(header, d.pos, len);
+      old.copy(h, d.pos + len, d.pos);
+      this.parts![d.part] = h;
+      this.partsBytes += len;
+    }
+    // Headers reserved later in the same place come after this one.
+    for (let j = i + 1; j < list.length; j++) {
+      const e = list[j];
+      if (e.part === d.part && (d.part !== -1 || e.chunk === d.chunk)) e.pos += len;
+    }
+    list.splice(i, 1);
+    if (list.length === 0) this.deferred = null;
+    this.grew();
   }
 }

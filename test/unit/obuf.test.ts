@@ -44,7 +44,7 @@ describe('ReplyWriter: pending output accounting', () => {
     expect(w.checks.length).toBe(n + 1);
   });
 
-  it('counts large Buffers and text moved behind deferred lengths', () => {
+  it('counts large Buffers, text moved behind deferred lengths and the headers', () => {
     const w = new GrowthWriter();
     w.addReplyStatus('x'.repeat(10000));
     const h = w.addReplyDeferredLen();
@@ -53,11 +53,12 @@ describe('ReplyWriter: pending output accounting', () => {
     // A Buffer bulk: header, the Buffer itself, CRLF; checked once the reply is whole.
     w.addReplyBulk(Buffer.alloc(8000, 0xff));
     expect(w.checks).toEqual([10003 + 7 + 8000 + 2]);
+    // The header counts once it is set, as in Redis's reply buffers.
     w.setDeferredArrayLen(h, 1);
-    expect(w.pendingOutputBytes()).toBe(10003 + 7 + 8000 + 2);
+    expect(w.pendingOutputBytes()).toBe(10003 + 4 + 7 + 8000 + 2);
     w.addReplyBulk(Buffer.alloc(20000));
     expect(w.checks.length).toBe(2);
-    expect(w.checks[1]).toBe(18012 + 8 + 20000 + 2);
+    expect(w.checks[1]).toBe(18016 + 8 + 20000 + 2);
   });
 });
 

@@ -220,6 +220,116 @@ describe('ReplyWriter: deferred lengths', () => {
   });
 });
 
+describe('ReplyWriter: deferred lengths written into the chunk', () => {
+  // A model: the output as a list of pieces, deferred headers as slots
+  // filled in whatever order the test picks.
+  function run(seed: number): void {
+    let x = seed;
+    const rnd = (n: number): number => {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      return (x >>> 8) % n;
+    };
+    const w = new TestWriter();
+    const model: (string | { h: number })[] = [];
+    const open: { h: number; slot: { h: number } }[] = [];
+    const filled = new Map<object, string>();
+    const steps = 5 + rnd(60);
+    for (let s = 0; s < steps; s++) {
+      const op = rnd(10);
+      if (op < 3) {
+        const h = w.addReplyDeferredLen();
+        const slot = { h };
+        model.push(slot);
+        open.push({ h, slot });
+      } else if (op < 5 && open.length > 0) {
+        // Set any open header, not only the last one made.
+        const [d] = open.splice(rnd(10) < 7 ? open.length - 1 : rnd(open.length), 1);
+        const n = rnd(100000);
+        w.setDeferredArrayLen(d.h, n);
+        filled.set(d.slot, `*${n}\r\n`);
+      } else if (op < 8) {
+        const v = 'v'.repeat(rnd(10) < 8 ? rnd(40) : rnd(40000));
+        w.addReplyBulk(v);
+        model.push(`$${v.length}\r\n${v}\r\n`);
+      } else if (op < 9) {
+        // Large enough to become a part of its own past SPAN_MAX is too slow
+        // here; a Buffer of a few chunks spans them.
+        const b = Buffer.alloc(rnd(3) * 16 * 1024 + rnd(100), 0x62);
+        w.addReplyBulk(b);
+        model.push(`$${b.length}\r\n${'b'.repeat(b.length)}\r\n`);
+      } else {
+        w.addReplyLongLong(s);
+        model.push(`:${s}\r\n`);
+      }
+    }
+    for (const d of open.reverse()) {
+      w.setDeferredArrayLen(d.h, 7);
+      filled.set(d.slot, '*7\r\n');
+    }
+    const want = model.map((m) => (typeof m === 'string' ? m : filled.get(m)!)).join('');
+    const pending = w.pendingOutputBytes();
+    const got = w.text();
+    expect(got.length).toBe(want.length);
+    expect(got === want).toBe(true);
+    expect(pending).toBe(want.length);
+  }
+
+  it('puts every header where it was reserved, set in any order, across chunks', () => {
+    for (let seed = 1; seed <= 400; seed++) run(seed);
+  });
+
+  it('sets a header after a body that reaches the end of the 16 KiB chunk', () => {
+    // 16 bulks of 1000 bytes (1009 bytes each) and one of k bytes, the last
+    // of which fits the chunk or starts the next one.
+    for (const k of [227, 228, 229, 230]) {
+      const w = new TestWriter();
+      const h = w.addReplyDeferredLen();
+      let want = '';
+      for (let i = 0; i < 16; i++) {
+        w.addReplyBulk('x'.repeat(1000));
+        want += '$1000\r\n' + 'x'.repeat(1000) + '\r\n';
+      }
+      w.addReplyBulk('y'.repeat(k));
+      want += `$${k}\r\n${'y'.repeat(k)}\r\n`;
+      w.setDeferredArrayLen(h, 17);
+      w.addReplyOK();
+      expect(w.text()).toBe('*17\r\n' + want + '+OK\r\n');
+    }
+  });
+
+  it('inserts a header into a chunk a long value filled to its last bytes', () => {
+    // A value past COPY_MAX is copied up to the very end of the chunk.
+    for (let n = 16360; n <= 16380; n++) {
+      const w = new TestWriter();
+      const h = w.addReplyDeferredLen();
+      w.addReplyBulk('z'.repeat(n));
+      w.setDeferredArrayLen(h, 1);
+      w.addReplyOK();
+      expect(w.text()).toBe(`*1\r\n$${n}\r\n${'z'.repeat(n)}\r\n+OK\r\n`);
+    }
+  });
+
+  it('ignores a header set after the output was taken', () => {
+    const w = new TestWriter();
+    const h = w.addReplyDeferredLen();
+    w.addReplyBulk('a');
+    expect(w.text()).toBe('$1\r\na\r\n');
+    w.setDeferredArrayLen(h, 1);
+    w.addReplyOK();
+    expect(w.text()).toBe('+OK\r\n');
+  });
+
+  it('signals onOutput once for a batch that starts with a deferred length', () => {
+    const w = new TestWriter();
+    const h = w.addReplyDeferredLen();
+    w.addReplyBulk('a');
+    w.setDeferredArrayLen(h, 1);
+    w.addReplyOK();
+    expect(w.outputs).toBe(1);
+    expect(w.text()).toBe('*1\r\n$1\r\na\r\n+OK\r\n');
+  });
+});
+
 describe('ReplyWriter: output bookkeeping', () => {
   it('signals onOutput once per batch and is empty after takeOutput()', () => {
     const w = new TestWriter();
