@@ -594,11 +594,19 @@ function ttlGeneric(c: Client, argv: string[], ms: boolean, abs: boolean): void 
     c.addReplyLongLong(-2);
     return;
   }
-  const expire = db.getExpireExact(key);
-  if (expire === -1n) {
+  const when = db.getExpire(key);
+  if (when === -1) {
     c.addReplyLongLong(-1);
     return;
   }
+  if (Math.abs(when) < 2 ** 52) {
+    // Exact in doubles, and so are the differences and roundings below.
+    let t = abs ? when : when - c.server.now();
+    if (t < 0) t = 0;
+    c.addReplyLongLong(ms ? t : Math.floor((t + 500) / 1000));
+    return;
+  }
+  const expire = db.getExpireExact(key);
   let ttl = abs ? expire : expire - BigInt(c.server.now());
   if (ttl < 0n) ttl = 0n;
   c.addReplyLongLong(ms ? ttl : (ttl + 500n) / 1000n);

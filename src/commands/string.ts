@@ -3,10 +3,10 @@ import type { Client } from '../server/client.js';
 import { CLIENT_MASTER } from '../server/client.js';
 import { cmd } from './table.js';
 import { RedisError, Errors, type CommandSpec } from './types.js';
-import { asString, asStringOrInt, getLongLongBig } from './args.js';
+import { asString, asStringOrInt, getLongLong, getLongLongBig } from './args.js';
 import { dbAdd, lookupRead, lookupWrite, setKey } from './db-ops.js';
 import { NOTIFY_GENERIC, NOTIFY_STRING } from '../server/notify.js';
-import type { RString } from '../store/types.js';
+import type { RBytes, RString } from '../store/types.js';
 import { isString, strBuffer, strLen, strValue } from '../store/types.js';
 import { embstrValue, mutableString } from '../store/encoding.js';
 import { string2ll, string2llBig } from '../util/numbers.js';
@@ -314,6 +314,11 @@ function setrangeCommand(c: Client, argv: string[]): void {
 }
 
 function getrangeCommand(c: Client, argv: string[]): void {
+  if (argv[2].length <= 15 && argv[3].length <= 15) {
+    // Bounds of up to 15 digits are exact doubles: no BigInt.
+    getrangeNumbers(c, argv[1], getLongLong(argv[2]), getLongLong(argv[3]));
+    return;
+  }
   let start = getLongLongBig(argv[2]);
   let end = getLongLongBig(argv[3]);
   const v = asString(lookupRead(c, argv[1]));
@@ -335,8 +340,31 @@ function getrangeCommand(c: Client, argv: string[]): void {
     c.addReplyBulk('');
     return;
   }
-  const s = Number(start);
-  const e = Number(end) + 1;
+  replyRange(c, v, Number(start), Number(end) + 1);
+}
+
+/** GETRANGE with bounds that are exact numbers (the same steps as the int64 path). */
+function getrangeNumbers(c: Client, key: string, start: number, end: number): void {
+  const v = asString(lookupRead(c, key));
+  const len = v === undefined ? 0 : v.length;
+  if (start < 0 && end < 0 && start > end) {
+    c.addReplyBulk('');
+    return;
+  }
+  if (start < 0) start += len;
+  if (end < 0) end += len;
+  if (start < 0) start = 0;
+  if (end < 0) end = 0;
+  if (end >= len) end = len - 1;
+  if (v === undefined || start > end || len === 0) {
+    c.addReplyBulk('');
+    return;
+  }
+  replyRange(c, v, start, end + 1);
+}
+
+/** Bytes [s, e) of a string value as a bulk reply. */
+function replyRange(c: Client, v: RBytes, s: number, e: number): void {
   if (typeof v === 'string') c.addReplyBulk(s === 0 && e === v.length ? v : v.slice(s, e));
   else c.addReplyBulk(e - s < 4096 ? v.latin1Slice(s, e) : Buffer.from(v.subarray(s, e)));
 }
