@@ -113,9 +113,26 @@ function expireMillisecondsBig(c: Client, expire: string, flags: number, unit: n
   return ms;
 }
 
+/**
+ * getExpireMillisecondsOrReply(): the absolute expire time in ms, as a
+ * number when it is exactly one (an argument of up to 15 digits whose
+ * scaled sum is a safe integer), else as the exact bigint.
+ */
+function expireMilliseconds(c: Client, expire: string, flags: number, unit: number): number | bigint {
+  if (expire.length <= 15) {
+    const n = string2ll(expire);
+    if (n !== null && n > 0) {
+      const scaled = unit === UNIT_SECONDS ? n * 1000 : n;
+      const ms = flags & (OBJ_PX | OBJ_EX) ? scaled + c.server.now() : scaled;
+      if (Number.isSafeInteger(scaled) && Number.isSafeInteger(ms)) return ms;
+    }
+  }
+  return expireMillisecondsBig(c, expire, flags, unit);
+}
+
 /** getExpireMillisecondsOrReply(): the absolute expire time in ms. */
 export function getExpireMilliseconds(c: Client, expire: string, flags: number, unit: number): number {
-  return Number(expireMillisecondsBig(c, expire, flags, unit));
+  return Number(expireMilliseconds(c, expire, flags, unit));
 }
 
 /** addReplyBulk() of a string value (copied if it could change before the flush). */
@@ -142,8 +159,8 @@ function setGeneric(
   okReply: (() => void) | null,
   abortReply: (() => void) | null,
 ): void {
-  let ms = 0n;
-  if (expire !== null) ms = expireMillisecondsBig(c, expire, flags, unit);
+  let ms: number | bigint = 0;
+  if (expire !== null) ms = expireMilliseconds(c, expire, flags, unit);
   if (flags & OBJ_SET_GET) getGeneric(c, key);
   const db = c.db;
   const found = lookupWrite(c, key) !== undefined;
@@ -159,7 +176,7 @@ function setGeneric(
   c.server.notifyKeyspaceEvent(NOTIFY_STRING, 'set', key, db.id);
   if (expire !== null) {
     db.setExpire(key, Number(ms));
-    c.ext.propagateArgv = ['SET', key, val, 'PXAT', ms.toString()];
+    c.ext.propagateArgv = ['SET', key, val, 'PXAT', String(ms)];
     c.server.notifyKeyspaceEvent(NOTIFY_GENERIC, 'expire', key, db.id);
   } else if (flags & OBJ_SET_GET) {
     c.ext.propagateArgv = c.argv.filter((a, j) => j < 3 || copt(a) !== 'get');
@@ -210,8 +227,8 @@ function getCommand(c: Client, argv: string[]): void {
 }
 
 /** checkAlreadyExpired(): an absolute time in the past deletes the key. */
-function alreadyExpired(c: Client, when: bigint): boolean {
-  return when <= BigInt(c.server.now()) && !c.server.loading && !c.server.isReplica();
+function alreadyExpired(c: Client, when: number | bigint): boolean {
+  return when <= c.server.now() && !c.server.loading && !c.server.isReplica();
 }
 
 function getexCommand(c: Client, argv: string[]): void {
@@ -222,8 +239,8 @@ function getexCommand(c: Client, argv: string[]): void {
     c.addReplyNull();
     return;
   }
-  let ms = 0n;
-  if (expire !== null) ms = expireMillisecondsBig(c, expire, flags, unit);
+  let ms: number | bigint = 0;
+  if (expire !== null) ms = expireMilliseconds(c, expire, flags, unit);
   replyValue(c, v);
   const db = c.db;
   if (flags & (OBJ_PXAT | OBJ_EXAT) && alreadyExpired(c, ms)) {
@@ -234,7 +251,7 @@ function getexCommand(c: Client, argv: string[]): void {
     c.server.dirty++;
   } else if (expire !== null) {
     db.setExpire(key, Number(ms));
-    c.ext.propagateArgv = ['PEXPIREAT', key, ms.toString()];
+    c.ext.propagateArgv = ['PEXPIREAT', key, String(ms)];
     c.server.signalModifiedKey(c, db, key);
     c.server.notifyKeyspaceEvent(NOTIFY_GENERIC, 'expire', key, db.id);
     c.server.dirty++;
