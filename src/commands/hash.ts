@@ -243,6 +243,11 @@ function hgetallGeneric(c: Client, argv: string[], what: number): void {
   }
   if (both) c.addReplyMapLen(h.size);
   else c.addReplyArrayLen(h.size);
+  const packed = h.forEachSpan((s, fs, fe, vs, ve) => {
+    if (what & HASH_KEY) c.addReplyBulkRange(s, fs, fe);
+    if (what & HASH_VALUE) c.addReplyBulkRange(s, vs, ve);
+  });
+  if (packed) return;
   h.forEach((f, v) => {
     if (what & HASH_KEY) c.addReplyBulk(f);
     if (what & HASH_VALUE) c.addReplyBulk(v);

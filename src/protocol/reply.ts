@@ -7,7 +7,7 @@
  * write per batch of commands sends it.
  */
 import { digits10, formatDouble, sdigits10 } from '../util/numbers.js';
-import { putLatin1 } from '../util/bytes.js';
+import { LOOP_COPY_MAX, putLatin1 } from '../util/bytes.js';
 
 export type Bulk = string | Buffer;
 
@@ -378,6 +378,30 @@ export abstract class ReplyWriter {
       b[p + 1] = 10;
       this.rpos = p + 2;
     }
+    this.grew();
+  }
+
+  /**
+   * addReplyBulk() of chars [start, end) of `s` without slicing it (entries
+   * of a packed listpack string).
+   */
+  addReplyBulkRange(s: string, start: number, end: number): void {
+    const n = end - start;
+    if (n > LOOP_COPY_MAX) {
+      this.addReplyBulk(s.slice(start, end));
+      return;
+    }
+    if (this.repliesOff) return;
+    const b = this.reserve(n + HEADER_MAX);
+    let p = this.rpos;
+    b[p++] = 36;
+    p = putInt(b, p, n);
+    b[p++] = 13;
+    b[p++] = 10;
+    for (let i = start; i < end; i++) b[p++] = s.charCodeAt(i);
+    b[p] = 13;
+    b[p + 1] = 10;
+    this.rpos = p + 2;
     this.grew();
   }
 

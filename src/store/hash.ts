@@ -235,21 +235,29 @@ export class RHash implements RObjectBase, MemTracked {
 
   /** Every field/value pair in encoding order (listpack: insertion order). */
   forEach(fn: (field: string, value: string) => void): void {
-    const s = this.lp;
-    if (s !== null) {
-      const n = this.lpPairs;
-      for (let i = 0, p = 0; i < n; i++) {
-        const fl = lenAt(s, p);
-        const fs = p + headerLen(fl);
-        const vp = fs + fl;
-        const vl = lenAt(s, vp);
-        const vs = vp + headerLen(vl);
-        p = vs + vl;
-        fn(s.slice(fs, fs + fl), s.slice(vs, vs + vl));
-      }
-      return;
-    }
+    if (this.forEachSpan((s, fs, fe, vs, ve) => fn(s.slice(fs, fe), s.slice(vs, ve)))) return;
     this.ht!.forEach((k, v) => fn(k, v));
+  }
+
+  /**
+   * forEach() of a listpack hash without making strings: `fn` gets the
+   * packed string and the bounds of the field and of the value. False
+   * (and no call) when the hash is a table.
+   */
+  forEachSpan(fn: (s: string, fs: number, fe: number, vs: number, ve: number) => void): boolean {
+    const s = this.lp;
+    if (s === null) return false;
+    const n = this.lpPairs;
+    for (let i = 0, p = 0; i < n; i++) {
+      const fl = lenAt(s, p);
+      const fs = p + headerLen(fl);
+      const vp = fs + fl;
+      const vl = lenAt(s, vp);
+      const vs = vp + headerLen(vl);
+      p = vs + vl;
+      fn(s, fs, fs + fl, vs, vs + vl);
+    }
+    return true;
   }
 
   /** Flat [field, value, ...] in encoding order. */

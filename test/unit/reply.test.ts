@@ -66,6 +66,16 @@ describe('ReplyWriter: scalar replies', () => {
     expect(w.text()).toBe('+x\r\n$10000\r\n' + big.latin1Slice(0, big.length) + '\r\n:1\r\n');
   });
 
+  it('a bulk from a range of a string equals the bulk of the slice', () => {
+    let s = '';
+    for (let i = 0; i < 40000; i++) s += String.fromCharCode((i * 7919) & 0xff);
+    for (const [a, e] of [[0, 0], [5, 6], [100, 132], [100, 133], [7, 20007], [3, 39999], [0, 40000]]) {
+      const [x] = both((w) => w.addReplyBulkRange(s, a, e));
+      const [y] = both((w) => w.addReplyBulk(s.slice(a, e)));
+      expect(x === y).toBe(true);
+    }
+  });
+
   it('bulk or null', () => {
     expect(both((w) => w.addReplyBulkOrNull('a'))).toEqual(['$1\r\na\r\n', '$1\r\na\r\n']);
     expect(both((w) => w.addReplyBulkOrNull(null))).toEqual(['$-1\r\n', '_\r\n']);
