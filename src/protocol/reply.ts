@@ -105,6 +105,15 @@ function putInt(b: Buffer, p: number, n: number): number {
   return end;
 }
 
+/** Write "$<n>\r\n" at `p`; returns the end. */
+function putBulkHeader(b: Buffer, p: number, n: number): number {
+  b[p] = 36;
+  p = putInt(b, p + 1, n);
+  b[p] = 13;
+  b[p + 1] = 10;
+  return p + 2;
+}
+
 /** What takeOutputChunk() returns (one object, reused: read it at once). */
 export interface OutputChunk {
   parts: Bulk[] | null;
@@ -363,11 +372,7 @@ export abstract class ReplyWriter {
       this.rpos += 2;
     } else {
       const b = this.reserve(n + HEADER_MAX);
-      let p = this.rpos;
-      b[p++] = 36;
-      p = putInt(b, p, n);
-      b[p++] = 13;
-      b[p++] = 10;
+      let p = putBulkHeader(b, this.rpos, n);
       if (typeof v === 'string') {
         p = putLatin1(b, p, v);
       } else {
@@ -393,11 +398,7 @@ export abstract class ReplyWriter {
     }
     if (this.repliesOff) return;
     const b = this.reserve(n + HEADER_MAX);
-    let p = this.rpos;
-    b[p++] = 36;
-    p = putInt(b, p, n);
-    b[p++] = 13;
-    b[p++] = 10;
+    let p = putBulkHeader(b, this.rpos, n);
     for (let i = start; i < end; i++) b[p++] = s.charCodeAt(i);
     b[p] = 13;
     b[p + 1] = 10;
@@ -409,11 +410,7 @@ export abstract class ReplyWriter {
   addReplyBulkLongLong(n: number): void {
     if (this.repliesOff) return;
     const b = this.reserve(2 * HEADER_MAX);
-    let p = this.rpos;
-    b[p++] = 36;
-    p = putInt(b, p, sdigits10(n));
-    b[p++] = 13;
-    b[p++] = 10;
+    let p = putBulkHeader(b, this.rpos, sdigits10(n));
     p = putInt(b, p, n);
     b[p] = 13;
     b[p + 1] = 10;
