@@ -34,7 +34,6 @@ const COPY_MAX = 15 * 1024;
  * for the write.
  */
 const SPAN_MAX = 1024 * 1024;
-/** Strings up to this length are copied byte by byte (cheaper than a call into C++). */
 /** Chunks kept for reuse: enough for every client answered in one turn of a busy server. */
 const POOL_MAX = 256;
 const chunkPool: Buffer[] = [];
@@ -222,12 +221,12 @@ export abstract class ReplyWriter {
   }
 
   /** Append a part that is kept as it is (a large string or Buffer). */
-  private pushPart(p: Bulk, counted: boolean): void {
+  private pushPart(p: Bulk): void {
     if (this.rpos === 0 && this.parts === null && this.deferred === null) this.onOutput();
     if (this.rbuf !== null) this.sealChunk();
     if (this.parts === null) this.parts = [];
     this.parts.push(p);
-    if (counted) this.partsBytes += p.length;
+    this.partsBytes += p.length;
   }
 
   /**
@@ -238,7 +237,7 @@ export abstract class ReplyWriter {
    */
   private appendLong(v: Bulk): void {
     if (v.length <= SPAN_MAX) this.copySpanning(v);
-    else this.pushPart(typeof v === 'string' ? v : Buffer.from(v), true);
+    else this.pushPart(typeof v === 'string' ? v : Buffer.from(v));
   }
 
   /** Copy `v` at the end of the output, filling the chunk and as many new ones as it takes. */
