@@ -29,11 +29,13 @@ import {
   hllCount,
   hllCountRaw,
   hllMerge,
+  hllPatLen,
   hllPatLenBytes,
   invalidateCache,
   isHll,
   patIndex,
   setCachedCard,
+  sparseKeeps,
   tailByte,
 } from '../store/hll.js';
 
@@ -62,6 +64,16 @@ function storeHll(c: Client, key: string, h: Hll, old: RBytes | undefined): void
   }
 }
 
+/** True when `v` is a sparse HLL that adding argv[2..] would leave unchanged. */
+function sparseUnchangedBy(v: RBytes, argv: string[]): boolean {
+  if ((typeof v === 'string' ? v.charCodeAt(4) : v[4]) !== HLL_SPARSE) return false;
+  for (let j = 2; j < argv.length; j++) {
+    const count = hllPatLen(argv[j]);
+    if (!sparseKeeps(v, patIndex, count)) return false;
+  }
+  return true;
+}
+
 /** PFADD key [element ...]: 1 if a register changed (or the key was created). */
 function pfaddCommand(c: Client, argv: string[]): void {
   const key = argv[1];
@@ -74,6 +86,11 @@ function pfaddCommand(c: Client, argv: string[]): void {
     updated++;
   } else {
     old = hllValue(v);
+    // Elements already counted change nothing: no working copy is made.
+    if (sparseUnchangedBy(old, argv)) {
+      c.addReplyLongLong(0);
+      return;
+    }
     h = Hll.from(old);
   }
   h.maxBytes = sparseMaxBytes(c);

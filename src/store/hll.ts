@@ -80,6 +80,41 @@ export function hllPatLen(ele: string): number {
   return hllPatLenBytes(scratch, 0, len);
 }
 
+/**
+ * True when adding an element with register `index` and `count` would
+ * leave the sparse HLL `v` as it is: the opcode covering the register is a
+ * VAL of at least `count` (what makes hllSparseSet() return 0 at once).
+ * False when it would change, need a promotion, or the bytes end first
+ * (hllSparseSet() then reports the corruption).
+ */
+export function sparseKeeps(v: string | Buffer, index: number, count: number): boolean {
+  if (count > HLL_SPARSE_VAL_MAX_VALUE) return false;
+  const str = typeof v === 'string' ? v : null;
+  const buf = typeof v === 'string' ? null : v;
+  const end = v.length;
+  let first = 0;
+  for (let p = HLL_HDR_SIZE; p < end; ) {
+    const op = str !== null ? str.charCodeAt(p) : buf![p];
+    let span: number;
+    if ((op & 0xc0) === 0) {
+      span = (op & 0x3f) + 1;
+      p++;
+    } else if (op & 0x80) {
+      span = (op & 3) + 1;
+      if (index < first + span) return ((op >>> 2) & 0x1f) + 1 >= count;
+      p++;
+    } else {
+      if (p + 1 >= end) return false;
+      const op2 = str !== null ? str.charCodeAt(p + 1) : buf![p + 1];
+      span = (((op & 0x3f) << 8) | op2) + 1;
+      p += 2;
+    }
+    if (index < first + span) return false;
+    first += span;
+  }
+  return false;
+}
+
 // ---- dense registers --------------------------------------------------------
 
 /** HLL_DENSE_GET_REGISTER on registers starting at `base`. */

@@ -19,6 +19,7 @@ import {
   isHll,
   patIndex,
   setCachedCard,
+  sparseKeeps,
 } from '../../src/store/hll.js';
 
 const M64 = (1n << 64n) - 1n;
@@ -197,6 +198,52 @@ describe('HLL representation', () => {
     expect(cachedCard(b)).toBe(-1);
     b.set([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f], 8);
     expect(cachedCard(b)).toBe(0x7fffffffffffffffn);
+  });
+});
+
+describe('sparseKeeps()', () => {
+  it('answers true exactly where the sparse set would change nothing', () => {
+    let seed = 99;
+    const rnd = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    let kept = 0;
+    let changed = 0;
+    for (let t = 0; t < 60; t++) {
+      const h = Hll.create();
+      const adds = rnd(400);
+      for (let i = 0; i < adds; i++) h.add(`e${t}:${i}`);
+      if (h.b[4] !== HLL_SPARSE) continue;
+      const v = h.value();
+      const asString = v.latin1Slice(0, v.length);
+      for (let q = 0; q < 200; q++) {
+        // Registers known to be set, and any others.
+        const index = q % 2 === 0 ? rnd(HLL_REGISTERS) : (hllPatLen(`e${t}:${rnd(Math.max(1, adds))}`), patIndex);
+        const count = 1 + rnd(q % 5 === 0 ? 40 : 6);
+        const keeps = sparseKeeps(v, index, count);
+        expect(sparseKeeps(asString, index, count)).toBe(keeps);
+        const w = Hll.from(v);
+        const r = w.set(index, count);
+        const after = w.value();
+        if (keeps) {
+          expect(r).toBe(0);
+          expect(after.equals(v)).toBe(true);
+          kept++;
+        } else if (r === 1) {
+          changed++;
+        }
+      }
+    }
+    expect(kept).toBeGreaterThan(200);
+    expect(changed).toBeGreaterThan(200);
+  });
+
+  it('is false for bytes that end before the register', () => {
+    const h = Hll.create();
+    h.add('x');
+    const v = h.value().subarray(0, HLL_HDR_SIZE + 1);
+    expect(sparseKeeps(v, HLL_REGISTERS - 1, 1)).toBe(false);
   });
 });
 
