@@ -9,7 +9,7 @@ import { RedisError, Errors, type CommandSpec } from './types.js';
 import { asString, getLongLongBig } from './args.js';
 import { dbDelete, lookupRead, lookupWrite, setKey } from './db-ops.js';
 import { NOTIFY_GENERIC, NOTIFY_STRING } from '../server/notify.js';
-import type { RBytes } from '../store/types.js';
+import { byteAt, type RBytes } from '../store/types.js';
 import { mutableString } from '../store/encoding.js';
 import { string2ll, string2llBig } from '../util/numbers.js';
 import { copt, mustObeyClient } from './string.js';
@@ -47,10 +47,6 @@ function bitpos(p: Uint8Array, start: number, count: number, bit: number): numbe
 /** Bytes of a string value for reading. */
 function bytesOf(v: RBytes): Uint8Array {
   return typeof v === 'string' ? Buffer.from(v, 'latin1') : v;
-}
-
-function byteAt(v: RBytes, i: number): number {
-  return typeof v === 'string' ? v.charCodeAt(i) : v[i];
 }
 
 const SCRATCH_MAX = 64 * 1024;
@@ -148,8 +144,7 @@ function getbitCommand(c: Client, argv: string[]): void {
   const bit = 7 - (bitoffset & 7);
   let bitval = 0;
   if (byte < v.length) {
-    const b = typeof v === 'string' ? v.charCodeAt(byte) : v[byte];
-    bitval = (b >> bit) & 1;
+    bitval = (byteAt(v, byte) >> bit) & 1;
   }
   c.addReplyLongLong(bitval);
 }

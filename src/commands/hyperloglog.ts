@@ -9,7 +9,7 @@ import { cmd } from './table.js';
 import { RedisError, Errors, type CommandSpec } from './types.js';
 import { lookupRead, lookupWrite } from './db-ops.js';
 import { NOTIFY_STRING } from '../server/notify.js';
-import { isString, type RBytes, type RValue } from '../store/types.js';
+import { byteAt, isString, type RBytes, type RValue } from '../store/types.js';
 import { mutableString } from '../store/encoding.js';
 import {
   Hll,
@@ -66,7 +66,7 @@ function storeHll(c: Client, key: string, h: Hll, old: RBytes | undefined): void
 
 /** True when `v` is a sparse HLL that adding argv[2..] would leave unchanged. */
 function sparseUnchangedBy(v: RBytes, argv: string[]): boolean {
-  if ((typeof v === 'string' ? v.charCodeAt(4) : v[4]) !== HLL_SPARSE) return false;
+  if (byteAt(v, 4) !== HLL_SPARSE) return false;
   for (let j = 2; j < argv.length; j++) {
     const count = hllPatLen(argv[j]);
     if (!sparseKeeps(v, patIndex, count)) return false;
@@ -294,10 +294,10 @@ function pfdebugCommand(c: Client, argv: string[]): void {
     if (b[4] !== HLL_SPARSE) throw new RedisError('HLL encoding is not sparse');
     c.addReplyBulk(decodeSparse(b, b.length, tailByte(s)));
   } else if (lower === 'encoding') {
-    const enc = typeof s === 'string' ? s.charCodeAt(4) : s[4];
+    const enc = byteAt(s, 4);
     c.addReplyStatus(enc === HLL_DENSE ? 'dense' : 'sparse');
   } else if (lower === 'todense') {
-    const enc = typeof s === 'string' ? s.charCodeAt(4) : s[4];
+    const enc = byteAt(s, 4);
     let conv = 0;
     if (enc === HLL_SPARSE) {
       toDense();

@@ -26,6 +26,7 @@
 import { murmurHash64A, murmurOut } from '../util/murmur.js';
 import { putLatin1 } from '../util/bytes.js';
 import { mutableString } from './encoding.js';
+import { byteAt } from './types.js';
 
 export const HLL_P = 14;
 export const HLL_Q = 64 - HLL_P;
@@ -89,12 +90,10 @@ export function hllPatLen(ele: string): number {
  */
 export function sparseKeeps(v: string | Buffer, index: number, count: number): boolean {
   if (count > HLL_SPARSE_VAL_MAX_VALUE) return false;
-  const str = typeof v === 'string' ? v : null;
-  const buf = typeof v === 'string' ? null : v;
   const end = v.length;
   let first = 0;
   for (let p = HLL_HDR_SIZE; p < end; ) {
-    const op = str !== null ? str.charCodeAt(p) : buf![p];
+    const op = byteAt(v, p);
     let span: number;
     if ((op & 0xc0) === 0) {
       span = (op & 0x3f) + 1;
@@ -105,8 +104,7 @@ export function sparseKeeps(v: string | Buffer, index: number, count: number): b
       p++;
     } else {
       if (p + 1 >= end) return false;
-      const op2 = str !== null ? str.charCodeAt(p + 1) : buf![p + 1];
-      span = (((op & 0x3f) << 8) | op2) + 1;
+      span = (((op & 0x3f) << 8) | byteAt(v, p + 1)) + 1;
       p += 2;
     }
     if (index < first + span) return false;
@@ -255,7 +253,7 @@ export class Hll {
    * immutable string); a sparse one is copied into a growable buffer.
    */
   static from(v: string | Buffer): Hll {
-    const enc = typeof v === 'string' ? v.charCodeAt(4) : v[4];
+    const enc = byteAt(v, 4);
     if (enc === HLL_DENSE) return new Hll(mutableString(v, v.length), v.length);
     const len = v.length;
     // The working copy goes into a buffer reused from one call to the next

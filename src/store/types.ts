@@ -78,6 +78,11 @@ export function strLen(v: RString): number {
   return typeof v === 'number' ? sdigits10(v) : v.length;
 }
 
+/** Byte `i` of a string value held as a latin1 string or a Buffer. */
+export function byteAt(v: RBytes, i: number): number {
+  return typeof v === 'string' ? v.charCodeAt(i) : v[i];
+}
+
 /** A string value as bytes: an integer value (INCR's) as its digits. */
 export function strBytes(v: RString): RBytes {
   return typeof v === 'number' ? String(v) : v;
