@@ -331,38 +331,27 @@ function setrangeCommand(c: Client, argv: string[]): void {
 }
 
 function getrangeCommand(c: Client, argv: string[]): void {
+  let start: number;
+  let end: number;
   if (argv[2].length <= 15 && argv[3].length <= 15) {
     // Bounds of up to 15 digits are exact doubles: no BigInt.
-    getrangeNumbers(c, argv[1], getLongLong(argv[2]), getLongLong(argv[3]));
-    return;
+    start = getLongLong(argv[2]);
+    end = getLongLong(argv[3]);
+  } else {
+    // Longer int64 bounds as numbers with the same outcome: an empty range
+    // (both negative, start past end) is decided exactly; the others clamp
+    // to +-2^53, beyond any string's length, which keeps their order.
+    const s = getLongLongBig(argv[2]);
+    const e = getLongLongBig(argv[3]);
+    if (s < 0n && e < 0n && s > e) {
+      start = -1;
+      end = -2;
+    } else {
+      start = clampToSafe(s);
+      end = clampToSafe(e);
+    }
   }
-  let start = getLongLongBig(argv[2]);
-  let end = getLongLongBig(argv[3]);
   const v = asString(lookupRead(c, argv[1]));
-  if (v === undefined) {
-    c.addReplyBulk('');
-    return;
-  }
-  const len = BigInt(v.length);
-  if (start < 0n && end < 0n && start > end) {
-    c.addReplyBulk('');
-    return;
-  }
-  if (start < 0n) start += len;
-  if (end < 0n) end += len;
-  if (start < 0n) start = 0n;
-  if (end < 0n) end = 0n;
-  if (end >= len) end = len - 1n;
-  if (start > end || len === 0n) {
-    c.addReplyBulk('');
-    return;
-  }
-  replyRange(c, v, Number(start), Number(end) + 1);
-}
-
-/** GETRANGE with bounds that are exact numbers (the same steps as the int64 path). */
-function getrangeNumbers(c: Client, key: string, start: number, end: number): void {
-  const v = asString(lookupRead(c, key));
   const len = v === undefined ? 0 : v.length;
   if (start < 0 && end < 0 && start > end) {
     c.addReplyBulk('');
@@ -378,6 +367,12 @@ function getrangeNumbers(c: Client, key: string, start: number, end: number): vo
     return;
   }
   replyRange(c, v, start, end + 1);
+}
+
+const SAFE_BIG = 2n ** 53n;
+
+function clampToSafe(v: bigint): number {
+  return v > SAFE_BIG ? 2 ** 53 : v < -SAFE_BIG ? -(2 ** 53) : Number(v);
 }
 
 /** Bytes [s, e) of a string value as a bulk reply. */
