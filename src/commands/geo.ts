@@ -20,7 +20,6 @@ import {
   formatF,
   geoDistance,
   geohashString,
-  humanDouble,
   isZeroHash,
   searchAreas,
   withinShape,
@@ -28,6 +27,7 @@ import {
   type GeoShape,
 } from '../util/geohash.js';
 import { pqsort } from '../util/pqsort.js';
+import { humanDouble } from '../util/longdouble.js';
 
 const zaddSpec = zsetCommands.find((s) => s.name === 'zadd') as CommandSpec;
 

@@ -5,7 +5,6 @@
  * 6372797.560856 m, the search-area estimation with its 9 neighbor cells,
  * and the fixed-point / long-double number formats the replies use.
  */
-import { ld2stringHuman } from './longdouble.js';
 
 export const GEO_STEP_MAX = 26;
 export const GEO_LAT_MIN = -85.05112878;
@@ -259,54 +258,19 @@ function rint(d: number): number {
 export function fixed4(d: number): string {
   if (d === 0) return '0.0000';
   const r = rint(d * 10000);
+  let neg: boolean;
+  let digits: string;
   if (Math.abs(r) <= Number.MAX_SAFE_INTEGER) {
-    const s = String(Math.abs(r)).padStart(5, '0');
-    return (r < 0 ? '-' : '') + s.slice(0, s.length - 4) + '.' + s.slice(s.length - 4);
+    neg = r < 0;
+    digits = String(Math.abs(r));
+  } else {
+    // The (long long) cast: out of range (or NaN) is LLONG_MIN.
+    const v = !Number.isFinite(r) || Math.abs(r) >= 9223372036854775808 ? -9223372036854775808n : BigInt(r);
+    neg = v < 0n;
+    digits = (neg ? -v : v).toString();
   }
-  let v: bigint;
-  if (!Number.isFinite(r) || Math.abs(r) >= 9223372036854775808) v = -9223372036854775808n;
-  else v = BigInt(r);
-  const neg = v < 0n;
-  const s = (neg ? -v : v).toString().padStart(5, '0');
+  const s = digits.padStart(5, '0');
   return (neg ? '-' : '') + s.slice(0, s.length - 4) + '.' + s.slice(s.length - 4);
-}
-
-/** A double printed as ld2string(LD_STR_HUMAN) prints it after promotion. */
-export function humanDouble(d: number): string {
-  if (d === 0) return '0'; // "-0" is printed as "0" too
-  const a = Math.abs(d);
-  // toFixed(17) rounds the exact value like "%.17Lf" does, except for ties,
-  // which it breaks away from zero and printf to even. A double ties at
-  // the 18th decimal only when its lowest set bit is 2^-18.
-  if (a < 1e21 && !(Number.isInteger(a * 262144) && !Number.isInteger(a * 131072))) {
-    const s = d.toFixed(17);
-    let k = s.length;
-    while (s.charCodeAt(k - 1) === 48) k--;
-    if (s.charCodeAt(k - 1) === 46) k--;
-    return k === 2 && s.charCodeAt(0) === 45 && s.charCodeAt(1) === 48 ? '0' : s.slice(0, k);
-  }
-  return humanDoubleExact(d);
-}
-
-/** humanDouble() through the long double formatter (any double). */
-export function humanDoubleExact(d: number): string {
-  if (d === Infinity) return 'inf';
-  if (d === -Infinity) return '-inf';
-  if (Number.isNaN(d)) return 'nan';
-  const buf = new DataView(new ArrayBuffer(8));
-  buf.setFloat64(0, d);
-  const hi = buf.getUint32(0);
-  const lo = buf.getUint32(4);
-  const neg = (hi >>> 31) === 1;
-  const exp = (hi >>> 20) & 0x7ff;
-  let m = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
-  let e: number;
-  if (exp === 0) e = -1074;
-  else {
-    m |= 1n << 52n;
-    e = exp - 1075;
-  }
-  return ld2stringHuman({ neg, m, e, kind: 0 });
 }
 
 /** printf("%f") of a double (6 decimals, exact rounding). */

@@ -346,9 +346,44 @@ export function exactDecimalSum(current: string, incr: string): string | null {
   const r = a + b;
   const bv = r - a;
   if (a - (r - bv) + (b - bv) !== 0 || !Number.isInteger(r * 131072)) return null;
-  if (Number.isInteger(r)) return r === 0 ? '0' : String(r);
-  const t = r.toFixed(17);
-  let k = t.length;
-  while (t.charCodeAt(k - 1) === 48) k--;
-  return t.slice(0, k);
+  return humanDouble(r);
 }
+
+/** A double printed as ld2string(LD_STR_HUMAN) prints it after promotion. */
+export function humanDouble(d: number): string {
+  if (d === 0) return '0'; // "-0" is printed as "0" too
+  const a = Math.abs(d);
+  // toFixed(17) rounds the exact value like "%.17Lf" does, except for ties,
+  // which it breaks away from zero and printf to even. A double ties at
+  // the 18th decimal only when its lowest set bit is 2^-18.
+  if (a < 1e21 && !(Number.isInteger(a * 262144) && !Number.isInteger(a * 131072))) {
+    const s = d.toFixed(17);
+    let k = s.length;
+    while (s.charCodeAt(k - 1) === 48) k--;
+    if (s.charCodeAt(k - 1) === 46) k--;
+    return k === 2 && s.charCodeAt(0) === 45 && s.charCodeAt(1) === 48 ? '0' : s.slice(0, k);
+  }
+  return humanDoubleExact(d);
+}
+
+/** humanDouble() through the long double formatter (any double). */
+export function humanDoubleExact(d: number): string {
+  if (d === Infinity) return 'inf';
+  if (d === -Infinity) return '-inf';
+  if (Number.isNaN(d)) return 'nan';
+  const buf = new DataView(new ArrayBuffer(8));
+  buf.setFloat64(0, d);
+  const hi = buf.getUint32(0);
+  const lo = buf.getUint32(4);
+  const neg = (hi >>> 31) === 1;
+  const exp = (hi >>> 20) & 0x7ff;
+  let m = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+  let e: number;
+  if (exp === 0) e = -1074;
+  else {
+    m |= 1n << 52n;
+    e = exp - 1075;
+  }
+  return ld2stringHuman({ neg, m, e, kind: 0 });
+}
+

@@ -16,11 +16,10 @@ import {
   formatF,
   geoDistance,
   geohashString,
-  humanDouble,
-  humanDoubleExact,
   interleave64,
 } from '../../src/util/geohash.js';
 import { pqsort } from '../../src/util/pqsort.js';
+import { humanDouble, humanDoubleExact } from '../../src/util/longdouble.js';
 
 // Expected values were read from redis-server 7.0.15 (GEOADD + ZSCORE, GEOPOS, GEOHASH, GEODIST).
 describe('geohash', () => {
