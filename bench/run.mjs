@@ -23,7 +23,7 @@
 // New tests (lpush, rpush, sadd, zadd, ...) are any names redis-benchmark's -t
 // accepts: `--tests lpush,rpush,lpop,rpop`. Other commands run as
 // redis-benchmark's own command line (arguments split at spaces) after both
-// servers were loaded with COMMAND_DATA's keys (h100, s1000, z1000, l1000,
+// servers were loaded with commandData()'s keys (h100, s1000, z1000, l1000,
 // st, bits, ...); with --command or --commands-file the -t tests run only
 // if --tests is given too.
 import { spawn, spawnSync } from 'node:child_process';

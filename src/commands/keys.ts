@@ -511,8 +511,9 @@ function expireTime(c: Client, arg: string, relative: boolean, seconds: boolean)
   if (arg.length <= 15) {
     const n = string2ll(arg);
     if (n !== null) {
-      const when = (seconds ? n * 1000 : n) + (relative ? c.server.now() : 0);
-      if (Number.isSafeInteger(when) && Number.isSafeInteger(seconds ? n * 1000 : n)) return when;
+      const scaled = seconds ? n * 1000 : n;
+      const when = scaled + (relative ? c.server.now() : 0);
+      if (Number.isSafeInteger(scaled) && Number.isSafeInteger(when)) return when;
     }
   }
   let when = getLongLongBig(arg);
