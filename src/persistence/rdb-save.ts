@@ -18,7 +18,7 @@ import type { Logger } from '../server/logger.js';
 import { perServer } from '../server/per-server.js';
 import { fsPath, strerror, type SavePoint } from '../server/config-defs.js';
 import { addInfoHook, setInfoField, type InfoField } from '../server/info.js';
-import { KeyspaceSnapshot, type SnapshotWriter } from './snapshot.js';
+import { KeyspaceSnapshot, keysDue, type SnapshotWriter } from './snapshot.js';
 import { RdbWriter, defaultAux, type KeyUsageInfo } from './rdb/writer.js';
 import { fdSource, loadRdbSteps, RdbLoadError, type RdbFileSource, type RdbSink } from './rdb/reader.js';
 import { relaySteps, runLoadSteps, runLoadStepsAsync, type LoadSteps } from './load-steps.js';
@@ -324,8 +324,7 @@ export class RdbPersistence {
       let done: boolean;
       if (delay > 0) {
         // rdb-key-save-delay: the child sleeps this many microseconds per key.
-        const walked = job.snap.keysProcessed - job.snap.keysPreserved;
-        const allowed = Math.floor(((performance.now() - job.t0) * 1000) / delay) + 1 - walked;
+        const allowed = keysDue(job.t0, delay) - job.snap.keysProcessed;
         if (allowed <= 0) {
           this.schedule(job, Math.max(1, Math.ceil(delay / 1000)));
           return;

@@ -224,3 +224,13 @@ export class KeyspaceSnapshot {
     else this.out(w.take());
   }
 }
+
+/**
+ * rdb-key-save-delay pacing: how many keys a forked child sleeping `delayUs`
+ * per key would have written since `t0` (performance.now()). The keys a
+ * snapshot wrote ahead of its walk (changed meanwhile) count too: the child
+ * never sees the changes, so the save takes as long however many there are.
+ */
+export function keysDue(t0: number, delayUs: number): number {
+  return Math.floor(((performance.now() - t0) * 1000) / delayUs) + 1;
+}

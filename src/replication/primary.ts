@@ -26,7 +26,7 @@ import { eqi } from '../commands/args.js';
 import { clientInfoString } from '../commands/client.js';
 import { string2ll } from '../util/numbers.js';
 import { rdbOf, registerChildProbe } from '../persistence/rdb-save.js';
-import { KeyspaceSnapshot } from '../persistence/snapshot.js';
+import { KeyspaceSnapshot, keysDue } from '../persistence/snapshot.js';
 import { RdbWriter, defaultAux } from '../persistence/rdb/writer.js';
 import { functionLibraryCodes } from '../scripting/function-libraries.js';
 import { setInfoField, type InfoField } from '../server/info.js';
@@ -68,6 +68,8 @@ interface DisklessJob {
   done: boolean;
   /** Unix time it started. */
   started: number;
+  /** performance.now() when it started (rdb-key-save-delay pacing). */
+  t0: number;
 }
 
 export class PrimarySync {
@@ -343,6 +345,7 @@ export class PrimarySync {
       waiting: false,
       done: false,
       started: unixtime(),
+      t0: performance.now(),
     };
     job.snap = new KeyspaceSnapshot({ writer, cfg, out: (chunk) => this.writeToTargets(job, chunk) });
     try {
@@ -408,7 +411,16 @@ export class PrimarySync {
     const delayUs = this.server.config.num('rdb-key-save-delay');
     let done: boolean;
     try {
-      done = delayUs > 0 ? job.snap.step(Infinity, 1) : job.snap.step(performance.now() + SLICE_MS);
+      if (delayUs > 0) {
+        const allowed = keysDue(job.t0, delayUs) - job.snap.keysProcessed;
+        if (allowed <= 0) {
+          this.schedule(job, Math.max(1, Math.ceil(delayUs / 1000)));
+          return;
+        }
+        done = job.snap.step(Infinity, allowed);
+      } else {
+        done = job.snap.step(performance.now() + SLICE_MS);
+      }
     } catch (e) {
       this.log.warn(`Write error saving DB on disk(rdbSaveRio): ${(e as Error).message}`);
       this.abortJob();

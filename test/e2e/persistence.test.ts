@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import Redis from 'ioredis';
 import { RawClient } from '../helpers/resp.js';
@@ -234,6 +235,25 @@ describe('SAVE, BGSAVE, LASTSAVE, INFO persistence', () => {
     expect(await info(c, 'rdb_last_bgsave_status')).toBe('ok');
     expect(await info(c, 'rdb_current_bgsave_time_sec')).toBe('-1');
     expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  it('rdb-key-save-delay paces a BGSAVE per key, keys changed during it included', async () => {
+    const dir = freshDir();
+    // 20 keys at 50 ms each: a forked child would take a second, whatever the parent does.
+    const { c } = await nodis({ dir, 'rdb-key-save-delay': '50000' });
+    for (let i = 0; i < 20; i++) await c.call('SET', `k${i}\xff`, 'v');
+    const t0 = performance.now();
+    expect(await c.callStr('BGSAVE')).toBe('+Background saving started\r\n');
+    // Every key changes at once: each is written ahead of the walk, with its old value.
+    for (let i = 0; i < 20; i++) await c.call('SET', `k${i}\xff`, 'new');
+    await sleep(300);
+    expect(await info(c, 'rdb_bgsave_in_progress')).toBe('1');
+    expect(await info(c, 'current_save_keys_processed')).toBe('20');
+    await until(async () => (await info(c, 'rdb_bgsave_in_progress')) === '0', 'the save', 10_000);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(950);
+    const keys = pictureOfFile(path.join(dir, 'dump.rdb')).get(0)!;
+    expect(keys.size).toBe(20);
+    expect(keys.get('k0\xff')?.value).toEqual({ t: 'string', v: 'v' });
   });
 
   it('BGSAVE arguments, SAVE inside MULTI, BGSAVE inside MULTI is scheduled', async () => {
