@@ -49,7 +49,7 @@ function memoryStatsCommand(c: Client): void {
   num('peak.allocated', mh.peak);
   num('total.allocated', mh.total);
   num('startup.allocated', mh.startup);
-  num('replication.backlog', 0);
+  num('replication.backlog', mh.replBacklog);
   num('clients.slaves', mh.clientsSlaves);
   num('clients.normal', mh.clientsNormal);
   num('cluster.links', 0);

@@ -185,7 +185,8 @@ export class PrimarySync {
       }
       const oi = other !== null ? (other.ext.repl as ReplicaInfo) : null;
       if (other !== null && oi !== null && (info.capa & oi.capa) === oi.capa && info.req === oi.req) {
-        if (!info.rdbOnly) copyReplicaOutput(c, other);
+        // copyReplicaOutputBuffer(): it starts where the other one's stream starts.
+        if (!info.rdbOnly && repl.backlog !== null) repl.backlog.copy(info.cursor, oi.cursor);
         info.diskTarget = true;
         this.setupFullResync(c, oi.psyncInitialOffset);
         this.log.info('Waiting for end of BGSAVE for SYNC');
@@ -245,14 +246,10 @@ export class PrimarySync {
     info.startOnAck = false;
     const sock = c.socket;
     if (sock !== null) sock.write(info.capa & SLAVE_CAPA_PSYNC2 ? `+CONTINUE ${repl.replid}\r\n` : '+CONTINUE\r\n', 'latin1');
-    const data = bl.histlen === 0 ? null : bl.readFrom(offset);
-    if (data !== null && data.length > 0) {
-      c.addReplicationStream(data.latin1Slice(0, data.length));
-      this.server.stats.netReplOutputBytes += data.length;
-    }
-    this.log.info(
-      `Partial resynchronization request from ${name} accepted. Sending ${data === null ? 0 : data.length} bytes of backlog starting from offset ${offset}.`,
-    );
+    // The replica is sent the backlog from its offset on, straight from the buffer's blocks.
+    const psyncLen = bl.attachAt(info.cursor, offset);
+    if (psyncLen > 0) repl.queueSend(c);
+    this.log.info(`Partial resynchronization request from ${name} accepted. Sending ${psyncLen} bytes of backlog starting from offset ${offset}.`);
     repl.refreshGoodReplicasCount();
     return true;
   }
@@ -299,6 +296,7 @@ export class PrimarySync {
         r.flags &= ~CLIENT_SLAVE;
         r.ext.isReplica = undefined;
         repl.replicas.splice(repl.replicas.indexOf(r), 1);
+        repl.detachReplica(r);
         r.outputHeld = false;
         r.addReplyError("BGSAVE failed, replication can't continue");
         r.flags |= CLIENT_CLOSE_AFTER_REPLY;
@@ -636,12 +634,4 @@ export class PrimarySync {
     setInfoField(fields, 'current_save_keys_total', total);
     setInfoField(fields, 'current_fork_perc', (total > 0 ? (done / total) * 100 : 0).toFixed(2));
   }
-}
-
-/** copyReplicaOutputBuffer(): `dst` gets what `src` accumulated since their shared BGSAVE began. */
-function copyReplicaOutput(dst: Client, src: Client): void {
-  const s = src.takeOutputString();
-  if (s.length === 0) return;
-  src.addReplicationStream(s);
-  dst.addReplicationStream(s);
 }

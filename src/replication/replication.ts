@@ -12,18 +12,25 @@
  */
 import type { NodisServer } from '../server/server.js';
 import { PAUSE_DURING_FAILOVER } from '../server/pause.js';
-import { getClientOutputBufferMemoryUsage } from '../server/obuf.js';
+import { closeClientOnOutputBufferLimitReached } from '../server/obuf.js';
 import { PROPAGATE_REPL } from '../server/propagation.js';
 import { perServer } from '../server/per-server.js';
 import type { Db } from '../store/db.js';
-import { CLIENT_MASTER, CLIENT_SLAVE, type Client } from '../server/client.js';
+import { CLIENT_CLOSE_ASAP, CLIENT_MASTER, CLIENT_SLAVE, type Client, type StreamOutput } from '../server/client.js';
 import { CMD_STALE, type Command } from '../commands/table.js';
 import { addInfoHook, setInfoField, type InfoField } from '../server/info.js';
 import { BLOCKED_WAIT, registerTimeoutReply } from '../server/blocking.js';
-import { ReplBacklog } from './backlog.js';
+import { ReplBuffer, TRIM_BLOCKS_PER_CALL, newCursor, type StreamCursor } from './repl-buffer.js';
 import { rdbOf } from '../persistence/rdb-save.js';
 import { PrimarySync } from './primary.js';
 import { ReplicaSide } from './replica.js';
+
+/**
+ * Stream bytes handed to a replica's socket that the kernel has not taken:
+ * past this, the rest stays in the replication buffer until the socket
+ * drains (where it counts against the replica's output buffer limit).
+ */
+const STREAM_HIGH_WATER = 256 * 1024;
 
 /** Replica states as seen by the primary (SLAVE_STATE_*). */
 export const SLAVE_STATE_WAIT_BGSAVE_START = 6;
@@ -87,6 +94,12 @@ export interface ReplicaInfo {
   lastPartialWrite: number;
   /** Stops a running transfer of the RDB file (disk-based sync). */
   stopTransfer: (() => void) | null;
+  /** Its position in the replication buffer: the next byte to send. */
+  cursor: StreamCursor;
+  /** Listed for the turn's flush since the stream grew. */
+  sendQueued: boolean;
+  /** Waiting for its socket to drain before it is sent more. */
+  drainArmed: boolean;
 }
 
 /** The replication state of a client (created by REPLCONF or SYNC). */
@@ -108,6 +121,9 @@ export function replicaInfo(c: Client): ReplicaInfo {
       diskTarget: false,
       lastPartialWrite: 0,
       stopTransfer: null,
+      cursor: newCursor(),
+      sendQueued: false,
+      drainArmed: false,
     };
     c.ext.repl = r;
   }
@@ -149,7 +165,8 @@ export class Replication {
   secondReplidOffset = -1;
   /** master_repl_offset: bytes of the stream produced (or proxied) so far. */
   masterReplOffset = 0;
-  backlog: ReplBacklog | null = null;
+  /** The replication buffer, holding the backlog (created with the first replica). */
+  backlog: ReplBuffer | null = null;
   /** Attached replica clients (server.slaves), in attach order. */
   readonly replicas: Client[] = [];
   /** Db of the last SELECT in the stream (-1: the next command selects). */
@@ -217,13 +234,19 @@ export class Replication {
   }
 
   createBacklog(): void {
-    this.backlog = new ReplBacklog(this.server.config.num('repl-backlog-size'), this.masterReplOffset + 1);
+    this.backlog = new ReplBuffer(this.server.config.num('repl-backlog-size'), this.masterReplOffset + 1);
+    this.server.memory.replBuffer = this.backlog;
+    this.server.memory.replicaCount = () => this.replicas.length;
     // Writes reach the stream only while a backlog exists (feedStream() drops them otherwise).
     this.server.setPropagationTarget(this.feedHook, true, PROPAGATE_REPL);
   }
 
+  /** freeReplicationBacklog(): only once no replica is left (they refer to its blocks). */
   freeBacklog(): void {
+    // Replicas left are being closed: they drop their places in the old buffer.
+    for (const r of this.replicas) (r.ext.repl as ReplicaInfo).cursor.block = null;
     this.backlog = null;
+    this.server.memory.replBuffer = null;
     this.server.setPropagationTarget(this.feedHook, false, PROPAGATE_REPL);
   }
 
@@ -258,18 +281,85 @@ export class Replication {
    * their RDB).
    */
   feedStream(data: string | Buffer): void {
-    if (this.backlog === null) return;
-    this.backlog.append(data);
+    const bl = this.backlog;
+    if (bl === null || data.length === 0) return;
+    const at = bl.append(data);
     this.masterReplOffset += data.length;
-    if (this.replicas.length === 0) return;
-    const s = typeof data === 'string' ? data : data.latin1Slice(0, data.length);
-    const stats = this.server.stats;
-    for (const r of this.replicas) {
+    const replicas = this.replicas;
+    for (let i = 0; i < replicas.length; i++) {
+      const r = replicas[i];
       const info = r.ext.repl as ReplicaInfo;
-      if (info.state === SLAVE_STATE_WAIT_BGSAVE_START || info.rdbOnly) continue;
-      r.addReplicationStream(s);
-      stats.netReplOutputBytes += s.length;
+      // canFeedReplicaReplBuffer().
+      if (info.state === SLAVE_STATE_WAIT_BGSAVE_START || info.rdbOnly || r.flags & CLIENT_CLOSE_ASAP) continue;
+      // A replica takes the stream from the first byte fed after its sync began.
+      if (info.cursor.block === null) bl.attach(info.cursor, at.block, at.pos);
+      // The limits are checked as the buffer gains a block.
+      if (at.added && closeClientOnOutputBufferLimitReached(r, true)) continue;
+      if (!r.outputHeld) this.queueSend(r);
     }
+    if (at.added) bl.trim(TRIM_BLOCKS_PER_CALL);
+  }
+
+  /** List a replica for the turn's flush, which sends it the stream (sendStream()). */
+  queueSend(c: Client): void {
+    const info = c.ext.repl as ReplicaInfo;
+    if (info.sendQueued) return;
+    info.sendQueued = true;
+    this.server.markPendingWrite(c);
+  }
+
+  /**
+   * writeToClient() of a replica: the stream from its position on goes to
+   * its socket, as views of the buffer's blocks (no copy), until the socket
+   * holds STREAM_HIGH_WATER bytes the kernel has not taken; the rest is
+   * sent when it drains. Blocks it has passed are released.
+   */
+  private sendStream(c: Client, force: boolean): void {
+    const info = c.ext.repl as ReplicaInfo;
+    info.sendQueued = false;
+    const bl = this.backlog;
+    const cur = info.cursor;
+    const sock = c.socket;
+    if (bl === null || cur.block === null || c.outputHeld || sock === null || sock.destroyed || c.flags & CLIENT_CLOSE_ASAP) return;
+    let sent = 0;
+    let moved = false;
+    for (;;) {
+      const b = cur.block!;
+      if (cur.pos < b.used) {
+        if (!force && sock.writableLength + c.directPending >= STREAM_HIGH_WATER) {
+          if (!info.drainArmed) {
+            info.drainArmed = true;
+            // Resumed by the turn's flush, behind the AOF's fsync barrier
+            // (appendfsync always) as every write to a replica is.
+            sock.once('drain', () => {
+              info.drainArmed = false;
+              this.queueSend(c);
+            });
+          }
+          break;
+        }
+        sock.write(b.buf.subarray(cur.pos, b.used));
+        sent += b.used - cur.pos;
+        cur.pos = b.used;
+      }
+      if (!bl.step(cur)) break;
+      moved = true;
+    }
+    if (sent > 0) {
+      this.server.stats.netReplOutputBytes += sent;
+      c.netOut += sent;
+    }
+    if (moved) bl.trim(TRIM_BLOCKS_PER_CALL);
+  }
+
+  /** The client's view of its part of the buffer (Client.streamOut). */
+  private streamOutput(c: Client): StreamOutput {
+    const info = c.ext.repl as ReplicaInfo;
+    return {
+      send: (force) => this.sendStream(c, force),
+      memory: () => (this.backlog === null ? 0 : this.backlog.memoryFrom(info.cursor)),
+      blocks: () => (this.backlog === null ? 0 : this.backlog.blocksFrom(info.cursor)),
+    };
   }
 
   // ---- replicas ------------------------------------------------------------------------------
@@ -295,7 +385,16 @@ export class Replication {
     replicaInfo(c);
     c.flags |= CLIENT_SLAVE;
     c.ext.isReplica = true;
+    c.streamOut = this.streamOutput(c);
     this.replicas.push(c);
+  }
+
+  /** The replica stops taking the stream: its range of the buffer is released. */
+  detachReplica(c: Client): void {
+    const info = c.ext.repl as ReplicaInfo;
+    c.streamOut = null;
+    if (this.backlog !== null) this.backlog.release(info.cursor);
+    else info.cursor.block = null;
   }
 
   /** The replica left (freeClient()). */
@@ -304,6 +403,7 @@ export class Replication {
     if (i === -1) return;
     this.replicas.splice(i, 1);
     const info = c.ext.repl as ReplicaInfo;
+    this.detachReplica(c);
     if (info.stopTransfer !== null) info.stopTransfer();
     this.primary.replicaGone(c);
     this.log.warn(`Connection with replica ${this.replicaName(c)} lost.`);
@@ -331,7 +431,7 @@ export class Replication {
     const info = c.ext.repl as ReplicaInfo;
     info.startOnAck = false;
     c.outputHeld = false;
-    if (c.hasPendingOutput()) this.server.markPendingWrite(c);
+    this.queueSend(c);
   }
 
   /** disconnectSlaves(). */
@@ -547,6 +647,8 @@ export class Replication {
       this.replicationCron();
     }
     this.primary.startPendingSync();
+    // beforeSleep(): blocks no one needs any more go, ten calls' worth at a time.
+    if (this.backlog !== null) this.backlog.trim(10 * TRIM_BLOCKS_PER_CALL);
     // beforeSleep() checks a coordinated failover on every turn.
     this.updateFailoverStatus();
     // databasesCron(): a replica expires the keys its own clients set to expire.
@@ -747,21 +849,6 @@ export class Replication {
     setInfoField(fields, 'slave_expires_tracked_keys', this.replicaKeysWithExpire.size);
   }
 
-  /**
-   * INFO memory. mem_total_replication_buffers is Redis 7's
-   * server.repl_buffer_mem: the backlog plus what replicas have yet to be
-   * sent. Redis's replicas share the backlog's blocks; each Nodis replica
-   * holds its own copy of its pending stream, so those copies are summed.
-   */
-  infoMemory(fields: InfoField[]): void {
-    const bl = this.backlog;
-    const backlog = bl !== null ? bl.memory : 0;
-    let pending = 0;
-    for (const c of this.replicas) pending += getClientOutputBufferMemoryUsage(c);
-    setInfoField(fields, 'mem_replication_backlog', backlog);
-    setInfoField(fields, 'mem_total_replication_buffers', backlog + pending);
-  }
-
   // ---- restart ---------------------------------------------------------------------------------------
 
   /**
@@ -785,7 +872,7 @@ export class Replication {
         this.replid2 = id;
         this.secondReplidOffset = offset + 1;
         this.masterReplOffset += offset;
-        if (this.backlog !== null) this.backlog.offset = this.masterReplOffset - this.backlog.histlen + 1;
+        if (this.backlog !== null) this.backlog.rebase(this.masterReplOffset);
         this.noReplicasSince = unixtime();
       }
     }
@@ -811,7 +898,11 @@ export class Replication {
     });
     const stop = (): void => {
       // flushSlavesOutputBuffers(): the last writes reach the replicas before the sockets close.
-      for (const r of this.replicas) if (!r.outputHeld) r.flush();
+      for (const r of this.replicas) {
+        if (r.outputHeld) continue;
+        r.flush();
+        this.sendStream(r, true);
+      }
       this.primary.shutdown();
       this.replica.shutdown();
     };
@@ -851,7 +942,6 @@ export class Replication {
     });
     addInfoHook(server, 'replication', (fields) => this.infoReplication(fields));
     addInfoHook(server, 'stats', (fields) => this.infoStats(fields));
-    addInfoHook(server, 'memory', (fields) => this.infoMemory(fields));
     // A diskless transfer is an RDB child with socket target for INFO persistence.
     addInfoHook(server, 'persistence', (fields) => this.primary.infoPersistence(fields));
     this.primary.install();

@@ -59,8 +59,8 @@ export class Client extends ReplyWriter implements ReplyBufferState {
   propagateTarget = PROPAGATE_ALL;
   cmd: Command | null = null;
   lastCmd: Command | null = null;
-  /** Bytes of replication stream queued for this client (a replica): what is not a reply. */
-  streamQueued = 0;
+  /** A replica's part of the shared replication buffer (replication/repl-buffer.ts), else null. */
+  streamOut: StreamOutput | null = null;
   /** Total bytes read / written (INFO, CLIENT LIST tot-net-in/out). */
   netIn = 0;
   netOut = 0;
@@ -90,9 +90,8 @@ export class Client extends ReplyWriter implements ReplyBufferState {
     memAccounted: undefined,
   };
   /**
-   * Output accumulates without being written (a replica receiving its RDB:
-   * the replication stream waits behind it, within the replica's output
-   * buffer limit).
+   * Output is not written (a replica receiving its RDB: the replication
+   * stream waits behind it, within the replica's output buffer limit).
    */
   outputHeld = false;
   /**
@@ -150,12 +149,6 @@ export class Client extends ReplyWriter implements ReplyBufferState {
     this.repliesOff = (this.flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP | CLIENT_CLOSE_ASAP)) !== 0;
   }
 
-  /** Queue replication stream for a replica (not a reply to one of its commands). */
-  addReplicationStream(s: string): void {
-    this.streamQueued += s.length;
-    this.addReplyProto(s);
-  }
-
   /** Queue a push message (formatted), past CLIENT REPLY OFF/SKIP (CLIENT_PUSHING). */
   addReplyPush(proto: string): void {
     const saved = this.flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP);
@@ -177,9 +170,14 @@ export class Client extends ReplyWriter implements ReplyBufferState {
     return true;
   }
 
-  /** Send everything queued to the socket in one write. */
+  /** Send everything queued to the socket in one write, then (a replica) the stream it has yet to be sent. */
   flush(): void {
-    if (!this.hasPendingOutput() || this.outputHeld) return;
+    if (this.outputHeld) return;
+    if (this.hasPendingOutput()) this.flushReplies();
+    if (this.streamOut !== null) this.streamOut.send(false);
+  }
+
+  private flushReplies(): void {
     // Output that grew past a check step is checked whole before it is written.
     if (this.pendingOutputBytes() > OUTPUT_CHECK_BYTES && closeClientOnOutputBufferLimitReached(this, true)) return;
     const sock = this.socket;
@@ -228,6 +226,16 @@ export class Client extends ReplyWriter implements ReplyBufferState {
     stats.netOutputBytes += n;
     stats.totalWritesProcessed++;
   }
+}
+
+/** What a replica gets of the shared replication buffer. */
+export interface StreamOutput {
+  /** Hand the stream bytes it has not been sent to the socket (all of them with `force`, else up to a high-water mark). */
+  send(force: boolean): void;
+  /** Its blocks of the buffer, from its position to the end, with their headers (getClientOutputBufferMemoryUsage()). */
+  memory(): number;
+  /** How many blocks that is (CLIENT LIST oll). */
+  blocks(): number;
 }
 
 /** The handle of a plain (non-TLS) TCP or unix socket, or null. */

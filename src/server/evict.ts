@@ -79,9 +79,17 @@ export class MemoryManager {
   private exceededSince = 0;
   /** Total time spent over the limit (stat_total_eviction_exceeded_time, ms). */
   totalExceededMs = 0;
-  /** Client buffers (query + output), as of the last refresh. */
+  /**
+   * Client buffers (query + output), as of the last refresh: normal (and
+   * pub/sub, primary) clients, then replicas without the replication
+   * buffer they share (counted once, in `replBuffer`).
+   */
   clientsNormal = 0;
-  clientsSlaves = 0;
+  replicaClients = 0;
+  /** The replication buffer (repl_buffer_mem and repl-backlog-size), while a backlog exists. */
+  replBuffer: { readonly mem: number; readonly size: number } | null = null;
+  /** Replicas connected (listLength(server.slaves)), set by replication. */
+  replicaCount: () => number = () => 0;
   /**
    * Client memory is followed per read and write (clientUpdated()) while
    * maxmemory or client eviction (maxmemory-clients) is set.
@@ -188,7 +196,8 @@ export class MemoryManager {
 
   /** zmalloc_used_memory(). */
   usedMemory(): number {
-    let n = SERVER_BASE_BYTES + this.clientsNormal + this.clientsSlaves;
+    let n = SERVER_BASE_BYTES + this.clientsNormal + this.replicaClients;
+    if (this.replBuffer !== null) n += this.replBuffer.mem;
     for (const db of this.server.dbs) {
       n += db.mem.bytes + db.dict.structBytes() + db.expires.structBytes() + db.expires.size * HEAP_NUMBER_BYTES;
     }
@@ -210,7 +219,8 @@ export class MemoryManager {
    * buffer and what the socket holds).
    */
   static clientBytes(c: Client): number {
-    return getClientMemoryUsage(c);
+    const so = c.streamOut;
+    return so === null ? getClientMemoryUsage(c) : getClientMemoryUsage(c) - so.memory();
   }
 
   /**
@@ -223,7 +233,7 @@ export class MemoryManager {
     const prev = (c.ext.memAccounted as number | undefined) ?? 0;
     if (bytes === prev) return;
     c.ext.memAccounted = bytes;
-    if (c.flags & CLIENT_SLAVE) this.clientsSlaves += bytes - prev;
+    if (c.flags & CLIENT_SLAVE) this.replicaClients += bytes - prev;
     else this.clientsNormal += bytes - prev;
     if (this.clientHook !== null) this.clientHook(c, bytes, false);
   }
@@ -231,7 +241,7 @@ export class MemoryManager {
   private clientFreed(c: Client): void {
     const prev = (c.ext.memAccounted as number | undefined) ?? 0;
     c.ext.memAccounted = 0;
-    if (c.flags & CLIENT_SLAVE) this.clientsSlaves -= prev;
+    if (c.flags & CLIENT_SLAVE) this.replicaClients -= prev;
     else this.clientsNormal -= prev;
   }
 
@@ -246,7 +256,7 @@ export class MemoryManager {
       else normal += bytes;
     }
     this.clientsNormal = normal;
-    this.clientsSlaves = slaves;
+    this.replicaClients = slaves;
     // Client eviction may free clients: clientFreed() then takes them off the totals.
     const hook = this.clientHook;
     if (hook !== null) for (const c of this.server.clients.values()) hook(c, c.ext.memAccounted as number, true);
@@ -263,9 +273,18 @@ export class MemoryManager {
     this.updatePeak();
   }
 
-  /** freeMemoryGetNotCountedMemory(). */
+  /**
+   * freeMemoryGetNotCountedMemory(): the replication buffer beyond the
+   * backlog's size (and the blocks' headers it would take), which replicas
+   * hold: evicting keys would not free it.
+   */
   notCounted(): number {
-    let n = this.clientsSlaves;
+    let n = 0;
+    const rb = this.replBuffer;
+    if (rb !== null && rb.mem > rb.size) {
+      const counted = rb.size + (Math.floor(rb.size / (16 * 1024)) + 1) * 64;
+      if (rb.mem > counted) n += rb.mem - counted;
+    }
     for (const f of this.notCountedForEvict) n += f();
     return n;
   }

@@ -396,8 +396,8 @@ function memoryFields(server: NodisServer): InfoField[] {
     ['mem_fragmentation_ratio', fmtFixed(mh.totalFrag, 2)],
     ['mem_fragmentation_bytes', mh.totalFragBytes],
     ['mem_not_counted_for_evict', mm.notCounted()],
-    ['mem_replication_backlog', 0],
-    ['mem_total_replication_buffers', 0],
+    ['mem_replication_backlog', mh.replBacklog],
+    ['mem_total_replication_buffers', mh.replBufferMem],
     ['mem_clients_slaves', mh.clientsSlaves],
     ['mem_clients_normal', mh.clientsNormal],
     ['mem_cluster_links', 0],
@@ -416,13 +416,21 @@ export interface DbOverhead {
   expires: number;
 }
 
+/** sizeof(raxNode): the empty block index of Redis's backlog. */
+const RAX_HEAD_BYTES = 4;
+
 /** getMemoryOverheadData(): the breakdown behind INFO memory and MEMORY STATS. */
 export interface MemoryOverhead {
   total: number;
   startup: number;
   peak: number;
   clientsNormal: number;
+  /** The replicas' share of the replication buffer: what exceeds the backlog's size. */
   clientsSlaves: number;
+  /** The backlog's share of the replication buffer (mem_replication_backlog). */
+  replBacklog: number;
+  /** repl_buffer_mem (mem_total_replication_buffers). */
+  replBufferMem: number;
   dbs: DbOverhead[];
   overhead: number;
   dataset: number;
@@ -455,7 +463,20 @@ export function memoryOverhead(server: NodisServer): MemoryOverhead {
   const startup = mm.startup;
   const ps = processMemorySample(server, total);
   const { rss, allocated, active, resident } = ps;
-  let overhead = startup + mm.clientsNormal + mm.clientsSlaves;
+  // The replication buffer is the backlog's up to its size; what replicas
+  // keep beyond that is theirs (clients_slaves).
+  const rb = mm.replBuffer;
+  const replBufferMem = rb !== null ? rb.mem : 0;
+  let replBacklog = replBufferMem;
+  let clientsSlaves = 0;
+  if (rb !== null && mm.replicaCount() > 0 && rb.mem > rb.size) {
+    clientsSlaves = rb.mem - rb.size;
+    replBacklog = rb.size;
+  }
+  // The backlog's block index (a rax) starts as one 4-byte node; Nodis
+  // walks the blocks instead, but reports what Redis's empty index costs.
+  if (rb !== null) replBacklog += RAX_HEAD_BYTES;
+  let overhead = startup + mm.clientsNormal + replBacklog + clientsSlaves;
   const dbs: DbOverhead[] = [];
   let totalKeys = 0;
   for (const db of server.dbs) {
@@ -475,7 +496,9 @@ export function memoryOverhead(server: NodisServer): MemoryOverhead {
     startup,
     peak,
     clientsNormal: mm.clientsNormal,
-    clientsSlaves: mm.clientsSlaves,
+    clientsSlaves,
+    replBacklog,
+    replBufferMem,
     dbs,
     overhead,
     dataset,

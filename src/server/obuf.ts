@@ -73,6 +73,10 @@ export function installOutputBufferLimits(server: NodisServer): void {
  * read yet and the server still holds.
  */
 export function getClientOutputBufferMemoryUsage(c: Client): number {
+  // A replica: its range of the shared replication buffer (what its socket
+  // holds is at most a high-water mark of it, or RDB payload).
+  const so = c.streamOut;
+  if (so !== null) return so.memory() + c.pendingOutputBytes();
   const sock = c.socket;
   return c.pendingOutputBytes() + (sock !== null ? sock.writableLength + c.directPending : 0);
 }
@@ -85,6 +89,8 @@ export function getClientOutputBufferMemoryUsage(c: Client): number {
 export function clientOutputFigures(c: Client): { obl: number; oll: number; omem: number } {
   const sock = c.socket;
   const obl = c.pendingOutputBytes();
+  const so = c.streamOut;
+  if (so !== null) return { obl, oll: so.blocks(), omem: so.memory() };
   if (sock === null || sock.writableLength + c.directPending === 0) return { obl, oll: 0, omem: 0 };
   const ws = (sock as unknown as { _writableState?: { bufferedRequestCount?: number; writing?: boolean } })._writableState;
   let oll = 1;

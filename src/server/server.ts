@@ -777,9 +777,8 @@ export class NodisServer implements KeyspaceContext {
    */
   private processReplicaCommand(c: Client, argv: string[]): void {
     const out = c.pendingOutputBytes();
-    const stream = c.streamQueued;
     this.processCommand(c, argv);
-    if (c.pendingOutputBytes() - out - (c.streamQueued - stream) <= 0 || c.flags & CLIENT_CLOSE_ASAP) return;
+    if (c.pendingOutputBytes() - out <= 0 || c.flags & CLIENT_CLOSE_ASAP) return;
     const name = c.lastCmd !== null ? c.lastCmd.fullname : '<unknown>';
     this.logger.warn(`Replica generated a reply to command '${name}', disconnecting it: ${clientInfoString(c)}`);
     this.closeClientAsap(c);

@@ -562,29 +562,139 @@ describe('WAIT, min-replicas, ROLE, introspection', () => {
   });
 });
 
-describe('replication buffers', () => {
-  it('mem_total_replication_buffers counts the backlog and what a replica has yet to be sent', async () => {
+describe('replication buffer', () => {
+  /** INFO memory's replication figures, and the replicas' omem in CLIENT LIST. */
+  async function figures(port: number): Promise<{ total: number; backlog: number; slaves: number; omem: number[]; histlen: number }> {
+    const m = await info(port, 'memory');
+    const r = await info(port, 'replication');
+    const l = await cmdOn(port, 'CLIENT', 'LIST', 'TYPE', 'replica');
+    const list = l.t === 'bulk' && l.v !== null ? l.v.latin1Slice() : '';
+    return {
+      total: Number(m.mem_total_replication_buffers),
+      backlog: Number(m.mem_replication_backlog),
+      slaves: Number(m.mem_clients_slaves),
+      omem: [...list.matchAll(/ omem=(\d+)/g)].map((x) => Number(x[1])),
+      histlen: Number(r.repl_backlog_histlen),
+    };
+  }
+
+  /** 8 MB of SETs with binary keys: more than loopback socket buffers take from a replica that does not read. */
+  async function write8mb(port: number, tag: string): Promise<void> {
+    const value = `${B}`.repeat(21846).slice(0, 65536);
+    const cmds: string[][] = [];
+    for (let i = 0; i < 128; i++) cmds.push(['SET', `big${tag}${i}${B}`, value]);
+    await run(port, cmds);
+  }
+
+  async function onlineReplicas(port: number, n: number): Promise<void> {
+    await waitFor(`${n} replicas online`, async () => {
+      const r = await info(port, 'replication');
+      return Object.keys(r).filter((k) => /^slave\d+$/.test(k) && r[k].includes('state=online')).length === n;
+    });
+  }
+
+  it("is one block list: a replica's unsent stream is its range of it, freed once it goes", async () => {
     const p = await nodis({ 'repl-backlog-size': '16kb' });
     const c = await RawClient.connect(p.port);
     await rawReplicaSync(c, p.port);
-    const mem = async (): Promise<[number, number]> => {
-      const m = await info(p.port, 'memory');
-      return [Number(m.mem_total_replication_buffers), Number(m.mem_replication_backlog)];
-    };
-    const [, backlog] = await mem();
-    expect(backlog).toBeGreaterThanOrEqual(16384);
+    // Nothing fed yet: no block.
+    expect((await figures(p.port)).total).toBe(0);
+    await run(p.port, [['SET', `k${B}`, 'v']]);
+    await waitFor('the write sent', async () => c.pending().latin1Slice().includes(`k${B}`));
+    // One block: 16 KB rounded up to jemalloc's 20 KB class, with its list
+    // node; the replica, sent everything, is in it. Beyond the backlog size
+    // it counts as the replica's (mem_clients_slaves), as in Redis.
+    let f = await figures(p.port);
+    expect(f.total).toBe(20504);
+    expect(f.omem).toEqual([20504]);
+    expect(f.backlog).toBe(16384 + 4);
+    expect(f.slaves).toBe(20504 - 16384);
     c.pauseReading();
-    // 8 MB the replica does not read: beyond what the kernel's socket buffers take.
-    const value = `${B}`.repeat(21846).slice(0, 65536);
-    for (let i = 0; i < 128; i++) await run(p.port, [['SET', `big${i}${B}`, value]]);
-    await waitFor('the pending stream counted', async () => {
-      const [total, bl] = await mem();
-      return total > bl + 1024 * 1024;
-    }, 10_000);
+    await write8mb(p.port, 'a');
+    await waitFor('the unsent stream counted', async () => (await figures(p.port)).omem[0] > 1024 * 1024, 10_000);
+    f = await figures(p.port);
+    // The backlog cannot drop what the replica has yet to be sent.
+    expect(f.histlen).toBeGreaterThan(1024 * 1024);
+    expect(f.total).toBeGreaterThanOrEqual(f.omem[0]);
+    expect(f.slaves).toBe(f.total - 16384);
     c.close();
     await waitFor('the replica gone', async () => (await info(p.port)).connected_slaves === '0', 10_000);
-    const [total, bl] = await mem();
-    expect(total).toBe(bl);
+    // Blocks nobody needs are freed (by the cron, 640 at a time): back to
+    // the backlog's size plus at most two blocks, all the backlog's.
+    await waitFor('the buffer trimmed', async () => (await figures(p.port)).total <= 16384 + 2 * 20504, 10_000);
+    f = await figures(p.port);
+    expect(f.slaves).toBe(0);
+    expect(f.backlog).toBe(f.total + 4);
+  });
+
+  it('two replicas behind by the same bytes share them: the buffer does not double, nor shrink when one goes', async () => {
+    const p = await nodis({ 'repl-backlog-size': '16kb' });
+    const r1 = await RawClient.connect(p.port);
+    await rawReplicaSync(r1, p.port);
+    const r2 = await RawClient.connect(p.port);
+    const ok = await r2.callStr('REPLCONF', 'capa', 'eof', 'capa', 'psync2');
+    expect(ok).toBe('+OK\r\n');
+    r2.write('PSYNC ? -1\r\n');
+    await waitFor('the RDB', async () => /\$EOF:([0-9a-f]{40})\r\n[^]*\1$/.test(r2.pending().latin1Slice()));
+    r2.write('REPLCONF ACK 0\r\n');
+    await onlineReplicas(p.port, 2);
+    r1.pauseReading();
+    r2.pauseReading();
+    await write8mb(p.port, 'b');
+    await waitFor('both behind', async () => (await figures(p.port)).omem.every((m) => m > 1024 * 1024), 10_000);
+    const f = await figures(p.port);
+    expect(f.omem.length).toBe(2);
+    // Each replica's range is counted in full, but held once.
+    expect(f.total).toBeLessThan(f.omem[0] + f.omem[1]);
+    expect(f.total).toBeLessThan(9 * 1024 * 1024);
+    r1.close();
+    await waitFor('one replica left', async () => (await info(p.port)).connected_slaves === '1', 10_000);
+    // The other one still needs its range: nothing is freed.
+    const after = await figures(p.port);
+    expect(after.total).toBeGreaterThanOrEqual(Math.min(...f.omem));
+    r2.close();
+  });
+
+  it('a lagging replica keeps the backlog past its size, so a replica that lost its link continues from there', async () => {
+    const p = await nodis({ 'repl-backlog-size': '16kb' });
+    const lagging = await RawClient.connect(p.port);
+    await rawReplicaSync(lagging, p.port);
+    lagging.pauseReading();
+    // Far enough behind that its socket takes no more.
+    await write8mb(p.port, 'lag');
+    await waitFor('the replica behind', async () => (await figures(p.port)).omem[0] > 1024 * 1024, 10_000);
+    const r = await info(p.port, 'replication');
+    const replid = r.master_replid;
+    const from = Number(r.master_repl_offset) + 1;
+    // 1 MB after that offset, 64 times the backlog's size.
+    const value = `${B}`.repeat(21846).slice(0, 65536);
+    const cmds: string[][] = [];
+    for (let i = 0; i < 16; i++) cmds.push(['SET', `more${i}${B}`, value]);
+    await run(p.port, cmds);
+    const end = Number((await info(p.port, 'replication')).master_repl_offset);
+    expect(Number((await info(p.port, 'replication')).repl_backlog_first_byte_offset)).toBeLessThanOrEqual(from);
+    const cont = await RawClient.connect(p.port);
+    expect(await cont.callStr('REPLCONF', 'capa', 'eof', 'capa', 'psync2')).toBe('+OK\r\n');
+    cont.write(`PSYNC ${replid} ${from}\r\n`);
+    const head = `+CONTINUE ${replid}\r\n`;
+    await waitFor('the stream from the offset', async () => cont.pending().length >= head.length + (end - from + 1), 10_000);
+    const got = cont.pending();
+    expect(got.subarray(0, head.length).latin1Slice()).toBe(head);
+    const stream = got.subarray(head.length).latin1Slice();
+    // Exactly the stream since `from`: the 16 SETs, whole.
+    expect(stream.length).toBe(end - from + 1);
+    expect(stream.startsWith(`*3\r\n$3\r\nSET\r\n$${`more0${B}`.length}\r\nmore0${B}\r\n$65536\r\n`)).toBe(true);
+    expect(stream.split('\r\nSET\r\n').length - 1).toBe(16);
+    expect((await info(p.port, 'stats')).sync_partial_ok).toBe('1');
+    cont.close();
+    // Without the lagging replica, the same request is beyond the backlog.
+    lagging.close();
+    await waitFor('the backlog trimmed', async () => Number((await info(p.port, 'replication')).repl_backlog_histlen) < 64 * 1024, 10_000);
+    const late = await RawClient.connect(p.port);
+    expect(await late.callStr('REPLCONF', 'capa', 'eof', 'capa', 'psync2')).toBe('+OK\r\n');
+    late.write(`PSYNC ${replid} ${from}\r\n`);
+    await waitFor('a full resync', async () => late.pending().latin1Slice().startsWith('+FULLRESYNC'));
+    late.close();
   });
 });
 
