@@ -300,6 +300,16 @@ export class Replication {
     if (at.added) bl.trim(TRIM_BLOCKS_PER_CALL);
   }
 
+  /**
+   * beforeSleep(): after every turn's writes (and from the cron, for idle
+   * times), blocks no one needs any more go, ten calls' worth at a time.
+   * The backlog also crosses its size as its last block fills, with no
+   * block added: this is where it is trimmed then.
+   */
+  private trimBacklog(): void {
+    if (this.backlog !== null) this.backlog.trim(10 * TRIM_BLOCKS_PER_CALL);
+  }
+
   /** List a replica for the turn's flush, which sends it the stream (sendStream()). */
   queueSend(c: Client): void {
     const info = c.ext.repl as ReplicaInfo;
@@ -647,8 +657,7 @@ export class Replication {
       this.replicationCron();
     }
     this.primary.startPendingSync();
-    // beforeSleep(): blocks no one needs any more go, ten calls' worth at a time.
-    if (this.backlog !== null) this.backlog.trim(10 * TRIM_BLOCKS_PER_CALL);
+    this.trimBacklog();
     // beforeSleep() checks a coordinated failover on every turn.
     this.updateFailoverStatus();
     // databasesCron(): a replica expires the keys its own clients set to expire.
@@ -886,6 +895,7 @@ export class Replication {
     const server = this.server;
     if (this.backlog !== null) server.setPropagationTarget(this.feedHook, true, PROPAGATE_REPL);
     server.hooks.cron.push(() => this.cron());
+    server.afterWrites.push(() => this.trimBacklog());
     server.hooks.loadingCron.push(() => this.replica.loadingCron());
     server.hooks.replicaNewline.push((c) => {
       const info = c.ext.repl as ReplicaInfo | undefined;

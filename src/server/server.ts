@@ -848,7 +848,12 @@ export class NodisServer implements KeyspaceContext {
         checkOutputAfterWrite(c);
       }
     }
+    const after = this.afterWrites;
+    for (let i = 0; i < after.length; i++) after[i]();
   }
+
+  /** Run once a turn's replies are written (the rest of beforeSleep()). */
+  readonly afterWrites: (() => void)[] = [];
 
   /**
    * The BUSY error while a script runs past busy-reply-threshold
