@@ -336,7 +336,8 @@ export class Replication {
     for (;;) {
       const b = cur.block!;
       if (cur.pos < b.used) {
-        if (!force && sock.writableLength + c.directPending >= STREAM_HIGH_WATER) {
+        // (Past the socket's own high-water mark, 16 KB: its 'drain' will come.)
+        if (!force && sock.writableLength >= STREAM_HIGH_WATER) {
           if (!info.drainArmed) {
             info.drainArmed = true;
             // Resumed by the turn's flush, behind the AOF's fsync barrier

@@ -221,6 +221,11 @@ export class RawClient {
     this.sock.pause();
   }
 
+  /** Read again after pauseReading(). */
+  resumeReading(): void {
+    this.sock.resume();
+  }
+
   close(): void {
     this.sock.destroy();
   }
