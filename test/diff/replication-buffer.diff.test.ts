@@ -48,6 +48,12 @@ describe.skipIf(!HAVE_REDIS)('differential: the shared replication buffer', () =
 
   it('blocks, backlog span and the replica figures as the stream grows', async () => {
     const ports = [d.nodis.port, d.redis.port];
+    // A primary PINGs its replicas on its first replication cron, then
+    // every repl-ping-replica-period (an hour here): the replicas attach
+    // after both servers' first one, so neither stream carries a PING.
+    await Promise.all(
+      ports.map((p) => waitFor('the first replication cron', async () => Number((await info(p, 'server')).uptime_in_seconds) >= 2)),
+    );
     const replicas = await Promise.all(ports.map((p) => RawClient.connect(p)));
     await Promise.all(replicas.map((c, i) => rawReplicaSync(c, ports[i])));
     const base = replicas.map((c) => c.pending().length);
