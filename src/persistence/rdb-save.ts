@@ -18,7 +18,7 @@ import type { Logger } from '../server/logger.js';
 import { perServer } from '../server/per-server.js';
 import { fsPath, strerror, type SavePoint } from '../server/config-defs.js';
 import { addInfoHook, setInfoField, type InfoField } from '../server/info.js';
-import { KeyspaceSnapshot, keysDue, type SnapshotWriter } from './snapshot.js';
+import { KeyspaceSnapshot, type SnapshotWriter } from './snapshot.js';
 import { RdbWriter, defaultAux, type KeyUsageInfo } from './rdb/writer.js';
 import { fdSource, loadRdbSteps, RdbLoadError, type RdbFileSource, type RdbSink } from './rdb/reader.js';
 import { relaySteps, runLoadSteps, runLoadStepsAsync, type LoadSteps } from './load-steps.js';
@@ -324,12 +324,12 @@ export class RdbPersistence {
       let done: boolean;
       if (delay > 0) {
         // rdb-key-save-delay: the child sleeps this many microseconds per key.
-        const allowed = keysDue(job.t0, delay) - job.snap.keysProcessed;
-        if (allowed <= 0) {
+        const paced = job.snap.stepPaced(job.t0, delay, deadline);
+        if (paced === null) {
           this.schedule(job, Math.max(1, Math.ceil(delay / 1000)));
           return;
         }
-        done = job.snap.step(deadline, allowed);
+        done = paced;
       } else {
         done = job.snap.step(deadline);
       }

@@ -182,6 +182,19 @@ export class KeyspaceSnapshot {
     return true;
   }
 
+  /**
+   * step() at the pace of a forked child sleeping `delayUs` per key
+   * (rdb-key-save-delay) since `t0` (performance.now()). The keys written
+   * ahead of the walk (changed meanwhile) count too: the child never sees
+   * the changes, so the save takes as long however many there are. Null
+   * when no key is due yet.
+   */
+  stepPaced(t0: number, delayUs: number, deadline: number): boolean | null {
+    const due = Math.floor(((performance.now() - t0) * 1000) / delayUs) + 1;
+    const allowed = due - this.keysProcessed;
+    return allowed > 0 ? this.step(deadline, allowed) : null;
+  }
+
   /** Write everything now (SAVE). */
   runToEnd(): void {
     while (!this.step(Infinity, 4096));
@@ -223,14 +236,4 @@ export class KeyspaceSnapshot {
     if (w.drain !== undefined) w.drain(this.out);
     else this.out(w.take());
   }
-}
-
-/**
- * rdb-key-save-delay pacing: how many keys a forked child sleeping `delayUs`
- * per key would have written since `t0` (performance.now()). The keys a
- * snapshot wrote ahead of its walk (changed meanwhile) count too: the child
- * never sees the changes, so the save takes as long however many there are.
- */
-export function keysDue(t0: number, delayUs: number): number {
-  return Math.floor(((performance.now() - t0) * 1000) / delayUs) + 1;
 }

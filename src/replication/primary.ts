@@ -26,7 +26,7 @@ import { eqi } from '../commands/args.js';
 import { clientInfoString } from '../commands/client.js';
 import { string2ll } from '../util/numbers.js';
 import { rdbOf, registerChildProbe } from '../persistence/rdb-save.js';
-import { KeyspaceSnapshot, keysDue } from '../persistence/snapshot.js';
+import { KeyspaceSnapshot } from '../persistence/snapshot.js';
 import { RdbWriter, defaultAux } from '../persistence/rdb/writer.js';
 import { functionLibraryCodes } from '../scripting/function-libraries.js';
 import { setInfoField, type InfoField } from '../server/info.js';
@@ -410,12 +410,12 @@ export class PrimarySync {
     let done: boolean;
     try {
       if (delayUs > 0) {
-        const allowed = keysDue(job.t0, delayUs) - job.snap.keysProcessed;
-        if (allowed <= 0) {
+        const paced = job.snap.stepPaced(job.t0, delayUs, Infinity);
+        if (paced === null) {
           this.schedule(job, Math.max(1, Math.ceil(delayUs / 1000)));
           return;
         }
-        done = job.snap.step(Infinity, allowed);
+        done = paced;
       } else {
         done = job.snap.step(performance.now() + SLICE_MS);
       }

@@ -24,7 +24,7 @@ import path from 'node:path';
 import type { NodisServer } from '../../server/server.js';
 import { fsPath } from '../../server/config-defs.js';
 import { setInfoField, type InfoField } from '../../server/info.js';
-import { KeyspaceSnapshot, keysDue, type SnapshotWriter } from '../snapshot.js';
+import { KeyspaceSnapshot, type SnapshotWriter } from '../snapshot.js';
 import { RdbWriter, defaultAux } from '../rdb/writer.js';
 import { functionLibraryCodes } from '../../scripting/function-libraries.js';
 import type { RValue } from '../../store/types.js';
@@ -860,8 +860,7 @@ export class Aof {
           done = true;
         } else if (delay > 0) {
           // rdb-key-save-delay: the child sleeps this many microseconds per key.
-          const allowed = keysDue(t0, delay) - snap.keysProcessed;
-          if (allowed > 0) done = snap.step(performance.now() + REWRITE_SLICE_MS, allowed);
+          done = snap.stepPaced(t0, delay, performance.now() + REWRITE_SLICE_MS) === true;
         } else {
           done = snap.step(performance.now() + REWRITE_SLICE_MS);
         }
