@@ -22,6 +22,22 @@ export function getLongLongBig(s: string, msg: string = Errors.notInteger): bigi
   return v;
 }
 
+/**
+ * An expire time argument without BigInt, when that is exact: `s` as an
+ * integer of up to 15 digits, at least `min`, in ms (times 1000 for
+ * seconds) plus `base` ms, if the scaled value and the sum are safe
+ * integers. Otherwise null, and the caller's 64-bit path decides (with its
+ * errors).
+ */
+export function exactExpireMs(s: string, seconds: boolean, base: number, min: number): number | null {
+  if (s.length > 15) return null;
+  const n = string2ll(s);
+  if (n === null || n < min) return null;
+  const scaled = seconds ? n * 1000 : n;
+  const ms = scaled + base;
+  return Number.isSafeInteger(scaled) && Number.isSafeInteger(ms) ? ms : null;
+}
+
 /** getRangeLongFromObjectOrReply(). */
 export function getRangeLong(s: string, min: number, max: number, msg?: string): number {
   const v = string2ll(s);

@@ -10,6 +10,15 @@ import { LOOKUP_NOTOUCH } from '../store/db.js';
 import { CLIENT_NO_TOUCH } from '../server/client.js';
 import { CMD_READONLY } from './table.js';
 
+/**
+ * checkAlreadyExpired(): an absolute expire time already past deletes the
+ * key instead, on a primary that is not loading.
+ */
+export function alreadyExpired(c: Client, when: number | bigint): boolean {
+  const server = c.server;
+  return when <= server.now() && !server.isLoading() && !server.isReplica();
+}
+
 /** setKey(): store and signal; the TTL is dropped unless keepTtl. */
 export function setKey(c: Client, db: Db, key: string, val: RValue, keepTtl = false): void {
   if (db.setKey(key, val, keepTtl)) c.server.keyAdded(db, key);

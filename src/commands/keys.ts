@@ -11,8 +11,8 @@ import { CLIENT_CLOSE_ASAP, type Client } from '../server/client.js';
 import type { NodisServer } from '../server/server.js';
 import { cmd } from './table.js';
 import { RedisError, Errors, type CommandSpec } from './types.js';
-import { getInt, getLongLong, getLongLongBig, eqi } from './args.js';
-import { dbAdd, lookupRead } from './db-ops.js';
+import { exactExpireMs, getInt, getLongLong, getLongLongBig, eqi } from './args.js';
+import { alreadyExpired, dbAdd, lookupRead } from './db-ops.js';
 import { LOOKUP_NONOTIFY, LOOKUP_NOTOUCH, type Db } from '../store/db.js';
 import type { Dict } from '../store/dict.js';
 import { typeOf, isString, type RValue, type RBytes, type RObjectBase } from '../store/types.js';
@@ -20,7 +20,6 @@ import { stringEncoding, dupString } from '../store/encoding.js';
 import { stringMatch } from '../util/glob.js';
 import { NOTIFY_GENERIC } from '../server/notify.js';
 import { freeEffort, LAZYFREE_THRESHOLD } from '../store/eviction.js';
-import { string2ll } from '../util/numbers.js';
 
 const LLONG_MAX = 9223372036854775807n;
 const LLONG_MIN = -9223372036854775808n;
@@ -493,11 +492,6 @@ function cString(s: string): string {
   return nul === -1 ? s : s.slice(0, nul);
 }
 
-/** checkAlreadyExpired(): a TTL in the past deletes the key (primary only). */
-function alreadyExpired(server: NodisServer, when: number | bigint): boolean {
-  return when <= server.now() && !server.isLoading() && !server.isReplica();
-}
-
 function invalidExpire(c: Client): RedisError {
   return new RedisError(`invalid expire time in '${c.cmd!.fullname}' command`);
 }
@@ -508,14 +502,8 @@ function invalidExpire(c: Client): RedisError {
  * Redis's 64-bit overflow checks.
  */
 function expireTime(c: Client, arg: string, relative: boolean, seconds: boolean): number | bigint {
-  if (arg.length <= 15) {
-    const n = string2ll(arg);
-    if (n !== null) {
-      const scaled = seconds ? n * 1000 : n;
-      const when = scaled + (relative ? c.server.now() : 0);
-      if (Number.isSafeInteger(scaled) && Number.isSafeInteger(when)) return when;
-    }
-  }
+  const exact = exactExpireMs(arg, seconds, relative ? c.server.now() : 0, -Infinity);
+  if (exact !== null) return exact;
   let when = getLongLongBig(arg);
   if (seconds) {
     // LLONG_MAX / 1000 and LLONG_MIN / 1000, truncated toward zero as in C.
@@ -563,7 +551,7 @@ function expireGeneric(c: Client, argv: string[], relative: boolean, seconds: bo
     }
   }
 
-  if (alreadyExpired(server, when)) {
+  if (alreadyExpired(c, when)) {
     db.delete(key);
     server.dirty++;
     c.ext.propagateArgv = [server.config.bool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key];

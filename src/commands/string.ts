@@ -3,8 +3,8 @@ import type { Client } from '../server/client.js';
 import { CLIENT_MASTER } from '../server/client.js';
 import { cmd } from './table.js';
 import { RedisError, Errors, type CommandSpec } from './types.js';
-import { asString, asStringOrInt, getLongLong, getLongLongBig } from './args.js';
-import { dbAdd, lookupRead, lookupWrite, setKey } from './db-ops.js';
+import { asString, asStringOrInt, exactExpireMs, getLongLong, getLongLongBig } from './args.js';
+import { alreadyExpired, dbAdd, lookupRead, lookupWrite, setKey } from './db-ops.js';
 import { NOTIFY_GENERIC, NOTIFY_STRING } from '../server/notify.js';
 import type { RBytes, RString } from '../store/types.js';
 import { isString, strBuffer, strLen, strValue } from '../store/types.js';
@@ -119,15 +119,8 @@ function expireMillisecondsBig(c: Client, expire: string, flags: number, unit: n
  * scaled sum is a safe integer), else as the exact bigint.
  */
 function expireMilliseconds(c: Client, expire: string, flags: number, unit: number): number | bigint {
-  if (expire.length <= 15) {
-    const n = string2ll(expire);
-    if (n !== null && n > 0) {
-      const scaled = unit === UNIT_SECONDS ? n * 1000 : n;
-      const ms = flags & (OBJ_PX | OBJ_EX) ? scaled + c.server.now() : scaled;
-      if (Number.isSafeInteger(scaled) && Number.isSafeInteger(ms)) return ms;
-    }
-  }
-  return expireMillisecondsBig(c, expire, flags, unit);
+  const exact = exactExpireMs(expire, unit === UNIT_SECONDS, flags & (OBJ_PX | OBJ_EX) ? c.server.now() : 0, 1);
+  return exact !== null ? exact : expireMillisecondsBig(c, expire, flags, unit);
 }
 
 /** getExpireMillisecondsOrReply(): the absolute expire time in ms. */
@@ -224,11 +217,6 @@ function psetexCommand(c: Client, argv: string[]): void {
 
 function getCommand(c: Client, argv: string[]): void {
   getGeneric(c, argv[1]);
-}
-
-/** checkAlreadyExpired(): an absolute time in the past deletes the key. */
-function alreadyExpired(c: Client, when: number | bigint): boolean {
-  return when <= c.server.now() && !c.server.loading && !c.server.isReplica();
 }
 
 function getexCommand(c: Client, argv: string[]): void {
