@@ -90,6 +90,16 @@ export class ReplBuffer {
     this.end = firstOffset - 1;
   }
 
+  /**
+   * freeMemoryGetNotCountedMemory()'s share: the blocks beyond the
+   * backlog's size (and the headers its blocks would take), which replicas
+   * hold: evicting keys would not free them.
+   */
+  notCountedForEvict(): number {
+    const counted = this.size + (Math.floor(this.size / MIN_BLOCK_BYTES) + 1) * BLOCK_OVERHEAD;
+    return this.mem > counted ? this.mem - counted : 0;
+  }
+
   /** Replication offset of the oldest byte held (repl_backlog_first_byte_offset). */
   get offset(): number {
     return this.end - this.histlen + 1;

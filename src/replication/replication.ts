@@ -236,7 +236,6 @@ export class Replication {
   createBacklog(): void {
     this.backlog = new ReplBuffer(this.server.config.num('repl-backlog-size'), this.masterReplOffset + 1);
     this.server.memory.replBuffer = this.backlog;
-    this.server.memory.replicaCount = () => this.replicas.length;
     // Writes reach the stream only while a backlog exists (feedStream() drops them otherwise).
     this.server.setPropagationTarget(this.feedHook, true, PROPAGATE_REPL);
   }
@@ -897,6 +896,8 @@ export class Replication {
     if (this.backlog !== null) server.setPropagationTarget(this.feedHook, true, PROPAGATE_REPL);
     server.hooks.cron.push(() => this.cron());
     server.afterWrites.push(() => this.trimBacklog());
+    server.memory.replicaCount = () => this.replicas.length;
+    server.memory.notCountedForEvict.push(() => (this.backlog === null ? 0 : this.backlog.notCountedForEvict()));
     server.hooks.loadingCron.push(() => this.replica.loadingCron());
     server.hooks.replicaNewline.push((c) => {
       const info = c.ext.repl as ReplicaInfo | undefined;

@@ -273,18 +273,9 @@ export class MemoryManager {
     this.updatePeak();
   }
 
-  /**
-   * freeMemoryGetNotCountedMemory(): the replication buffer beyond the
-   * backlog's size (and the blocks' headers it would take), which replicas
-   * hold: evicting keys would not free it.
-   */
+  /** freeMemoryGetNotCountedMemory(). */
   notCounted(): number {
     let n = 0;
-    const rb = this.replBuffer;
-    if (rb !== null && rb.mem > rb.size) {
-      const counted = rb.size + (Math.floor(rb.size / (16 * 1024)) + 1) * 64;
-      if (rb.mem > counted) n += rb.mem - counted;
-    }
     for (const f of this.notCountedForEvict) n += f();
     return n;
   }
