@@ -592,13 +592,13 @@ export abstract class ReplyWriter {
     if (d.part === -1) {
       const b = d.chunk;
       if (this.rpos > d.pos) b.copyWithin(d.pos + len, d.pos, this.rpos);
-      for (let k = 0; k < len; k++) b[d.pos + k] = header.charCodeAt(k);
+      putLatin1(b, d.pos, header);
       this.rpos += len;
     } else {
       const old = this.parts![d.part] as Buffer;
       const h = Buffer.allocUnsafe(old.length + len);
       old.copy(h, 0, 0, d.pos);
-      h.latin1Write(header, d.pos, len);
+      putLatin1(h, d.pos, header);
       old.copy(h, d.pos + len, d.pos);
       this.parts![d.part] = h;
       this.partsBytes += len;
