@@ -10,7 +10,7 @@ import { NOTIFY_GENERIC, NOTIFY_HASH } from '../server/notify.js';
 import { RHash, hashLimits, type HashLimits } from '../store/hash.js';
 import type { RBytes } from '../store/types.js';
 import { string2ll, string2llBig } from '../util/numbers.js';
-import { string2ld, ldAdd, ldFromBigInt, ld2stringHuman, exactDecimalSum, MAX_LONG_DOUBLE_CHARS } from '../util/longdouble.js';
+import { string2ld, ldAdd, ldFromBigInt, ldResultString, exactDecimalSum, MAX_LONG_DOUBLE_CHARS } from '../util/longdouble.js';
 
 const LLONG_MAX = 9223372036854775807n;
 const LLONG_MIN = -9223372036854775808n;
@@ -149,7 +149,7 @@ function hincrbyfloatCommand(c: Client, argv: string[]): void {
   }
   const sum = ldAdd(value, incr);
   if (sum.kind !== 0) throw new RedisError('increment would produce NaN or Infinity');
-  storeFloatField(c, h, key, field, ld2stringHuman(sum));
+  storeFloatField(c, h, key, field, ldResultString(sum));
 }
 
 /** HINCRBYFLOAT's new value `s` stored, replied and propagated. */

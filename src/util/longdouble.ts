@@ -44,17 +44,21 @@ function inf(neg: boolean): LongDouble {
 
 const NAN: LongDouble = { neg: false, m: 0n, e: 0, kind: 2 };
 
-function bitLength(n: bigint): number {
+/** A double's bits: its high word is F64_WORDS[F64_HI]. */
+const F64 = new Float64Array(1);
+const F64_WORDS = new Uint32Array(F64.buffer);
+const F64_HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
+
+export function bitLength(n: bigint): number {
   // n > 0. Number(n) rounds to nearest, so its exponent is the bit length
-  // unless rounding carried into the next power of two.
+  // less one, unless rounding carried into the next power of two.
   const d = Number(n);
+  if (d < 4294967296) return 32 - Math.clz32(d);
   if (d < 2 ** 1023) {
-    if (d < 4294967296) return 32 - Math.clz32(d);
-    let e = Math.floor(Math.log2(d));
-    // log2() may round up near the next power of two: settle 2^e <= d < 2^(e+1).
-    if (2 ** e > d) e--;
-    else if (2 ** (e + 1) <= d) e++;
-    if (d === 2 ** e && n < 1n << BigInt(e)) return e;
+    F64[0] = d;
+    const hi = F64_WORDS[F64_HI];
+    const e = (hi >>> 20) - 1023;
+    if ((hi & 0xfffff) === 0 && F64_WORDS[1 - F64_HI] === 0 && n < 1n << BigInt(e)) return e;
     return e + 1;
   }
   // Past double range: toString(16) is linear and exact.
@@ -66,6 +70,9 @@ function bitLength(n: bigint): number {
 /** 10^k for the exponents most decimal strings need. */
 const POW10: bigint[] = [];
 for (let k = 0, p = 1n; k <= 64; k++, p *= 10n) POW10.push(p);
+
+/** Bit lengths of POW10's entries. */
+const POW10_BITS: number[] = POW10.map((p) => p.toString(2).length);
 
 function pow10(k: number): bigint {
   return k < POW10.length ? POW10[k] : 10n ** BigInt(k);
@@ -120,12 +127,71 @@ function clampExp(s: string | undefined): number {
   return Math.max(-1e9, Math.min(1e9, v));
 }
 
+/** D * 10^exp10 (D > 0) rounded to the nearest long double, or null (range error). */
+function fromDecimal(neg: boolean, D: bigint, exp10: number): LongDouble | null {
+  if (exp10 >= 0) return roundToLD(neg, D * pow10(exp10), 0, false);
+  const den = pow10(-exp10);
+  let s2 = MANT_BITS + 3 + (-exp10 < POW10_BITS.length ? POW10_BITS[-exp10] : bitLength(den)) - bitLength(D);
+  if (s2 < 0) s2 = 0;
+  const num = D << BigInt(s2);
+  const q = num / den;
+  const sticky = q * den !== num;
+  return roundToLD(neg, q, -s2, sticky);
+}
+
+/**
+ * parseLD() of a plain `[+-]digits[.digits]` of at most 64 chars and 30
+ * significant digits, the form INCRBYFLOAT stores and is mostly sent,
+ * without the regular expression and digit strings: the significant
+ * digits are gathered in two numbers of up to 15 each. undefined for
+ * any other form, which the general parse decides.
+ */
+function parsePlainDecimal(s: string): LongDouble | null | undefined {
+  const n = s.length;
+  if (n > 64) return undefined;
+  let i = 0;
+  let neg = false;
+  const c0 = s.charCodeAt(0);
+  if (c0 === 45 || c0 === 43) {
+    neg = c0 === 45;
+    i = 1;
+  }
+  let hi = 0;
+  let lo = 0;
+  let nlo = 0;
+  let sig = 0;
+  let frac = -1;
+  let digits = 0;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      digits++;
+      if (frac >= 0) frac++;
+      if (sig === 0 && c === 48) continue;
+      if (sig < 15) hi = hi * 10 + (c - 48);
+      else if (sig < 30) {
+        lo = lo * 10 + (c - 48);
+        nlo++;
+      } else return undefined;
+      sig++;
+    } else if (c === 46 && frac < 0) {
+      frac = 0;
+    } else return undefined;
+  }
+  if (digits === 0) return undefined;
+  if (sig === 0) return { neg, m: 0n, e: 0, kind: 0 };
+  const D = nlo === 0 ? BigInt(hi) : BigInt(hi) * POW10[nlo] + BigInt(lo);
+  return fromDecimal(neg, D, frac > 0 ? -frac : 0);
+}
+
 /**
  * strtold() semantics for a complete string: returns the value, or null
  * when strtold would not consume the whole string or would report a range
  * error (overflow, or underflow to zero) or produce NaN.
  */
 function parseLD(s: string): LongDouble | null {
+  const plain = parsePlainDecimal(s);
+  if (plain !== undefined) return plain;
   let m = DEC_RE.exec(s);
   if (m !== null) {
     const neg = m[1] === '-';
@@ -147,17 +213,7 @@ function parseLD(s: string): LongDouble | null {
     // Value is in [10^(exp10+nd-1), 10^(exp10+nd)).
     if (exp10 + nd - 1 > 4932) return null; // >= 1e4933 > LDBL_MAX
     if (exp10 + nd < -4951) return null; // < 1e-4951: rounds to zero
-    const D = BigInt(digits);
-    if (exp10 >= 0) {
-      return roundToLD(neg, D * pow10(exp10), 0, false);
-    }
-    const den = pow10(-exp10);
-    let s2 = MANT_BITS + 3 + bitLength(den) - bitLength(D);
-    if (s2 < 0) s2 = 0;
-    const num = D << BigInt(s2);
-    const q = num / den;
-    const sticky = q * den !== num;
-    return roundToLD(neg, q, -s2, sticky);
+    return fromDecimal(neg, BigInt(digits), exp10);
   }
   m = HEX_RE.exec(s);
   if (m !== null) {
@@ -184,6 +240,10 @@ function parseLD(s: string): LongDouble | null {
  */
 export function string2ld(s: string): LongDouble | null {
   if (s.length === 0 || s.length >= MAX_LONG_DOUBLE_CHARS) return null;
+  if (s.length >= 3) {
+    const i = resultSlot(s);
+    if (RESULT_TEXT[i] === s) return RESULT_SUM[i];
+  }
   if (s.length > MEMO_KEY_MAX) return parseLD(s);
   let v = parsed.get(s);
   if (v === undefined) {
@@ -252,24 +312,59 @@ export function ld2stringHuman(x: LongDouble): string {
   if (x.e >= 0) {
     out = (x.m << BigInt(x.e)).toString();
   } else {
+    // q = the value in units of 10^-17, rounded (ties to even); its
+    // decimal digits are the integer part and 17 fraction digits.
     const p = BigInt(-x.e);
     const num = x.m * TEN17;
     let q = num >> p;
-    const rem = num - (q << p);
+    const rem = BigInt.asUintN(-x.e, num);
     const half = 1n << (p - 1n);
     if (rem > half || (rem === half && (q & 1n) === 1n)) q += 1n;
-    const ip = q / TEN17;
-    let frac = (q - ip * TEN17).toString().padStart(17, '0');
-    let k = frac.length;
-    while (k > 0 && frac.charCodeAt(k - 1) === 48) k--;
-    frac = frac.slice(0, k);
-    out = frac.length > 0 ? ip.toString() + '.' + frac : ip.toString();
+    let digits = q.toString();
+    if (digits.length <= 17) digits = digits.padStart(18, '0');
+    const point = digits.length - 17;
+    let k = digits.length;
+    while (k > point && digits.charCodeAt(k - 1) === 48) k--;
+    out = k > point ? digits.slice(0, point) + '.' + digits.slice(point, k) : digits.slice(0, point);
   }
   if (x.neg) {
     if (out === '0') return '0';
     out = '-' + out;
   }
   return out;
+}
+
+const TWO63 = 1n << 63n;
+
+/**
+ * The text INCRBYFLOAT and HINCRBYFLOAT store for `sum`: ld2stringHuman().
+ * Where the sum's last bit is worth 2^-56 or more (|sum| >= 128), that text
+ * is within 0.5e-17 of it, less than half the gap (0.69e-17) to either
+ * neighbour (a power of two, whose lower gap is half as wide, prints
+ * exactly), so the text parses back to the sum itself: it is remembered as
+ * that parse, and the next increment of the stored value skips parsing it.
+ */
+export function ldResultString(sum: LongDouble): string {
+  const s = ld2stringHuman(sum);
+  if (sum.kind === 0 && sum.e >= -56 && sum.m >= TWO63) {
+    const i = resultSlot(s);
+    RESULT_TEXT[i] = s;
+    RESULT_SUM[i] = sum;
+  }
+  return s;
+}
+
+/**
+ * Texts ldResultString() returned and their parses, in a direct-mapped
+ * table: a new sum every command would churn the Map of parses.
+ */
+const RESULT_SLOTS = 64;
+const RESULT_TEXT: string[] = new Array<string>(RESULT_SLOTS).fill('');
+const RESULT_SUM: LongDouble[] = new Array<LongDouble>(RESULT_SLOTS).fill(ZERO);
+
+function resultSlot(s: string): number {
+  const n = s.length;
+  return (n + s.charCodeAt(n - 1) * 7 + s.charCodeAt(n - 2) * 61 + s.charCodeAt(n - 3) * 13) & (RESULT_SLOTS - 1);
 }
 
 /**
@@ -286,7 +381,7 @@ export function incrByFloatString(current: string | undefined, incr: string): st
   if (inc === null) throw new RedisError(Errors.notFloat);
   const sum = ldAdd(value, inc);
   if (sum.kind !== 0) throw new RedisError('increment would produce NaN or Infinity');
-  return ld2stringHuman(sum);
+  return ldResultString(sum);
 }
 
 /** 5^k for k <= 22: the largest power of five below 2^53. */

@@ -3,12 +3,15 @@ import fc from 'fast-check';
 import { RedisError } from '../../src/commands/types.js';
 import {
   MAX_LONG_DOUBLE_CHARS,
+  bitLength,
   incrByFloatString,
   ld2stringHuman,
   ldAdd,
   ldFromBigInt,
   string2ld,
   exactDecimalSum,
+  ldResultString,
+  type LongDouble,
 } from '../../src/util/longdouble.js';
 
 type Expected = string | { len: number; head: string; tail: string };
@@ -185,5 +188,94 @@ describe('long double emulation', () => {
     expect(exactDecimalSum('1234567890123456', '1')).toBeNull();
     expect(exactDecimalSum('-0', '-0')).toBe('0');
     expect(exactDecimalSum('450000', '1.5')).toBe('450001.5');
+  });
+
+  it('bitLength() is exact where Number() rounds up to a power of two', () => {
+    const cases: bigint[] = [1n, 2n, 3n, (1n << 32n) - 1n, 1n << 32n];
+    for (let k = 33; k <= 1100; k += k < 140 ? 1 : 37) {
+      const p = 1n << BigInt(k);
+      cases.push(p - 1n, p, p + 1n, p - (1n << BigInt(k - 60)), p - (1n << BigInt(k - 54)));
+    }
+    fc.assert(
+      fc.property(fc.bigInt({ min: 1n, max: 1n << 200n }), (n) => {
+        expect(bitLength(n)).toBe(n.toString(2).length);
+      }),
+    );
+    for (const n of cases) expect(bitLength(n), n.toString(16)).toBe(n.toString(2).length);
+  });
+
+  it('parses plain decimals as the general parse does', () => {
+    // "e0" sends the same value through the regular expression path.
+    const digits = (...unit: string[]) => fc.string({ unit: fc.constantFrom(...unit), maxLength: 34 });
+    const plain = fc
+      .tuple(fc.constantFrom('', '-', '+'), digits('0', '1', '5', '9'), fc.option(digits('0', '3', '7', '9')))
+      .map(([sign, int, frac]) => sign + int + (frac === null ? '' : '.' + frac));
+    let parsed = 0;
+    fc.assert(
+      fc.property(plain, (s) => {
+        const general = /\d/.test(s) ? string2ld(s + 'e0') : null;
+        expect(string2ld(s), s).toEqual(general);
+        if (general !== null) parsed++;
+      }),
+      { numRuns: 3000 },
+    );
+    expect(parsed).toBeGreaterThan(2000);
+    expect(string2ld('.')).toBeNull();
+    expect(string2ld('-')).toBeNull();
+    expect(string2ld('1.2.3')).toBeNull();
+    expect(ld2stringHuman(string2ld('123456789012345678901234567890')!)).toBe('123456789012345678899921813504');
+  });
+
+  it("remembers a stored sum as its text's parse only where the text parses back to it", () => {
+    // Long doubles with the last bit worth 2^e, |x| in [2^(63+e), 2^(64+e)).
+    const ld = (e: number) =>
+      fc
+        .tuple(fc.boolean(), fc.bigInt({ min: 1n << 63n, max: (1n << 64n) - 1n }))
+        .map(([neg, m]): LongDouble => ({ neg, m, e, kind: 0 }));
+    const roundTrips = (x: LongDouble) => {
+      const back = string2ld(ld2stringHuman(x) + 'e0');
+      return back !== null && back.neg === x.neg && back.m === x.m && back.e === x.e && back.kind === x.kind;
+    };
+    for (const e of [-56, -55, -40, -1, 0, 20]) {
+      fc.assert(
+        fc.property(ld(e), (x) => {
+          expect(roundTrips(x)).toBe(true);
+        }),
+        { numRuns: 400 },
+      );
+      // 2^(63+e) exactly, whose lower neighbour is nearer, prints exactly.
+      expect(roundTrips({ neg: false, m: 1n << 63n, e, kind: 0 })).toBe(true);
+    }
+    // Where the last bit is worth less than 10^-17, many texts do not.
+    let differ = 0;
+    fc.assert(fc.property(ld(-57), (x) => void (roundTrips(x) || differ++)), { numRuns: 400 });
+    expect(differ).toBeGreaterThan(50);
+    // INCRBYFLOAT chains through the remembered parses give the uncached
+    // results, also with 17 fraction digits, which show the last bit's worth.
+    const seventeen = (min: number, max: number) =>
+      fc
+        .tuple(fc.integer({ min, max }), fc.bigInt({ min: 0n, max: 10n ** 17n - 1n }))
+        .map(([i, f]) => `${i}.${f.toString().padStart(17, '0')}`);
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.constantFrom('0', '250.5', '-300', '1000000', '123456.789'), seventeen(0, 600)),
+        fc.array(fc.oneof(fc.constantFrom('0.1', '-0.1', '3.3', '0.0000001', '-512.25', '7'), seventeen(-3, 3)), {
+          minLength: 1,
+          maxLength: 60,
+        }),
+        (start, incs) => {
+          let cached = start;
+          let uncached = start;
+          for (const inc of incs) {
+            cached = incrByFloatString(cached, inc);
+            uncached = ld2stringHuman(ldAdd(string2ld(uncached + 'e0')!, string2ld(inc + 'e0')!));
+            expect(cached).toBe(uncached);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+    // redis-server: SET x 300.1, INCRBYFLOAT x 0.
+    expect(ldResultString(string2ld('300.1')!)).toBe('300.10000000000000001');
   });
 });
