@@ -108,8 +108,7 @@ function lookupStringForBit(c: Client, key: string, maxbit: number): { buf: Buff
     return { buf, grew: true };
   }
   const oldLen = o.length;
-  const buf = mutableString(o, byte + 1);
-  if (buf !== o) db.setValue(key, buf);
+  const buf = db.writableString(key, o, byte + 1);
   return { buf, grew: buf.length !== oldLen };
 }
 

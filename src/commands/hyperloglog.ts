@@ -10,7 +10,6 @@ import { RedisError, Errors, type CommandSpec } from './types.js';
 import { lookupRead, lookupWrite } from './db-ops.js';
 import { NOTIFY_STRING } from '../server/notify.js';
 import { byteAt, isString, type RBytes, type RValue } from '../store/types.js';
-import { mutableString } from '../store/encoding.js';
 import {
   Hll,
   HLL_DENSE,
@@ -168,9 +167,8 @@ function pfcountCommand(c: Client, argv: string[]): void {
   if (invalid.v) throw new RedisError(HLL_INVALID_ERR);
   const db = c.db;
   db.beforeChange(key);
-  const buf = mutableString(s, s.length);
+  const buf = db.writableString(key, s, s.length);
   setCachedCard(buf, card);
-  if (buf !== s) db.setValue(key, buf);
   c.server.signalModifiedKey(c, db, key);
   c.server.dirty++;
   c.ext.forcePropagation = true;

@@ -308,8 +308,7 @@ function setrangeCommand(c: Client, argv: string[]): void {
       return;
     }
     checkStringLength(c, offset, vlen);
-    buf = mutableString(cur, offset + vlen);
-    if (buf !== cur) db.setValue(key, buf);
+    buf = db.writableString(key, cur, offset + vlen);
     putLatin1(buf, offset, value);
     c.server.signalModifiedKey(c, db, key);
   }
@@ -510,8 +509,7 @@ function appendCommand(c: Client, argv: string[]): void {
     const cur = asString(o)!;
     checkStringLength(c, cur.length, append.length);
     const len = cur.length;
-    const buf = mutableString(cur, len + append.length);
-    if (buf !== cur) db.setValue(key, buf);
+    const buf = db.writableString(key, cur, len + append.length);
     putLatin1(buf, len, append);
     totlen = buf.length;
     c.server.signalModifiedKey(c, db, key);

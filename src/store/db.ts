@@ -5,7 +5,8 @@
  * event subscribers and the propagation layer.
  */
 import { Dict } from './dict.js';
-import { isObject, type RValue } from './types.js';
+import { isObject, type RString, type RValue } from './types.js';
+import { privateCopy, viewInPlace } from './encoding.js';
 import { MemAccount, chargeEntry, releaseEntry, replaceValue } from './memcost.js';
 
 /** What a database needs from the server around it. */
@@ -268,6 +269,28 @@ export class Db {
       this.dict.setValueAt(slot, val);
       if (this.ctx.overwriteMeta !== undefined) this.dict.meta[slot] = this.ctx.overwriteMeta(this.dict.meta[slot]);
     }
+  }
+
+  /**
+   * dbUnshareStringValue() + sdsMakeRoomFor(): the string `cur` stored at
+   * `key` as a Buffer that takes writes of up to `minLen` bytes in place,
+   * stored back. A longer view of the same allocation replaces the value
+   * as Redis's in-place growth does (no charge moves, the key's LRU/LFU
+   * meta stays); a new allocation is stored as any overwrite is.
+   */
+  writableString(key: string, cur: RString, minLen: number): Buffer {
+    const view = viewInPlace(cur, minLen);
+    if (view === null) {
+      const buf = privateCopy(cur, minLen);
+      this.setValue(key, buf);
+      return buf;
+    }
+    if (view !== cur) {
+      const slot = this.findSlot(key);
+      if (this.dict.cow !== null) this.dict.cow.preserve(slot);
+      this.dict.setValueAt(slot, view);
+    }
+    return view;
   }
 
   /**

@@ -104,28 +104,40 @@ function allocArena(len: number, cap: number): Buffer {
  * written in place, at least `minLen` bytes long (zero padded). `v` is the
  * current value (undefined for a new key, created with the exact length).
  * Returns `v` itself when it can be reused; otherwise a new Buffer the
- * caller must store in place of the old value.
+ * caller must store in place of the old value (Db.writableString() does).
  */
 export function mutableString(v: RString | undefined, minLen: number): Buffer {
   if (v === undefined) return allocArena(minLen, minLen);
-  v = strBytes(v);
-  const len = v.length;
+  return viewInPlace(v, minLen) ?? privateCopy(v, minLen);
+}
+
+/**
+ * A write of up to `minLen` bytes into the private raw string `v` without
+ * a new allocation: `v` itself, or a longer view of its allocation when
+ * that has room (spare capacity beyond the logical length is always zero);
+ * null when `v` is not such a string or its allocation is too short. The
+ * allocation, and so the value's memory charge, stays the same.
+ */
+export function viewInPlace(v: RString, minLen: number): Buffer | null {
+  if (typeof v !== 'object') return null;
   // (The .buffer getter is read once: it costs more than the rest here.)
-  const ab = typeof v !== 'string' ? (v.buffer as ArrayBuffer) : null;
-  if (ab !== null && arenas.has(ab) && (v as unknown as Record<symbol, boolean>)[EMBSTR] !== true) {
-    if (minLen <= len) return v as Buffer;
-    const off = (v as Buffer).byteOffset;
-    if (off + minLen <= ab.byteLength) {
-      // Spare capacity beyond the logical length is always zero.
-      return Buffer.from(ab, off, minLen);
-    }
-    const b = allocArena(minLen, sdsGreedyLength(minLen));
-    (v as Buffer).copy(b, 0, 0, len);
-    return b;
-  }
-  // First in-place write: a private raw copy, grown greedily if needed.
+  const ab = v.buffer as ArrayBuffer;
+  if (!arenas.has(ab) || (v as unknown as Record<symbol, boolean>)[EMBSTR] === true) return null;
+  if (minLen <= v.length) return v;
+  const off = v.byteOffset;
+  return off + minLen <= ab.byteLength ? Buffer.from(ab, off, minLen) : null;
+}
+
+/**
+ * A private raw copy of `v` in a new allocation of at least `minLen`
+ * bytes, grown greedily when it must grow (the first in-place write, or
+ * an allocation outgrown).
+ */
+export function privateCopy(v: RString, minLen: number): Buffer {
+  const bytes = strBytes(v);
+  const len = bytes.length;
   const b = allocArena(Math.max(len, minLen), minLen > len ? sdsGreedyLength(minLen) : len);
-  if (typeof v === 'string') b.latin1Write(v, 0, len);
-  else v.copy(b, 0, 0, len);
+  if (typeof bytes === 'string') b.latin1Write(bytes, 0, len);
+  else bytes.copy(b, 0, 0, len);
   return b;
 }
