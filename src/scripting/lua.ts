@@ -101,6 +101,16 @@ const PATCHES: Record<string, { suffix?: string; edits: [string, string][] }> = 
   },
 };
 
+/**
+ * fengari pops its stack with `delete L.stack[i]`, which V8 runs as a call
+ * into the runtime on every pop, return and frame adjustment: the slots are
+ * set to undefined instead. Reads see no difference (an element past the
+ * top is undefined either way) and nothing tests a slot's presence.
+ */
+export function clearNotDelete(content: string): string {
+  return content.replace(/delete ((?:L|from)\.stack\[[^\]\n]*\]);/g, '$1 = undefined;');
+}
+
 /** The patched fengari of this process (a module graph loaded twice, as by test runners, shares it). */
 const LOADED = Symbol.for('nodis.fengari');
 
@@ -115,6 +125,7 @@ function loadFengari(): unknown {
   const proto = (Module as unknown as { prototype: { _compile: (content: string, filename: string) => unknown } }).prototype;
   const compile = proto._compile;
   proto._compile = function (content: string, filename: string) {
+    if (filename.startsWith(dir + path.sep)) content = clearNotDelete(content);
     const p = byFile.get(filename);
     if (p !== undefined) {
       for (const [from, to] of p.edits) {

@@ -1,0 +1,41 @@
+/**
+ * The rewrite of fengari's stack pops (src/scripting/lua.ts) reaches every
+ * `delete` of a stack slot in the installed fengari and nothing else.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { clearNotDelete } from '../../src/scripting/lua.js';
+
+const require = createRequire(import.meta.url);
+const dir = path.dirname(require.resolve('fengari'));
+
+describe('fengari stack pops', () => {
+  it('are all rewritten to clear the slot', () => {
+    let rewritten = 0;
+    for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.js'))) {
+      const src = fs.readFileSync(path.join(dir, f), 'utf8');
+      const out = clearNotDelete(src);
+      expect(out, f).not.toMatch(/delete\s+\w+\.stack\[/);
+      const deletes = src.match(/\bdelete\s/g)?.length ?? 0;
+      const left = out.match(/\bdelete\s/g)?.length ?? 0;
+      rewritten += deletes - left;
+      // Only the pops changed: the same text once each rewrite is undone.
+      expect(out.replace(/((?:L|from)\.stack\[[^\]\n]*\]) = undefined;/g, 'delete $1;'), f).toBe(
+        src.replace(/((?:L|from)\.stack\[[^\]\n]*\]) = undefined;/g, 'delete $1;'),
+      );
+    }
+    expect(rewritten).toBeGreaterThanOrEqual(28);
+  });
+
+  it('keep a slot past the top undefined, as a deleted one reads', () => {
+    const stack = ['a', 'b', 'c'];
+    const L = { stack, top: 3 };
+    // eslint-disable-next-line no-eval
+    eval(clearNotDelete('delete L.stack[--L.top];'));
+    expect(L.top).toBe(2);
+    expect(stack[2]).toBeUndefined();
+    expect(stack.length).toBe(3);
+  });
+});
