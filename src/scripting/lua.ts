@@ -83,6 +83,20 @@ const PATCHES: Record<string, { suffix?: string; edits: [string, string][] }> = 
     // a table). (A Buffer's own slice() would be a view.)
     edits: [['ts = luaS_new(L, s.subarray(0, len));', 'ts = luaS_bless(L, Uint8Array.prototype.slice.call(s, 0, len));']],
   },
+  'ltable.js': {
+    // The map of a table's deleted keys (which next() still walks from) is
+    // made when a key is first deleted, like the weak one, instead of with
+    // every table, and dropped rather than cleared by each new key
+    // (Map.prototype.clear() allocates a new backing store even when the
+    // map is empty): KEYS, ARGV and every table built from a reply are new
+    // tables that never delete.
+    edits: [
+      ['this.dead_strong = new Map();', 'this.dead_strong = void 0;'],
+      ['    t.dead_strong.clear();\n    t.dead_weak = void 0;', '    t.dead_strong = void 0;\n    t.dead_weak = void 0;'],
+      ['            t.dead_strong.set(hash, e);', '            if (!t.dead_strong) t.dead_strong = new Map();\n            t.dead_strong.set(hash, e);'],
+      ['|| table.dead_strong.get(hash);', '|| (table.dead_strong && table.dead_strong.get(hash));'],
+    ],
+  },
   'luaconf.js': {
     edits: [['return String(Number(n.toPrecision(14))); /* should match behaviour of LUA_NUMBER_FMT */', `return globalThis[${NUMBER2STR}](n);`]],
   },

@@ -172,6 +172,12 @@ const CASES: Arg[][] = [
   ['return redis.undefined_call', '0'],
   ['return {rawget(_G, "KEYS")[1], rawget(_G, "nope"), rawget(string, "len") == string.len, rawget(redis, "call") ~= nil}', '1', 'k'],
   ['return {next(_G) ~= nil, next({}) == nil, next(math) ~= nil}', '0'],
+  // Clearing fields while next() walks a table: string, integer, float and table keys.
+  [
+    'local t = {} for i = 1, 40 do t["k" .. i] = i t[i] = i t[i + 0.5] = i t[{}] = i end local n = 0 for k in pairs(t) do t[k] = nil n = n + 1 end return {n, tostring(next(t))}',
+    '0',
+  ],
+  ['local t = {a = 1, b = 2, c = 3} t.b = nil local n = 0 for k, v in pairs(t) do n = n + v end t.d = 4 return {n, t.d, t.b == nil}', '0'],
   ...['_G', 'math', 'table', 'coroutine', 'string', 'bit', 'cjson', 'cmsgpack', 'struct', 'redis'].map((lib) => [
     `local t = {} for k in pairs(${lib}) do t[#t + 1] = k end table.sort(t) return t`,
     '0',
