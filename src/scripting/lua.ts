@@ -97,6 +97,13 @@ const PATCHES: Record<string, { suffix?: string; edits: [string, string][] }> = 
       ['|| table.dead_strong.get(hash);', '|| (table.dead_strong && table.dead_strong.get(hash));'],
     ],
   },
+  'lua.js': {
+    // lua_pushlstring() without its copy, for bytes made for the push
+    // (pushStr()): the Lua string takes the array as it is.
+    suffix:
+      "\nmodule.exports.nodis_pushbytes = (function () {\n  const { pushsvalue2s } = require('./lobject.js');\n  const { luaS_bless } = require('./lstring.js');\n  return function (L, s) { pushsvalue2s(L, luaS_bless(L, s)); };\n})();\n",
+    edits: [],
+  },
   'luaconf.js': {
     edits: [['return String(Number(n.toPrecision(14))); /* should match behaviour of LUA_NUMBER_FMT */', `return globalThis[${NUMBER2STR}](n);`]],
   },
@@ -200,12 +207,18 @@ const SHORT_COPY = 64;
 
 const latin1Slice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string;
 
-/** A latin1 JS string (one char per byte) as a Lua string. */
+const latin1Write = Buffer.prototype.latin1Write as (this: Uint8Array, s: string, offset: number, length: number) => number;
+
+/**
+ * A latin1 JS string (one char per byte) as a Lua string: a plain
+ * Uint8Array of its own (pushStr() hands it to Lua as it is; a Buffer
+ * could be a view of Node's shared pool, and its slice() is no copy).
+ */
 export function toLuaBytes(s: string): Uint8Array {
   const n = s.length;
-  if (n > SHORT_COPY) return Buffer.from(s, 'latin1');
   const u = new Uint8Array(n);
-  for (let i = 0; i < n; i++) u[i] = s.charCodeAt(i);
+  if (n > SHORT_COPY) latin1Write.call(u, s, 0, n);
+  else for (let i = 0; i < n; i++) u[i] = s.charCodeAt(i);
   return u;
 }
 
@@ -216,9 +229,9 @@ export function fromLuaBytes(u: Uint8Array): string {
   return String.fromCharCode.apply(null, u as unknown as number[]);
 }
 
+/** A latin1 JS string pushed as a Lua string (its bytes made once, not copied again). */
 export function pushStr(L: LuaState, s: string): void {
-  const b = toLuaBytes(s);
-  lua.lua_pushlstring(L, b, b.length);
+  lua.nodis_pushbytes(L, toLuaBytes(s));
 }
 
 /** lua_tolstring() as a latin1 string, or null when not a string/number. */
