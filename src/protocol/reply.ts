@@ -235,13 +235,13 @@ export abstract class ReplyWriter {
    * be changed in place (SETRANGE, SETBIT) by a later command of the same
    * pipeline before it is sent.
    */
-  private appendLong(v: Bulk): void {
+  private appendLong(v: Bulk | Uint8Array): void {
     if (v.length <= SPAN_MAX) this.copySpanning(v);
     else this.pushPart(typeof v === 'string' ? v : Buffer.from(v));
   }
 
   /** Copy `v` at the end of the output, filling the chunk and as many new ones as it takes. */
-  private copySpanning(v: Bulk): void {
+  private copySpanning(v: Bulk | Uint8Array): void {
     const n = v.length;
     let b = this.reserve(1);
     for (let off = 0; ; ) {
@@ -359,7 +359,8 @@ export abstract class ReplyWriter {
     this.afterErrorReply(t);
   }
 
-  addReplyBulk(v: Bulk): void {
+  /** A bulk string: a latin1 string or bytes (copied at once: the caller may reuse them). */
+  addReplyBulk(v: Bulk | Uint8Array): void {
     if (this.repliesOff) return;
     const n = v.length;
     if (n > COPY_MAX) {

@@ -32,7 +32,7 @@ import { ACL_LOG_CTX_LUA } from '../server/acl.js';
 import { EVICT_FAIL, OOM_ERROR } from '../server/evict.js';
 import { formatDouble } from '../util/numbers.js';
 import { addInfoHook, setInfoField, bytesToHuman } from '../server/info.js';
-import { loadLua, lua, lauxlib, lualib, pushStr, toStr, pushNum, raise, fromLuaBytes, toLuaBytes, type LuaState } from './lua.js';
+import { loadLua, lua, lauxlib, lualib, pushStr, pushStrRange, toStr, pushNum, raise, fromLuaBytes, toLuaBytes, type LuaState } from './lua.js';
 import { Rand48, RAND48_MAX } from './rand48.js';
 import { openCjson } from './cjson.js';
 import { openBit } from './bit.js';
@@ -1237,7 +1237,8 @@ function replyValue(L: LuaState, c: Client, scriptResp: number): ReplyFrame | nu
   const idx = lua.lua_gettop(L);
   switch (lua.lua_type(L, idx)) {
     case lua.LUA_TSTRING:
-      c.addReplyBulk(fromLuaBytes(lua.lua_tolstring(L, idx)));
+      // The Lua string's bytes are copied into the reply as they are.
+      c.addReplyBulk(lua.lua_tolstring(L, idx) as Uint8Array);
       break;
     case lua.LUA_TBOOLEAN:
       if (scriptResp === 2) {
@@ -1341,6 +1342,16 @@ function parseDouble(s: string): number {
  * stack (nothing pushed when `push` is false); returns the next position.
  */
 function respToLua(L: LuaState, s: string, pos: number, push = true): number {
+  if (s.charCodeAt(pos) === 36 && s.charCodeAt(pos + 1) !== 45) {
+    // A bulk string (most elements of a reply): its length read in place
+    // and its bytes pushed from the reply's text, with no slices.
+    let len = 0;
+    let p = pos + 1;
+    for (let ch = s.charCodeAt(p); ch !== 13; ch = s.charCodeAt(++p)) len = len * 10 + (ch - 48);
+    const start = p + 2;
+    if (push) pushStrRange(L, s, start, start + len);
+    return start + len + 2;
+  }
   const type = s[pos];
   const e = lineEnd(s, pos);
   const line = s.slice(pos + 1, e);

@@ -229,6 +229,18 @@ export function fromLuaBytes(u: Uint8Array): string {
   return String.fromCharCode.apply(null, u as unknown as number[]);
 }
 
+/** Chars [start, end) of a latin1 JS string pushed as a Lua string, without slicing it first. */
+export function pushStrRange(L: LuaState, s: string, start: number, end: number): void {
+  const n = end - start;
+  if (n > SHORT_COPY) {
+    lua.nodis_pushbytes(L, toLuaBytes(s.slice(start, end)));
+    return;
+  }
+  const u = new Uint8Array(n);
+  for (let i = 0; i < n; i++) u[i] = s.charCodeAt(start + i);
+  lua.nodis_pushbytes(L, u);
+}
+
 /** A latin1 JS string pushed as a Lua string (its bytes made once, not copied again). */
 export function pushStr(L: LuaState, s: string): void {
   lua.nodis_pushbytes(L, toLuaBytes(s));

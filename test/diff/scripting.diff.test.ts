@@ -174,6 +174,7 @@ const CASES: Arg[][] = [
   ['return {next(_G) ~= nil, next({}) == nil, next(math) ~= nil}', '0'],
   // Long and short arguments and replies cross as bytes (a long one is not copied again on the way in).
   ['redis.call("set", KEYS[1], ARGV[1]) return {ARGV[1], #ARGV[1], string.byte(ARGV[1], 70), redis.call("get", KEYS[1]), ARGV[2]}', '1', 'k', '\xff\x00\xe9'.repeat(40), '\xc3('],
+  ['redis.call("set", KEYS[1], "") local v = redis.call("get", KEYS[1]) local t = {[v] = 1} return {tostring(v == ""), #v, t[""], redis.call("lrange", "nolist", 0, -1)}', '1', 'k'],
   // Clearing fields while next() walks a table: string, integer, float and table keys.
   [
     'local t = {} for i = 1, 40 do t["k" .. i] = i t[i] = i t[i + 0.5] = i t[{}] = i end local n = 0 for k in pairs(t) do t[k] = nil n = n + 1 end return {n, tostring(next(t))}',
