@@ -139,16 +139,28 @@ function fromDecimal(neg: boolean, D: bigint, exp10: number): LongDouble | null 
   return roundToLD(neg, q, -s2, sticky);
 }
 
+/** What scanDecimal() read. */
+const dec = {
+  neg: false,
+  /** The first 15 significant digits, and the next up to 15 (`nlo` of them). */
+  hi: 0,
+  lo: 0,
+  nlo: 0,
+  /** Significant digits in all. */
+  sig: 0,
+  /** Digits after the point. */
+  frac: 0,
+};
+
 /**
- * parseLD() of a plain `[+-]digits[.digits]` of at most 64 chars and 30
- * significant digits, the form INCRBYFLOAT stores and is mostly sent,
- * without the regular expression and digit strings: the significant
- * digits are gathered in two numbers of up to 15 each. undefined for
- * any other form, which the general parse decides.
+ * Read a plain `[+-]digits[.digits]` of at most 64 chars and `maxSig`
+ * (up to 30) significant digits (the form INCRBYFLOAT stores and is mostly
+ * sent) into `dec`, without a regular expression or a digit string; false
+ * for any other form, as soon as it shows.
  */
-function parsePlainDecimal(s: string): LongDouble | null | undefined {
+function scanDecimal(s: string, maxSig: number): boolean {
   const n = s.length;
-  if (n > 64) return undefined;
+  if (n === 0 || n > 64) return false;
   let i = 0;
   let neg = false;
   const c0 = s.charCodeAt(0);
@@ -168,20 +180,33 @@ function parsePlainDecimal(s: string): LongDouble | null | undefined {
       digits++;
       if (frac >= 0) frac++;
       if (sig === 0 && c === 48) continue;
+      if (sig === maxSig) return false;
       if (sig < 15) hi = hi * 10 + (c - 48);
-      else if (sig < 30) {
+      else {
         lo = lo * 10 + (c - 48);
         nlo++;
-      } else return undefined;
+      }
       sig++;
     } else if (c === 46 && frac < 0) {
       frac = 0;
-    } else return undefined;
+    } else return false;
   }
-  if (digits === 0) return undefined;
-  if (sig === 0) return { neg, m: 0n, e: 0, kind: 0 };
-  const D = nlo === 0 ? BigInt(hi) : BigInt(hi) * POW10[nlo] + BigInt(lo);
-  return fromDecimal(neg, D, frac > 0 ? -frac : 0);
+  if (digits === 0) return false;
+  dec.neg = neg;
+  dec.hi = hi;
+  dec.lo = lo;
+  dec.nlo = nlo;
+  dec.sig = sig;
+  dec.frac = frac > 0 ? frac : 0;
+  return true;
+}
+
+/** parseLD() of what scanDecimal() reads; undefined for any other form, which the general parse decides. */
+function parsePlainDecimal(s: string): LongDouble | null | undefined {
+  if (!scanDecimal(s, 30)) return undefined;
+  if (dec.sig === 0) return { neg: dec.neg, m: 0n, e: 0, kind: 0 };
+  const D = dec.nlo === 0 ? BigInt(dec.hi) : BigInt(dec.hi) * POW10[dec.nlo] + BigInt(dec.lo);
+  return fromDecimal(dec.neg, D, -dec.frac);
 }
 
 /**
@@ -394,36 +419,14 @@ for (let k = 0, p = 1; k <= 22; k++, p *= 5) POW5.push(p);
  * make it D / 10^k, exact in binary when 5^k divides D), else NaN.
  */
 function exactDecimal(s: string): number {
-  const n = s.length;
-  if (n === 0 || n > 40) return NaN;
-  let i = 0;
-  let neg = false;
-  const c0 = s.charCodeAt(0);
-  if (c0 === 45 || c0 === 43) {
-    neg = c0 === 45;
-    i = 1;
-  }
-  let d = 0;
-  let sig = 0;
-  let frac = -1;
-  let digits = false;
-  for (; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      digits = true;
-      if ((d !== 0 || c !== 48) && ++sig > 15) return NaN;
-      d = d * 10 + (c - 48);
-      if (frac >= 0) frac++;
-    } else if (c === 46 && frac < 0) {
-      frac = 0;
-    } else return NaN;
-  }
-  if (!digits) return NaN;
+  if (!scanDecimal(s, 15)) return NaN;
+  let d = dec.hi;
+  const frac = dec.frac;
   if (frac > 0) {
     if (frac >= POW5.length || d % POW5[frac] !== 0) return NaN;
     d = d / POW5[frac] / 2 ** frac;
   }
-  return neg ? -d : d;
+  return dec.neg ? -d : d;
 }
 
 /**
