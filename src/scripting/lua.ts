@@ -104,6 +104,18 @@ const PATCHES: Record<string, { suffix?: string; edits: [string, string][] }> = 
       "\nmodule.exports.nodis_pushbytes = (function () {\n  const { pushsvalue2s } = require('./lobject.js');\n  const { luaS_bless } = require('./lstring.js');\n  return function (L, s) { pushsvalue2s(L, luaS_bless(L, s)); };\n})();\n",
     edits: [],
   },
+  'lstring.js': {
+    // A string's table key was "|" and each byte in hex without padding,
+    // so different strings could share a key ("\1\35" and "\18\3" are
+    // both "|123": one overwrote the other in a table). One char per
+    // byte cannot collide, and is faster to build.
+    edits: [
+      [
+        'let s = "|";\n    for (let i=0; i<len; i++)\n        s += str[i].toString(16);\n    return s;',
+        'let s = "|";\n    if (len <= 64) { for (let i = 0; i < len; i++) s += String.fromCharCode(str[i]); return s; }\n    for (let i = 0; i < len; i += 8192) s += String.fromCharCode.apply(null, str.subarray(i, Math.min(len, i + 8192)));\n    return s;',
+      ],
+    ],
+  },
   'luaconf.js': {
     edits: [['return String(Number(n.toPrecision(14))); /* should match behaviour of LUA_NUMBER_FMT */', `return globalThis[${NUMBER2STR}](n);`]],
   },

@@ -175,6 +175,10 @@ const CASES: Arg[][] = [
   // Long and short arguments and replies cross as bytes (a long one is not copied again on the way in).
   ['redis.call("set", KEYS[1], ARGV[1]) return {ARGV[1], #ARGV[1], string.byte(ARGV[1], 70), redis.call("get", KEYS[1]), ARGV[2]}', '1', 'k', '\xff\x00\xe9'.repeat(40), '\xc3('],
   ['redis.call("set", KEYS[1], "") local v = redis.call("get", KEYS[1]) local t = {[v] = 1} return {tostring(v == ""), #v, t[""], redis.call("lrange", "nolist", 0, -1)}', '1', 'k'],
+  // Binary strings as table keys: each byte its own (fengari's key for "\1\35" and "\18\3" was the same).
+  ['local t = {} t["\\1\\35"] = "a" t["\\18\\3"] = "b" local n = 0 for k in pairs(t) do n = n + 1 end return {n, t["\\1\\35"], t["\\18\\3"]}', '0'],
+  ['local a, b = string.rep("\\1\\35", 5000), string.rep("\\18\\3", 5000) local t = {[a] = 1, [b] = 2, [a .. "x"] = 3} return {t[a], t[b], t[a .. "x"], t[b .. "x"]}', '0'],
+  ['local t = {} for i, v in ipairs(ARGV) do t[v] = i end local n = 0 for k in pairs(t) do n = n + 1 end return {n, t[ARGV[1]], t[ARGV[2]]}', '0', '\x01\x23', '\x12\x03', '\x01\x23', '\xff'],
   // Clearing fields while next() walks a table: string, integer, float and table keys.
   [
     'local t = {} for i = 1, 40 do t["k" .. i] = i t[i] = i t[i + 0.5] = i t[{}] = i end local n = 0 for k in pairs(t) do t[k] = nil n = n + 1 end return {n, tostring(next(t))}',
