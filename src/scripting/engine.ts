@@ -9,13 +9,15 @@
  * table.maxn, table.foreach(i), math.pow/mod/log10/ldexp/cosh/sinh/tanh and
  * string.gfind exist, _VERSION is "Lua 5.1", numbers print and format as
  * 5.1's (lua.ts: "%.14g", no 32-bit wrap in arithmetic, string.format
- * through C's rules), replies and redis.call() results beyond 32-bit
+ * through C's rules, %s %q %c and string.rep as 5.1's), replies and
+ * redis.call() results beyond 32-bit
  * integers are floats (as every 5.1 number is a double), and a compile
  * error says "near '<eof>'". What stays different: 5.3 syntax (integer
  * division //, bitwise operators, goto) is accepted; bitwise operators
  * and integer arguments of library functions (string.sub, string.rep...)
- * are 32 bits; getfenv/setfenv/newproxy do not exist; the globals and library tables are
- * proxies, so pairs(_G) and rawget(_G, name) see nothing.
+ * are 32 bits; getfenv/setfenv/newproxy do not exist; the globals and
+ * library tables are read-only proxies (pairs(), next() and rawget() see
+ * through them).
  *
  * Busy scripts: past busy-reply-threshold the count hook serves the other
  * clients between slices of the script (processEventsWhileBlocked()): they

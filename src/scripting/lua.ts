@@ -104,6 +104,12 @@ const PATCHES: Record<string, { suffix?: string; edits: [string, string][] }> = 
       "\nmodule.exports.nodis_pushbytes = (function () {\n  const { pushsvalue2s } = require('./lobject.js');\n  const { luaS_bless } = require('./lstring.js');\n  return function (L, s) { pushsvalue2s(L, luaS_bless(L, s)); };\n})();\n",
     edits: [],
   },
+  'lauxlib.js': {
+    // A function with no name where it was called (pcall(string.rep)) is
+    // '?' in a bad-argument error, as in 5.1: 5.3 looks for it among the
+    // loaded modules and says 'string.rep'.
+    edits: [['ar.name = pushglobalfuncname(L, ar) ? lua_tostring(L, -1) : to_luastring("?");', 'ar.name = to_luastring("?");']],
+  },
   'lstring.js': {
     // A string's table key was "|" and each byte in hex without padding,
     // so different strings could share a key ("\1\35" and "\18\3" are
@@ -125,12 +131,44 @@ const PATCHES: Record<string, { suffix?: string; edits: [string, string][] }> = 
         "case 'o': case 'u': case 'x': case 'X': {\n                    let n = luaL_checkinteger(L, arg);",
         "case 'o': case 'u': case 'x': case 'X': {\n                    let n = Math.trunc(luaL_checknumber(L, arg));",
       ],
-      ['luaL_addchar(b, luaL_checkinteger(L, arg));', 'luaL_addchar(b, Math.trunc(luaL_checknumber(L, arg)) & 0xff);'],
+      // %c of 0 adds nothing: 5.1 appends sprintf's buffer up to its first zero byte.
+      [
+        'luaL_addchar(b, luaL_checkinteger(L, arg));',
+        '{ const ch = Math.trunc(luaL_checknumber(L, arg)) & 0xff; if (ch !== 0) luaL_addchar(b, ch); }',
+      ],
+      // %s as 5.1's: a string or a number only, C's sprintf (cut at a zero byte, then precision and width) on bytes.
+      ["case 's': {\n                    let s = luaL_tolstring(L, arg);", "case 's': {\n                    nodis_format_s(L, b, form, arg); break;\n                    let s = luaL_tolstring(L, arg);"],
+      // %q as 5.1's: strings and numbers (as their text), only \" \\ and newline escaped, \r and \000 spelled out.
+      ['const addliteral = function(L, b, arg) {\n    switch', 'const addliteral = function(L, b, arg) {\n    { const s = luaL_checkstring(L, arg); addquoted(b, s, s.length); return; }\n    switch'],
+      [
+        '} else if (iscntrl(s[i])) {\n            let buff = "" + s[i]; /* stringify */',
+        '} else if (s[i] === 13 || s[i] === 0) {\n            luaL_addstring(b, to_luastring(s[i] === 13 ? "\\\\r" : "\\\\000"));\n        } else if (false) {\n            let buff = "" + s[i]; /* stringify */',
+      ],
+      // string.rep has no separator argument in 5.1.
+      ['let sep = luaL_optstring(L, 3, "");', 'let sep = new Uint8Array(0);'],
       [
         'let n = luaL_checknumber(L, arg);\n                    addlenmod(form, to_luastring(LUA_INTEGER_FRMLEN, true));\n                    luaL_addstring(b, to_luastring(sprintf(String.fromCharCode(...form), n)));',
         `let n = luaL_checknumber(L, arg);\n                    luaL_addstring(b, to_luastring(globalThis[${FMTDOUBLE}](String.fromCharCode(...form), n)));`,
       ],
     ],
+    suffix: `
+function nodis_format_s(L, b, form, arg) {
+  const s = luaL_checkstring(L, arg);
+  const m = /^%([-+ #0]*)(\\d*)(?:\\.(\\d*))?s$/.exec(String.fromCharCode(...form));
+  if (m === null || (m[3] === undefined && s.length >= 100)) {
+    luaL_addlstring(b, s, s.length);
+    return;
+  }
+  const z = s.indexOf(0);
+  let t = z >= 0 ? s.subarray(0, z) : s;
+  if (m[3] !== undefined && t.length > Number(m[3])) t = t.subarray(0, Number(m[3]));
+  const pad = Math.max(0, Number(m[2]) - t.length);
+  const left = m[1].includes('-');
+  if (!left) for (let k = 0; k < pad; k++) luaL_addchar(b, 32);
+  luaL_addlstring(b, t, t.length);
+  if (left) for (let k = 0; k < pad; k++) luaL_addchar(b, 32);
+}
+`,
   },
 };
 

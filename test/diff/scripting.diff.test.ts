@@ -175,6 +175,18 @@ const CASES: Arg[][] = [
   // Long and short arguments and replies cross as bytes (a long one is not copied again on the way in).
   ['redis.call("set", KEYS[1], ARGV[1]) return {ARGV[1], #ARGV[1], string.byte(ARGV[1], 70), redis.call("get", KEYS[1]), ARGV[2]}', '1', 'k', '\xff\x00\xe9'.repeat(40), '\xc3('],
   ['redis.call("set", KEYS[1], "") local v = redis.call("get", KEYS[1]) local t = {[v] = 1} return {tostring(v == ""), #v, t[""], redis.call("lrange", "nolist", 0, -1)}', '1', 'k'],
+  // The string library as Lua 5.1's: format %s, %q and %c, rep, argument errors of unnamed functions.
+  ['return string.format("%s", nil)', '0'],
+  ['return string.format("%s", {}) ~= nil', '0'],
+  ['return {#string.format("%s", "a\\0b"), #string.format("%s", string.rep("a\\0", 60)), string.format("[%5s]", "a\\0b"), string.format("%s|%s", 12.5, 3)}', '0'],
+  ['return {string.format("[%-4.2s]", ARGV[1]), string.format("[%.0s]", "x"), string.format("[%3.1s]", ARGV[1])}', '0', '\xff\xfe\xfd'],
+  ['return {string.format("%q", 1/3), string.format("%q", 12), string.format("%q", "a\\1b\\r\\t\\127\\0001\\"\\\\\\n")}', '0'],
+  ['return {pcall(string.format, "%q", true)}', '0'],
+  ['return {#string.format("%c", 0), string.format("%c%c", 65, 256 + 66)}', '0'],
+  ['return {string.rep("x", 3, ","), string.rep("ab", 0, ",")}', '0'],
+  ['return {pcall(tonumber, "10", 99)}', '0'],
+  ['return {pcall(string.rep)}', '0'],
+  ['return string.rep()', '0'],
   // Binary strings as table keys: each byte its own (fengari's key for "\1\35" and "\18\3" was the same).
   ['local t = {} t["\\1\\35"] = "a" t["\\18\\3"] = "b" local n = 0 for k in pairs(t) do n = n + 1 end return {n, t["\\1\\35"], t["\\18\\3"]}', '0'],
   ['local a, b = string.rep("\\1\\35", 5000), string.rep("\\18\\3", 5000) local t = {[a] = 1, [b] = 2, [a .. "x"] = 3} return {t[a], t[b], t[a .. "x"], t[b .. "x"]}', '0'],
