@@ -91,6 +91,57 @@ export function cFormatSpec(spec: string, x: number): string {
   return cFormatDouble(x, m[4], m[1], m[2] === '' ? 0 : Number(m[2]), m[3] === undefined ? -1 : Number(m[3] || '0'));
 }
 
+const TWO63 = 2 ** 63;
+const LONG_MIN = -(2n ** 63n);
+const HIGH_BIT = 2n ** 63n;
+
+/** (long)x as x86-64 converts it: truncated; NaN and out of range give LONG_MIN. */
+function toLong(x: number): bigint {
+  return x !== x || x >= TWO63 || x < -TWO63 ? LONG_MIN : BigInt(Math.trunc(x));
+}
+
+/** (unsigned long)x as gcc converts it on x86-64 (from 2^63 up through the signed conversion of x - 2^63). */
+function toULong(x: number): bigint {
+  return x >= TWO63 ? BigInt.asUintN(64, toLong(x - TWO63) ^ HIGH_BIT) : BigInt.asUintN(64, toLong(x));
+}
+
+/**
+ * A "%...<d|i|o|u|x|X>" specification of string.format() as Lua 5.1 runs
+ * it: sprintf() of the number cast to long (d, i) or unsigned long, with
+ * C's flags ('-', '+', ' ', '#', '0'), width and precision.
+ */
+export function cFormatInt(spec: string, x: number): string {
+  const m = /^%([-+ #0]*)(\d*)(?:\.(\d*))?([diouxX])$/.exec(spec);
+  if (m === null) throw new Error(`unsupported format ${spec}`);
+  const flags = m[1];
+  const width = m[2] === '' ? 0 : Number(m[2]);
+  const prec = m[3] === undefined ? -1 : Number(m[3] || '0');
+  const conv = m[4];
+  const signed = conv === 'd' || conv === 'i';
+  let v = signed ? toLong(x) : toULong(x);
+  let sign = '';
+  if (signed) {
+    if (v < 0n) {
+      sign = '-';
+      v = -v;
+    } else if (flags.includes('+')) sign = '+';
+    else if (flags.includes(' ')) sign = ' ';
+  }
+  let digits = v.toString(conv === 'o' ? 8 : conv === 'x' || conv === 'X' ? 16 : 10);
+  if (conv === 'X') digits = digits.toUpperCase();
+  if (prec >= 0) digits = prec === 0 && v === 0n ? '' : digits.padStart(prec, '0');
+  let prefix = '';
+  if (flags.includes('#')) {
+    if (conv === 'o' && !digits.startsWith('0')) digits = '0' + digits;
+    else if ((conv === 'x' || conv === 'X') && v !== 0n) prefix = conv === 'x' ? '0x' : '0X';
+  }
+  const len = sign.length + prefix.length + digits.length;
+  if (len >= width) return sign + prefix + digits;
+  if (flags.includes('-')) return sign + prefix + digits + ' '.repeat(width - len);
+  if (flags.includes('0') && prec < 0) return sign + prefix + '0'.repeat(width - len) + digits;
+  return ' '.repeat(width - len) + sign + prefix + digits;
+}
+
 /** Lua 5.1's number to string: "%.14g". */
 export function luaNumberToString(x: number): string {
   return cFormatDouble(x, 'g', '', 0, 14);

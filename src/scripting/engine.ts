@@ -9,7 +9,8 @@
  * table.maxn, table.foreach(i), math.pow/mod/log10/ldexp/cosh/sinh/tanh and
  * string.gfind exist, _VERSION is "Lua 5.1", numbers print and format as
  * 5.1's (lua.ts: "%.14g", no 32-bit wrap in arithmetic, string.format
- * through C's rules, %s %q %c and string.rep as 5.1's), replies and
+ * through C's rules, %s %q %c and string.rep as 5.1's, collectgarbage()
+ * answering without a heap count), replies and
  * redis.call() results beyond 32-bit
  * integers are floats (as every 5.1 number is a double), and a compile
  * error says "near '<eof>'". What stays different: 5.3 syntax (integer

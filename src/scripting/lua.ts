@@ -21,7 +21,7 @@
 import { createRequire } from 'node:module';
 import Module from 'node:module';
 import path from 'node:path';
-import { cFormatSpec, luaNumberToString } from './cfmt.js';
+import { cFormatInt, cFormatSpec, luaNumberToString } from './cfmt.js';
 
 const require = createRequire(import.meta.url);
 
@@ -31,8 +31,10 @@ const require = createRequire(import.meta.url);
  */
 const NUMBER2STR = 'Symbol.for("nodis.lua.number2str")';
 const FMTDOUBLE = 'Symbol.for("nodis.lua.fmtdouble")';
+const FMTINT = 'Symbol.for("nodis.lua.fmtint")';
 (globalThis as Record<symbol, unknown>)[Symbol.for('nodis.lua.number2str')] = luaNumberToString;
 (globalThis as Record<symbol, unknown>)[Symbol.for('nodis.lua.fmtdouble')] = cFormatSpec;
+(globalThis as Record<symbol, unknown>)[Symbol.for('nodis.lua.fmtint')] = cFormatInt;
 
 /** An int32 result stays an integer; anything else (and -0) becomes a float. */
 const SETNUM = '\nfunction nodis_setnum(o, r) { if ((r | 0) === r && (r !== 0 || 1 / r > 0)) o.setivalue(r); else o.setfltvalue(r); }\n';
@@ -104,6 +106,33 @@ const PATCHES: Record<string, { suffix?: string; edits: [string, string][] }> = 
       "\nmodule.exports.nodis_pushbytes = (function () {\n  const { pushsvalue2s } = require('./lobject.js');\n  const { luaS_bless } = require('./lstring.js');\n  return function (L, s) { pushsvalue2s(L, luaS_bless(L, s)); };\n})();\n",
     edits: [],
   },
+  'lbaselib.js': {
+    // collectgarbage() as 5.1's instead of an error: fengari keeps no heap
+    // count and V8 collects on its own, so "count" answers the size Redis
+    // gives a fresh state (31 KB, as used_memory_lua does here), "step"
+    // false, "setpause"/"setstepmul" the default 200, the others 0; 5.3's
+    // "isrunning" is an invalid option.
+    edits: [
+      ['    "count", "step", "setpause", "setstepmul",\n    "isrunning"\n].map', '    "count", "step", "setpause", "setstepmul"\n].map'],
+      [
+        '    luaL_checkoption(L, 1, "collect", opts);\n    luaL_optinteger(L, 2, 0);\n    luaL_error(L, to_luastring("lua_gc not implemented"));',
+        '    const o = luaL_checkoption(L, 1, "collect", opts);\n    luaL_optinteger(L, 2, 0);\n    if (o === 3) lua_pushinteger(L, 31);\n    else if (o === 4) lua_pushboolean(L, 0);\n    else lua_pushinteger(L, o === 5 || o === 6 ? 200 : 0);\n    return 1;',
+      ],
+    ],
+  },
+  'lmathlib.js': {
+    // math.min/max as 5.1's: numbers only (strings converted), a number back.
+    edits: [
+      [
+        'let imin = 1;  /* index of current minimum value */\n    luaL_argcheck(L, n >= 1, 1, "value expected");\n    for (let i = 2; i <= n; i++){\n        if (lua_compare(L, i, imin, LUA_OPLT))\n            imin = i;\n    }\n    lua_pushvalue(L, imin);',
+        'let dmin = luaL_checknumber(L, 1);\n    for (let i = 2; i <= n; i++) { const d = luaL_checknumber(L, i); if (d < dmin) dmin = d; }\n    lua_pushnumber(L, dmin);',
+      ],
+      [
+        'let imax = 1;  /* index of current minimum value */\n    luaL_argcheck(L, n >= 1, 1, "value expected");\n    for (let i = 2; i <= n; i++){\n        if (lua_compare(L, imax, i, LUA_OPLT))\n            imax = i;\n    }\n    lua_pushvalue(L, imax);',
+        'let dmax = luaL_checknumber(L, 1);\n    for (let i = 2; i <= n; i++) { const d = luaL_checknumber(L, i); if (d > dmax) dmax = d; }\n    lua_pushnumber(L, dmax);',
+      ],
+    ],
+  },
   'lauxlib.js': {
     // A function with no name where it was called (pcall(string.rep)) is
     // '?' in a bad-argument error, as in 5.1: 5.3 looks for it among the
@@ -128,8 +157,8 @@ const PATCHES: Record<string, { suffix?: string; edits: [string, string][] }> = 
   'lstrlib.js': {
     edits: [
       [
-        "case 'o': case 'u': case 'x': case 'X': {\n                    let n = luaL_checkinteger(L, arg);",
-        "case 'o': case 'u': case 'x': case 'X': {\n                    let n = Math.trunc(luaL_checknumber(L, arg));",
+        "case 'o': case 'u': case 'x': case 'X': {\n                    let n = luaL_checkinteger(L, arg);\n                    addlenmod(form, to_luastring(LUA_INTEGER_FRMLEN, true));\n                    luaL_addstring(b, to_luastring(sprintf(String.fromCharCode(...form), n)));",
+        `case 'o': case 'u': case 'x': case 'X': {\n                    luaL_addstring(b, to_luastring(globalThis[${FMTINT}](String.fromCharCode(...form), luaL_checknumber(L, arg))));`,
       ],
       // %c of 0 adds nothing: 5.1 appends sprintf's buffer up to its first zero byte.
       [
@@ -146,6 +175,9 @@ const PATCHES: Record<string, { suffix?: string; edits: [string, string][] }> = 
       ],
       // string.rep has no separator argument in 5.1.
       ['let sep = luaL_optstring(L, 3, "");', 'let sep = new Uint8Array(0);'],
+      // A bad capture index is just that in 5.1, without the index.
+      ['return luaL_error(ms.L, to_luastring("invalid capture index %%%d"), l + 1);', 'return luaL_error(ms.L, to_luastring("invalid capture index"));'],
+      ['luaL_error(ms.L, to_luastring("invalid capture index %%%d"), i + 1);', 'luaL_error(ms.L, to_luastring("invalid capture index"));'],
       [
         'let n = luaL_checknumber(L, arg);\n                    addlenmod(form, to_luastring(LUA_INTEGER_FRMLEN, true));\n                    luaL_addstring(b, to_luastring(sprintf(String.fromCharCode(...form), n)));',
         `let n = luaL_checknumber(L, arg);\n                    luaL_addstring(b, to_luastring(globalThis[${FMTDOUBLE}](String.fromCharCode(...form), n)));`,

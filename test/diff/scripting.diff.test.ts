@@ -187,6 +187,18 @@ const CASES: Arg[][] = [
   ['return {pcall(tonumber, "10", 99)}', '0'],
   ['return {pcall(string.rep)}', '0'],
   ['return string.rep()', '0'],
+  // Integer conversions as sprintf() of the number cast to (unsigned) long, with C's flags.
+  [
+    'local r = {} for _, f in ipairs({"%x", "%d", "%i", "%u", "%o", "%X", "%5.3d", "%.0d", "%#.0o", "%08.3x", "%-08d|", "%+u", "%#x", "%#o", "% d", "%#5.3x", "%-#8X|", "%+.3d", "%05.0d", "%0 5i"}) do for _, v in ipairs({-1, 0, 255, 2.9, -2.9, 1e19, -1e19, 9.3e18, 1/0, -1/0, 0/0, 8, -7}) do r[#r + 1] = string.format(f, v) end end return r',
+    '0',
+  ],
+  // collectgarbage() answers as 5.1's (not the heap size: fengari keeps no count).
+  ['return {collectgarbage("step"), collectgarbage("setpause"), collectgarbage("setstepmul"), collectgarbage(), collectgarbage("stop"), collectgarbage("restart"), type(collectgarbage("count")), type(gcinfo())}', '0'],
+  ['return collectgarbage("isrunning")', '0'],
+  ['return {pcall(math.min)}', '0'],
+  ['return {math.max("10", 2, 3.5), math.min(3, "1", 2.5), tostring(math.max(1, 0/0)), pcall(math.max, "x")}', '0'],
+  ['return {pcall(string.gsub, "abc", "(%w)", "%2")}', '0'],
+  ['return {pcall(string.find, "abc", "%1")}', '0'],
   // Binary strings as table keys: each byte its own (fengari's key for "\1\35" and "\18\3" was the same).
   ['local t = {} t["\\1\\35"] = "a" t["\\18\\3"] = "b" local n = 0 for k in pairs(t) do n = n + 1 end return {n, t["\\1\\35"], t["\\18\\3"]}', '0'],
   ['local a, b = string.rep("\\1\\35", 5000), string.rep("\\18\\3", 5000) local t = {[a] = 1, [b] = 2, [a .. "x"] = 3} return {t[a], t[b], t[a .. "x"], t[b .. "x"]}', '0'],
