@@ -137,7 +137,16 @@ const PATCHES: Record<string, { suffix?: string; edits: [string, string][] }> = 
     // A function with no name where it was called (pcall(string.rep)) is
     // '?' in a bad-argument error, as in 5.1: 5.3 looks for it among the
     // loaded modules and says 'string.rep'.
-    edits: [['ar.name = pushglobalfuncname(L, ar) ? lua_tostring(L, -1) : to_luastring("?");', 'ar.name = to_luastring("?");']],
+    edits: [
+      ['ar.name = pushglobalfuncname(L, ar) ? lua_tostring(L, -1) : to_luastring("?");', 'ar.name = to_luastring("?");'],
+      // An integer argument given a fractional number is truncated, as 5.1's
+      // luaL_checkint() casts it (string.sub(s, 1, #s / 2)); 5.3 refuses
+      // it ("number has no integer representation"). Past int32 it still is.
+      [
+        'let d = lua_tointegerx(L, arg);\n    if (d === false)\n        interror(L, arg);\n    return d;',
+        'let d = lua_tointegerx(L, arg);\n    if (d === false) {\n        const n = lua_tonumberx(L, arg);\n        if (n !== false && n > -2147483649 && n < 2147483648) return Math.trunc(n) | 0;\n        interror(L, arg);\n    }\n    return d;',
+      ],
+    ],
   },
   'lstring.js': {
     // A string's table key was "|" and each byte in hex without padding,

@@ -199,6 +199,9 @@ const CASES: Arg[][] = [
   ['return {math.max("10", 2, 3.5), math.min(3, "1", 2.5), tostring(math.max(1, 0/0)), pcall(math.max, "x")}', '0'],
   ['return {pcall(string.gsub, "abc", "(%w)", "%2")}', '0'],
   ['return {pcall(string.find, "abc", "%1")}', '0'],
+  // Fractional integer arguments are truncated, as 5.1's luaL_checkint() casts them.
+  ['return {string.sub("hello", 1, #"hello" / 2), string.sub("abc", -1.5), string.rep("ab", "2.9"), string.byte("abc", 1.9), string.char(65.7), select(2.5, "a", "b", "c")}', '0'],
+  ['return {string.gsub("aaa", "a", "b", 2.5)}', '0'],
   // Binary strings as table keys: each byte its own (fengari's key for "\1\35" and "\18\3" was the same).
   ['local t = {} t["\\1\\35"] = "a" t["\\18\\3"] = "b" local n = 0 for k in pairs(t) do n = n + 1 end return {n, t["\\1\\35"], t["\\18\\3"]}', '0'],
   ['local a, b = string.rep("\\1\\35", 5000), string.rep("\\18\\3", 5000) local t = {[a] = 1, [b] = 2, [a .. "x"] = 3} return {t[a], t[b], t[a .. "x"], t[b .. "x"]}', '0'],
