@@ -321,17 +321,11 @@ export class RdbPersistence {
       if (stats.numCommands !== job.lastCommands) job.lastActive = now;
       const active = now - job.lastActive < SLICE_ACTIVE_MS;
       const deadline = now + (active ? Math.min(max, Math.max(min, (now - job.lastSliceEnd) * share)) : max);
-      let done: boolean;
-      if (delay > 0) {
-        // rdb-key-save-delay: the child sleeps this many microseconds per key.
-        const paced = job.snap.stepPaced(job.t0, delay, deadline);
-        if (paced === null) {
-          this.schedule(job, Math.max(1, Math.ceil(delay / 1000)));
-          return;
-        }
-        done = paced;
-      } else {
-        done = job.snap.step(deadline);
+      // rdb-key-save-delay: the child sleeps this many microseconds per key.
+      const done = job.snap.stepPaced(job.t0, delay, deadline);
+      if (done === null) {
+        this.schedule(job, Math.max(1, Math.ceil(delay / 1000)));
+        return;
       }
       job.lastSliceEnd = performance.now();
       job.lastCommands = stats.numCommands;

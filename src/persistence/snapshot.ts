@@ -184,12 +184,13 @@ export class KeyspaceSnapshot {
 
   /**
    * step() at the pace of a forked child sleeping `delayUs` per key
-   * (rdb-key-save-delay) since `t0` (performance.now()). The keys written
-   * ahead of the walk (changed meanwhile) count too: the child never sees
-   * the changes, so the save takes as long however many there are. Null
-   * when no key is due yet.
+   * (rdb-key-save-delay) since `t0` (performance.now()); with no delay,
+   * step() itself. The keys written ahead of the walk (changed meanwhile)
+   * count too: the child never sees the changes, so the save takes as long
+   * however many there are. Null when no key is due yet.
    */
   stepPaced(t0: number, delayUs: number, deadline: number): boolean | null {
+    if (delayUs <= 0) return this.step(deadline);
     const due = Math.floor(((performance.now() - t0) * 1000) / delayUs) + 1;
     const allowed = due - this.keysProcessed;
     return allowed > 0 ? this.step(deadline, allowed) : null;

@@ -407,18 +407,9 @@ export class PrimarySync {
       }
     }
     const delayUs = this.server.config.num('rdb-key-save-delay');
-    let done: boolean;
+    let done: boolean | null;
     try {
-      if (delayUs > 0) {
-        const paced = job.snap.stepPaced(job.t0, delayUs, Infinity);
-        if (paced === null) {
-          this.schedule(job, Math.max(1, Math.ceil(delayUs / 1000)));
-          return;
-        }
-        done = paced;
-      } else {
-        done = job.snap.step(performance.now() + SLICE_MS);
-      }
+      done = job.snap.stepPaced(job.t0, delayUs, delayUs > 0 ? Infinity : performance.now() + SLICE_MS);
     } catch (e) {
       this.log.warn(`Write error saving DB on disk(rdbSaveRio): ${(e as Error).message}`);
       this.abortJob();

@@ -853,23 +853,16 @@ export class Aof {
     const tick = (): void => {
       job.timer = null;
       if (this.child !== job) return;
+      // rdb-key-save-delay: the child sleeps this many microseconds per key.
+      const delay = this.cfg.num('rdb-key-save-delay');
       let done = false;
       try {
-        const delay = this.cfg.num('rdb-key-save-delay');
-        if (job.error !== null) {
-          done = true;
-        } else if (delay > 0) {
-          // rdb-key-save-delay: the child sleeps this many microseconds per key.
-          done = snap.stepPaced(t0, delay, performance.now() + REWRITE_SLICE_MS) === true;
-        } else {
-          done = snap.step(performance.now() + REWRITE_SLICE_MS);
-        }
+        done = job.error !== null || snap.stepPaced(t0, delay, performance.now() + REWRITE_SLICE_MS) === true;
       } catch (e) {
         job.error = (e as Error).message;
         done = true;
       }
       if (!done) {
-        const delay = this.cfg.num('rdb-key-save-delay');
         job.timerIsTimeout = delay > 0;
         job.timer = delay > 0 ? setTimeout(tick, Math.max(1, Math.ceil(delay / 1000))) : setImmediate(tick);
         return;
