@@ -469,10 +469,9 @@ export function humanDoubleExact(d: number): string {
   if (d === Infinity) return 'inf';
   if (d === -Infinity) return '-inf';
   if (Number.isNaN(d)) return 'nan';
-  const buf = new DataView(new ArrayBuffer(8));
-  buf.setFloat64(0, d);
-  const hi = buf.getUint32(0);
-  const lo = buf.getUint32(4);
+  F64[0] = d;
+  const hi = F64_WORDS[F64_HI];
+  const lo = F64_WORDS[1 - F64_HI];
   const neg = (hi >>> 31) === 1;
   const exp = (hi >>> 20) & 0x7ff;
   let m = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
