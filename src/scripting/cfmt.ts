@@ -1,7 +1,8 @@
 /**
- * C's printf() conversions of a double (%e %E %f %F %g %G with flags, width
- * and precision), as glibc writes them: what Lua 5.1's tostring() ("%.14g")
- * and string.format() print in Redis. fengari formats through sprintf-js
+ * C's printf() conversions (of a double: %e %E %f %F %g %G; of a long:
+ * %d %i %o %u %x %X; of bytes: %s) with flags, width and precision, as
+ * glibc writes them: what Lua 5.1's tostring() ("%.14g") and
+ * string.format() print in Redis. fengari formats through sprintf-js
  * and JavaScript's number printing, which differ (1e+15, 0.1, inf, nan...).
  */
 import { doubleParts, roundDigits } from '../util/numbers.js';
@@ -77,18 +78,43 @@ export function cFormatDouble(x: number, conv: string, flags = '', width = 0, pr
   }
   if (upper) body = body.toUpperCase();
   const sign = neg ? '-' : flags.includes('+') ? '+' : flags.includes(' ') ? ' ' : '';
-  const len = sign.length + body.length;
-  if (len >= width) return sign + body;
-  if (flags.includes('-')) return sign + body + ' '.repeat(width - len);
-  if (flags.includes('0') && Number.isFinite(x)) return sign + '0'.repeat(width - len) + body;
-  return ' '.repeat(width - len) + sign + body;
+  return padField(sign, body, width, flags, Number.isFinite(x));
 }
 
-/** A "%...<conv>" specification as string.format() hands it over. */
+/**
+ * `head` (sign, 0x) and `body` in a field of `width` chars: left-justified
+ * with the '-' flag, zeros between them with '0' where `zeroPad` allows it,
+ * else spaces in front.
+ */
+function padField(head: string, body: string, width: number, flags: string, zeroPad: boolean): string {
+  const len = head.length + body.length;
+  if (len >= width) return head + body;
+  if (flags.includes('-')) return head + body + ' '.repeat(width - len);
+  if (zeroPad && flags.includes('0')) return head + '0'.repeat(width - len) + body;
+  return ' '.repeat(width - len) + head + body;
+}
+
+/** A "%<flags><width>.<precision><conv>" specification; `prec` -1 when absent. */
+interface Spec {
+  flags: string;
+  width: number;
+  prec: number;
+  conv: string;
+}
+
+const SPEC_RE = /^%([-+ #0]*)(\d*)(?:\.(\d*))?(.)$/;
+
+/** A specification as string.format() hands it over (scanformat() checked it), with one of `convs`. */
+function parseSpec(spec: string, convs: string): Spec {
+  const m = SPEC_RE.exec(spec);
+  if (m === null || !convs.includes(m[4])) throw new Error(`unsupported format ${spec}`);
+  return { flags: m[1], width: m[2] === '' ? 0 : Number(m[2]), prec: m[3] === undefined ? -1 : Number(m[3] || '0'), conv: m[4] };
+}
+
+/** A "%...<e|E|f|F|g|G>" specification of string.format(). */
 export function cFormatSpec(spec: string, x: number): string {
-  const m = /^%([-+ #0]*)(\d*)(?:\.(\d*))?([eEfFgG])$/.exec(spec);
-  if (m === null) throw new Error(`unsupported format ${spec}`);
-  return cFormatDouble(x, m[4], m[1], m[2] === '' ? 0 : Number(m[2]), m[3] === undefined ? -1 : Number(m[3] || '0'));
+  const { flags, width, prec, conv } = parseSpec(spec, 'eEfFgG');
+  return cFormatDouble(x, conv, flags, width, prec);
 }
 
 const TWO63 = 2 ** 63;
@@ -111,12 +137,7 @@ function toULong(x: number): bigint {
  * C's flags ('-', '+', ' ', '#', '0'), width and precision.
  */
 export function cFormatInt(spec: string, x: number): string {
-  const m = /^%([-+ #0]*)(\d*)(?:\.(\d*))?([diouxX])$/.exec(spec);
-  if (m === null) throw new Error(`unsupported format ${spec}`);
-  const flags = m[1];
-  const width = m[2] === '' ? 0 : Number(m[2]);
-  const prec = m[3] === undefined ? -1 : Number(m[3] || '0');
-  const conv = m[4];
+  const { flags, width, prec, conv } = parseSpec(spec, 'diouxX');
   const signed = conv === 'd' || conv === 'i';
   let v = signed ? toLong(x) : toULong(x);
   let sign = '';
@@ -135,11 +156,25 @@ export function cFormatInt(spec: string, x: number): string {
     if (conv === 'o' && !digits.startsWith('0')) digits = '0' + digits;
     else if ((conv === 'x' || conv === 'X') && v !== 0n) prefix = conv === 'x' ? '0x' : '0X';
   }
-  const len = sign.length + prefix.length + digits.length;
-  if (len >= width) return sign + prefix + digits;
-  if (flags.includes('-')) return sign + prefix + digits + ' '.repeat(width - len);
-  if (flags.includes('0') && prec < 0) return sign + prefix + '0'.repeat(width - len) + digits;
-  return ' '.repeat(width - len) + sign + prefix + digits;
+  return padField(sign + prefix, digits, width, flags, prec < 0);
+}
+
+/**
+ * A "%...s" specification of string.format() as Lua 5.1 runs it: without a
+ * precision, a string of 100 bytes or more is kept whole; otherwise
+ * sprintf() on the bytes: cut at the first zero byte, then at the
+ * precision, then padded with spaces to the width.
+ */
+export function cFormatString(spec: string, s: Uint8Array): Uint8Array {
+  const { flags, width, prec } = parseSpec(spec, 's');
+  if (prec < 0 && s.length >= 100) return s;
+  const z = s.indexOf(0);
+  let t = z >= 0 ? s.subarray(0, z) : s;
+  if (prec >= 0 && t.length > prec) t = t.subarray(0, prec);
+  if (t.length >= width) return t;
+  const out = new Uint8Array(width).fill(32);
+  out.set(t, flags.includes('-') ? 0 : width - t.length);
+  return out;
 }
 
 /** Lua 5.1's number to string: "%.14g". */

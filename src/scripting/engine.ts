@@ -10,9 +10,8 @@
  * string.gfind exist, _VERSION is "Lua 5.1", numbers print and format as
  * 5.1's (lua.ts: "%.14g", no 32-bit wrap in arithmetic, string.format
  * through C's rules, %s %q %c and string.rep as 5.1's, collectgarbage()
- * answering without a heap count), replies and
- * redis.call() results beyond 32-bit
- * integers are floats (as every 5.1 number is a double), and a compile
+ * answering without a heap count), replies and redis.call() results
+ * beyond 32-bit integers are floats (as every 5.1 number is a double), and a compile
  * error says "near '<eof>'". What stays different: 5.3 syntax (integer
  * division //, bitwise operators, goto) is accepted; bitwise operators
  * and integer arguments of library functions (string.sub, string.rep...)
@@ -35,7 +34,7 @@ import { ACL_LOG_CTX_LUA } from '../server/acl.js';
 import { EVICT_FAIL, OOM_ERROR } from '../server/evict.js';
 import { formatDouble } from '../util/numbers.js';
 import { addInfoHook, setInfoField, bytesToHuman } from '../server/info.js';
-import { loadLua, lua, lauxlib, lualib, pushStr, pushStrRange, toStr, pushNum, raise, fromLuaBytes, toLuaBytes, type LuaState } from './lua.js';
+import { loadLua, lua, lauxlib, lualib, pushStr, toStr, pushNum, raise, fromLuaBytes, toLuaBytes, type LuaState } from './lua.js';
 import { Rand48, RAND48_MAX } from './rand48.js';
 import { openCjson } from './cjson.js';
 import { openBit } from './bit.js';
@@ -1352,7 +1351,7 @@ function respToLua(L: LuaState, s: string, pos: number, push = true): number {
     let p = pos + 1;
     for (let ch = s.charCodeAt(p); ch !== 13; ch = s.charCodeAt(++p)) len = len * 10 + (ch - 48);
     const start = p + 2;
-    if (push) pushStrRange(L, s, start, start + len);
+    if (push) pushStr(L, s, start, start + len);
     return start + len + 2;
   }
   const type = s[pos];

@@ -21,7 +21,7 @@
 import { createRequire } from 'node:module';
 import Module from 'node:module';
 import path from 'node:path';
-import { cFormatInt, cFormatSpec, luaNumberToString } from './cfmt.js';
+import { cFormatInt, cFormatSpec, cFormatString, luaNumberToString } from './cfmt.js';
 
 const require = createRequire(import.meta.url);
 
@@ -32,9 +32,11 @@ const require = createRequire(import.meta.url);
 const NUMBER2STR = 'Symbol.for("nodis.lua.number2str")';
 const FMTDOUBLE = 'Symbol.for("nodis.lua.fmtdouble")';
 const FMTINT = 'Symbol.for("nodis.lua.fmtint")';
+const FMTSTR = 'Symbol.for("nodis.lua.fmtstr")';
 (globalThis as Record<symbol, unknown>)[Symbol.for('nodis.lua.number2str')] = luaNumberToString;
 (globalThis as Record<symbol, unknown>)[Symbol.for('nodis.lua.fmtdouble')] = cFormatSpec;
 (globalThis as Record<symbol, unknown>)[Symbol.for('nodis.lua.fmtint')] = cFormatInt;
+(globalThis as Record<symbol, unknown>)[Symbol.for('nodis.lua.fmtstr')] = cFormatString;
 
 /** An int32 result stays an integer; anything else (and -0) becomes a float. */
 const SETNUM = '\nfunction nodis_setnum(o, r) { if ((r | 0) === r && (r !== 0 || 1 / r > 0)) o.setivalue(r); else o.setfltvalue(r); }\n';
@@ -174,13 +176,16 @@ const PATCHES: Record<string, { suffix?: string; edits: [string, string][] }> = 
         'luaL_addchar(b, luaL_checkinteger(L, arg));',
         '{ const ch = Math.trunc(luaL_checknumber(L, arg)) & 0xff; if (ch !== 0) luaL_addchar(b, ch); }',
       ],
-      // %s as 5.1's: a string or a number only, C's sprintf (cut at a zero byte, then precision and width) on bytes.
-      ["case 's': {\n                    let s = luaL_tolstring(L, arg);", "case 's': {\n                    nodis_format_s(L, b, form, arg); break;\n                    let s = luaL_tolstring(L, arg);"],
-      // %q as 5.1's: strings and numbers (as their text), only \" \\ and newline escaped, \r and \000 spelled out.
-      ['const addliteral = function(L, b, arg) {\n    switch', 'const addliteral = function(L, b, arg) {\n    { const s = luaL_checkstring(L, arg); addquoted(b, s, s.length); return; }\n    switch'],
+      // %s as 5.1's: a string or a number only, C's sprintf() on its bytes (cFormatString()).
       [
-        '} else if (iscntrl(s[i])) {\n            let buff = "" + s[i]; /* stringify */',
-        '} else if (s[i] === 13 || s[i] === 0) {\n            luaL_addstring(b, to_luastring(s[i] === 13 ? "\\\\r" : "\\\\000"));\n        } else if (false) {\n            let buff = "" + s[i]; /* stringify */',
+        "                case 's': {\n                    let s = luaL_tolstring(L, arg);\n                    if (form.length <= 2 || form[2] === 0) {  /* no modifiers? */\n                        luaL_addvalue(b);  /* keep entire string */\n                    } else {\n                        luaL_argcheck(L, s.length === strlen(s), arg, \"string contains zeros\");\n                        if (luastring_indexOf(form, 46 /* '.'.charCodeAt(0) */) < 0 && s.length >= 100) {\n                            /* no precision and string is too long to be formatted */\n                            luaL_addvalue(b);  /* keep entire string */\n                        } else {  /* format the string into 'buff' */\n                            // TODO: will fail if s is not valid UTF-8\n                            luaL_addstring(b, to_luastring(sprintf(String.fromCharCode(...form), to_jsstring(s))));\n                            lua_pop(L, 1);  /* remove result from 'luaL_tolstring' */\n                        }\n                    }\n                    break;\n                }\n",
+        `                case 's': {\n                    const r = globalThis[${FMTSTR}](String.fromCharCode(...form), luaL_checkstring(L, arg));\n                    luaL_addlstring(b, r, r.length);\n                    break;\n                }\n`,
+      ],
+      // %q as 5.1's: strings and numbers (as their text), only \" \\ and newline escaped, \r and \000 spelled out.
+      ["                case 'q': {\n                    addliteral(L, b, arg);\n", "                case 'q': {\n                    { const s = luaL_checkstring(L, arg); addquoted(b, s, s.length); }\n"],
+      [
+        "        } else if (iscntrl(s[i])) {\n            let buff = \"\" + s[i]; /* stringify */\n            if (isdigit(s[i+1]))\n                buff = (\"000\" + buff).slice(-3); /* pad to 3 digits with leading '0's */\n            luaL_addstring(b, to_luastring(\"\\\\\" + buff));\n        } else\n",
+        "        } else if (s[i] === 13 || s[i] === 0) {\n            luaL_addstring(b, to_luastring(s[i] === 13 ? \"\\\\r\" : \"\\\\000\"));\n        } else\n",
       ],
       // string.rep has no separator argument in 5.1.
       ['let sep = luaL_optstring(L, 3, "");', 'let sep = new Uint8Array(0);'],
@@ -192,24 +197,6 @@ const PATCHES: Record<string, { suffix?: string; edits: [string, string][] }> = 
         `let n = luaL_checknumber(L, arg);\n                    luaL_addstring(b, to_luastring(globalThis[${FMTDOUBLE}](String.fromCharCode(...form), n)));`,
       ],
     ],
-    suffix: `
-function nodis_format_s(L, b, form, arg) {
-  const s = luaL_checkstring(L, arg);
-  const m = /^%([-+ #0]*)(\\d*)(?:\\.(\\d*))?s$/.exec(String.fromCharCode(...form));
-  if (m === null || (m[3] === undefined && s.length >= 100)) {
-    luaL_addlstring(b, s, s.length);
-    return;
-  }
-  const z = s.indexOf(0);
-  let t = z >= 0 ? s.subarray(0, z) : s;
-  if (m[3] !== undefined && t.length > Number(m[3])) t = t.subarray(0, Number(m[3]));
-  const pad = Math.max(0, Number(m[2]) - t.length);
-  const left = m[1].includes('-');
-  if (!left) for (let k = 0; k < pad; k++) luaL_addchar(b, 32);
-  luaL_addlstring(b, t, t.length);
-  if (left) for (let k = 0; k < pad; k++) luaL_addchar(b, 32);
-}
-`,
   },
 };
 
@@ -301,15 +288,16 @@ const latin1Slice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: nu
 const latin1Write = Buffer.prototype.latin1Write as (this: Uint8Array, s: string, offset: number, length: number) => number;
 
 /**
- * A latin1 JS string (one char per byte) as a Lua string: a plain
- * Uint8Array of its own (pushStr() hands it to Lua as it is; a Buffer
- * could be a view of Node's shared pool, and its slice() is no copy).
+ * Chars [start, end) of a latin1 JS string (one char per byte) as a Lua
+ * string: a plain Uint8Array of its own (pushStr() hands it to Lua as it
+ * is; a Buffer could be a view of Node's shared pool, and its slice() is
+ * no copy).
  */
-export function toLuaBytes(s: string): Uint8Array {
-  const n = s.length;
+export function toLuaBytes(s: string, start = 0, end = s.length): Uint8Array {
+  const n = end - start;
   const u = new Uint8Array(n);
-  if (n > SHORT_COPY) latin1Write.call(u, s, 0, n);
-  else for (let i = 0; i < n; i++) u[i] = s.charCodeAt(i);
+  if (n > SHORT_COPY) latin1Write.call(u, start === 0 && end === s.length ? s : s.slice(start, end), 0, n);
+  else for (let i = 0; i < n; i++) u[i] = s.charCodeAt(start + i);
   return u;
 }
 
@@ -320,21 +308,9 @@ export function fromLuaBytes(u: Uint8Array): string {
   return String.fromCharCode.apply(null, u as unknown as number[]);
 }
 
-/** Chars [start, end) of a latin1 JS string pushed as a Lua string, without slicing it first. */
-export function pushStrRange(L: LuaState, s: string, start: number, end: number): void {
-  const n = end - start;
-  if (n > SHORT_COPY) {
-    lua.nodis_pushbytes(L, toLuaBytes(s.slice(start, end)));
-    return;
-  }
-  const u = new Uint8Array(n);
-  for (let i = 0; i < n; i++) u[i] = s.charCodeAt(start + i);
-  lua.nodis_pushbytes(L, u);
-}
-
-/** A latin1 JS string pushed as a Lua string (its bytes made once, not copied again). */
-export function pushStr(L: LuaState, s: string): void {
-  lua.nodis_pushbytes(L, toLuaBytes(s));
+/** Chars [start, end) of a latin1 JS string pushed as a Lua string (its bytes made once, not copied again). */
+export function pushStr(L: LuaState, s: string, start = 0, end = s.length): void {
+  lua.nodis_pushbytes(L, toLuaBytes(s, start, end));
 }
 
 /** lua_tolstring() as a latin1 string, or null when not a string/number. */
