@@ -1362,16 +1362,10 @@ function respToLua(L: LuaState, s: string, pos: number, push = true): number {
     case ':':
       if (push) pushNum(L, Number(line));
       break;
-    case '$': {
-      const len = Number(line);
-      if (len === -1) {
-        if (push) lua.lua_pushboolean(L, 0);
-        break;
-      }
-      if (push) pushStr(L, s.slice(next, next + len));
-      next += len + 2;
+    case '$':
+      // Only the null bulk ($-1) comes here; the others took the path above.
+      if (push) lua.lua_pushboolean(L, 0);
       break;
-    }
     case '+':
     case '-':
       if (push) {
